@@ -1,0 +1,39 @@
+# Everything runs from a project-local virtualenv (.venv), made on first use.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: setup route test lint typecheck bench all clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test,dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+## The main job for now: ask the router about the shipped example site.
+route: $(STAMP)
+	$(VENV)/bin/vuurtoren check-config examples/sociaal-huis.toml
+	$(VENV)/bin/vuurtoren hours --config examples/sociaal-huis.toml --days 3
+	$(VENV)/bin/vuurtoren route --config examples/sociaal-huis.toml --topic 1 --caller +32470123456
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
+bench: $(STAMP)
+	$(PY) bench/routing.py
+
+all: lint typecheck test
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,52 @@
+"""Helpers shared by the subcommands: reading the site file, parsing times."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+
+from routing.config import ConfigError, load_site
+from routing.site import Site
+
+EXIT_OK = 0
+EXIT_INVALID = 2
+
+
+class CommandError(Exception):
+    """A bad argument or file: printed to stderr, exit code 2."""
+
+
+def site_or_exit(path: str) -> Site:
+    try:
+        return load_site(path)
+    except ConfigError as exc:
+        print(f"error: invalid site file {exc}", file=sys.stderr)
+        raise SystemExit(EXIT_INVALID) from None
+
+
+def parse_instant(text: str | None, site: Site) -> datetime:
+    """An ISO 8601 instant (any offset, ``Z`` too); a time without offset is site-local;
+    None means now."""
+    if text is None:
+        return datetime.now(UTC).astimezone(site.zone)
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise CommandError(
+            f"--at {text!r} is not an ISO 8601 time (e.g. 2026-11-23T10:15:00+01:00)"
+        ) from None
+    if value.tzinfo is None:
+        # fold=0: an ambiguous local time (the hour that happens twice) is read as its first
+        value = value.replace(tzinfo=site.zone)
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is negative")
+    return value

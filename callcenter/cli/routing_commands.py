@@ -1,0 +1,190 @@
+"""``check-config``, ``route`` and ``hours``: ask the routing core from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from callcenter.cli.common import (
+    EXIT_INVALID,
+    EXIT_OK,
+    non_negative_int,
+    parse_instant,
+    site_or_exit,
+)
+from routing.config import ConfigError, load_site
+from routing.decide import decide
+from routing.site import Site
+from routing.types import QueueState
+from schedules.hours import Hours
+
+_DAYS = ("ma", "di", "wo", "do", "vr", "za", "zo")
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("check-config", help="validate a site file; list every problem")
+    p.add_argument("file", help="the site file (TOML)")
+    p.set_defaults(handler=check_config)
+
+    p = sub.add_parser("route", help="where would a call go? prints the decision as JSON")
+    p.add_argument("--config", required=True, help="the site file (TOML)")
+    p.add_argument(
+        "--at", help="ISO 8601 time, any offset or Z (default: now; no offset: site time)"
+    )
+    p.add_argument("--topic", help="IVR digit or topic id (default: the default topic)")
+    p.add_argument("--caller", help="the caller's number")
+    p.add_argument(
+        "--waiting", type=non_negative_int, help="callers waiting in the counter's queue now"
+    )
+    p.add_argument(
+        "--agents", type=non_negative_int, help="agents logged in on the counter's queue now"
+    )
+    p.set_defaults(handler=route)
+
+    p = sub.add_parser("hours", help="who is open now, the next change, and the coming days")
+    p.add_argument("--config", required=True, help="the site file (TOML)")
+    p.add_argument("--at", help="ISO 8601 time (default: now)")
+    p.add_argument("--days", type=non_negative_int, default=7, help="days to show (default 7)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    p.set_defaults(handler=hours)
+
+
+def check_config(args: argparse.Namespace) -> int:
+    try:
+        site = load_site(args.file)
+    except ConfigError as exc:
+        print(f"{exc.source}: invalid, {len(exc.problems)} problem(s):", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return EXIT_INVALID
+    print(
+        f"{args.file}: valid: site {site.name!r}, {len(site.counters)} counters, "
+        f"{len(site.topics)} topics, lighthouse queue {site.lighthouse.queue!r}, "
+        f"time zone {site.zone.key}"
+    )
+    return EXIT_OK
+
+
+def route(args: argparse.Namespace) -> int:
+    site = site_or_exit(args.config)
+    at = parse_instant(args.at, site)
+    counter = site.counter(site.topic(args.topic).counter)
+    live = {}
+    if args.waiting is not None or args.agents is not None:
+        live[counter.queue] = QueueState(waiting=args.waiting, agents=args.agents)
+    decision = decide(site, args.topic, args.caller, at, live)
+    out = decision.as_json()
+    out["at"] = at.astimezone(site.zone).isoformat()
+    if args.topic and site.find_topic(args.topic) is None:
+        out["topic_unknown"] = args.topic
+    print(json.dumps(out, ensure_ascii=False))
+    return EXIT_OK
+
+
+def hours(args: argparse.Namespace) -> int:
+    site = site_or_exit(args.config)
+    at = parse_instant(args.at, site).astimezone(site.zone)
+    report = hours_report(site, at, args.days)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        print(render_hours(report))
+    return EXIT_OK
+
+
+def _place(hours: Hours, site: Site, at: datetime, days: int) -> dict[str, Any]:
+    open_now = hours.is_open(at)
+    change = hours.next_change(at)
+    start_day = at.date()
+    schedule = []
+    for offset in range(days):
+        day = start_day + timedelta(days=offset)
+        schedule.append(
+            {
+                "date": day.isoformat(),
+                "holiday": site.holidays.is_holiday(day),
+                "open": [
+                    [lo.strftime("%H:%M"), _end_label(hi, day)]
+                    for lo, hi in hours.open_periods_on(day)
+                ],
+            }
+        )
+    return {
+        "hours": hours.expression,
+        "open_now": open_now,
+        "next_change": None if change is None else change.isoformat(),
+        "next_open": None if open_now else _iso(hours.next_open(at)),
+        "days": schedule,
+    }
+
+
+def _end_label(end: datetime, day: date) -> str:
+    return "24:00" if end.date() > day and end.time() == time(0) else end.strftime("%H:%M")
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def hours_report(site: Site, at: datetime, days: int) -> dict[str, Any]:
+    places = [
+        {
+            "id": "lighthouse",
+            "name": site.lighthouse.name,
+            "queue": site.lighthouse.queue,
+            **_place(site.lighthouse.hours, site, at, days),
+        }
+    ]
+    for c in site.counters:
+        places.append(
+            {
+                "id": c.id,
+                "name": c.name,
+                "organisation": c.organisation,
+                "address": c.address,
+                "queue": c.queue,
+                **_place(c.hours, site, at, days),
+            }
+        )
+    return {"site": site.name, "timezone": site.zone.key, "at": at.isoformat(), "places": places}
+
+
+def _when(iso: str, now: datetime) -> str:
+    value = datetime.fromisoformat(iso)
+    if value.date() == now.date():
+        return f"vandaag {value:%H:%M}"
+    if value.date() == now.date() + timedelta(days=1):
+        return f"morgen {value:%H:%M}"
+    return f"{_DAYS[value.weekday()]} {value:%d/%m %H:%M}"
+
+
+def render_hours(report: dict[str, Any]) -> str:
+    now = datetime.fromisoformat(report["at"])
+    lines = [
+        f"{report['site']} — {report['timezone']} — {_DAYS[now.weekday()]} {now:%d/%m/%Y %H:%M}"
+    ]
+    for place in report["places"]:
+        where = f", {place['organisation']}, {place['address']}" if "address" in place else ""
+        lines.append("")
+        lines.append(f"{place['name']} [{place['id']}, wachtrij {place['queue']}{where}]")
+        if place["open_now"]:
+            state = "nu OPEN"
+            if place["next_change"]:
+                state += f", sluit {_when(place['next_change'], now)}"
+        else:
+            state = "nu GESLOTEN"
+            state += (
+                f", opent {_when(place['next_open'], now)}"
+                if place["next_open"]
+                else ", opent niet binnen het jaar"
+            )
+        lines.append(f"  {state}")
+        for day in place["days"]:
+            d = date.fromisoformat(day["date"])
+            periods = ", ".join(f"{lo}–{hi}" for lo, hi in day["open"]) or "gesloten"
+            mark = "  (feestdag)" if day["holiday"] else ""
+            lines.append(f"  {_DAYS[d.weekday()]} {d:%d/%m}  {periods}{mark}")
+    return "\n".join(lines)

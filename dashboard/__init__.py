@@ -1,0 +1,1 @@
+"""The aiohttp web app: wallboard, statistics, agent console, admin and JSON API."""

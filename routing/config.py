@@ -1,0 +1,425 @@
+"""Reading and validating a site file (TOML).
+
+``parse_site(text, source)`` checks everything and reports every problem at once, each with
+where it is (table, id, field) and what is wrong; it returns a :class:`~routing.site.Site`
+only when the whole file is valid. ``load_site(path)`` reads the file first.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import opening_hours
+
+from routing.site import AsteriskSettings, Counter, Helpline, Lighthouse, Site, Topic
+from schedules.hours import Hours, HoursSyntaxError, UnknownCountryError
+
+__all__ = ["ConfigError", "Problem", "load_site", "parse_site"]
+
+_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+_QUEUE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$")
+_DIGIT = re.compile(r"^[0-9*#]{1,3}$")
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+_PHONE = re.compile(r"^\+?[0-9 ./-]{2,20}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
+
+
+class ConfigError(Exception):
+    """The site file is invalid; ``problems`` lists every finding."""
+
+    def __init__(self, source: str, problems: list[Problem]) -> None:
+        self.source = source
+        self.problems = problems
+        lines = "\n".join(f"  {p}" for p in problems)
+        super().__init__(f"{source}: {len(problems)} problem(s)\n{lines}")
+
+
+# --- small typed readers that record problems instead of raising -----------------------
+
+
+class _Reader:
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, where: str, message: str) -> None:
+        self.problems.append(Problem(where, message))
+
+    def table(self, data: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any] | None:
+        value = data.get(key)
+        if value is None:
+            self.add(where, f"missing table [{key}]")
+            return None
+        if not isinstance(value, dict):
+            self.add(where, f"[{key}] must be a table")
+            return None
+        return value
+
+    def keys(self, data: Mapping[str, Any], allowed: set[str], where: str) -> None:
+        for key in sorted(set(data) - allowed):
+            self.add(where, f"unknown field {key!r} (allowed: {', '.join(sorted(allowed))})")
+
+    def text(
+        self,
+        data: Mapping[str, Any],
+        key: str,
+        where: str,
+        *,
+        pattern: re.Pattern[str] | None = None,
+        hint: str = "",
+        default: str | None = None,
+    ) -> str | None:
+        value = data.get(key)
+        if value is None:
+            if default is None:
+                self.add(f"{where}.{key}", "missing (required)")
+            return default
+        if not isinstance(value, str) or not value.strip():
+            self.add(f"{where}.{key}", f"must be a non-empty string, got {value!r}")
+            return None
+        if pattern is not None and not pattern.match(value):
+            self.add(f"{where}.{key}", f"{value!r} is not valid{': ' + hint if hint else ''}")
+            return None
+        return value
+
+    def integer(
+        self, data: Mapping[str, Any], key: str, where: str, *, low: int, high: int
+    ) -> int | None:
+        value = data.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.add(f"{where}.{key}", f"must be a whole number, got {value!r}")
+            return None
+        if not low <= value <= high:
+            self.add(f"{where}.{key}", f"must be between {low} and {high}, got {value}")
+            return None
+        return value
+
+    def hours(
+        self, data: Mapping[str, Any], where: str, zone: ZoneInfo | None, country: str | None
+    ) -> Hours | None:
+        expression = self.text(data, "hours", where)
+        if expression is None:
+            return None
+        try:
+            # With a bad zone or country the syntax is still checked (in UTC, for Belgium),
+            # so that one run reports every problem.
+            hours = Hours(expression, zone or ZoneInfo("UTC"), country or "BE")
+        except HoursSyntaxError as exc:
+            self.add(f"{where}.hours", f"{expression!r} {exc}")
+            return None
+        return hours if zone is not None and country is not None else None
+
+    def array_of_tables(self, data: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
+        value = data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            self.add(key, f"must be an array of tables ([[{key}]])")
+            return []
+        return value
+
+
+def _located(kind: str, index: int, item: Mapping[str, Any]) -> str:
+    ident = item.get("id")
+    return f"{kind}[{index}] (id {ident!r})" if isinstance(ident, str) else f"{kind}[{index}]"
+
+
+# --- the schema ------------------------------------------------------------------------
+
+_SITE_KEYS = {"name", "timezone", "country"}
+_LIGHTHOUSE_KEYS = {
+    "queue",
+    "hours",
+    "name",
+    "service_level_seconds",
+    "short_abandon_seconds",
+    "agents",
+}
+_ROUTING_KEYS = {"default_topic"}
+_COUNTER_KEYS = {
+    "id",
+    "name",
+    "organisation",
+    "address",
+    "queue",
+    "hours",
+    "max_waiting",
+    "max_wait_seconds",
+    "average_handle_seconds",
+    "service_level_seconds",
+    "short_abandon_seconds",
+    "phone",
+    "agents",
+}
+_TOPIC_KEYS = {"id", "digit", "label", "counter"}
+_HELPLINE_KEYS = {"label", "number"}
+_ASTERISK_KEYS = {"host", "port", "username", "secret_env", "secret_file", "failsafe_seconds"}
+_TOP_KEYS = {"site", "lighthouse", "routing", "counters", "topics", "helplines", "asterisk"}
+
+
+def parse_site(text: str, source: str = "<site>") -> Site:
+    """Validate a site file's text; raise :class:`ConfigError` listing every problem."""
+    r = _Reader()
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(source, [Problem("TOML", str(exc))]) from None
+    r.keys(data, _TOP_KEYS, "file")
+
+    zone, country, site_name = _read_site(r, data)
+
+    lh_data = r.table(data, "lighthouse", "file")
+    lighthouse: Lighthouse | None = None
+    if lh_data is not None:
+        r.keys(lh_data, _LIGHTHOUSE_KEYS, "[lighthouse]")
+        lh_queue = r.text(
+            lh_data, "queue", "[lighthouse]", pattern=_QUEUE, hint="letters, digits, - and _"
+        )
+        lh_hours = r.hours(lh_data, "[lighthouse]", zone, country)
+        lh_name = r.text(lh_data, "name", "[lighthouse]", default="Vuurtoren")
+        sl = r.integer(lh_data, "service_level_seconds", "[lighthouse]", low=1, high=3600)
+        short = r.integer(lh_data, "short_abandon_seconds", "[lighthouse]", low=0, high=600)
+        agents = r.integer(lh_data, "agents", "[lighthouse]", low=0, high=500)
+        if lh_queue and lh_hours and lh_name:
+            lighthouse = Lighthouse(
+                lh_queue,
+                lh_hours,
+                lh_name,
+                sl or 20,
+                5 if short is None else short,
+                3 if agents is None else agents,
+            )
+
+    counters = _read_counters(r, data, zone, country)
+    topics = _read_topics(r, data)
+    helplines = _read_helplines(r, data)
+    asterisk = _read_asterisk(r, data)
+
+    default_topic: str | None = None
+    routing = r.table(data, "routing", "file")
+    if routing is not None:
+        r.keys(routing, _ROUTING_KEYS, "[routing]")
+        default_topic = r.text(routing, "default_topic", "[routing]")
+
+    _cross_check(r, data, default_topic)
+
+    if r.problems:
+        raise ConfigError(source, r.problems)
+    assert zone and country and site_name and lighthouse and default_topic
+    return Site(
+        name=site_name,
+        zone=zone,
+        country=country,
+        lighthouse=lighthouse,
+        default_topic=default_topic,
+        counters=tuple(c for _, c in counters),
+        topics=tuple(t for _, t in topics),
+        helplines=tuple(helplines),
+        asterisk=asterisk,
+    )
+
+
+def _read_site(
+    r: _Reader, data: Mapping[str, Any]
+) -> tuple[ZoneInfo | None, str | None, str | None]:
+    site = r.table(data, "site", "file")
+    if site is None:
+        return None, None, None
+    r.keys(site, _SITE_KEYS, "[site]")
+    name = r.text(site, "name", "[site]")
+    zone: ZoneInfo | None = None
+    tz_name = r.text(site, "timezone", "[site]")
+    if tz_name is not None:
+        try:
+            zone = ZoneInfo(tz_name)
+        except (ZoneInfoNotFoundError, ValueError):
+            r.add(
+                "[site].timezone",
+                f"unknown time zone {tz_name!r} (use an IANA name such as 'Europe/Brussels')",
+            )
+    country = r.text(
+        site, "country", "[site]", pattern=_COUNTRY, hint="a two-letter ISO code such as 'BE'"
+    )
+    if country is not None:
+        try:
+            opening_hours.OpeningHours("PH", country=country, auto_country=False)
+        except UnknownCountryError:
+            r.add("[site].country", f"no public-holiday calendar for country {country!r}")
+            country = None
+    return zone, country, name
+
+
+def _read_counters(
+    r: _Reader, data: Mapping[str, Any], zone: ZoneInfo | None, country: str | None
+) -> list[tuple[str, Counter]]:
+    out: list[tuple[str, Counter]] = []
+    items = r.array_of_tables(data, "counters")
+    if not items and "counters" not in data:
+        r.add("file", "no [[counters]]: a site needs at least one counter")
+    for i, item in enumerate(items):
+        where = _located("counters", i, item)
+        r.keys(item, _COUNTER_KEYS, where)
+        cid = r.text(item, "id", where, pattern=_ID, hint="lower-case letters, digits, - and _")
+        name = r.text(item, "name", where)
+        org = r.text(item, "organisation", where)
+        address = r.text(item, "address", where)
+        queue = r.text(item, "queue", where, pattern=_QUEUE, hint="letters, digits, - and _")
+        hours = r.hours(item, where, zone, country)
+        max_waiting = r.integer(item, "max_waiting", where, low=1, high=1000)
+        max_wait = r.integer(item, "max_wait_seconds", where, low=1, high=86400)
+        aht = r.integer(item, "average_handle_seconds", where, low=1, high=86400)
+        sl = r.integer(item, "service_level_seconds", where, low=1, high=3600)
+        short = r.integer(item, "short_abandon_seconds", where, low=0, high=600)
+        agents = r.integer(item, "agents", where, low=0, high=500)
+        phone = r.text(item, "phone", where, pattern=_PHONE, hint="a phone number", default="")
+        if cid and name and org and address and queue and hours:
+            out.append(
+                (
+                    where,
+                    Counter(
+                        id=cid,
+                        name=name,
+                        organisation=org,
+                        address=address,
+                        queue=queue,
+                        hours=hours,
+                        max_waiting=max_waiting,
+                        max_wait_seconds=max_wait,
+                        average_handle_seconds=aht or 240,
+                        service_level_seconds=sl or 20,
+                        short_abandon_seconds=5 if short is None else short,
+                        phone=phone or None,
+                        agents=2 if agents is None else agents,
+                    ),
+                )
+            )
+    return out
+
+
+def _read_topics(r: _Reader, data: Mapping[str, Any]) -> list[tuple[str, Topic]]:
+    out: list[tuple[str, Topic]] = []
+    items = r.array_of_tables(data, "topics")
+    if not items and "topics" not in data:
+        r.add("file", "no [[topics]]: a site needs at least one topic (the default topic)")
+    for i, item in enumerate(items):
+        where = _located("topics", i, item)
+        r.keys(item, _TOPIC_KEYS, where)
+        tid = r.text(item, "id", where, pattern=_ID, hint="lower-case letters, digits, - and _")
+        digit = r.text(item, "digit", where, pattern=_DIGIT, hint="1 to 3 keys of 0-9, * or #")
+        label = r.text(item, "label", where)
+        counter = r.text(item, "counter", where)
+        if tid and digit and label and counter:
+            out.append((where, Topic(tid, digit, label, counter)))
+    return out
+
+
+def _read_helplines(r: _Reader, data: Mapping[str, Any]) -> list[Helpline]:
+    out: list[Helpline] = []
+    for i, item in enumerate(r.array_of_tables(data, "helplines")):
+        where = f"helplines[{i}]"
+        r.keys(item, _HELPLINE_KEYS, where)
+        label = r.text(item, "label", where)
+        number = r.text(item, "number", where, pattern=_PHONE, hint="a phone number")
+        if label and number:
+            out.append(Helpline(label, number))
+    return out
+
+
+def _read_asterisk(r: _Reader, data: Mapping[str, Any]) -> AsteriskSettings:
+    section = data.get("asterisk")
+    if section is None:
+        return AsteriskSettings()
+    if not isinstance(section, dict):
+        r.add("file", "[asterisk] must be a table")
+        return AsteriskSettings()
+    where = "[asterisk]"
+    r.keys(section, _ASTERISK_KEYS | {"secret"}, where)
+    if "secret" in section:
+        r.add(f"{where}.secret", "secrets never go in the site file: use secret_env or secret_file")
+    d = AsteriskSettings()
+    port = r.integer(section, "port", where, low=1, high=65535)
+    failsafe = r.integer(section, "failsafe_seconds", where, low=1, high=60)
+    return AsteriskSettings(
+        host=r.text(section, "host", where, default=d.host) or d.host,
+        port=port or d.port,
+        username=r.text(section, "username", where, default=d.username) or d.username,
+        secret_env=r.text(section, "secret_env", where, default=d.secret_env) or d.secret_env,
+        secret_file=r.text(section, "secret_file", where, default="") or None,
+        failsafe_seconds=failsafe or d.failsafe_seconds,
+    )
+
+
+def _raw(items: list[Mapping[str, Any]], kind: str, key: str) -> list[tuple[str, str]]:
+    """(where, value) of one string field of every item, valid or not, for cross-checks."""
+    return [
+        (_located(kind, i, item), item[key])
+        for i, item in enumerate(items)
+        if isinstance(item.get(key), str)
+    ]
+
+
+def _tables(value: object) -> list[Mapping[str, Any]]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _duplicates(r: _Reader, pairs: list[tuple[str, str]], what: str) -> None:
+    seen: dict[str, str] = {}
+    for where, value in pairs:
+        if value in seen:
+            r.add(where, f"duplicate {what} {value!r} (also at {seen[value]})")
+        else:
+            seen[value] = where
+
+
+def _cross_check(r: _Reader, data: Mapping[str, Any], default_topic: str | None) -> None:
+    counters = _tables(data.get("counters"))
+    topics = _tables(data.get("topics"))
+    _duplicates(r, _raw(counters, "counters", "id"), "counter id")
+    _duplicates(r, _raw(topics, "topics", "id"), "topic id")
+    _duplicates(r, _raw(topics, "topics", "digit"), "topic digit")
+    queues = _raw(counters, "counters", "queue")
+    lighthouse = data.get("lighthouse")
+    if isinstance(lighthouse, dict) and isinstance(lighthouse.get("queue"), str):
+        queues.insert(0, ("[lighthouse]", lighthouse["queue"]))
+    _duplicates(r, queues, "queue")
+
+    counter_ids = {value for _, value in _raw(counters, "counters", "id")}
+    digits = {value: where for where, value in reversed(_raw(topics, "topics", "digit"))}
+    for where, counter in _raw(topics, "topics", "counter"):
+        if counter not in counter_ids:
+            r.add(f"{where}.counter", f"unknown counter {counter!r}")
+    for where, tid in _raw(topics, "topics", "id"):
+        if tid in digits and digits[tid] != where:
+            r.add(f"{where}.id", f"{tid!r} is also the digit of {digits[tid]}: ambiguous")
+    topic_ids = {value for _, value in _raw(topics, "topics", "id")}
+    if default_topic is not None and topics and default_topic not in topic_ids:
+        r.add("[routing].default_topic", f"unknown topic {default_topic!r}")
+
+
+def load_site(path: str | Path) -> Site:
+    """Read and validate a site file; :class:`ConfigError` when missing or invalid."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(str(p), [Problem("file", "not found")]) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            str(p), [Problem("file", f"not UTF-8 text ({exc.reason} at byte {exc.start})")]
+        ) from None
+    except OSError as exc:
+        raise ConfigError(str(p), [Problem("file", exc.strerror or str(exc))]) from None
+    return parse_site(text, str(p))

@@ -1,0 +1,166 @@
+"""The routing decision: where does this call go now?
+
+A pure function of (site, topic, caller, time, live queue state, overrides). No I/O, no clock:
+the caller of :func:`decide` passes the time. The rules, in order:
+
+1. The topic is matched by digit or id; none or unknown gives the site's default topic.
+2. An active override of the counter (or of all counters) forces it closed or open.
+3. Counter open: its queue, unless no agent is logged in (``no_agents``), callers waiting
+   reach ``max_waiting`` or the expected wait exceeds ``max_wait_seconds`` (``overflow``).
+   A counter forced open by an override still overflows: an empty queue helps nobody.
+4. Counter closed: the lighthouse when it is open (its hours, no closing override, and not
+   known to be unstaffed); reason ``holiday`` on a public holiday, ``closed`` otherwise
+   (``override`` when an override closed it).
+5. Lighthouse closed too (or overflowing away from an open counter with the lighthouse
+   closed): ``last_resort``, with the same reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from routing.site import Counter, Site
+from routing.types import Decision, QueueState, Reason, Target
+from schedules.hours import require_aware
+from schedules.overrides import LIGHTHOUSE, Override, OverrideMode, active_override
+
+__all__ = ["decide", "expected_wait_seconds"]
+
+_UNKNOWN = QueueState()
+
+
+def expected_wait_seconds(state: QueueState, average_handle_seconds: float) -> float | None:
+    """A new caller's expected wait: the work ahead of them shared over the agents.
+
+    Asterisk's own estimate (``Holdtime``) wins when the live state carries it; otherwise the
+    callers ahead times the counter's average handle time, divided over the agents logged in.
+    None when nothing is known.
+    """
+    if state.expected_wait_seconds is not None:
+        return state.expected_wait_seconds
+    if state.waiting is None or state.agents is None or state.agents <= 0:
+        return None
+    return state.waiting * average_handle_seconds / state.agents
+
+
+@dataclass(frozen=True, slots=True)
+class _Closure:
+    reason: Reason
+    override: Override | None
+
+
+def decide(
+    site: Site,
+    topic: str | None,
+    caller: str | None,
+    at: datetime,
+    live: Mapping[str, QueueState] | None = None,
+    overrides: Sequence[Override] = (),
+) -> Decision:
+    """Decide where a call goes. ``live`` maps queue names to their state now."""
+    require_aware(at, "call time")
+    chosen = site.topic(topic)
+    counter = site.counter(chosen.counter)
+    live = live or {}
+
+    override = active_override(overrides, counter.id, at) if overrides else None
+    if override is not None and override.mode is OverrideMode.OPEN:
+        is_open = True
+    elif override is not None:
+        is_open = False
+    else:
+        is_open = counter.hours.is_open(at)
+
+    if is_open:
+        state = live.get(counter.queue, _UNKNOWN)
+        leave = _overflow_reason(counter, state)
+        if leave is None:
+            reason = Reason.OVERRIDE if override is not None else Reason.OPEN
+            return _decision(
+                Target.COUNTER, counter.queue, counter, chosen.id, reason, None, caller
+            )
+        return _to_lighthouse(site, counter, chosen.id, leave, None, caller, at, live, overrides)
+
+    closure = _Closure(
+        Reason.OVERRIDE
+        if override is not None
+        else Reason.HOLIDAY
+        if site.holidays.is_holiday_at(at)
+        else Reason.CLOSED,
+        override,
+    )
+    next_open = _next_open(counter, closure, at)
+    return _to_lighthouse(
+        site, counter, chosen.id, closure.reason, next_open, caller, at, live, overrides
+    )
+
+
+def _overflow_reason(counter: Counter, state: QueueState) -> Reason | None:
+    if state.agents is not None and state.agents <= 0:
+        return Reason.NO_AGENTS
+    if (
+        counter.max_waiting is not None
+        and state.waiting is not None
+        and state.waiting >= counter.max_waiting
+    ):
+        return Reason.OVERFLOW
+    if counter.max_wait_seconds is not None:
+        expected = expected_wait_seconds(state, counter.average_handle_seconds)
+        if expected is not None and expected > counter.max_wait_seconds:
+            return Reason.OVERFLOW
+    return None
+
+
+def _lighthouse_open(
+    site: Site, at: datetime, live: Mapping[str, QueueState], overrides: Sequence[Override]
+) -> bool:
+    lighthouse = site.lighthouse
+    override = active_override(overrides, LIGHTHOUSE, at) if overrides else None
+    if override is not None:
+        if override.mode is OverrideMode.CLOSED:
+            return False
+    elif not lighthouse.hours.is_open(at):
+        return False
+    state = live.get(lighthouse.queue)
+    return state is None or state.agents is None or state.agents > 0
+
+
+def _to_lighthouse(
+    site: Site,
+    counter: Counter,
+    topic: str,
+    reason: Reason,
+    next_open: datetime | None,
+    caller: str | None,
+    at: datetime,
+    live: Mapping[str, QueueState],
+    overrides: Sequence[Override],
+) -> Decision:
+    if _lighthouse_open(site, at, live, overrides):
+        return _decision(
+            Target.LIGHTHOUSE, site.lighthouse.queue, counter, topic, reason, next_open, caller
+        )
+    return _decision(Target.LAST_RESORT, None, counter, topic, reason, next_open, caller)
+
+
+def _next_open(counter: Counter, closure: _Closure, at: datetime) -> datetime | None:
+    override = closure.override
+    if override is None:
+        return counter.hours.next_open(at)
+    if override.ends is None:
+        return None  # closed until an admin reopens it: no time to announce
+    return counter.hours.next_open(max(at, override.ends))
+
+
+def _decision(
+    target: Target,
+    queue: str | None,
+    counter: Counter,
+    topic: str,
+    reason: Reason,
+    next_open: datetime | None,
+    caller: str | None,
+) -> Decision:
+    return Decision(target, queue, counter.id, topic, reason, next_open, caller)

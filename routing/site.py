@@ -1,0 +1,115 @@
+"""The site: one central number, its counters, topics and lighthouse, as frozen values.
+
+Built (and validated) by :mod:`routing.config`; read by the decision, the simulator, the
+Asterisk configuration generator and the dashboard.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from schedules.hours import HolidayCalendar, Hours
+
+__all__ = ["AsteriskSettings", "Counter", "Helpline", "Lighthouse", "Site", "Topic"]
+
+
+@dataclass(frozen=True, slots=True)
+class Counter:
+    """A loket: one partner's service point with its own hours and Asterisk queue."""
+
+    id: str
+    name: str
+    organisation: str
+    address: str
+    queue: str
+    hours: Hours
+    max_waiting: int | None = None
+    max_wait_seconds: int | None = None
+    average_handle_seconds: int = 240
+    service_level_seconds: int = 20
+    short_abandon_seconds: int = 5
+    phone: str | None = None
+    agents: int = 2
+    """How many agents the simulator staffs this counter's queue with."""
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    id: str
+    digit: str
+    label: str
+    counter: str
+
+
+@dataclass(frozen=True, slots=True)
+class Lighthouse:
+    queue: str
+    hours: Hours
+    name: str = "Vuurtoren"
+    service_level_seconds: int = 20
+    short_abandon_seconds: int = 5
+    agents: int = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Helpline:
+    """A line that is always open (e.g. Tele-Onthaal 106), mentioned in the last resort."""
+
+    label: str
+    number: str
+
+
+@dataclass(frozen=True, slots=True)
+class AsteriskSettings:
+    host: str = "127.0.0.1"
+    port: int = 5038
+    username: str = "vuurtoren"
+    secret_env: str = "VUURTOREN_AMI_SECRET"
+    secret_file: str | None = None
+    failsafe_seconds: int = 6
+    """How long the dialplan holds a caller for Vuurtoren's Redirect before it routes alone."""
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    name: str
+    zone: ZoneInfo
+    country: str
+    lighthouse: Lighthouse
+    default_topic: str
+    counters: tuple[Counter, ...]
+    topics: tuple[Topic, ...]
+    helplines: tuple[Helpline, ...] = ()
+    asterisk: AsteriskSettings = field(default_factory=AsteriskSettings)
+    holidays: HolidayCalendar = field(init=False, repr=False, compare=False)
+    _counters: dict[str, Counter] = field(init=False, repr=False, compare=False)
+    _topics: dict[str, Topic] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "holidays", HolidayCalendar(self.zone, self.country))
+        object.__setattr__(self, "_counters", {c.id: c for c in self.counters})
+        lookup: dict[str, Topic] = {}
+        for t in self.topics:  # digits first, so an id never shadows a key press
+            lookup.setdefault(t.digit, t)
+        for t in self.topics:
+            lookup.setdefault(t.id, t)
+        object.__setattr__(self, "_topics", lookup)
+
+    def counter(self, counter_id: str) -> Counter:
+        return self._counters[counter_id]
+
+    def find_topic(self, key: str | None) -> Topic | None:
+        """A topic by IVR digit or by id; None when ``key`` is empty or unknown."""
+        if not key:
+            return None
+        return self._topics.get(key.strip())
+
+    def topic(self, key: str | None) -> Topic:
+        """A topic by digit or id, falling back to the default topic."""
+        found = self.find_topic(key)
+        return found if found is not None else self._topics[self.default_topic]
+
+    @property
+    def queues(self) -> tuple[str, ...]:
+        return (*(c.queue for c in self.counters), self.lighthouse.queue)

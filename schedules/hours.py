@@ -1,0 +1,169 @@
+"""Opening hours in the OpenStreetMap ``opening_hours`` syntax, judged in the site's zone.
+
+A thin, typed layer over ``opening-hours-py`` (a Rust parser with the public-holiday
+calendars built in). Everything here takes and returns *aware* datetimes; a naive datetime
+is a programming error and is refused, because "09:00" without a zone is ambiguous twice a
+year.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import opening_hours
+from opening_hours import OpeningHours, State
+
+# The library raises these but its type stub does not declare them.
+ParserError: type[Exception] = opening_hours.ParserError  # type: ignore[attr-defined]
+UnknownCountryError: type[Exception] = opening_hours.UnknownCountryError  # type: ignore[attr-defined]
+
+__all__ = [
+    "HolidayCalendar",
+    "Hours",
+    "HoursSyntaxError",
+    "Interval",
+    "require_aware",
+]
+
+# How far ahead we look for a next opening before we call a schedule "never open again".
+_HORIZON = timedelta(days=400)
+_POSITION = re.compile(r"-->\s*(\d+):(\d+)")
+
+
+class HoursSyntaxError(ValueError):
+    """An opening-hours expression does not parse; ``column`` is 1-based."""
+
+    def __init__(self, expression: str, column: int | None, detail: str) -> None:
+        self.expression = expression
+        self.column = column
+        self.detail = detail
+        where = f"at column {column}" if column is not None else "somewhere"
+        super().__init__(f"does not parse {where}: {detail}")
+
+
+def require_aware(at: datetime, what: str = "time") -> None:
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ValueError(f"{what} must carry a time zone (got naive {at.isoformat()})")
+
+
+def _parse(expression: str, zone: ZoneInfo, country: str) -> OpeningHours:
+    try:
+        return OpeningHours(
+            expression,
+            timezone=zone,
+            country=country,
+            auto_country=False,
+            auto_timezone=False,
+        )
+    except ParserError as exc:
+        text = str(exc)
+        match = _POSITION.search(text)
+        column = int(match.group(2)) if match else None
+        expected = text.rsplit("= ", 1)[-1].strip() if "= " in text else text
+        raise HoursSyntaxError(expression, column, expected) from None
+
+
+@dataclass(frozen=True, slots=True)
+class Interval:
+    """A stretch of constant state; ``end`` is None when it never changes again."""
+
+    start: datetime
+    end: datetime | None
+    open: bool
+    comment: str = ""
+
+
+class Hours:
+    """One compiled opening-hours expression for one place.
+
+    ``is_open`` is the hot path (a few microseconds); the rest is for people and scheduling.
+    An expression that evaluates to the OSM "unknown" state counts as closed: a call is never
+    sent to a counter that may not be staffed.
+    """
+
+    __slots__ = ("_oh", "country", "expression", "zone")
+
+    def __init__(self, expression: str, zone: ZoneInfo, country: str) -> None:
+        self.expression = expression
+        self.zone = zone
+        self.country = country
+        self._oh = _parse(expression, zone, country)
+
+    def __repr__(self) -> str:
+        return f"Hours({self.expression!r}, zone={self.zone.key!r}, country={self.country!r})"
+
+    def _local(self, at: datetime, what: str = "time") -> datetime:
+        # The parser only accepts ZoneInfo-aware datetimes: convert any offset to the zone.
+        require_aware(at, what)
+        return at if at.tzinfo is self.zone else at.astimezone(self.zone)
+
+    def is_open(self, at: datetime) -> bool:
+        return bool(self._oh.is_open(self._local(at)))
+
+    def next_change(self, at: datetime) -> datetime | None:
+        change = self._oh.next_change(self._local(at))
+        return None if change is None else change.astimezone(self.zone)
+
+    def next_open(self, at: datetime) -> datetime | None:
+        """The first instant at or after ``at`` when the place is open (None: not within
+        about a year)."""
+        cursor = self._local(at)
+        limit = cursor + _HORIZON
+        while cursor < limit:
+            if self._oh.is_open(cursor):
+                return cursor.astimezone(self.zone)
+            change = self._oh.next_change(cursor)
+            if change is None or change <= cursor:
+                return None
+            cursor = change.astimezone(self.zone)
+        return None
+
+    def intervals(self, start: datetime, end: datetime) -> list[Interval]:
+        """Constant-state stretches covering [start, end), cut to that window."""
+        start = self._local(start, "start")
+        end = self._local(end, "end")
+        out: list[Interval] = []
+        for lo, hi, state, comment in self._oh.intervals(start, end):
+            lo_z = max(lo, start).astimezone(self.zone)
+            hi_z = None if hi is None else min(hi, end).astimezone(self.zone)
+            if hi_z is not None and hi_z <= lo_z:
+                continue
+            out.append(Interval(lo_z, hi_z, state == State.OPEN, comment or ""))
+        return out
+
+    def open_periods_on(self, day: date) -> list[tuple[datetime, datetime]]:
+        """The open periods that fall on one local calendar day."""
+        start = datetime.combine(day, time(0), self.zone)
+        end = datetime.combine(day + timedelta(days=1), time(0), self.zone)
+        return [
+            (iv.start, iv.end if iv.end is not None else end)
+            for iv in self.intervals(start, end)
+            if iv.open
+        ]
+
+
+class HolidayCalendar:
+    """Public holidays of one country, as the opening-hours library knows them (``PH``)."""
+
+    __slots__ = ("_ph", "country", "zone")
+
+    def __init__(self, zone: ZoneInfo, country: str) -> None:
+        self.zone = zone
+        self.country = country
+        self._ph = _parse("PH", zone, country)
+
+    def is_holiday(self, day: date) -> bool:
+        return _is_holiday_cached(self._ph, self.zone, day)
+
+    def is_holiday_at(self, at: datetime) -> bool:
+        require_aware(at)
+        return self.is_holiday(at.astimezone(self.zone).date())
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_holiday_cached(ph: OpeningHours, zone: ZoneInfo, day: date) -> bool:
+    return bool(ph.is_open(datetime.combine(day, time(12), zone)))

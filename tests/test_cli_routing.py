@@ -1,0 +1,174 @@
+"""The routing commands as an admin uses them: exit codes, JSON, readable hours."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from callcenter.cli import main
+from tests.conftest import EXAMPLE, SMALL_SITE
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def route(capsys: pytest.CaptureFixture[str], *argv: str) -> dict[str, object]:
+    code, out, err = run(capsys, "route", "--config", str(EXAMPLE), *argv)
+    assert code == 0, err
+    result = json.loads(out)
+    assert isinstance(result, dict)
+    return result
+
+
+def test_check_config_valid(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "check-config", str(EXAMPLE))
+    assert code == 0
+    assert "valid" in out and "11 counters" in out
+
+
+def test_check_config_lists_every_problem_and_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        SMALL_SITE.replace('"BE"', '"B"').replace('counter = "onthaal"', 'counter = "x"')
+    )
+    code, out, err = run(capsys, "check-config", str(bad))
+    assert code == 2 and out == ""
+    assert "2 problem(s)" in err
+    assert "[site].country" in err and "topics[1] (id 'algemeen').counter" in err
+
+
+def test_other_commands_refuse_an_invalid_config(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text(SMALL_SITE.replace('default_topic = "algemeen"', 'default_topic = "x"'))
+    for command in ("route", "hours"):
+        with pytest.raises(SystemExit) as exit_:
+            main([command, "--config", str(bad), "--at", "2026-11-23T10:00:00+01:00"])
+        assert exit_.value.code == 2
+        assert "[routing].default_topic: unknown topic 'x'" in capsys.readouterr().err
+
+
+def test_route_open_counter(capsys: pytest.CaptureFixture[str]) -> None:
+    d = route(capsys, "--at", "2026-11-23T10:15:00+01:00", "--topic", "1", "--caller", "0470")
+    assert d["target"] == "counter" and d["queue"] == "sociale-dienst"
+    assert d["reason"] == "open" and d["next_open"] is None and d["caller"] == "0470"
+
+
+def test_route_accepts_z_and_any_offset(capsys: pytest.CaptureFixture[str]) -> None:
+    a = route(capsys, "--at", "2026-11-23T16:15:00Z", "--topic", "financiele-hulp")
+    b = route(capsys, "--at", "2026-11-23T11:15:00-05:00", "--topic", "1")
+    assert a == b
+    assert a["target"] == "lighthouse" and a["reason"] == "closed"
+    assert a["next_open"] == "2026-11-24T09:00:00+01:00"
+
+
+def test_route_overflow_and_no_agents(capsys: pytest.CaptureFixture[str]) -> None:
+    at = "2026-11-23T10:15:00+01:00"
+    assert (
+        route(capsys, "--at", at, "--topic", "1", "--waiting", "4", "--agents", "2")["reason"]
+        == "overflow"
+    )
+    assert route(capsys, "--at", at, "--topic", "1", "--agents", "0")["reason"] == "no_agents"
+    assert (
+        route(capsys, "--at", at, "--topic", "1", "--waiting", "0", "--agents", "2")["reason"]
+        == "open"
+    )
+
+
+def test_route_last_resort_on_christmas(capsys: pytest.CaptureFixture[str]) -> None:
+    d = route(capsys, "--at", "2026-12-25T10:00:00+01:00", "--topic", "3")
+    assert d["target"] == "last_resort" and d["queue"] is None and d["reason"] == "holiday"
+    assert d["next_open"] == "2026-12-28T09:00:00+01:00"
+
+
+def test_route_unknown_topic_goes_to_default_and_says_so(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    d = route(capsys, "--at", "2026-11-23T10:15:00+01:00", "--topic", "99")
+    assert d["topic"] == "algemeen" and d["topic_unknown"] == "99"
+
+
+def test_route_without_at_uses_now(capsys: pytest.CaptureFixture[str]) -> None:
+    d = route(capsys, "--topic", "1")
+    assert d["target"] in {"counter", "lighthouse", "last_resort"}
+
+
+@pytest.mark.parametrize("argv", [["--at", "tomorrow"], ["--waiting", "-1"], ["--agents", "x"]])
+def test_route_bad_arguments_exit_2(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
+    try:
+        code = main(["route", "--config", str(EXAMPLE), *argv])
+    except SystemExit as exc:  # argparse's own refusals
+        code = int(exc.code or 0)
+    assert code == 2
+    assert capsys.readouterr().err
+
+
+def test_hours_text_is_readable(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        capsys,
+        "hours",
+        "--config",
+        str(EXAMPLE),
+        "--at",
+        "2026-12-24T17:00:00+01:00",
+        "--days",
+        "3",
+    )
+    assert code == 0
+    assert "Sociale dienst" in out
+    assert "nu GESLOTEN, opent ma 28/12 09:00" in out
+    assert "vr 25/12  gesloten  (feestdag)" in out
+    assert "nu OPEN, sluit vandaag 19:00" in out  # the lighthouse on Christmas Eve
+
+
+def test_hours_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        capsys,
+        "hours",
+        "--config",
+        str(EXAMPLE),
+        "--at",
+        "2026-11-23T10:00:00+01:00",
+        "--days",
+        "2",
+        "--json",
+    )
+    assert code == 0
+    report = json.loads(out)
+    places = {p["id"]: p for p in report["places"]}
+    assert places["lighthouse"]["open_now"] is True
+    sd = places["sociale-dienst"]
+    assert sd["open_now"] is True and sd["next_change"] == "2026-11-23T12:00:00+01:00"
+    assert sd["days"][0] == {"date": "2026-11-23", "holiday": False, "open": [["09:00", "12:00"]]}
+    assert sd["days"][1]["open"] == [["09:00", "12:00"]]
+
+
+def test_console_script_is_installed() -> None:
+    script = Path(sys.executable).with_name("vuurtoren")
+    assert script.exists(), "the console script 'vuurtoren' is not installed"
+    out = subprocess.run(
+        [
+            str(script),
+            "route",
+            "--config",
+            str(EXAMPLE),
+            "--at",
+            "2026-11-23T10:15:00+01:00",
+            "--topic",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(out.stdout)["queue"] == "sociale-dienst"

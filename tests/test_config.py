@@ -1,0 +1,183 @@
+"""The site file: the documented shape works; every kind of mistake is reported with its place."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from routing.config import ConfigError, load_site, parse_site
+from routing.site import Site
+from tests.conftest import SMALL_SITE
+
+ISSUE_EXAMPLE = """
+[site]
+name = "Sociaal Huis Voorbeeld"
+timezone = "Europe/Brussels"     # IANA zone; all times are judged here
+country = "BE"                   # public-holiday calendar used by PH in hours
+
+[lighthouse]
+queue = "lighthouse"             # Asterisk queue of the callcenter
+hours = "Mo-Fr 08:00-19:00; Sa 09:00-12:00; Dec 25 off"   # when the callcenter is staffed
+
+[routing]
+default_topic = "algemeen"       # used for no choice or an unknown choice
+
+[[counters]]
+id = "sociale-dienst"
+name = "Sociale dienst"
+organisation = "OCMW"
+address = "Markt 1"
+queue = "sociale-dienst"
+hours = "Mo,Tu,Th,Fr 09:00-12:00; We 13:30-18:30; PH off"
+max_waiting = 4                  # optional: a new call overflows when at least this many wait
+max_wait_seconds = 300           # optional: overflow when the expected wait is longer
+
+[[topics]]
+id = "financiele-hulp"
+digit = "1"                      # the IVR key
+label = "Financiële hulp en leefloon"
+counter = "sociale-dienst"
+
+[[topics]]
+id = "algemeen"
+digit = "0"
+label = "Andere vragen"
+counter = "sociale-dienst"
+"""
+
+
+def problems(text: str) -> list[str]:
+    with pytest.raises(ConfigError) as err:
+        parse_site(text, "t.toml")
+    return [str(p) for p in err.value.problems]
+
+
+def test_the_documented_shape_works_as_written() -> None:
+    site = parse_site(ISSUE_EXAMPLE)
+    assert site.name == "Sociaal Huis Voorbeeld"
+    assert site.zone.key == "Europe/Brussels"
+    c = site.counter("sociale-dienst")
+    assert (c.queue, c.max_waiting, c.max_wait_seconds) == ("sociale-dienst", 4, 300)
+    assert site.topic("1").id == "financiele-hulp"
+    assert site.topic(None).id == "algemeen"
+    assert site.lighthouse.queue == "lighthouse"
+
+
+def test_the_shipped_example_is_a_realistic_site(example_site: Site) -> None:
+    assert len(example_site.counters) >= 10
+    organisations = {c.organisation for c in example_site.counters}
+    assert {"OCMW", "CAW", "Gemeente", "Huis van het Kind", "VDAB"} <= organisations
+    assert len({c.address for c in example_site.counters}) >= 4
+    # the lighthouse is open longer than any counter in a normal week
+    from datetime import datetime, timedelta
+
+    monday = datetime(2026, 11, 23, tzinfo=example_site.zone)
+
+    def open_minutes(hours: object) -> int:
+        return sum(
+            int((b - a) / timedelta(minutes=1))
+            for d in range(7)
+            for a, b in hours.open_periods_on((monday + timedelta(days=d)).date())  # type: ignore[attr-defined]
+        )
+
+    lh = open_minutes(example_site.lighthouse.hours)
+    assert all(open_minutes(c.hours) < lh for c in example_site.counters)
+
+
+def test_bad_toml_says_line_and_column() -> None:
+    found = problems('[site]\nname = "x\n')
+    assert len(found) == 1 and "line 2" in found[0]
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            ('timezone = "Europe/Brussels"', 'timezone = "Europe/Brussel"'),
+            "[site].timezone: unknown time zone 'Europe/Brussel'",
+        ),
+        (('country = "BE"', 'country = "ZZ"'), "[site].country: no public-holiday calendar"),
+        (
+            (
+                'hours = "Mo-Fr 09:00-12:00,13:00-16:00; Jul 11 off; PH off"',
+                'hours = "Mo-Fr 09:00-12:00,13:00-16:00; Jul 11 of; PH off"',
+            ),
+            "counters[1] (id 'onthaal').hours: 'Mo-Fr 09:00-12:00,13:00-16:00; Jul 11 of; PH off' "
+            "does not parse at column",
+        ),
+        (
+            ('counter = "onthaal"', 'counter = "onthal"'),
+            "topics[1] (id 'algemeen').counter: unknown counter 'onthal'",
+        ),
+        (
+            ('default_topic = "algemeen"', 'default_topic = "other"'),
+            "[routing].default_topic: unknown topic 'other'",
+        ),
+        (
+            ('digit = "0"', 'digit = "1"'),
+            "topics[1] (id 'algemeen'): duplicate topic digit '1' (also at topics[0]",
+        ),
+        (
+            ('id = "onthaal"', 'id = "sociale-dienst"'),
+            "counters[1] (id 'sociale-dienst'): duplicate counter id 'sociale-dienst'",
+        ),
+        (
+            ('queue = "onthaal"', 'queue = "lighthouse"'),
+            "counters[1] (id 'onthaal'): duplicate queue 'lighthouse' (also at [lighthouse])",
+        ),
+        (
+            ("max_waiting = 4", 'max_waiting = "4"'),
+            "counters[0] (id 'sociale-dienst').max_waiting: must be a whole number",
+        ),
+        (
+            ("max_waiting = 4", "max_wating = 4"),
+            "counters[0] (id 'sociale-dienst'): unknown field 'max_wating'",
+        ),
+        (
+            ("max_wait_seconds = 300", "max_wait_seconds = -1"),
+            "max_wait_seconds: must be between 1 and 86400",
+        ),
+        (('name = "Onthaal"\n', ""), "counters[1] (id 'onthaal').name: missing (required)"),
+        (('[routing]\ndefault_topic = "algemeen"\n', ""), "file: missing table [routing]"),
+        (
+            ('id = "algemeen"', 'id = "1"'),
+            "topics[1] (id '1').id: '1' is also the digit of topics[0]",
+        ),
+        (('digit = "0"', 'digit = "zero"'), "topics[1] (id 'algemeen').digit: 'zero' is not valid"),
+    ],
+)
+def test_each_mistake_is_reported_with_its_place(change: tuple[str, str], expected: str) -> None:
+    old, new = change
+    assert old in SMALL_SITE
+    text = SMALL_SITE.replace(old, new, 1)
+    found = problems(text)
+    assert any(expected in p for p in found), found
+
+
+def test_all_problems_are_reported_at_once() -> None:
+    text = (
+        SMALL_SITE.replace('"Europe/Brussels"', '"Nowhere/City"')
+        .replace('counter = "onthaal"', 'counter = "ghost"')
+        .replace("max_waiting = 4", "max_waiting = 0")
+        .replace('hours = "Mo-Fr 08:00-19:00;', 'hours = "Mo-Fr 08h-19h;')
+    )
+    found = problems(text)
+    assert len(found) == 4, found
+    assert any(p.startswith("[lighthouse].hours") for p in found)
+
+
+def test_secret_in_the_site_file_is_refused() -> None:
+    found = problems(SMALL_SITE + '\n[asterisk]\nsecret = "hunter2"\n')
+    assert found == [
+        "[asterisk].secret: secrets never go in the site file: use secret_env or secret_file"
+    ]
+
+
+def test_missing_and_non_utf8_files(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not found"):
+        load_site(tmp_path / "absent.toml")
+    bad = tmp_path / "latin1.toml"
+    bad.write_bytes("name = 'Financi\xeble'".encode("latin-1"))
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        load_site(bad)
