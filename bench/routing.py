@@ -16,17 +16,13 @@ import json
 import platform
 import random
 import statistics
-import sys
 import time
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from routing.config import load_site  # noqa: E402
-from routing.decide import decide  # noqa: E402
-from routing.types import QueueState  # noqa: E402
-from schedules.overrides import Override, OverrideMode  # noqa: E402
+from routing.config import load_site
+from routing.decide import decide
+from routing.types import QueueState
+from schedules.overrides import Override, OverrideMode
 
 
 def percentile(sorted_ns: list[int], p: float) -> float:
