@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import opening_hours
 
 from routing.site import AsteriskSettings, Counter, Helpline, Lighthouse, Site, Topic
-from schedules.hours import Hours, HoursSyntaxError, UnknownCountryError
+from schedules.hours import Hours, HoursSyntaxError, UnknownCountryError, overridden_rules
 
 __all__ = ["ConfigError", "Problem", "load_site", "parse_site"]
 
@@ -54,6 +54,7 @@ class ConfigError(Exception):
 class _Reader:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
 
     def add(self, where: str, message: str) -> None:
         self.problems.append(Problem(where, message))
@@ -122,6 +123,8 @@ class _Reader:
         except HoursSyntaxError as exc:
             self.add(f"{where}.hours", f"{expression!r} {exc}")
             return None
+        for finding in overridden_rules(expression, hours.zone, hours.country):
+            self.warnings.append(Problem(f"{where}.hours", finding))
         return hours if zone is not None and country is not None else None
 
     def array_of_tables(self, data: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
@@ -229,6 +232,7 @@ def parse_site(text: str, source: str = "<site>") -> Site:
         topics=tuple(t for _, t in topics),
         helplines=tuple(helplines),
         asterisk=asterisk,
+        warnings=tuple(str(w) for w in r.warnings),
     )
 
 

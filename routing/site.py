@@ -82,6 +82,8 @@ class Site:
     topics: tuple[Topic, ...]
     helplines: tuple[Helpline, ...] = ()
     asterisk: AsteriskSettings = field(default_factory=AsteriskSettings)
+    warnings: tuple[str, ...] = ()
+    """Findings that do not make the file invalid but are probably mistakes."""
     holidays: HolidayCalendar = field(init=False, repr=False, compare=False)
     _counters: dict[str, Counter] = field(init=False, repr=False, compare=False)
     _topics: dict[str, Topic] = field(init=False, repr=False, compare=False)

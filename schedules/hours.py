@@ -26,6 +26,7 @@ __all__ = [
     "Hours",
     "HoursSyntaxError",
     "Interval",
+    "overridden_rules",
     "require_aware",
 ]
 
@@ -144,6 +145,54 @@ class Hours:
             for iv in self.intervals(start, end)
             if iv.open
         ]
+
+
+# A week without public holidays in any country we serve is not guaranteed, so the check
+# below looks at two weeks and only reports a day where a rule is wiped out in both.
+_CHECK_WEEKS = (date(2026, 11, 16), date(2027, 2, 8))
+_WEEKDAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
+
+
+def overridden_rules(expression: str, zone: ZoneInfo, country: str) -> list[str]:
+    """Rules whose opening times a later ``;`` rule wipes out on some weekday.
+
+    In the opening_hours syntax ``;`` starts a rule that *replaces* earlier rules for the days
+    it names (``Mo-Fr 09:00-12:00; We 13:00-16:00`` is closed on Wednesday morning); ``,``
+    adds to them. Authors who mean "also" get it wrong often, so this names each such rule
+    with the weekdays it loses. Rules that close on purpose (``off``, ``closed``) are skipped.
+    """
+    if '"' in expression:  # comments may contain ';': do not guess
+        return []
+    rules = [r.strip() for r in expression.split(";") if r.strip()]
+    if len(rules) < 2:
+        return []
+    try:
+        whole = Hours(expression, zone, country)
+    except HoursSyntaxError:
+        return []
+    findings = []
+    for rule in rules[:-1]:
+        if any(word in rule.lower() for word in ("off", "closed", "ph", "sh")):
+            continue
+        try:
+            alone = Hours(rule, zone, country)
+        except HoursSyntaxError:
+            continue
+        lost = []
+        for offset in range(7):
+            if all(_lost_on(alone, whole, week + timedelta(days=offset)) for week in _CHECK_WEEKS):
+                lost.append(_WEEKDAYS[(_CHECK_WEEKS[0] + timedelta(days=offset)).weekday()])
+        if lost:
+            findings.append(
+                f"rule {rule!r} is replaced by a later ';' rule on "
+                f"{','.join(lost)} (use ',' to add hours to a day)"
+            )
+    return findings
+
+
+def _lost_on(alone: Hours, whole: Hours, day: date) -> bool:
+    periods = alone.open_periods_on(day)
+    return bool(periods) and not any(whole.is_open(lo) for lo, _ in periods)
 
 
 class HolidayCalendar:

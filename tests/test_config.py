@@ -181,3 +181,21 @@ def test_missing_and_non_utf8_files(tmp_path: Path) -> None:
     bad.write_bytes("name = 'Financi\xeble'".encode("latin-1"))
     with pytest.raises(ConfigError, match="not UTF-8"):
         load_site(bad)
+
+
+def test_a_rule_wiped_out_by_a_later_semicolon_rule_is_warned_about() -> None:
+    text = SMALL_SITE.replace(
+        'hours = "Mo-Fr 09:00-12:00,13:00-16:00; Jul 11 off; PH off"',
+        'hours = "Mo-Fr 09:00-12:00; We 13:00-16:00; PH off"',
+    )
+    site = parse_site(text)
+    assert site.warnings == (
+        "counters[1] (id 'onthaal').hours: rule 'Mo-Fr 09:00-12:00' is replaced by a later "
+        "';' rule on We (use ',' to add hours to a day)",
+    )
+    fixed = text.replace("Mo-Fr 09:00-12:00; We 13:00-16:00", "Mo-Fr 09:00-12:00, We 13:00-16:00")
+    assert parse_site(fixed).warnings == ()
+
+
+def test_the_example_site_has_no_warnings(example_site: Site) -> None:
+    assert example_site.warnings == ()

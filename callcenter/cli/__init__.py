@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from callcenter.cli import routing_commands
+from callcenter.cli import routing_commands, simulator_commands
 from callcenter.cli.common import EXIT_INVALID, CommandError
 
 __all__ = ["main"]
@@ -19,6 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     routing_commands.register(sub)
+    simulator_commands.register(sub)
     return parser
 
 

@@ -60,6 +60,8 @@ def check_config(args: argparse.Namespace) -> int:
         for problem in exc.problems:
             print(f"  - {problem}", file=sys.stderr)
         return EXIT_INVALID
+    for warning in site.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     print(
         f"{args.file}: valid: site {site.name!r}, {len(site.counters)} counters, "
         f"{len(site.topics)} topics, lighthouse queue {site.lighthouse.queue!r}, "

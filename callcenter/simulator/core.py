@@ -1,0 +1,362 @@
+"""The simulated Asterisk: channels, queues, AstDB, device states and the event stream.
+
+One :class:`SimAsterisk` models one Asterisk for one site. AMI sessions (``server.py``)
+register with it and receive every event their read classes allow. Calls are scripted in
+``calls.py``; arrivals come from ``traffic.py``; faults from ``faults.py``.
+
+Test hooks: :attr:`actions_received`, :attr:`truth` (what really happened to each call),
+:attr:`queue_log_lines`, :meth:`reset_hooks`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
+
+from callcenter.ami.codec import Message, encode_message
+from callcenter.simulator.channels import Channel, ChannelFactory
+from callcenter.simulator.clock import SimClock
+from callcenter.simulator.queues import Device, Member, SimQueue
+from routing.site import Site
+
+if TYPE_CHECKING:
+    from callcenter.simulator.calls import InboundCall
+
+__all__ = ["AMI_VERSIONS", "CallTruth", "SimAsterisk", "SimSettings", "Visit"]
+
+log = logging.getLogger(__name__)
+
+AMI_VERSIONS = {"18": "7.0.3", "20": "9.0.0", "21": "10.0.0", "22": "11.0.0"}
+Header = tuple[str, str]
+
+
+class EventSink(Protocol):
+    def deliver(self, klass: str, data: bytes) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SimSettings:
+    version: str = "22"
+    """Asterisk release line whose AMI banner is sent (18, 20, 21 or 22)."""
+    failsafe_seconds: float | None = None
+    """Hold before the dialplan routes on its own; default: the site's [asterisk] value."""
+    counter_queue_timeout: int = 180
+    lighthouse_queue_timeout: int = 600
+    ring_timeout: int = 15
+    retry: int = 5
+    wrapuptime: int = 10
+    timestamps: bool = True
+    """Add ``Timestamp`` to events (manager.conf ``timestampevents=yes``)."""
+    hours_aware_agents: bool = True
+    """Members are unavailable (status 5) outside their counter's opening hours."""
+
+
+@dataclass(slots=True)
+class Visit:
+    queue: str
+    joined: float
+    left: float | None = None
+    outcome: str | None = None  # answered, abandoned, timeout, redirected, gone
+    hold_seconds: int | None = None
+    member: str | None = None
+    talk_seconds: int | None = None
+    ended_by: str | None = None
+
+
+@dataclass(slots=True)
+class CallTruth:
+    """What really happened to one call, for tests to compare with the service's record."""
+
+    linkedid: str
+    uniqueid: str
+    channel: str
+    caller: str | None
+    started: float
+    digits: str | None = None
+    route_requested: float | None = None
+    redirected_to: tuple[str, str] | None = None
+    redirected_at: float | None = None
+    failsafe: bool = False
+    visits: list[Visit] = field(default_factory=list)
+    last_resort: str | None = None  # voicemail, callback, hangup
+    outcome: str | None = None  # answered, abandoned, last_resort, lost
+    ended: float | None = None
+    hangup_stage: str | None = None
+
+    @property
+    def final_queue(self) -> str | None:
+        return self.visits[-1].queue if self.visits else None
+
+
+class SimAsterisk:
+    def __init__(
+        self,
+        site: Site,
+        *,
+        clock: SimClock | None = None,
+        seed: int = 0,
+        settings: SimSettings | None = None,
+    ) -> None:
+        self.site = site
+        self.clock = clock or SimClock()
+        self.settings = settings or SimSettings()
+        if self.settings.version not in AMI_VERSIONS:
+            raise ValueError(f"unknown Asterisk version {self.settings.version!r}")
+        self.seed = seed
+        self.rng = random.Random(seed)
+        self.sinks: set[EventSink] = set()
+        self.channels: dict[str, Channel] = {}
+        self.calls: dict[str, InboundCall] = {}
+        self.queues: dict[str, SimQueue] = {}
+        self.astdb: dict[tuple[str, str], str] = {}
+        self.device_states: dict[str, str] = {}
+        self.globals: dict[str, str] = {}
+        self.truth: dict[str, CallTruth] = {}
+        self.actions_received: list[Message] = []
+        self.queue_log_lines: list[str] = []
+        self.queue_log_file: str | None = None
+        self.factory: ChannelFactory | None = None
+        self.booted_at = 0.0
+        self.reloaded_at = 0.0
+        self.fully_booted = False
+        self._tasks: set[asyncio.Task[object]] = set()
+        self._listeners: list[Callable[[Message], None]] = []
+        self.events_emitted = 0
+
+    # -- lifecycle ---------------------------------------------------------------------
+    @property
+    def ami_version(self) -> str:
+        return AMI_VERSIONS[self.settings.version]
+
+    def boot(self) -> None:
+        """(Re)build queues and members from the site and announce FullyBooted."""
+        now = self.clock.epoch()
+        self.factory = ChannelFactory(now)
+        self.booted_at = self.reloaded_at = now
+        s = self.settings
+        self.queues = {}
+        zone_rng = random.Random(self.seed * 7919 + 1)
+        for counter in self.site.counters:
+            q = SimQueue(
+                self,
+                counter.queue,
+                strategy="rrmemory",
+                timeout=s.counter_queue_timeout,
+                ring_timeout=s.ring_timeout,
+                retry=s.retry,
+                wrapuptime=s.wrapuptime,
+                service_level=counter.service_level_seconds,
+            )
+            self.queues[q.name] = q
+            for i in range(1, counter.agents + 1):
+                iface = f"PJSIP/{counter.id}-{i:02d}"
+                self._add_static(q, iface, f"{counter.name} {i}", zone_rng)
+        lh = self.site.lighthouse
+        q = SimQueue(
+            self,
+            lh.queue,
+            strategy="ringall",
+            timeout=s.lighthouse_queue_timeout,
+            ring_timeout=s.ring_timeout,
+            retry=s.retry,
+            wrapuptime=s.wrapuptime,
+            service_level=lh.service_level_seconds,
+            weight=10,
+        )
+        self.queues[q.name] = q
+        for i in range(1, lh.agents + 1):
+            iface = f"PJSIP/vuurtoren-{i:02d}"
+            member = self._add_static(q, iface, f"Vuurtoren {i}", zone_rng)
+            member.membership = "dynamic"
+        self.update_availability(announce=False)
+        self.fully_booted = True
+        self.emit("FullyBooted", "system", self.fully_booted_headers())
+
+    def _add_static(self, q: SimQueue, iface: str, name: str, rng: random.Random) -> Member:
+        device = Device(iface, rng=random.Random(rng.randrange(1 << 30)))
+        member = Member(q.name, iface, name, iface, device, login_time=int(self.booted_at))
+        q.add_member(member, announce=False)
+        return member
+
+    def fully_booted_headers(self) -> list[Header]:
+        now = self.clock.epoch()
+        return [
+            ("Uptime", str(int(now - self.booted_at))),
+            ("LastReload", str(int(now - self.reloaded_at))),
+            ("Status", "Fully Booted"),
+        ]
+
+    def start_task(self, coro: object, name: str) -> asyncio.Task[object]:
+        task: asyncio.Task[object] = asyncio.get_running_loop().create_task(coro, name=name)  # type: ignore[arg-type]
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[object]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("simulator task %s failed", task.get_name(), exc_info=task.exception())
+
+    async def stop(self) -> None:
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    def reset_hooks(self) -> None:
+        """Forget received actions, ground truth and queue_log (a test starts clean)."""
+        self.actions_received.clear()
+        self.truth.clear()
+        self.queue_log_lines.clear()
+
+    # -- events --------------------------------------------------------------------------
+    def emit(self, name: str, klass: str, headers: Iterable[Header]) -> None:
+        head: list[Header] = [("Event", name), ("Privilege", f"{klass},all")]
+        if self.settings.timestamps:
+            head.append(("Timestamp", f"{self.clock.epoch():.6f}"))
+        all_headers = (*head, *headers)
+        self.events_emitted += 1
+        if self._listeners:
+            msg = Message(all_headers)
+            for listener in self._listeners:
+                listener(msg)
+        if not self.sinks:
+            return
+        data = encode_message(all_headers)
+        for sink in tuple(self.sinks):
+            sink.deliver(klass, data)
+
+    def listen(self, listener: Callable[[Message], None]) -> None:
+        """In-process tap on every event (tests, the benchmark's ground truth)."""
+        self._listeners.append(listener)
+
+    def queue_log(self, callid: str, queue: str, agent: str, event: str, data: str) -> None:
+        line = f"{int(self.clock.epoch())}|{callid}|{queue}|{agent}|{event}|{data}"
+        self.queue_log_lines.append(line)
+        if self.queue_log_file:
+            with open(self.queue_log_file, "a", encoding="utf-8") as f:
+                f.write(line + "\n")
+
+    # -- channels ------------------------------------------------------------------------
+    def new_channel(
+        self,
+        name: str,
+        *,
+        linkedid: str | None = None,
+        state: int = 4,
+        context: str = "",
+        exten: str = "s",
+        caller_num: str | None = None,
+        caller_name: str | None = None,
+    ) -> Channel:
+        assert self.factory is not None, "boot() first"
+        uniqueid = self.factory.uniqueid()
+        channel = Channel(
+            name,
+            uniqueid,
+            linkedid or uniqueid,
+            self.clock.epoch(),
+            state,
+            caller_num,
+            caller_name,
+            context=context,
+            exten=exten,
+        )
+        self.channels[name] = channel
+        self.emit("Newchannel", "call", channel.snapshot())
+        return channel
+
+    def set_state(self, channel: Channel, state: int) -> None:
+        channel.state = state
+        self.emit("Newstate", "call", channel.snapshot())
+
+    def set_var(self, channel: Channel | None, variable: str, value: str) -> None:
+        if channel is None:
+            self.globals[variable] = value
+            self.emit("VarSet", "dialplan", [("Variable", variable), ("Value", value)])
+            return
+        channel.variables[variable] = value
+        self.emit(
+            "VarSet", "dialplan", [*channel.snapshot(), ("Variable", variable), ("Value", value)]
+        )
+
+    def newexten(
+        self, channel: Channel, context: str, exten: str, priority: int, app: str, data: str
+    ) -> None:
+        channel.context, channel.exten, channel.priority = context, exten, priority
+        channel.application, channel.app_data = app, data
+        self.emit(
+            "Newexten",
+            "dialplan",
+            [*channel.snapshot(), ("Extension", exten), ("Application", app), ("AppData", data)],
+        )
+
+    def hangup_channel(self, channel: Channel, cause: int = 16, *, request: bool = False) -> None:
+        if channel.hung_up:
+            return
+        channel.hung_up = True
+        text = {
+            16: "Normal Clearing",
+            19: "No answer",
+            17: "User busy",
+            0: "Unknown",
+            1: "Unallocated (unassigned) number",
+        }.get(cause, "Normal Clearing")
+        if request:
+            self.emit("HangupRequest", "call", [*channel.snapshot(), ("Cause", str(cause))])
+        self.channels.pop(channel.name, None)
+        channel.state = channel.state if channel.state else 0
+        self.emit(
+            "Hangup", "call", [*channel.snapshot(), ("Cause", str(cause)), ("Cause-txt", text)]
+        )
+
+    # -- AstDB and device states ------------------------------------------------------------
+    def db_put(self, family: str, key: str, value: str) -> None:
+        self.astdb[(family, key)] = value
+
+    def db_get(self, family: str, key: str) -> str | None:
+        return self.astdb.get((family, key))
+
+    def db_del(self, family: str, key: str) -> bool:
+        return self.astdb.pop((family, key), None) is not None
+
+    def set_device_state(self, device: str, state: str) -> None:
+        self.device_states[device] = state
+        self.emit("DeviceStateChange", "call", [("Device", device), ("State", state)])
+
+    # -- agents follow opening hours -----------------------------------------------------------
+    def update_availability(self, *, announce: bool = True) -> None:
+        if not self.settings.hours_aware_agents:
+            return
+        at = self.clock.now().astimezone(self.site.zone)
+        open_by_queue = {c.queue: c.hours.is_open(at) for c in self.site.counters}
+        open_by_queue[self.site.lighthouse.queue] = self.site.lighthouse.hours.is_open(at)
+        for queue in self.queues.values():
+            is_open = open_by_queue.get(queue.name, True)
+            for member in queue.members.values():
+                device = member.device
+                wanted = (1 if not device.in_call else 2) if is_open else 5
+                if device.in_call or device.ringing or device.status == wanted:
+                    continue
+                device.status = wanted
+                if announce:
+                    queue.member_event("QueueMemberStatus", member)
+            if is_open:
+                queue.dispatch()
+
+    async def run_availability(self, every: float = 60.0) -> None:
+        while True:
+            await self.clock.sleep(every)
+            self.update_availability()
+
+    # -- clock helpers -------------------------------------------------------------------------
+    def local_now(self) -> datetime:
+        return self.clock.now().astimezone(self.site.zone)
