@@ -31,7 +31,7 @@ typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
 bench: $(STAMP)
-	$(PY) bench/routing.py
+	$(PY) bench/route_decisions.py
 
 all: lint typecheck test
 

@@ -100,7 +100,7 @@ class Subscription:
         self._idle = asyncio.Event()
         self._idle.set()
         self._task: asyncio.Task[None] | None = None
-        self._warned_at = 0
+        self._warn_at = client.settings.subscriber_warn_backlog
         self.delivered = 0
         self.failures = 0
 
@@ -111,14 +111,14 @@ class Subscription:
             )
 
     def push(self, msg: Message) -> None:
-        self.backlog.append(msg)
-        self._idle.clear()
-        self._wake.set()
-        size = len(self.backlog)
-        limit = self.client.settings.subscriber_warn_backlog
-        if size >= limit and size >= 2 * self._warned_at:
-            self._warned_at = size
-            log.warning("AMI subscriber %s is %d events behind", self.label, size)
+        backlog = self.backlog
+        backlog.append(msg)
+        if len(backlog) == 1:  # it was idle: wake it
+            self._idle.clear()
+            self._wake.set()
+        elif len(backlog) >= self._warn_at:
+            log.warning("AMI subscriber %s is %d events behind", self.label, len(backlog))
+            self._warn_at *= 2
 
     async def _run(self) -> None:
         backlog = self.backlog
@@ -130,7 +130,7 @@ class Subscription:
                 msg = backlog.popleft()
                 try:
                     result = callback(msg)
-                    if inspect.isawaitable(result):
+                    if result is not None and inspect.isawaitable(result):
                         await result
                 except asyncio.CancelledError:
                     raise
@@ -138,7 +138,7 @@ class Subscription:
                     self.failures += 1
                     log.exception("AMI subscriber %s failed on %s", self.label, msg.name)
                 self.delivered += 1
-            self._warned_at = 0
+            self._warn_at = self.client.settings.subscriber_warn_backlog
             self._idle.set()
 
     async def drain(self) -> None:

@@ -126,6 +126,12 @@ class Message:
             if pos >= 0 and text.startswith(" ", pos):
                 end = text.find(eol, pos)
                 return text[pos + 1 :] if end < 0 else text[pos + 1 : end]
+            if pos < 0:
+                # Absent as written; absent in any case too? Then no split is needed.
+                lower = text.lower()
+                key = key.lower()
+                if not lower.startswith(key) and lower.find(eol + key) < 0:
+                    return default
         value = self._index().get(name)
         if value is not None:
             return value
@@ -153,8 +159,10 @@ class Message:
         return Message((*self.headers, *headers), encoding=self.encoding)
 
     def _first_header(self) -> Header:
-        if self._text is not None:
-            line = self._text.split(self._eol, 1)[0]
+        text = self._text
+        if text is not None:
+            end = text.find(self._eol)
+            line = text if end < 0 else text[:end]
             name, sep, value = line.partition(": ")
             return (name, value) if sep else _split_line(line)
         return self.headers[0] if self.headers else ("", "")
@@ -292,7 +300,9 @@ class Decoder:
     """Incremental AMI decoder. ``feed(data)`` returns the messages completed by ``data``.
 
     ``expect_banner=True`` (a client reading a server) takes the first line as the banner;
-    its version is in :attr:`banner_version`. A server reading a client uses False.
+    its version is in :attr:`banner_version`. A server reading a client uses False, and
+    ``require_kind=False`` so that a request without ``Action:`` still reaches it (Asterisk
+    answers it with "Missing action in request").
 
     The line end is learnt from the first one seen: CRLF (what Asterisk sends) or a bare LF
     (hand-written transcripts); offsets in errors are positions in the raw byte stream.
@@ -307,6 +317,7 @@ class Decoder:
         "expect_banner",
         "max_header",
         "max_message",
+        "require_kind",
     )
 
     def __init__(
@@ -315,8 +326,10 @@ class Decoder:
         expect_banner: bool = True,
         max_message: int = 1 << 20,
         max_header: int = 64 << 10,
+        require_kind: bool = True,
     ) -> None:
         self.expect_banner = expect_banner
+        self.require_kind = require_kind
         self.max_message = max_message
         self.max_header = max_header
         self.banner: str | None = None
@@ -450,7 +463,7 @@ class Decoder:
                         )
                     )
                     return
-        if not chunk.startswith(("Event:", "Response:", "Action:")):
+        if self.require_kind and not chunk.startswith(("Event:", "Response:", "Action:")):
             out.append(
                 FrameError(
                     offset,

@@ -80,7 +80,7 @@ class Session(asyncio.Protocol):
     def __init__(self, server: AMIServer) -> None:
         self.server = server
         self.ast = server.ast
-        self.decoder = Decoder(expect_banner=False)
+        self.decoder = Decoder(expect_banner=False, require_kind=False)
         self.transport: asyncio.Transport | None = None
         self.account: Account | None = None
         self.mask: frozenset[str] = frozenset()

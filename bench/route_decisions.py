@@ -1,6 +1,6 @@
 """Routing decisions per second and per-decision latency on the example site.
 
-    python bench/routing.py [--config examples/sociaal-huis.toml] [--n 200000] [--seed 1]
+    python bench/route_decisions.py [--config examples/sociaal-huis.toml] [--n 200000] [--seed 1]
 
 Inputs are drawn once, up front (seeded): topics from the menu plus unknown ones, instants
 spread over two years (UTC and other offsets), live queue states (unknown, calm, busy, empty),
