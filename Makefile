@@ -32,6 +32,7 @@ typecheck: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/route_decisions.py
+	$(PY) bench/ami_ingest.py
 
 all: lint typecheck test
 
