@@ -9,6 +9,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 from datetime import datetime
 from typing import Any
 
@@ -143,12 +144,26 @@ HELP = """commands:
   quit                      stop"""
 
 
+def _stdin_lines(loop: asyncio.AbstractEventLoop) -> asyncio.Queue[str]:
+    """Lines of standard input, read by a daemon thread so that a blocked read never holds
+    up the exit (an executor thread would: asyncio.run joins it). EOF arrives as ''."""
+    lines: asyncio.Queue[str] = asyncio.Queue()
+
+    def read() -> None:
+        for line in sys.stdin:
+            loop.call_soon_threadsafe(lines.put_nowait, line)
+        loop.call_soon_threadsafe(lines.put_nowait, "")
+
+    threading.Thread(target=read, name="console", daemon=True).start()
+    return lines
+
+
 async def _console(sim: Simulator, stop: asyncio.Event) -> None:
-    if sys.stdin is None or not sys.stdin.readable() or sys.stdin.closed:
+    if sys.stdin is None or sys.stdin.closed or not sys.stdin.readable():
         return
-    loop = asyncio.get_running_loop()
+    lines = _stdin_lines(asyncio.get_running_loop())
     while not stop.is_set():
-        line = await loop.run_in_executor(None, sys.stdin.readline)
+        line = await lines.get()
         if not line:  # no console (EOF): keep running
             return
         words = line.split()
