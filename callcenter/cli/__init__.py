@@ -6,7 +6,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from callcenter.cli import routing_commands, simulator_commands
+from callcenter.cli import (
+    capture_commands,
+    routing_commands,
+    service_commands,
+    simulator_commands,
+)
 from callcenter.cli.common import EXIT_INVALID, CommandError
 
 __all__ = ["main"]
@@ -20,6 +25,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     routing_commands.register(sub)
     simulator_commands.register(sub)
+    capture_commands.register(sub)
+    service_commands.register(sub)
     return parser
 
 

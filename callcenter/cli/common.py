@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 from routing.config import ConfigError, load_site
 from routing.site import Site
@@ -23,6 +25,24 @@ def site_or_exit(path: str) -> Site:
     except ConfigError as exc:
         print(f"error: invalid site file {exc}", file=sys.stderr)
         raise SystemExit(EXIT_INVALID) from None
+
+
+def read_secret(site: Site) -> str:
+    """The AMI secret: the file named by [asterisk].secret_file, else the environment
+    variable named by [asterisk].secret_env. Never from the site file itself."""
+    a = site.asterisk
+    if a.secret_file:
+        try:
+            return Path(a.secret_file).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise CommandError(f"[asterisk].secret_file {a.secret_file}: {exc.strerror}") from None
+    secret = os.environ.get(a.secret_env)
+    if not secret:
+        raise CommandError(
+            f"no AMI secret: set the environment variable {a.secret_env} "
+            "(or [asterisk].secret_file in the site file)"
+        )
+    return secret
 
 
 def parse_instant(text: str | None, site: Site) -> datetime:

@@ -1,0 +1,171 @@
+"""``serve``, ``demo`` and ``db upgrade``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from typing import Any
+
+from callcenter.ami import ClientSettings
+from callcenter.cli.common import EXIT_OK, read_secret, site_or_exit
+from callcenter.cli.simulator_commands import DEMO_SECRET
+from callcenter.runner import run_until_stopped, running
+from callcenter.simulator import Account, Simulator
+from callcenter.store import database_url, open_engine, upgrade
+from callcenter.store.db import current_revision, head_revision
+
+DEFAULT_EXAMPLE = "examples/sociaal-huis.toml"
+
+
+def _logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("serve", help="run the service against a real Asterisk (AMI)")
+    p.add_argument("--config", required=True, help="the site file (TOML)")
+    p.add_argument(
+        "--listen",
+        default="127.0.0.1:8080",
+        help="dashboard address HOST:PORT (default 127.0.0.1:8080)",
+    )
+    p.add_argument(
+        "--data-dir",
+        help="where the SQLite file lives (default ./data); VUURTOREN_DATABASE_URL overrides it",
+    )
+    p.add_argument("-v", "--verbose", action="store_true")
+    p.set_defaults(handler=serve)
+
+    p = sub.add_parser("demo", help="simulated Asterisk + service + dashboard, with traffic")
+    p.add_argument(
+        "--config", default=DEFAULT_EXAMPLE, help=f"site file (default {DEFAULT_EXAMPLE})"
+    )
+    p.add_argument(
+        "--speed", type=float, default=10.0, help="virtual seconds per real second (default 10)"
+    )
+    p.add_argument(
+        "--calls-per-hour",
+        type=float,
+        default=400.0,
+        help="arrivals per hour at the morning peak (default 400)",
+    )
+    p.add_argument("--start", help="virtual start time, ISO 8601 (default: next weekday 09:00)")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--listen", default="127.0.0.1:8080", help="dashboard HOST:PORT")
+    p.add_argument("--data-dir", default="data/demo", help="SQLite directory (default data/demo)")
+    p.add_argument("--duration", type=float, help="stop after this many real seconds")
+    p.add_argument("-v", "--verbose", action="store_true")
+    p.set_defaults(handler=demo)
+
+    p = sub.add_parser("db", help="database maintenance")
+    dbsub = p.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    up = dbsub.add_parser("upgrade", help="create or migrate the schema to the newest version")
+    up.add_argument("--data-dir", help="SQLite directory (default ./data)")
+    up.set_defaults(handler=db_upgrade)
+
+
+def _listen(text: str) -> tuple[str, int]:
+    host, _, port = text.rpartition(":")
+    if not host or not port.isdigit():
+        raise SystemExit(f"error: --listen {text!r}: expected HOST:PORT, e.g. 127.0.0.1:8080")
+    return host.strip("[]"), int(port)
+
+
+def serve(args: argparse.Namespace) -> int:
+    site = site_or_exit(args.config)
+    secret = read_secret(site)
+    host, port = _listen(args.listen)
+    _logging(args.verbose)
+    a = site.asterisk
+    settings = ClientSettings(host=a.host, port=a.port, username=a.username, secret=secret)
+
+    async def main() -> None:
+        async with running(site, settings, database_url(args.data_dir), host=host, port=port) as r:
+            print(
+                f"Vuurtoren serves {site.name!r}: dashboard {r.url}, AMI "
+                f"{a.host}:{a.port} as {a.username}",
+                flush=True,
+            )
+            await run_until_stopped()
+
+    asyncio.run(main())
+    return EXIT_OK
+
+
+def demo(args: argparse.Namespace) -> int:
+    from datetime import datetime, time, timedelta
+
+    from callcenter.cli.common import parse_instant
+
+    site = site_or_exit(args.config)
+    host, port = _listen(args.listen)
+    _logging(args.verbose)
+    if args.start:
+        start = parse_instant(args.start, site)
+    else:  # the next weekday morning, when every counter has something to do
+        day = datetime.now(site.zone).date() + timedelta(days=1)
+        while day.weekday() >= 5 or site.holidays.is_holiday(day):
+            day += timedelta(days=1)
+        start = datetime.combine(day, time(9, 0), site.zone)
+
+    async def main() -> None:
+        sim = Simulator(
+            site,
+            accounts=[Account(site.asterisk.username, DEMO_SECRET)],
+            seed=args.seed,
+            speed=args.speed,
+            start=start,
+            calls_per_hour=args.calls_per_hour,
+        )
+        await sim.start()
+        settings = ClientSettings(
+            port=sim.port, username=site.asterisk.username, secret=DEMO_SECRET
+        )
+        try:
+            async with running(
+                site, settings, database_url(args.data_dir), host=host, port=port, clock=sim.clock
+            ) as r:
+                print(
+                    f"Vuurtoren demo for {site.name!r}\n"
+                    f"  dashboard:          {r.url}\n"
+                    f"  simulated Asterisk: AMI on 127.0.0.1:{sim.port} (user "
+                    f"{site.asterisk.username!r}, secret {DEMO_SECRET!r})\n"
+                    f"  virtual time:       {start:%a %d/%m/%Y %H:%M} at x{args.speed:g}, "
+                    f"{args.calls_per_hour:g} calls/h at the peak\n"
+                    f"  database:           {database_url(args.data_dir)}\n"
+                    "Ctrl-C stops.",
+                    flush=True,
+                )
+                await run_until_stopped(args.duration)
+                n = await r.store.count()
+                print(f"stopped: {n} calls recorded, {r.service.routed} routed", flush=True)
+        finally:
+            await sim.stop()
+
+    asyncio.run(main())
+    return EXIT_OK
+
+
+def db_upgrade(args: argparse.Namespace) -> int:
+    url = database_url(args.data_dir)
+
+    async def main() -> tuple[str | None, str | None]:
+        engine = open_engine(url)
+        try:
+            before = await current_revision(engine)
+            await upgrade(engine)
+            return before, await current_revision(engine)
+        finally:
+            await engine.dispose()
+
+    before, after = asyncio.run(main())
+    safe = url.split("@")[-1] if "@" in url else url
+    print(
+        f"{safe}: schema {before or 'empty'} -> {after} (head {head_revision()})", file=sys.stdout
+    )
+    return EXIT_OK

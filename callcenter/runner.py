@@ -1,0 +1,91 @@
+"""Running the whole service in one process: store, AMI client, call service, dashboard.
+
+Used by ``vuurtoren serve`` (a real Asterisk) and ``vuurtoren demo`` (the simulated one). One
+cleanup step per resource, in reverse order of starting; the store writer flushes last.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from callcenter.ami import AMIClient, ClientSettings
+from callcenter.bus import Bus
+from callcenter.clock import Clock
+from callcenter.service import CallService
+from callcenter.store import CallStore, StoreWriter, open_engine, upgrade
+from dashboard.app import create_app
+from routing.site import Site
+
+__all__ = ["Running", "run_until_stopped", "running"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Running:
+    service: CallService
+    store: CallStore
+    writer: StoreWriter
+    ami: AMIClient
+    url: str
+
+
+@contextlib.asynccontextmanager
+async def running(
+    site: Site,
+    ami_settings: ClientSettings,
+    database_url: str,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    clock: Clock | None = None,
+) -> AsyncIterator[Running]:
+    engine = open_engine(database_url)
+    runner: web.AppRunner | None = None
+    ami = AMIClient(ami_settings)
+    writer: StoreWriter | None = None
+    service: CallService | None = None
+    try:
+        await upgrade(engine)
+        store = CallStore(engine)
+        writer = StoreWriter(store)
+        writer.start()
+        service = CallService(site, ami, writer=writer, bus=Bus(), clock=clock)
+        await service.start(await store.open_calls())
+        await ami.start()
+        app = create_app(service)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site_ = web.TCPSite(runner, host, port)
+        await site_.start()
+        bound = runner.addresses[0][1] if runner.addresses else port
+        shown = f"[{host}]" if ":" in host else host
+        yield Running(service, store, writer, ami, f"http://{shown}:{bound}/")
+    finally:
+        if runner is not None:
+            await runner.cleanup()
+        await ami.close()
+        if service is not None:
+            await service.stop()
+        if writer is not None:
+            await writer.close()
+        await engine.dispose()
+
+
+async def run_until_stopped(timeout: float | None = None) -> None:
+    """Wait for Ctrl-C / SIGTERM (or ``timeout`` seconds)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(timeout):
+            await stop.wait()

@@ -1,0 +1,292 @@
+"""The live call path: route every call, track it to its end, record it.
+
+:class:`CallService` subscribes to the AMI client, feeds every event to the call tracker,
+answers each ``UserEvent(RouteRequest)`` with a routing decision and a ``Redirect``, hands call
+records to the store writer, keeps the counters' open/closed states in Asterisk (AstDB
+``vuurtoren/counter/<id>`` and custom device states ``Custom:vuurtoren-<id>``) and publishes
+live queue state on the bus. After every (re)connect it resynchronises from Asterisk
+(QueueStatus, CoreShowChannels); at start it takes back the calls the store still has open.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from callcenter.ami import AMIClient, AMIError, Message
+from callcenter.bus import Bus
+from callcenter.clock import Clock, WallClock
+from callcenter.store.repository import StoreWriter
+from callcenter.tracker import CallRecord, CallTracker, LiveQueue
+from routing.decide import decide
+from routing.site import Site
+from routing.types import Decision, Target
+from schedules.overrides import LIGHTHOUSE, Override, OverrideMode, active_override
+
+__all__ = ["ASTDB_FAMILY", "CallService", "device_for"]
+
+log = logging.getLogger(__name__)
+
+ASTDB_FAMILY = "vuurtoren"
+"""AstDB family the dialplan's fail-safe reads: key ``counter/<id>`` is ``open`` or ``closed``."""
+
+
+def device_for(counter_id: str) -> str:
+    """The custom device state of a counter; a desk phone's lamp (BLF) lights when closed."""
+    return f"Custom:vuurtoren-{counter_id}"
+
+
+class CallService:
+    def __init__(
+        self,
+        site: Site,
+        ami: AMIClient,
+        *,
+        writer: StoreWriter | None = None,
+        bus: Bus | None = None,
+        clock: Clock | None = None,
+        overrides: Callable[[], Sequence[Override]] = lambda: (),
+    ) -> None:
+        self.site = site
+        self.ami = ami
+        self.writer = writer
+        self.bus = bus or Bus()
+        self.clock = clock or WallClock()
+        self.overrides = overrides
+        self.tracker = CallTracker(site)
+        self.states: dict[str, bool] = {}
+        self.routed = 0
+        self.route_failures = 0
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._publisher: asyncio.Task[None] | None = None
+        self._state_changed = asyncio.Event()
+        t = self.tracker
+        if writer is not None:
+            t.on_start.append(writer.submit)
+            t.on_change.append(writer.submit)
+            t.on_end.append(writer.submit)
+        t.on_end.append(self._on_end)
+        t.on_queue_change.append(self._on_queue_change)
+
+    # -- lifecycle -----------------------------------------------------------------------
+    async def start(self, open_calls: Sequence[CallRecord] = ()) -> None:
+        """Take back open calls (from the store), subscribe, and start publishing states.
+        Call before the AMI client connects, so the first resync sees everything."""
+        for call in open_calls:
+            self.tracker.adopt(call)
+        if open_calls:
+            log.info("following %d call(s) that were up when the service stopped", len(open_calls))
+        self.ami.subscribe(None, self._on_event)
+        self.ami.add_resync_hook(self._resync)
+        self._publisher = asyncio.get_running_loop().create_task(
+            self._publish_states_forever(), name="counter-states"
+        )
+
+    async def stop(self) -> None:
+        if self._publisher is not None:
+            self._publisher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._publisher
+        for task in list(self._tasks):
+            task.cancel()
+        for task in list(self._tasks):
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    def _spawn(self, coro: Any, name: str) -> None:
+        task = asyncio.get_running_loop().create_task(coro, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # -- events ----------------------------------------------------------------------------
+    def _on_event(self, event: Message) -> None:
+        self.tracker.handle(event, self.clock.now())
+        if event.name == "UserEvent" and event.get("UserEvent") == "RouteRequest":
+            self._route(event)
+        elif event.name == "FullyBooted":
+            self._state_changed.set()  # Asterisk (re)started: write the states again
+
+    def _route(self, event: Message) -> None:
+        channel = event.get("Channel")
+        if not channel:
+            log.error("RouteRequest without Channel: %r", event)
+            return
+        call_id = event.get("Linkedid") or "?"
+        now = self.clock.now()
+        try:
+            decision = decide(
+                self.site,
+                event.get("Topic") or None,
+                event.get("Caller") or event.get("CallerIDNum"),
+                now,
+                self.tracker.live_state(),
+                self.overrides(),
+            )
+        except Exception:
+            log.exception(
+                "call %s: routing failed; the dialplan's fail-safe will route it", call_id
+            )
+            return
+        self.tracker.record_decision(channel, decision, now)
+        self._spawn(self._redirect(call_id, channel, decision), name=f"route {call_id}")
+
+    async def _redirect(self, call_id: str, channel: str, decision: Decision) -> None:
+        try:
+            if decision.target is Target.LAST_RESORT:
+                nxt = decision.next_open.isoformat() if decision.next_open else ""
+                await self.ami.setvar("NEXT_OPEN", nxt, channel=channel)
+                await self.ami.redirect(channel, "last-resort", decision.counter, 1)
+            else:
+                assert decision.queue is not None
+                await self.ami.redirect(channel, "queues", decision.queue, 1)
+            self.routed += 1
+            log.info(
+                "call %s: %s → %s %s (%s)",
+                call_id,
+                decision.topic,
+                decision.target,
+                decision.queue or decision.counter,
+                decision.reason,
+            )
+        except AMIError as exc:
+            self.route_failures += 1
+            log.warning(
+                "call %s: Redirect to %s failed (%s); the dialplan's fail-safe takes over",
+                call_id,
+                decision.queue or "last-resort",
+                exc,
+            )
+
+    def _on_end(self, call: CallRecord) -> None:
+        self.bus.publish(
+            "call_ended",
+            {
+                "call_id": call.call_id,
+                "outcome": call.outcome.value if call.outcome else None,
+                "queue": call.visits[-1].queue if call.visits else None,
+            },
+        )
+
+    def _on_queue_change(self, queue: LiveQueue) -> None:
+        self.bus.publish("queue", self.queue_snapshot(queue))
+
+    # -- live view -------------------------------------------------------------------------
+    def queue_snapshot(self, queue: LiveQueue) -> dict[str, Any]:
+        snap = queue.snapshot(self.clock.now())
+        counter = next((c for c in self.site.counters if c.queue == queue.name), None)
+        if counter is not None:
+            snap.update(
+                kind="counter",
+                id=counter.id,
+                name=counter.name,
+                organisation=counter.organisation,
+                open=self.states.get(counter.id),
+            )
+        elif queue.name == self.site.lighthouse.queue:
+            snap.update(
+                kind="lighthouse",
+                id="lighthouse",
+                name=self.site.lighthouse.name,
+                organisation="",
+                open=self.states.get(LIGHTHOUSE),
+            )
+        return snap
+
+    def snapshot(self) -> dict[str, Any]:
+        order = [self.site.lighthouse.queue, *(c.queue for c in self.site.counters)]
+        queues = [
+            self.queue_snapshot(self.tracker.queues[q]) for q in order if q in self.tracker.queues
+        ]
+        return {
+            "site": self.site.name,
+            "at": self.clock.now().astimezone(self.site.zone).isoformat(),
+            "connected": self.ami.state.value,
+            "calls_up": len(self.tracker.calls),
+            "queues": queues,
+        }
+
+    # -- resync ----------------------------------------------------------------------------
+    async def _resync(self, ami: AMIClient) -> None:
+        now = self.clock.now()
+        status = await ami.queue_status()
+        for q in status:
+            live = self.tracker._queue(q.queue)
+            if live is None:
+                continue
+            live.members.clear()
+            for m in q.members:
+                self.tracker.handle(m, now)
+            live.waiting = {
+                e.get("Uniqueid") or "": now - timedelta(seconds=int(e.get("Wait") or 0))
+                for e in q.entries
+            }
+            self._on_queue_change(live)
+        channels = await ami.core_show_channels()
+        up = {c.get("Uniqueid") or "" for c in channels}
+        gone = self.tracker.reconcile(up, now, "ended while Vuurtoren was not connected")
+        if gone:
+            log.warning(
+                "resync: %d call(s) ended while disconnected; recorded as lost_track", len(gone)
+            )
+        await self.publish_states()
+
+    # -- counter states in Asterisk -----------------------------------------------------------
+    def current_states(self, at: datetime) -> dict[str, bool]:
+        overrides = self.overrides()
+        states: dict[str, bool] = {}
+        for c in self.site.counters:
+            ov = active_override(overrides, c.id, at)
+            states[c.id] = (ov.mode is OverrideMode.OPEN) if ov else c.hours.is_open(at)
+        ov = active_override(overrides, LIGHTHOUSE, at)
+        states[LIGHTHOUSE] = (
+            (ov.mode is OverrideMode.OPEN) if ov else (self.site.lighthouse.hours.is_open(at))
+        )
+        return states
+
+    async def publish_states(self) -> None:
+        states = self.current_states(self.clock.now())
+        for key, is_open in states.items():
+            word = "open" if is_open else "closed"
+            await self.ami.db_put(ASTDB_FAMILY, f"counter/{key}", word)
+            await self.ami.set_device_state(device_for(key), "NOT_INUSE" if is_open else "INUSE")
+        changed = [k for k, v in states.items() if self.states.get(k) != v]
+        self.states = states
+        if changed:
+            log.info(
+                "counter states written to Asterisk: %s",
+                ", ".join(f"{k}={'open' if states[k] else 'closed'}" for k in changed),
+            )
+            for q in self.tracker.queues.values():
+                self._on_queue_change(q)
+
+    def _next_change(self, at: datetime) -> datetime | None:
+        changes = [c.hours.next_change(at) for c in self.site.counters]
+        changes.append(self.site.lighthouse.hours.next_change(at))
+        for ov in self.overrides():
+            changes += [t for t in (ov.starts, ov.ends) if t is not None and t > at]
+        return min((c for c in changes if c is not None), default=None)
+
+    async def _publish_states_forever(self) -> None:
+        """Write the states whenever one changes (and after every Asterisk boot)."""
+        while True:
+            now = self.clock.now()
+            nxt = self._next_change(now)
+            wait = 3600.0 if nxt is None else max(0.0, (nxt - now).total_seconds()) + 0.5
+            self._state_changed.clear()
+            sleeper = asyncio.ensure_future(self.clock.sleep(wait))
+            poke = asyncio.ensure_future(self._state_changed.wait())
+            try:
+                await asyncio.wait({sleeper, poke}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                sleeper.cancel()
+                poke.cancel()
+            if self.ami.state.value != "connected":
+                continue  # the resync after the next connect writes them
+            try:
+                await self.publish_states()
+            except AMIError as exc:
+                log.warning("writing counter states failed (%s); again after reconnect", exc)

@@ -1,0 +1,81 @@
+"""Opening the database and migrating it.
+
+The URL comes from ``VUURTOREN_DATABASE_URL`` (``postgresql+asyncpg://…``) or defaults to a
+SQLite file in the data directory (``VUURTOREN_DATA_DIR``, default ``./data``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+__all__ = [
+    "MIGRATIONS",
+    "current_revision",
+    "database_url",
+    "head_revision",
+    "open_engine",
+    "upgrade",
+]
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def database_url(data_dir: str | Path | None = None) -> str:
+    url = os.environ.get("VUURTOREN_DATABASE_URL")
+    if url:
+        return url
+    directory = Path(data_dir or os.environ.get("VUURTOREN_DATA_DIR") or "data")
+    directory.mkdir(parents=True, exist_ok=True)
+    return f"sqlite+aiosqlite:///{directory / 'vuurtoren.sqlite3'}"
+
+
+def open_engine(url: str) -> AsyncEngine:
+    parsed = make_url(url)
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+asyncpg")
+    if parsed.drivername.startswith("sqlite"):
+        engine = create_async_engine(parsed, connect_args={"timeout": 30})
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        return engine
+    return create_async_engine(parsed, pool_size=5, max_overflow=5, pool_pre_ping=True)
+
+
+def _config(connection: Connection) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def head_revision() -> str | None:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(cfg).get_current_head()
+
+
+async def current_revision(engine: AsyncEngine) -> str | None:
+    async with engine.connect() as conn:
+        return await conn.run_sync(lambda c: MigrationContext.configure(c).get_current_revision())
+
+
+async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+    """Bring the schema to ``revision`` (idempotent)."""
+    async with engine.begin() as conn:
+        await conn.run_sync(lambda c: command.upgrade(_config(c), revision))

@@ -1,0 +1,120 @@
+"""The tables. Times are stored in UTC and always read back aware."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    TypeDecorator,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+__all__ = ["Base", "CallRow", "UtcDateTime", "VisitRow"]
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on SQLite (naive storage) too."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value.isoformat()} refused by the store")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class CallRow(Base):
+    """One call that entered the central number (a contact)."""
+
+    __tablename__ = "calls"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    call_id: Mapped[str] = mapped_column(String(64), unique=True)
+    """Asterisk's Linkedid."""
+    uniqueid: Mapped[str | None] = mapped_column(String(64))
+    channel: Mapped[str | None] = mapped_column(String(128))
+    caller: Mapped[str | None] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    digits: Mapped[str | None] = mapped_column(String(8))
+    topic: Mapped[str | None] = mapped_column(String(64))
+    counter: Mapped[str | None] = mapped_column(String(64))
+    target: Mapped[str | None] = mapped_column(String(16))
+    target_queue: Mapped[str | None] = mapped_column(String(80))
+    reason: Mapped[str | None] = mapped_column(String(16))
+    next_open: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    route_requested_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    redirected_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    failsafe: Mapped[bool] = mapped_column(Boolean, default=False)
+    final_queue: Mapped[str | None] = mapped_column(String(80))
+    answered_by: Mapped[str | None] = mapped_column(String(128))
+    wait_seconds: Mapped[int | None] = mapped_column(Integer)
+    talk_seconds: Mapped[int | None] = mapped_column(Integer)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    outcome_reason: Mapped[str | None] = mapped_column(String(200))
+    legs: Mapped[str] = mapped_column(String(400), default="")
+    """Uniqueids of the call's legs, space-separated, to follow it again after a restart."""
+
+    visits: Mapped[list[VisitRow]] = relationship(
+        back_populates="call",
+        cascade="all, delete-orphan",
+        order_by="VisitRow.joined_at",
+        lazy="selectin",
+    )
+
+    __table_args__ = (
+        Index("ix_calls_started_at", "started_at"),
+        Index("ix_calls_caller_started", "caller", "started_at"),
+        Index("ix_calls_queue_started", "final_queue", "started_at"),
+        Index("ix_calls_open", "outcome", "started_at"),
+    )
+
+
+class VisitRow(Base):
+    """One caller in one queue."""
+
+    __tablename__ = "queue_visits"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    call_pk: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    queue: Mapped[str] = mapped_column(String(80))
+    uniqueid: Mapped[str] = mapped_column(String(64))
+    joined_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    position: Mapped[int] = mapped_column(Integer)
+    left_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    wait_seconds: Mapped[int | None] = mapped_column(Integer)
+    agent: Mapped[str | None] = mapped_column(String(128))
+    agents_rung: Mapped[int] = mapped_column(Integer, default=0)
+    talk_seconds: Mapped[int | None] = mapped_column(Integer)
+    ended_by: Mapped[str | None] = mapped_column(String(16))
+
+    call: Mapped[CallRow] = relationship(back_populates="visits")
+
+    __table_args__ = (
+        Index("ix_visits_queue_joined", "queue", "joined_at"),
+        Index("ix_visits_call", "call_pk", "seq", unique=True),
+    )

@@ -1,0 +1,241 @@
+"""Reading and writing call records.
+
+:class:`CallStore` maps :class:`~callcenter.tracker.CallRecord` to rows. :class:`StoreWriter`
+takes records from the live path without ever making it wait: it keeps the newest state of
+each changed call and writes them in batches, one transaction a batch. A write that fails is
+logged and retried; nothing already written is touched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from callcenter.store.models import CallRow, VisitRow
+from callcenter.tracker import CallRecord, Outcome, Visit, VisitOutcome
+from routing.types import Decision, Reason, Target
+
+__all__ = ["CallStore", "StoreWriter"]
+
+log = logging.getLogger(__name__)
+
+
+def _fill(row: CallRow, call: CallRecord) -> None:
+    row.uniqueid = call.uniqueid
+    row.channel = call.channel
+    row.caller = call.caller
+    row.started_at = call.started
+    row.digits = call.digits
+    d = call.decision
+    if d is not None:
+        row.topic, row.counter = d.topic, d.counter
+        row.target, row.target_queue, row.reason = d.target.value, d.queue, d.reason.value
+        row.next_open = d.next_open
+    row.route_requested_at = call.route_requested
+    row.redirected_at = call.redirected
+    row.failsafe = call.failsafe
+    row.final_queue = call.visits[-1].queue if call.visits else None
+    answered = call.answered_visit
+    row.answered_by = answered.agent if answered else None
+    row.wait_seconds = (
+        answered.wait_seconds if answered else call.visits[-1].wait_seconds if call.visits else None
+    )
+    row.talk_seconds = answered.talk_seconds if answered else None
+    row.ended_at = call.ended
+    row.outcome = call.outcome.value if call.outcome else None
+    row.outcome_reason = call.outcome_reason
+    row.legs = " ".join(sorted(call.legs))[:400]
+    existing = {v.seq: v for v in row.visits}
+    for seq, visit in enumerate(call.visits):
+        vr = existing.get(seq)
+        if vr is None:
+            vr = VisitRow(seq=seq)
+            row.visits.append(vr)
+        vr.queue, vr.uniqueid, vr.joined_at = visit.queue, visit.uniqueid, visit.joined
+        vr.position, vr.left_at = visit.position, visit.left
+        vr.outcome = visit.outcome.value if visit.outcome else None
+        vr.wait_seconds, vr.agent = visit.wait_seconds, visit.agent
+        vr.agents_rung, vr.talk_seconds = len(visit.agents_rung), visit.talk_seconds
+        vr.ended_by = visit.ended_by
+
+
+def to_record(row: CallRow) -> CallRecord:
+    decision = None
+    if row.target and row.counter and row.topic and row.reason:
+        decision = Decision(
+            Target(row.target),
+            row.target_queue,
+            row.counter,
+            row.topic,
+            Reason(row.reason),
+            row.next_open,
+            row.caller,
+        )
+    call = CallRecord(
+        call_id=row.call_id,
+        started=row.started_at,
+        uniqueid=row.uniqueid,
+        channel=row.channel,
+        caller=row.caller,
+        digits=row.digits,
+        decision=decision,
+        route_requested=row.route_requested_at,
+        redirected=row.redirected_at,
+        failsafe=row.failsafe,
+        last_resort=row.target == "last_resort",
+        ended=row.ended_at,
+        outcome=Outcome(row.outcome) if row.outcome else None,
+        outcome_reason=row.outcome_reason,
+        legs=set(row.legs.split()) if row.legs else set(),
+    )
+    for vr in sorted(row.visits, key=lambda v: v.seq):
+        call.visits.append(
+            Visit(
+                queue=vr.queue,
+                joined=vr.joined_at,
+                position=vr.position,
+                uniqueid=vr.uniqueid,
+                left=vr.left_at,
+                outcome=VisitOutcome(vr.outcome) if vr.outcome else None,
+                wait_seconds=vr.wait_seconds,
+                agent=vr.agent,
+                talk_seconds=vr.talk_seconds,
+                ended_by=vr.ended_by,
+            )
+        )
+    return call
+
+
+class CallStore:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    async def save_many(self, calls: Sequence[CallRecord]) -> None:
+        if not calls:
+            return
+        async with self.sessions.begin() as session:
+            ids = [c.call_id for c in calls]
+            rows = {
+                r.call_id: r
+                for r in (
+                    await session.scalars(select(CallRow).where(CallRow.call_id.in_(ids)))
+                ).all()
+            }
+            for call in calls:
+                row = rows.get(call.call_id)
+                if row is None:
+                    row = CallRow(call_id=call.call_id, visits=[])
+                    session.add(row)
+                    rows[call.call_id] = row
+                _fill(row, call)
+
+    async def save(self, call: CallRecord) -> None:
+        await self.save_many([call])
+
+    async def get(self, call_id: str) -> CallRecord | None:
+        async with self.sessions() as session:
+            row = await session.scalar(select(CallRow).where(CallRow.call_id == call_id))
+            return to_record(row) if row else None
+
+    async def open_calls(self) -> list[CallRecord]:
+        """Calls without an outcome: still up when the service stopped."""
+        async with self.sessions() as session:
+            rows = (await session.scalars(select(CallRow).where(CallRow.outcome.is_(None)))).all()
+            return [to_record(r) for r in rows]
+
+    async def calls_between(self, start: datetime, end: datetime) -> list[CallRecord]:
+        async with self.sessions() as session:
+            rows = (
+                await session.scalars(
+                    select(CallRow)
+                    .where(CallRow.started_at >= start, CallRow.started_at < end)
+                    .order_by(CallRow.started_at)
+                )
+            ).all()
+            return [to_record(r) for r in rows]
+
+    async def all_calls(self) -> list[CallRecord]:
+        async with self.sessions() as session:
+            rows = (await session.scalars(select(CallRow).order_by(CallRow.id))).all()
+            return [to_record(r) for r in rows]
+
+    async def count(self) -> int:
+        async with self.sessions() as session:
+            return int(await session.scalar(select(func.count(CallRow.id))) or 0)
+
+    async def session(self) -> AsyncSession:
+        return self.sessions()
+
+
+class StoreWriter:
+    """Coalescing background writer: ``submit`` never blocks."""
+
+    def __init__(self, store: CallStore, *, retry_seconds: float = 1.0) -> None:
+        self.store = store
+        self.retry_seconds = retry_seconds
+        self._pending: dict[str, CallRecord] = {}
+        self._wake = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._task: asyncio.Task[None] | None = None
+        self.written = 0
+        self.failures = 0
+
+    def submit(self, call: CallRecord) -> None:
+        self._pending[call.call_id] = call
+        self._idle.clear()
+        self._wake.set()
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="store-writer")
+
+    async def _run(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._pending:
+                batch = list(self._pending.values())
+                self._pending.clear()
+                try:
+                    await self.store.save_many(batch)
+                    self.written += len(batch)
+                except asyncio.CancelledError:
+                    for call in batch:
+                        self._pending.setdefault(call.call_id, call)
+                    raise
+                except Exception:
+                    self.failures += 1
+                    log.exception(
+                        "store: writing %d call(s) failed; retrying in %.1f s",
+                        len(batch),
+                        self.retry_seconds,
+                    )
+                    for call in batch:
+                        self._pending.setdefault(call.call_id, call)
+                    await asyncio.sleep(self.retry_seconds)
+            self._idle.set()
+
+    async def flush(self) -> None:
+        await self._idle.wait()
+
+    async def close(self) -> None:
+        """Write what is pending, then stop."""
+        if self._task is not None:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(10):
+                    await self.flush()
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self._pending:
+            await self.store.save_many(list(self._pending.values()))
+            self._pending.clear()

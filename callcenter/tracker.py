@@ -1,0 +1,559 @@
+"""The call tracker: AMI events in, call records and live queue state out. No I/O.
+
+One :class:`CallRecord` per call that entered the central number, keyed by Asterisk's
+``Linkedid`` (all legs of a call share it). Each queue visit is a :class:`Visit` that ends as
+exactly one of ``answered``, ``abandoned``, ``abandoned_short``, ``timeout`` or ``callback``
+(``shared/DESIGN.md``, metric definitions). A call ends with one outcome: ``answered``,
+``abandoned``, ``last_resort``, ``failsafe`` or ``lost_track`` (with a reason).
+
+The facts it relies on (``shared/reference``): a queue timeout also emits
+``QueueCallerAbandon``; it is told apart by ``VarSet QUEUESTATUS=TIMEOUT`` or by the call going
+on (another join) instead of hanging up. ``QueueCallerLeave`` comes before ``AgentConnect``.
+Event handling is idempotent: an event seen twice changes nothing the second time.
+
+Times come from the event's ``Timestamp`` header (``timestampevents=yes``, which the generated
+manager.conf sets) and else from the time of receipt the caller passes in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from callcenter.ami.codec import Message
+from routing.site import Site
+from routing.types import Decision, QueueState
+
+__all__ = [
+    "CallRecord",
+    "CallTracker",
+    "LiveQueue",
+    "Member",
+    "Outcome",
+    "Visit",
+    "VisitOutcome",
+]
+
+CENTRAL = "central-number"
+LAST_RESORT = "last-resort"
+_GONE = (4, 5)  # member device states that count as not logged in
+
+
+class Outcome(StrEnum):
+    ANSWERED = "answered"
+    ABANDONED = "abandoned"
+    LAST_RESORT = "last_resort"
+    FAILSAFE = "failsafe"
+    LOST_TRACK = "lost_track"
+
+
+class VisitOutcome(StrEnum):
+    ANSWERED = "answered"
+    ABANDONED = "abandoned"
+    ABANDONED_SHORT = "abandoned_short"
+    TIMEOUT = "timeout"
+    CALLBACK = "callback"
+
+
+@dataclass(slots=True)
+class Visit:
+    queue: str
+    joined: datetime
+    position: int
+    uniqueid: str
+    left: datetime | None = None
+    outcome: VisitOutcome | None = None
+    wait_seconds: int | None = None
+    agent: str | None = None
+    agents_rung: list[str] = field(default_factory=list)
+    talk_seconds: int | None = None
+    ended_by: str | None = None
+    _abandon_hold: int | None = None
+
+    @property
+    def open(self) -> bool:
+        return self.outcome is None
+
+
+@dataclass(slots=True)
+class CallRecord:
+    call_id: str
+    started: datetime
+    uniqueid: str | None = None
+    channel: str | None = None
+    caller: str | None = None
+    digits: str | None = None
+    decision: Decision | None = None
+    route_requested: datetime | None = None
+    redirected: datetime | None = None
+    failsafe: bool = False
+    last_resort: bool = False
+    visits: list[Visit] = field(default_factory=list)
+    ended: datetime | None = None
+    outcome: Outcome | None = None
+    outcome_reason: str | None = None
+    legs: set[str] = field(default_factory=set)
+
+    @property
+    def answered_visit(self) -> Visit | None:
+        return next((v for v in self.visits if v.outcome is VisitOutcome.ANSWERED), None)
+
+
+@dataclass(slots=True)
+class Member:
+    interface: str
+    name: str
+    status: int = 1
+    paused: bool = False
+    paused_reason: str = ""
+    in_call: bool = False
+
+    @property
+    def logged_in(self) -> bool:
+        return self.status not in _GONE
+
+    @property
+    def available(self) -> bool:
+        return self.status in (0, 1) and not self.paused and not self.in_call
+
+
+@dataclass(slots=True)
+class LiveQueue:
+    name: str
+    waiting: dict[str, datetime] = field(default_factory=dict)
+    members: dict[str, Member] = field(default_factory=dict)
+
+    def state(self) -> QueueState:
+        return QueueState(
+            waiting=len(self.waiting), agents=sum(1 for m in self.members.values() if m.logged_in)
+        )
+
+    def snapshot(self, now: datetime) -> dict[str, object]:
+        oldest = min(self.waiting.values(), default=None)
+        return {
+            "queue": self.name,
+            "waiting": len(self.waiting),
+            "oldest_wait_seconds": None
+            if oldest is None
+            else max(0, int((now - oldest).total_seconds())),
+            "logged_in": sum(1 for m in self.members.values() if m.logged_in),
+            "available": sum(1 for m in self.members.values() if m.available),
+            "paused": sum(1 for m in self.members.values() if m.paused and m.logged_in),
+            "busy": sum(1 for m in self.members.values() if m.in_call),
+        }
+
+
+Listener = Callable[[CallRecord], None]
+
+
+class CallTracker:
+    """Feed it every AMI event with :meth:`handle`; read :attr:`calls` and :attr:`queues`."""
+
+    def __init__(self, site: Site | None = None) -> None:
+        """Without a site (replaying a file alone) queues are learnt from the events and
+        the default thresholds apply."""
+        self.site = site
+        self.calls: dict[str, CallRecord] = {}
+        """Calls still up, by call id (Linkedid)."""
+        self._by_uniqueid: dict[str, str] = {}
+        self._by_channel: dict[str, str] = {}
+        self.queues: dict[str, LiveQueue] = {q: LiveQueue(q) for q in site.queues} if site else {}
+        self.on_start: list[Listener] = []
+        self.on_change: list[Listener] = []
+        self.on_end: list[Listener] = []
+        self.on_queue_change: list[Callable[[LiveQueue], None]] = []
+        self._short: dict[str, int] = {}
+        if site is not None:
+            self._short = {c.queue: c.short_abandon_seconds for c in site.counters}
+            self._short[site.lighthouse.queue] = site.lighthouse.short_abandon_seconds
+        self.ignored = 0
+
+    # -- entry point ---------------------------------------------------------------------
+    def handle(self, event: Message, received: datetime | None = None) -> None:
+        name = event.name
+        handler = _HANDLERS.get(name)
+        if handler is None:
+            self.ignored += 1
+            return
+        handler(self, event, event_time(event, received))
+
+    def call_for(self, event: Message) -> CallRecord | None:
+        uid = event.get("Uniqueid")
+        call_id = self._by_uniqueid.get(uid) if uid else None
+        if call_id is None:
+            call_id = event.get("Linkedid")
+        return self.calls.get(call_id) if call_id else None
+
+    def live_state(self) -> dict[str, QueueState]:
+        return {name: q.state() for name, q in self.queues.items()}
+
+    # -- calls -----------------------------------------------------------------------------
+    def _ensure_call(self, event: Message, at: datetime) -> CallRecord:
+        call_id = event.get("Linkedid") or event.get("Uniqueid") or "?"
+        call = self.calls.get(call_id)
+        if call is None:
+            call = CallRecord(call_id, at)
+            self.calls[call_id] = call
+            for listener in self.on_start:
+                listener(call)
+        uid = event.get("Uniqueid")
+        if uid:
+            call.legs.add(uid)
+            self._by_uniqueid[uid] = call_id
+        caller = event.get("CallerIDNum")
+        if call.caller is None and caller and caller != "<unknown>":
+            call.caller = caller
+        return call
+
+    def _changed(self, call: CallRecord) -> None:
+        for listener in self.on_change:
+            listener(call)
+
+    def adopt(self, call: CallRecord) -> None:
+        """Follow a call again (from the store after a restart of the service)."""
+        self.calls[call.call_id] = call
+        for uid in call.legs:
+            self._by_uniqueid[uid] = call.call_id
+        if call.uniqueid:
+            self._by_uniqueid[call.uniqueid] = call.call_id
+        if call.channel:
+            self._by_channel[call.channel] = call.call_id
+
+    def record_decision(self, channel: str, decision: Decision, at: datetime) -> None:
+        """The service decided and redirected this call."""
+        call_id = self._by_channel.get(channel)
+        call = self.calls.get(call_id) if call_id else None
+        if call is None:
+            return
+        call.decision = decision
+        call.redirected = at
+        if decision.target.value == "last_resort":
+            call.last_resort = True
+        self._changed(call)
+
+    def end(
+        self,
+        call: CallRecord,
+        at: datetime,
+        outcome: Outcome | None = None,
+        reason: str | None = None,
+    ) -> None:
+        if call.ended is not None:
+            return
+        for visit in call.visits:
+            if visit.open:
+                self._close_visit_on_hangup(visit, at)
+        call.ended = at
+        call.outcome = outcome or self._outcome(call)
+        call.outcome_reason = reason
+        self.calls.pop(call.call_id, None)
+        for uid in call.legs:
+            self._by_uniqueid.pop(uid, None)
+        if call.channel:
+            self._by_channel.pop(call.channel, None)
+        for q in self.queues.values():
+            for uid in call.legs:
+                q.waiting.pop(uid, None)
+        for listener in self.on_end:
+            listener(call)
+
+    @staticmethod
+    def _outcome(call: CallRecord) -> Outcome:
+        if call.failsafe:
+            return Outcome.FAILSAFE
+        if call.answered_visit is not None:
+            return Outcome.ANSWERED
+        if call.last_resort:
+            return Outcome.LAST_RESORT
+        return Outcome.ABANDONED
+
+    def lose_all(self, at: datetime, reason: str) -> list[CallRecord]:
+        lost = list(self.calls.values())
+        for call in lost:
+            self.end(call, at, Outcome.LOST_TRACK, reason)
+        for q in self.queues.values():
+            q.waiting.clear()
+        return lost
+
+    def reconcile(self, live_uniqueids: set[str], at: datetime, reason: str) -> list[CallRecord]:
+        """After a reconnect: calls none of whose legs are still up ended meanwhile."""
+        gone = [c for c in self.calls.values() if not (c.legs & live_uniqueids)]
+        for call in gone:
+            self.end(call, at, Outcome.LOST_TRACK, reason)
+        return gone
+
+    # -- visits ------------------------------------------------------------------------------
+    def _open_visit(self, call: CallRecord, uniqueid: str | None) -> Visit | None:
+        for visit in reversed(call.visits):
+            if visit.open and (uniqueid is None or visit.uniqueid == uniqueid):
+                return visit
+        return None
+
+    def _resolve_abandon(self, visit: Visit, timeout: bool) -> None:
+        hold = visit._abandon_hold or 0
+        visit.wait_seconds = hold
+        if timeout:
+            visit.outcome = VisitOutcome.TIMEOUT
+        elif hold <= self._short.get(visit.queue, 5):
+            visit.outcome = VisitOutcome.ABANDONED_SHORT
+        else:
+            visit.outcome = VisitOutcome.ABANDONED
+
+    def _close_visit_on_hangup(self, visit: Visit, at: datetime) -> None:
+        visit.left = visit.left or at
+        if visit._abandon_hold is not None:
+            self._resolve_abandon(visit, timeout=False)
+            return
+        hold = int((visit.left - visit.joined).total_seconds())
+        visit._abandon_hold = hold
+        self._resolve_abandon(visit, timeout=False)
+
+    def _queue_changed(self, queue: LiveQueue) -> None:
+        for listener in self.on_queue_change:
+            listener(queue)
+
+    def _queue(self, name: str | None) -> LiveQueue | None:
+        if not name:
+            return None
+        q = self.queues.get(name)
+        if q is None:
+            q = self.queues[name] = LiveQueue(name)
+        return q
+
+
+# -- event handlers ---------------------------------------------------------------------------
+
+
+def event_time(event: Message, received: datetime | None) -> datetime:
+    stamp = event.get("Timestamp")
+    if stamp:
+        try:
+            return datetime.fromtimestamp(float(stamp), UTC)
+        except ValueError:
+            pass
+    return received or datetime.now(UTC)
+
+
+def _int(event: Message, name: str) -> int | None:
+    value = event.get(name)
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+def _on_channel(t: CallTracker, e: Message, at: datetime) -> None:
+    if e.get("Context") == CENTRAL:
+        call = t._ensure_call(e, at)
+        if call.channel is None and e.get("Channel"):
+            call.channel = e["Channel"]
+            call.uniqueid = e.get("Uniqueid")
+            t._by_channel[call.channel] = call.call_id
+    elif e.get("Context") == LAST_RESORT:
+        found = t.call_for(e)
+        if found is not None and not found.last_resort:
+            found.last_resort = True
+            for visit in found.visits:  # it left its last queue by timeout, not by hanging up
+                if visit.open and visit._abandon_hold is not None:
+                    t._resolve_abandon(visit, timeout=True)
+            t._changed(found)
+    else:
+        uid = e.get("Uniqueid")
+        if t.call_for(e) is None and uid and e.get("Linkedid") in t.calls:
+            t.calls[e["Linkedid"]].legs.add(uid)
+            t._by_uniqueid[uid] = e["Linkedid"]
+
+
+def _on_user_event(t: CallTracker, e: Message, at: datetime) -> None:
+    kind = e.get("UserEvent")
+    if kind == "RouteRequest":
+        call = t._ensure_call(e, at)
+        if call.route_requested is None:
+            call.route_requested = at
+            call.digits = e.get("Topic") or None
+            call.channel = e.get("Channel") or call.channel
+            call.uniqueid = e.get("Uniqueid") or call.uniqueid
+            caller = e.get("Caller")
+            if caller:
+                call.caller = caller
+            if call.channel:
+                t._by_channel[call.channel] = call.call_id
+            t._changed(call)
+    elif kind == "CallbackRequest":
+        found = t.call_for(e)
+        if found is not None:
+            found.last_resort = True
+
+
+def _on_varset(t: CallTracker, e: Message, at: datetime) -> None:
+    variable = e.get("Variable")
+    if variable == "FAILSAFE" and e.get("Value") == "1":
+        call = t.call_for(e)
+        if call is not None and not call.failsafe:
+            call.failsafe = True
+            t._changed(call)
+    elif variable == "QUEUESTATUS":
+        call = t.call_for(e)
+        if call is None:
+            return
+        for visit in reversed(call.visits):
+            if visit.uniqueid == e.get("Uniqueid") and visit._abandon_hold is not None:
+                if visit.outcome is None or visit.outcome is not VisitOutcome.TIMEOUT:
+                    t._resolve_abandon(visit, timeout=True)
+                    t._changed(call)
+                break
+
+
+def _on_join(t: CallTracker, e: Message, at: datetime) -> None:
+    call = t.call_for(e) or t._ensure_call(e, at)
+    uid = e.get("Uniqueid") or ""
+    queue = e.get("Queue") or ""
+    previous = t._open_visit(call, uid)
+    if previous is not None:
+        if previous.queue == queue and previous.joined == at:
+            return  # the same event twice
+        if previous._abandon_hold is not None:  # left by timeout and went on in the dialplan
+            t._resolve_abandon(previous, timeout=True)
+    if call.channel is None:
+        call.channel = e.get("Channel")
+        call.uniqueid = uid
+    visit = Visit(queue, at, _int(e, "Position") or 1, uid)
+    call.visits.append(visit)
+    q = t._queue(queue)
+    if q is not None:
+        q.waiting[uid] = at
+        t._queue_changed(q)
+    t._changed(call)
+
+
+def _on_agent_called(t: CallTracker, e: Message, at: datetime) -> None:
+    call = t.call_for(e)
+    visit = t._open_visit(call, e.get("Uniqueid")) if call else None
+    member = e.get("MemberName") or e.get("Interface")
+    if visit is not None and member and member not in visit.agents_rung:
+        visit.agents_rung.append(member)
+
+
+def _on_connect(t: CallTracker, e: Message, at: datetime) -> None:
+    call = t.call_for(e)
+    visit = t._open_visit(call, e.get("Uniqueid")) if call else None
+    if call is None or visit is None:
+        return
+    visit.outcome = VisitOutcome.ANSWERED
+    visit.wait_seconds = _int(e, "HoldTime")
+    if visit.wait_seconds is None:
+        visit.wait_seconds = int((at - visit.joined).total_seconds())
+    visit.agent = e.get("MemberName") or e.get("Interface")
+    visit.left = visit.left or at
+    dest = e.get("DestUniqueid")
+    if dest:
+        call.legs.add(dest)
+        t._by_uniqueid[dest] = call.call_id
+    q = t._queue(visit.queue)
+    if q is not None:
+        q.waiting.pop(visit.uniqueid, None)
+        t._queue_changed(q)
+    t._changed(call)
+
+
+def _on_leave(t: CallTracker, e: Message, at: datetime) -> None:
+    q = t._queue(e.get("Queue"))
+    uid = e.get("Uniqueid") or ""
+    if q is not None and q.waiting.pop(uid, None) is not None:
+        t._queue_changed(q)
+    call = t.call_for(e)
+    if call is None:
+        return
+    for visit in reversed(call.visits):
+        if visit.uniqueid == uid and visit.queue == e.get("Queue"):
+            visit.left = visit.left or at
+            break
+
+
+def _on_abandon(t: CallTracker, e: Message, at: datetime) -> None:
+    call = t.call_for(e)
+    visit = t._open_visit(call, e.get("Uniqueid")) if call else None
+    if visit is None or visit._abandon_hold is not None:
+        return
+    hold = _int(e, "HoldTime")
+    visit._abandon_hold = hold if hold is not None else int((at - visit.joined).total_seconds())
+    visit.left = at
+
+
+def _on_complete(t: CallTracker, e: Message, at: datetime) -> None:
+    call = t.call_for(e)
+    if call is None:
+        return
+    visit = next(
+        (
+            v
+            for v in reversed(call.visits)
+            if v.outcome is VisitOutcome.ANSWERED
+            and v.queue == e.get("Queue")
+            and v.talk_seconds is None
+        ),
+        None,
+    )
+    if visit is None:
+        return
+    visit.talk_seconds = _int(e, "TalkTime")
+    visit.ended_by = e.get("Reason")
+    t._changed(call)
+
+
+def _on_hangup(t: CallTracker, e: Message, at: datetime) -> None:
+    uid = e.get("Uniqueid") or ""
+    call = t.call_for(e)
+    if call is None:
+        return
+    # The call is over when the leg that runs the dialplan (RouteRequest, queues) hangs up,
+    # or the caller's own leg (whose Uniqueid is the Linkedid); agent legs do not end it.
+    if uid in (call.uniqueid, call.call_id):
+        t.end(call, at)
+
+
+def _on_member(t: CallTracker, e: Message, at: datetime) -> None:
+    q = t._queue(e.get("Queue"))
+    iface = e.get("Interface") or e.get("Location")
+    if q is None or not iface:
+        return
+    if e.name == "QueueMemberRemoved":
+        q.members.pop(iface, None)
+    else:
+        m = q.members.get(iface)
+        if m is None:
+            m = q.members[iface] = Member(iface, e.get("MemberName") or e.get("Name") or iface)
+        status = _int(e, "Status")
+        if status is not None:
+            m.status = status
+        m.paused = e.get("Paused") == "1"
+        m.paused_reason = e.get("PausedReason") or ""
+        m.in_call = e.get("InCall") == "1"
+    t._queue_changed(q)
+
+
+def _on_shutdown(t: CallTracker, e: Message, at: datetime) -> None:
+    t.lose_all(at, "Asterisk shut down or restarted")
+
+
+_HANDLERS: dict[str, Callable[[CallTracker, Message, datetime], None]] = {
+    "Newchannel": _on_channel,
+    "Newexten": _on_channel,
+    "UserEvent": _on_user_event,
+    "VarSet": _on_varset,
+    "QueueCallerJoin": _on_join,
+    "AgentCalled": _on_agent_called,
+    "AgentConnect": _on_connect,
+    "QueueCallerLeave": _on_leave,
+    "QueueCallerAbandon": _on_abandon,
+    "AgentComplete": _on_complete,
+    "Hangup": _on_hangup,
+    "QueueMemberStatus": _on_member,
+    "QueueMemberAdded": _on_member,
+    "QueueMemberRemoved": _on_member,
+    "QueueMemberPause": _on_member,
+    "QueueMember": _on_member,  # QueueStatus list items during resync
+    "Shutdown": _on_shutdown,
+}

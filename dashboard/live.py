@@ -1,0 +1,73 @@
+"""The live queues page, its JSON and its server-sent events stream."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from aiohttp import web
+
+from dashboard.keys import BUS, SERVICE, TEMPLATES
+
+
+async def page(request: web.Request) -> web.Response:
+    service = request.app[SERVICE]
+    template = request.app[TEMPLATES].get_template("live.html")
+    static = request.app.router["static"]
+    html = template.render(
+        snapshot=service.snapshot(),
+        css=static.url_for(filename="style.css"),
+        js=static.url_for(filename="live.js"),
+    )
+    return web.Response(text=html, content_type="text/html", charset="utf-8")
+
+
+async def queues_json(request: web.Request) -> web.Response:
+    return web.json_response(request.app[SERVICE].snapshot())
+
+
+async def health(request: web.Request) -> web.Response:
+    service = request.app[SERVICE]
+    state = service.ami.state.value
+    return web.json_response(
+        {"ami": state, "calls_up": len(service.tracker.calls)},
+        status=200 if state == "connected" else 503,
+    )
+
+
+async def stream(request: web.Request) -> web.StreamResponse:
+    """Server-sent events: a full snapshot first, then one event per queue change
+    (coalesced to at most a few a second)."""
+    service = request.app[SERVICE]
+    bus = request.app[BUS]
+    response = web.StreamResponse(
+        headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
+    )
+    await response.prepare(request)
+    queue = bus.subscribe()
+    try:
+        await response.write(_sse("snapshot", service.snapshot()))
+        while True:
+            try:
+                async with asyncio.timeout(15):
+                    first = await queue.get()
+            except TimeoutError:
+                await response.write(b": keepalive\n\n")
+                continue
+            changed = {first.payload.get("queue"): first} if first.kind == "queue" else {}
+            await asyncio.sleep(0.25)  # coalesce bursts
+            while not queue.empty():
+                msg = queue.get_nowait()
+                if msg.kind == "queue":
+                    changed[msg.payload.get("queue")] = msg
+            for msg in changed.values():
+                await response.write(_sse("queue", msg.payload))
+    except (ConnectionResetError, asyncio.CancelledError):
+        pass
+    finally:
+        bus.unsubscribe(queue)
+    return response
+
+
+def _sse(kind: str, payload: object) -> bytes:
+    return f"event: {kind}\ndata: {json.dumps(payload, ensure_ascii=False)}\n\n".encode()
