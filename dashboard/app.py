@@ -12,6 +12,7 @@ import logging
 from pathlib import Path
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from callcenter.service import CallService
@@ -25,7 +26,7 @@ HERE = Path(__file__).resolve().parent
 
 
 @web.middleware
-async def errors(request: web.Request, handler: web.Handler) -> web.StreamResponse:
+async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Errors as JSON with a stable id for the API; the page gets a plain Dutch message."""
     try:
         return await handler(request)
@@ -50,7 +51,7 @@ async def errors(request: web.Request, handler: web.Handler) -> web.StreamRespon
 
 
 @web.middleware
-async def security_headers(request: web.Request, handler: web.Handler) -> web.StreamResponse:
+async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
     response = await handler(request)
     response.headers.setdefault(
         "Content-Security-Policy",
