@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from callcenter.ami import ClientSettings
+from callcenter.runner import Running, running
+from callcenter.simulator import Account, CallerProfile, SimSettings, Simulator
+from callcenter.tracker import CallRecord
+from routing.site import Site
+from schedules.overrides import Override
+from tests.ami.test_client import until
+
+BXL = ZoneInfo("Europe/Brussels")
+SECRET = "e2e-secret"
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=BXL)
+
+
+class Stack:
+    """A simulated Asterisk with the whole service in front of it, on loopback."""
+
+    def __init__(self, sim: Simulator, run: Running, db_url: str) -> None:
+        self.sim = sim
+        self.run = run
+        self.db_url = db_url
+
+    def call(self, **profile: Any) -> Any:
+        return self.sim.call(CallerProfile(**profile))
+
+    async def record(self, linkedid: str, timeout: float = 15) -> CallRecord:
+        """The stored record of a call, once the call has ended and it was written."""
+        await until(lambda: self.sim.ast.truth[linkedid].ended is not None, timeout)
+        async with asyncio.timeout(timeout):
+            while True:
+                await self.run.writer.flush()
+                rec = await self.run.store.get(linkedid)
+                if rec is not None and rec.outcome is not None:
+                    return rec
+                await asyncio.sleep(0.05)
+
+
+StackFactory = Callable[..., contextlib.AbstractAsyncContextManager[Stack]]
+
+
+@pytest.fixture
+def stack(example_site: Site, tmp_path: Path) -> StackFactory:
+    @contextlib.asynccontextmanager
+    async def make(
+        start: datetime,
+        *,
+        speed: float = 40.0,
+        overrides: Sequence[Override] = (),
+        settings: SimSettings | None = None,
+        db_name: str = "v.sqlite3",
+        sim: Simulator | None = None,
+    ) -> AsyncIterator[Stack]:
+        own = sim is None
+        if sim is None:
+            sim = Simulator(
+                example_site,
+                accounts=[Account("vuurtoren", SECRET)],
+                seed=11,
+                speed=speed,
+                start=start,
+                settings=settings or SimSettings(failsafe_seconds=6),
+            )
+            await sim.start()
+        url = f"sqlite+aiosqlite:///{tmp_path / db_name}"
+        client = ClientSettings(
+            port=sim.port,
+            secret=SECRET,
+            reconnect_initial=0.05,
+            reconnect_max=0.3,
+            ping_interval=5,
+            ping_timeout=2,
+        )
+        try:
+            async with running(example_site, client, url, port=0, clock=sim.clock) as run:
+                run.service.overrides = lambda: overrides
+                await run.ami.wait_connected(10)
+                await until(lambda: bool(run.service.states), 10)
+                yield Stack(sim, run, url)
+        finally:
+            if own:
+                await sim.stop()
+
+    return make
