@@ -63,6 +63,7 @@ def stack(example_site: Site, tmp_path: Path) -> StackFactory:
         settings: SimSettings | None = None,
         db_name: str = "v.sqlite3",
         sim: Simulator | None = None,
+        db_url: str | None = None,
     ) -> AsyncIterator[Stack]:
         own = sim is None
         if sim is None:
@@ -75,7 +76,7 @@ def stack(example_site: Site, tmp_path: Path) -> StackFactory:
                 settings=settings or SimSettings(failsafe_seconds=6),
             )
             await sim.start()
-        url = f"sqlite+aiosqlite:///{tmp_path / db_name}"
+        url = db_url or f"sqlite+aiosqlite:///{tmp_path / db_name}"
         client = ClientSettings(
             port=sim.port,
             secret=SECRET,

@@ -3,10 +3,13 @@ record; abandons; the fail-safe; AMI cuts and service restarts in the middle of 
 
 from __future__ import annotations
 
+import pytest
+
 from callcenter.tracker import Outcome, VisitOutcome
 from schedules.overrides import Override, OverrideMode
 from tests.ami.test_client import until
 from tests.service.conftest import StackFactory, at
+from tests.store.conftest import POSTGRES
 
 
 async def test_open_counter_answered(stack: StackFactory) -> None:
@@ -28,6 +31,30 @@ async def test_open_counter_answered(stack: StackFactory) -> None:
     assert visit.talk_seconds == call.truth.visits[0].talk_seconds
     assert visit.agent == call.truth.visits[0].member
     assert rec.ended is not None and rec.route_requested is not None
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not POSTGRES, reason="no PostgreSQL configured; CI always configures one")
+async def test_the_call_path_on_postgresql(stack: StackFactory) -> None:
+    from sqlalchemy import text
+
+    from callcenter.store import open_engine
+    from callcenter.store.models import Base
+
+    assert POSTGRES is not None
+    engine = open_engine(POSTGRES)
+    async with engine.begin() as conn:
+        await conn.run_sync(Base.metadata.drop_all)
+        await conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    await engine.dispose()
+    async with stack(at("2026-11-23 10:00"), db_url=POSTGRES) as s:
+        answered = s.call(number="+32470100011", digits="1", talk_seconds=10)
+        abandoned = s.call(number="+32470100012", digits="0", patience=1)
+        rec = await s.record(answered.truth.linkedid)
+        rec2 = await s.record(abandoned.truth.linkedid)
+        total = await s.run.store.count()
+    assert rec.outcome is Outcome.ANSWERED and rec2.outcome is Outcome.ABANDONED
+    assert total == 2
 
 
 async def test_closed_counter_goes_to_the_lighthouse(stack: StackFactory) -> None:
