@@ -34,6 +34,21 @@ async def capture(
 ) -> int:
     """Record ``seconds`` of a live AMI session to ``out``; returns the bytes written."""
     reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), 10)
+    try:
+        return await _record(reader, writer, username, secret, out, seconds, events)
+    finally:
+        writer.close()
+
+
+async def _record(
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    username: str,
+    secret: str,
+    out: Path,
+    seconds: float,
+    events: str,
+) -> int:
     decoder = Decoder()
     written = 0
     with out.open("wb") as f:
@@ -85,8 +100,8 @@ async def capture(
                 log.warning("capture: Asterisk closed the connection")
                 break
             f.write(data)
+            f.flush()
             written += len(data)
-    writer.close()
     return written
 
 
