@@ -137,8 +137,11 @@ class CallService:
     async def _redirect(self, call_id: str, channel: str, decision: Decision) -> None:
         try:
             if decision.target is Target.LAST_RESORT:
-                nxt = decision.next_open.isoformat() if decision.next_open else ""
-                await self.ami.setvar("NEXT_OPEN", nxt, channel=channel)
+                nxt = decision.next_open
+                await self.ami.setvar("NEXT_OPEN", nxt.isoformat() if nxt else "", channel=channel)
+                await self.ami.setvar(
+                    "NEXT_OPEN_EPOCH", str(int(nxt.timestamp())) if nxt else "", channel=channel
+                )
                 await self.ami.redirect(channel, "last-resort", decision.counter, 1)
             else:
                 assert decision.queue is not None

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from callcenter.cli import (
+    asterisk_commands,
     capture_commands,
     routing_commands,
     service_commands,
@@ -27,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     simulator_commands.register(sub)
     capture_commands.register(sub)
     service_commands.register(sub)
+    asterisk_commands.register(sub)
     return parser
 
 

@@ -1,0 +1,37 @@
+"""``asterisk-config``: the dialplan, queues and AMI account for a real Asterisk."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from callcenter.asterisk_config import generate, write
+from callcenter.cli.common import EXIT_OK, read_secret, site_or_exit
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "asterisk-config", help="write extensions.conf, queues.conf and manager.conf for Asterisk"
+    )
+    p.add_argument("--config", required=True, help="the site file (TOML)")
+    p.add_argument("--out", required=True, help="directory to write the files to")
+    p.add_argument(
+        "--permit",
+        action="append",
+        default=None,
+        metavar="NET/MASK",
+        help="addresses the AMI account may log in from (repeatable; default "
+        "127.0.0.1/255.255.255.255)",
+    )
+    p.set_defaults(handler=asterisk_config)
+
+
+def asterisk_config(args: argparse.Namespace) -> int:
+    site = site_or_exit(args.config)
+    secret = read_secret(site)  # manager.conf needs it; it never comes from the repo
+    paths = write(generate(site, secret, permit=args.permit), Path(args.out))
+    for path in paths:
+        print(path, file=sys.stdout)
+    return EXIT_OK

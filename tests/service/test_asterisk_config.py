@@ -1,0 +1,111 @@
+"""The generated Asterisk configuration parses, and every place the service redirects to,
+and every static jump in the dialplan, exists."""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from callcenter.asterisk_config import generate
+from routing.site import Site
+from tests.asterisk_conf import ConfError, dialplan, parse
+from tests.conftest import EXAMPLE
+
+
+@pytest.fixture
+def files(example_site: Site) -> dict[str, str]:
+    return dict(generate(example_site, "not-a-real-secret").items())
+
+
+def test_every_redirect_target_of_the_service_exists(
+    example_site: Site, files: dict[str, str]
+) -> None:
+    plan = dialplan(parse(files["extensions.conf"], "extensions.conf"))
+    assert {"central-number", "queues", "topics", "last-resort"} <= set(plan)
+    assert plan["central-number"]["s"][0].priority == 1
+    for queue in example_site.queues:  # Redirect(channel, "queues", queue, 1)
+        first = plan["queues"][queue][0]
+        assert (first.priority, first.app) == (1, "Queue")
+        assert first.args.split(",")[0] == queue
+    for counter in example_site.counters:  # Redirect(channel, "last-resort", counter.id, 1)
+        assert plan["last-resort"][counter.id][0].priority == 1
+    for topic in example_site.topics:
+        assert plan["topics"][topic.digit][0].args == f"COUNTER={topic.counter}"
+
+
+def test_static_jumps_and_labels_resolve(files: dict[str, str]) -> None:
+    plan = dialplan(parse(files["extensions.conf"], "extensions.conf"))
+    for context, extens in plan.items():
+        for ext, steps in extens.items():
+            labels = {s.label for s in steps if s.label}
+            for step in steps:
+                targets = []
+                if step.app == "Goto":
+                    targets.append(step.args)
+                elif step.app == "GotoIf":
+                    targets += re.split(r"[?:]", step.args.split("?", 1)[1])
+                for target in targets:
+                    if "${" in target or not target:
+                        continue
+                    parts = target.split(",")
+                    if len(parts) == 1:
+                        assert parts[0] in labels, (context, ext, target)
+                    elif len(parts) == 2:
+                        assert parts[0] in extens, (context, ext, target)
+                    else:
+                        ctx, ex, prio = parts
+                        assert ex in plan[ctx] and int(prio) <= len(plan[ctx][ex]), target
+
+
+def test_queues_and_manager(example_site: Site, files: dict[str, str]) -> None:
+    queues = parse(files["queues.conf"], "queues.conf")
+    assert set(example_site.queues) <= set(queues)
+    assert queues["lighthouse"].get("strategy") == "ringall"
+    assert queues["sociale-dienst"].get("servicelevel") == "20"
+    manager = parse(files["manager.conf"], "manager.conf")
+    account = manager["vuurtoren"]
+    assert manager["general"].get("timestampevents") == "yes"
+    read = set((account.get("read") or "").split(","))
+    write = set((account.get("write") or "").split(","))
+    assert {"call", "agent", "user", "system", "dialplan"} <= read
+    assert "command" not in write  # least privilege: no CLI through AMI
+    assert account.get("deny") == "0.0.0.0/0.0.0.0"
+
+
+def test_the_parser_is_strict() -> None:
+    with pytest.raises(ConfError, match="outside any"):
+        parse("foo = bar\n")
+    with pytest.raises(ConfError, match="not the next one"):
+        dialplan(parse("[c]\nexten => s,2,Answer()\n"))
+    with pytest.raises(ConfError, match="no '='"):
+        parse("[c]\njust words\n")
+
+
+def test_the_command_writes_the_files(tmp_path: Path) -> None:
+    env = {**os.environ, "VUURTOREN_AMI_SECRET": "from-env-only"}
+    script = Path(sys.executable).with_name("vuurtoren")
+    out = subprocess.run(
+        [str(script), "asterisk-config", "--config", str(EXAMPLE), "--out", str(tmp_path / "ast")],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    assert "manager.conf" in out.stdout
+    manager = tmp_path / "ast" / "manager.conf"
+    assert "secret = from-env-only" in manager.read_text()
+    assert stat.S_IMODE(manager.stat().st_mode) == 0o600
+    env.pop("VUURTOREN_AMI_SECRET")
+    refused = subprocess.run(
+        [str(script), "asterisk-config", "--config", str(EXAMPLE), "--out", str(tmp_path / "x")],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert refused.returncode == 2 and "VUURTOREN_AMI_SECRET" in refused.stderr
