@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup route test lint typecheck bench all clean
+.PHONY: setup demo route test lint typecheck bench all clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +14,11 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-## The main job for now: ask the router about the shipped example site.
+## The main job: simulated Asterisk + service + dashboard on SQLite, with traffic.
+demo: $(STAMP)
+	$(VENV)/bin/vuurtoren demo
+
+## Ask the router about the shipped example site.
 route: $(STAMP)
 	$(VENV)/bin/vuurtoren check-config examples/sociaal-huis.toml
 	$(VENV)/bin/vuurtoren hours --config examples/sociaal-huis.toml --days 3

@@ -1,0 +1,121 @@
+"""The live queues page and its API, through aiohttp's test client."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from callcenter.ami import AMIClient, ClientSettings, Message
+from callcenter.service import CallService
+from dashboard.app import create_app
+from routing.site import Site
+
+Client = Callable[..., Awaitable[TestClient]]  # type: ignore[type-arg]
+
+
+@pytest.fixture
+def service(example_site: Site) -> CallService:
+    svc = CallService(example_site, AMIClient(ClientSettings(port=1)))
+    svc.states = {c.id: c.id != "schuldbemiddeling" for c in example_site.counters}
+    svc.states["lighthouse"] = True
+    member = Message.event(
+        "QueueMemberStatus",
+        Queue="sociale-dienst",
+        MemberName="Sociale dienst 1",
+        Interface="PJSIP/201",
+        Status="1",
+        Paused="0",
+        InCall="0",
+    )
+    svc.tracker.handle(member)
+    return svc
+
+
+async def test_page_is_dutch_and_shows_every_queue(
+    aiohttp_client: Client, service: CallService
+) -> None:
+    client = await aiohttp_client(create_app(service))
+    resp = await client.get("/")
+    assert resp.status == 200
+    html = await resp.text()
+    assert '<html lang="nl-BE">' in html and "<h1>Wachtrijen nu</h1>" in html
+    for counter in service.site.counters:
+        assert counter.name in html
+    assert html.count("<tr data-queue=") == len(service.site.queues)
+    assert "gesloten" in html and "niet verbonden" in html
+    assert "https://" not in html and "http://" not in html  # no remote assets
+    csp = resp.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "script-src 'self'" in csp
+
+
+async def test_static_assets_are_served_locally(
+    aiohttp_client: Client, service: CallService
+) -> None:
+    client = await aiohttp_client(create_app(service))
+    html = await (await client.get("/")).text()
+    for path in (html.split('href="')[1].split('"')[0], html.split('src="')[1].split('"')[0]):
+        resp = await client.get(path)
+        assert resp.status == 200, path
+
+
+async def test_api_queues(aiohttp_client: Client, service: CallService) -> None:
+    client = await aiohttp_client(create_app(service))
+    data = await (await client.get("/api/queues")).json()
+    assert data["site"] == "Sociaal Huis Voorbeeld" and data["connected"] == "disconnected"
+    by_queue = {q["queue"]: q for q in data["queues"]}
+    assert data["queues"][0]["kind"] == "lighthouse"
+    assert by_queue["sociale-dienst"]["logged_in"] == 1
+    assert by_queue["schuldhulp"]["open"] is False
+
+
+async def test_api_errors_are_json_with_a_stable_id(
+    aiohttp_client: Client, service: CallService
+) -> None:
+    client = await aiohttp_client(create_app(service))
+    resp = await client.get("/api/nothing-here")
+    assert resp.status == 404
+    assert (await resp.json())["error"]["id"] == "http-404"
+
+
+async def test_health_reports_the_ami_link(aiohttp_client: Client, service: CallService) -> None:
+    client = await aiohttp_client(create_app(service))
+    resp = await client.get("/healthz")
+    assert resp.status == 503 and (await resp.json())["ami"] == "disconnected"
+
+
+async def test_live_stream_sends_a_snapshot_then_changes(
+    aiohttp_client: Client, service: CallService
+) -> None:
+    client = await aiohttp_client(create_app(service))
+    resp = await client.get("/api/live/stream")
+    assert resp.headers["Content-Type"] == "text/event-stream"
+
+    async def next_event() -> tuple[str, Any]:
+        kind = ""
+        while True:
+            line = (await asyncio.wait_for(resp.content.readline(), 5)).decode().strip()
+            if line.startswith("event: "):
+                kind = line[7:]
+            elif line.startswith("data: "):
+                return kind, json.loads(line[6:])
+
+    kind, snap = await next_event()
+    assert kind == "snapshot" and len(snap["queues"]) == len(service.site.queues)
+    join = Message.event(
+        "QueueCallerJoin",
+        Queue="onthaal",
+        Uniqueid="9.2",
+        Linkedid="9.1",
+        Channel="Local/s@central-number-1;2",
+        Position="1",
+        Count="1",
+    )
+    service.tracker.handle(join)
+    kind, change = await next_event()
+    assert kind == "queue" and change["queue"] == "onthaal" and change["waiting"] == 1
+    resp.close()
