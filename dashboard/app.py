@@ -7,6 +7,7 @@ live queues; it holds no personal data (counts only).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from pathlib import Path
@@ -17,7 +18,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from callcenter.service import CallService
 from dashboard import live
-from dashboard.keys import BUS, SERVICE, TEMPLATES
+from dashboard.keys import BUS, SERVICE, STREAMS, TEMPLATES
 
 __all__ = ["create_app"]
 
@@ -63,6 +64,11 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
     return response
 
 
+async def _end_streams(app: web.Application) -> None:
+    for task in list(app[STREAMS]):
+        task.cancel()
+
+
 def create_app(service: CallService) -> web.Application:
     app = web.Application(middlewares=[errors, security_headers])
     app[SERVICE] = service
@@ -74,6 +80,8 @@ def create_app(service: CallService) -> web.Application:
     )
     env.filters["tojson"] = lambda v: json.dumps(v, ensure_ascii=False)
     app[TEMPLATES] = env
+    app[STREAMS] = set[asyncio.Task[object]]()
+    app.on_shutdown.append(_end_streams)
     app.router.add_get("/", live.page, name="live")
     app.router.add_get("/api/queues", live.queues_json, name="api-queues")
     app.router.add_get("/api/live/stream", live.stream, name="api-stream")

@@ -7,7 +7,7 @@ import json
 
 from aiohttp import web
 
-from dashboard.keys import BUS, SERVICE, TEMPLATES
+from dashboard.keys import BUS, SERVICE, STREAMS, TEMPLATES
 
 
 async def page(request: web.Request) -> web.Response:
@@ -45,6 +45,10 @@ async def stream(request: web.Request) -> web.StreamResponse:
     )
     await response.prepare(request)
     queue = bus.subscribe()
+    task = asyncio.current_task()
+    streams = request.app[STREAMS]
+    if task is not None:
+        streams.add(task)
     try:
         await response.write(_sse("snapshot", service.snapshot()))
         while True:
@@ -66,6 +70,8 @@ async def stream(request: web.Request) -> web.StreamResponse:
         pass
     finally:
         bus.unsubscribe(queue)
+        if task is not None:
+            streams.discard(task)
     return response
 
 

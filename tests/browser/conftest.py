@@ -1,0 +1,3 @@
+from tests.service.conftest import stack
+
+__all__ = ["stack"]
