@@ -65,7 +65,8 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
 
 
 async def _end_streams(app: web.Application) -> None:
-    for task in list(app[STREAMS]):
+    streams: set[asyncio.Task[object]] = app[STREAMS]
+    for task in tuple(streams):
         task.cancel()
 
 
