@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from callcenter.ami.codec import Message
@@ -436,12 +436,17 @@ def _on_agent_called(t: CallTracker, e: Message, at: datetime) -> None:
         visit.agents_rung.append(member)
 
 
-def _on_connect(t: CallTracker, e: Message, at: datetime) -> None:
-    call = t.call_for(e)
-    visit = t._open_visit(call, e.get("Uniqueid")) if call else None
-    if call is None or visit is None:
-        return
+def _catch_up_visit(t: CallTracker, call: CallRecord, e: Message, at: datetime) -> Visit:
+    """A visit whose join was missed (the link was down): rebuilt from the event's HoldTime."""
+    hold = _int(e, "HoldTime") or 0
+    visit = Visit(e.get("Queue") or "", at - timedelta(seconds=hold), 0, e.get("Uniqueid") or "")
+    call.visits.append(visit)
+    return visit
+
+
+def _answer(t: CallTracker, call: CallRecord, visit: Visit, e: Message, at: datetime) -> None:
     visit.outcome = VisitOutcome.ANSWERED
+    visit._abandon_hold = None
     visit.wait_seconds = _int(e, "HoldTime")
     if visit.wait_seconds is None:
         visit.wait_seconds = int((at - visit.joined).total_seconds())
@@ -452,9 +457,27 @@ def _on_connect(t: CallTracker, e: Message, at: datetime) -> None:
         call.legs.add(dest)
         t._by_uniqueid[dest] = call.call_id
     q = t._queue(visit.queue)
-    if q is not None:
-        q.waiting.pop(visit.uniqueid, None)
+    if q is not None and q.waiting.pop(visit.uniqueid, None) is not None:
         t._queue_changed(q)
+
+
+def _on_connect(t: CallTracker, e: Message, at: datetime) -> None:
+    call = t.call_for(e)
+    if call is None:
+        return
+    visit = t._open_visit(call, e.get("Uniqueid"))
+    if visit is None or visit.queue != e.get("Queue"):
+        agent, hold = e.get("MemberName") or e.get("Interface"), _int(e, "HoldTime")
+        if any(
+            v.outcome is VisitOutcome.ANSWERED
+            and v.queue == e.get("Queue")
+            and v.agent == agent
+            and v.wait_seconds == hold
+            for v in call.visits
+        ):
+            return  # the same AgentConnect twice
+        visit = _catch_up_visit(t, call, e, at)
+    _answer(t, call, visit, e, at)
     t._changed(call)
 
 
@@ -486,18 +509,27 @@ def _on_complete(t: CallTracker, e: Message, at: datetime) -> None:
     call = t.call_for(e)
     if call is None:
         return
+    queue = e.get("Queue")
     visit = next(
         (
             v
             for v in reversed(call.visits)
-            if v.outcome is VisitOutcome.ANSWERED
-            and v.queue == e.get("Queue")
-            and v.talk_seconds is None
+            if v.outcome is VisitOutcome.ANSWERED and v.queue == queue and v.talk_seconds is None
         ),
         None,
     )
     if visit is None:
-        return
+        talk, agent = _int(e, "TalkTime"), e.get("MemberName") or e.get("Interface")
+        if any(
+            v.queue == queue and v.talk_seconds == talk and v.agent == agent for v in call.visits
+        ):
+            return  # the same AgentComplete twice
+        # The AgentConnect was missed (link down meanwhile): the caller was answered in this
+        # queue all the same; AgentComplete carries the hold time and the agent.
+        visit = t._open_visit(call, e.get("Uniqueid"))
+        if visit is None or visit.queue != queue:
+            visit = _catch_up_visit(t, call, e, at)
+        _answer(t, call, visit, e, at)
     visit.talk_seconds = _int(e, "TalkTime")
     visit.ended_by = e.get("Reason")
     t._changed(call)

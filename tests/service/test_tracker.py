@@ -71,3 +71,17 @@ async def test_each_event_twice_changes_nothing(example_site: Site) -> None:
     stats = queue_stats(once, example_site)
     assert stats["onthaal"].timeout == 1 and stats["onthaal"].abandoned == 1
     assert stats["lighthouse"].answered == 2  # the timed-out caller and the fail-safe one
+
+
+async def test_a_connect_missed_while_disconnected_is_caught_up(example_site: Site) -> None:
+    """The link was down when the agent answered: AgentComplete alone still tells the truth."""
+    events = await scenario_events(example_site)
+    answered_ids = {e["Linkedid"] for e in events if e.name == "AgentConnect"}
+    without_connects = [e for e in events if e.name not in ("AgentConnect",)]
+    calls, _, _ = replay_bytes([e.encode() for e in without_connects], example_site)
+    by_id = {c.call_id: c for c in calls}
+    for call_id in answered_ids:
+        call = by_id[call_id]
+        visit = call.answered_visit
+        assert visit is not None and visit.agent and visit.talk_seconds is not None
+        assert call.outcome.value in ("answered", "failsafe")
