@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -43,6 +44,19 @@ class CallerProfile:
     hangup_in_menu: bool = False
     last_resort_choice: str = "voicemail"  # voicemail, callback, hangup
     message_seconds: float = 25.0
+
+
+def _bridge(bridge: str, channels: int) -> list[tuple[str, str]]:
+    """The bridge snapshot block (ami-reference.md §3) of a basic two-party bridge."""
+    return [
+        ("BridgeUniqueid", bridge),
+        ("BridgeType", "basic"),
+        ("BridgeTechnology", "simple_bridge"),
+        ("BridgeCreator", "<unknown>"),
+        ("BridgeName", "<unknown>"),
+        ("BridgeNumChannels", str(channels)),
+        ("BridgeVideoSourceMode", "none"),
+    ]
 
 
 class _HungUp(Exception):
@@ -122,6 +136,7 @@ class InboundCall:
                 raise _HungUp
             await ast.clock.sleep(p.menu_seconds)
             truth.digits = p.digits
+            self._pad(ast.settings.padding_events // 2)
             ast.set_var(self.leg2, "TOPIC", p.digits or "")
             ast.newexten(self.leg2, "central-number", "s", 4, "UserEvent", "RouteRequest")
             ast.emit(
@@ -136,8 +151,11 @@ class InboundCall:
                 ],
             )
             truth.route_requested = ast.clock.epoch()
+            ast.route_sent[self.leg2.name] = time.perf_counter()
             ast.newexten(self.leg2, "central-number", "s", 5, "MusicOnHold", ",1")
             target = await self._wait_for_redirect()
+            ast.route_sent.pop(self.leg2.name, None)
+            self._pad(ast.settings.padding_events - ast.settings.padding_events // 2)
             await self._follow(target)
         except _HungUp:
             truth.outcome = truth.outcome or "abandoned"
@@ -150,6 +168,10 @@ class InboundCall:
             raise
         finally:
             ast.calls.pop(self.leg2.name, None)
+
+    def _pad(self, count: int) -> None:
+        for i in range(count):
+            self.ast.set_var(self.leg2, f"__PAD{i % 16}", "x" * 24)
 
     async def _wait_for_redirect(self) -> tuple[str, str]:
         ast = self.ast
@@ -251,20 +273,7 @@ class InboundCall:
         bridge = f"{ast.factory.uniqueid() if ast.factory else 'b'}-bridge"
         for ch, n in ((self.leg2, 1), (member_channel, 2)):
             ch.bridge_id = bridge
-            ast.emit(
-                "BridgeEnter",
-                "call",
-                [
-                    ("BridgeUniqueid", bridge),
-                    ("BridgeType", "basic"),
-                    ("BridgeTechnology", "simple_bridge"),
-                    ("BridgeCreator", "<unknown>"),
-                    ("BridgeName", "<unknown>"),
-                    ("BridgeNumChannels", str(n)),
-                    ("BridgeVideoSourceMode", "none"),
-                    *ch.snapshot(),
-                ],
-            )
+            ast.emit("BridgeEnter", "call", [*_bridge(bridge, n), *ch.snapshot()])
         self.truth.visits[-1].member = result.member.name
         self.truth.outcome = "answered"
         started = ast.clock.epoch()
@@ -276,20 +285,7 @@ class InboundCall:
         )
         ast.emit("HangupRequest", "call", [*first.snapshot(), ("Cause", "16")])
         for ch, n in ((first, 1), (second, 0)):
-            ast.emit(
-                "BridgeLeave",
-                "call",
-                [
-                    ("BridgeUniqueid", bridge),
-                    ("BridgeType", "basic"),
-                    ("BridgeTechnology", "simple_bridge"),
-                    ("BridgeCreator", "<unknown>"),
-                    ("BridgeName", "<unknown>"),
-                    ("BridgeNumChannels", str(n)),
-                    ("BridgeVideoSourceMode", "none"),
-                    *ch.snapshot(),
-                ],
-            )
+            ast.emit("BridgeLeave", "call", [*_bridge(bridge, n), *ch.snapshot()])
         ast.queues[queue_name].complete(result, talk, reason, entry.original_position, self.leg2)
         visit = self.truth.visits[-1]
         visit.talk_seconds = talk

@@ -74,6 +74,13 @@ class Member:
             ("Wrapuptime", str(self.wrapuptime)),
         ]
 
+    def status_block(self) -> list[Header]:
+        """The member as a QueueStatus ``QueueMember`` item lists it: ``Name`` and
+        ``Location`` where the member events say ``MemberName`` and ``Interface``, and no
+        ``Ringinuse`` (ami-reference.md §7)."""
+        renames = {"MemberName": "Name", "Interface": "Location"}
+        return [(renames.get(k, k), v) for k, v in self.block() if k != "Ringinuse"]
+
     def available(self, now: float) -> bool:
         d = self.device
         return (

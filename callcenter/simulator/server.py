@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import logging
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -276,6 +277,9 @@ class Session(asyncio.Protocol):
         if call is None:
             self.error(action, "Redirect failed")
             return
+        sent = self.ast.route_sent.pop(channel, None)
+        if sent is not None:
+            self.ast.route_latencies.append(time.perf_counter() - sent)
         self.respond(action, "Success", ("Message", "Redirect successful"))
         call.redirect(action.get("Context") or "", action.get("Exten") or "")
 
@@ -484,29 +488,7 @@ class Session(asyncio.Protocol):
             for m in queue.members.values():
                 if member_filter and member_filter not in (m.interface, m.name):
                     continue
-                d = m.device
-                items.append(
-                    (
-                        "QueueMember",
-                        [
-                            ("Queue", queue.name),
-                            ("Name", m.name),
-                            ("Location", m.interface),
-                            ("StateInterface", m.state_interface),
-                            ("Membership", m.membership),
-                            ("Penalty", str(m.penalty)),
-                            ("CallsTaken", str(m.calls_taken)),
-                            ("LastCall", str(m.last_call)),
-                            ("LastPause", str(m.last_pause)),
-                            ("LoginTime", str(m.login_time)),
-                            ("InCall", "1" if d.in_call else "0"),
-                            ("Status", str(d.status)),
-                            ("Paused", "1" if m.paused else "0"),
-                            ("PausedReason", m.paused_reason),
-                            ("Wrapuptime", str(m.wrapuptime)),
-                        ],
-                    )
-                )
+                items.append(("QueueMember", m.status_block()))
             for pos, e in enumerate(queue.entries, start=1):
                 ch = e.channel
                 items.append(

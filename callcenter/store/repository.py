@@ -177,9 +177,15 @@ class CallStore:
 class StoreWriter:
     """Coalescing background writer: ``submit`` never blocks."""
 
-    def __init__(self, store: CallStore, *, retry_seconds: float = 1.0) -> None:
+    def __init__(
+        self, store: CallStore, *, retry_seconds: float = 1.0, chunk: int = 20, pause: float = 0.002
+    ) -> None:
         self.store = store
         self.retry_seconds = retry_seconds
+        self.chunk = chunk
+        """Calls per transaction: the ORM's work runs on the event loop, so a small chunk
+        keeps each stretch short and routing never waits long behind it."""
+        self.pause = pause
         self._pending: dict[str, CallRecord] = {}
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
@@ -202,11 +208,12 @@ class StoreWriter:
             await self._wake.wait()
             self._wake.clear()
             while self._pending:
-                batch = list(self._pending.values())
-                self._pending.clear()
+                keys = list(self._pending)[: self.chunk]
+                batch = [self._pending.pop(k) for k in keys]
                 try:
                     await self.store.save_many(batch)
                     self.written += len(batch)
+                    await asyncio.sleep(self.pause)  # let routing and events through
                 except asyncio.CancelledError:
                     for call in batch:
                         self._pending.setdefault(call.call_id, call)

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import pytest
 
+from callcenter.simulator import Account, CallerProfile, SimSettings, Simulator
 from callcenter.tracker import Outcome, VisitOutcome
+from routing.site import Site
 from schedules.overrides import Override, OverrideMode
 from tests.ami.test_client import until
-from tests.service.conftest import StackFactory, at
+from tests.service.conftest import SECRET, StackFactory, at
 from tests.store.conftest import POSTGRES
 
 
@@ -146,8 +148,22 @@ async def test_abandon_is_recorded_with_its_wait(stack: StackFactory) -> None:
     assert rec_short.visits[0].outcome is VisitOutcome.ABANDONED_SHORT
 
 
+async def monday_sim(site: Site, seed: int) -> Simulator:
+    """A simulator of its own (outliving one service run), Monday 10:00."""
+    sim = Simulator(
+        site,
+        accounts=[Account("vuurtoren", SECRET)],
+        seed=seed,
+        speed=40,
+        start=at("2026-11-23 10:00"),
+        settings=SimSettings(failsafe_seconds=6),
+    )
+    await sim.start()
+    return sim
+
+
 async def test_failsafe_when_the_service_is_away(stack: StackFactory, example_site) -> None:
-    from callcenter.simulator import Account, CallerProfile, SimSettings, Simulator
+    from callcenter.simulator import Account, SimSettings, Simulator
 
     sim = Simulator(
         example_site,
@@ -194,7 +210,7 @@ async def test_ami_cut_in_the_middle_of_calls(stack: StackFactory) -> None:
 
 
 async def test_service_restart_in_the_middle_of_calls(stack: StackFactory, example_site) -> None:
-    from callcenter.simulator import Account, CallerProfile, SimSettings, Simulator
+    from callcenter.simulator import Account, SimSettings, Simulator
 
     sim = Simulator(
         example_site,

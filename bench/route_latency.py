@@ -1,0 +1,225 @@
+"""Route latency: from the RouteRequest leaving the simulated Asterisk to the Redirect
+arriving back, at a fixed rate of new calls, with the matching background event flow.
+
+    python bench/route_latency.py [--rates 10,50,200] [--seconds 20] [--padding 120]
+
+The simulated Asterisk runs in *another process* (this machine has two cores) and measures
+both ends itself (one clock). The service runs here exactly as ``vuurtoren serve`` does: our
+AMI client, the call tracker, the routing decision, the store writer on SQLite. Each phase
+starts ``rate`` calls a second for ``--seconds`` seconds (bounded), each call emitting about
+``40 + padding`` events (a real Asterisk 22 with Local channels emits about 160), waits until
+every call has ended, then checks that every call has exactly one stored record. The
+service's CPU (process time / wall time) and memory (RSS) are read from /proc for this
+process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing as mp
+import os
+import platform
+import random
+import resource
+import statistics
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from callcenter.ami import ClientSettings
+from callcenter.runner import running
+from callcenter.simulator import Account, CallerProfile, SimSettings, Simulator
+from routing.config import load_site
+
+SECRET = "bench-secret"
+START = datetime(2026, 11, 23, 9, 30, tzinfo=ZoneInfo("Europe/Brussels"))
+SPEED = 20.0  # virtual seconds per real second in the simulator: calls last a few seconds
+
+
+def _sim_process(config: str, padding: int, commands: Any, results: Any) -> None:
+    """The simulated Asterisk: serves AMI, runs phases on command, reports measurements."""
+
+    async def main() -> None:
+        site = load_site(config)
+        sim = Simulator(
+            site,
+            accounts=[Account("vuurtoren", SECRET)],
+            seed=5,
+            speed=SPEED,
+            start=START,
+            settings=SimSettings(
+                padding_events=padding, hours_aware_agents=False, failsafe_seconds=60
+            ),
+        )
+        for queue in sim.ast.queues.values():  # enough agents for any rate
+            for member in queue.members.values():
+                member.device.answer_delay = (0.5, 1.5)
+        await sim.start()
+        results.put(("port", sim.port))
+        loop = asyncio.get_running_loop()
+        digits = [t.digit for t in site.topics]
+        while True:
+            cmd = await loop.run_in_executor(None, commands.get)
+            if cmd[0] == "stop":
+                break
+            _, rate, seconds = cmd
+            sim.ast.route_latencies.clear()
+            sim.ast.truth.clear()
+            events_before = sim.ast.events_emitted
+            rng = random.Random(rate)
+            total = int(rate * seconds)
+            t0 = time.perf_counter()
+            started = []
+            for i in range(total):  # bounded by count, paced by the wall clock
+                target = t0 + i / rate
+                delay = target - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                started.append(
+                    sim.call(
+                        CallerProfile(
+                            number=f"+3247{rng.randrange(10**7):07d}",
+                            digits=rng.choice(digits),
+                            patience=600,
+                            talk_seconds=rng.uniform(10, 30),
+                            menu_seconds=1.0,
+                        )
+                    )
+                )
+            # bounded: every call ends within talk + patience; give up after two minutes
+            await asyncio.wait([c.task for c in started if c.task is not None], timeout=120)
+            results.put(
+                (
+                    "phase",
+                    {
+                        "calls": total,
+                        "ended": sum(1 for t in sim.ast.truth.values() if t.ended is not None),
+                        "failsafe": sum(1 for t in sim.ast.truth.values() if t.failsafe),
+                        "latencies": list(sim.ast.route_latencies),
+                        "events": sim.ast.events_emitted - events_before,
+                        "call_ids": sorted(sim.ast.truth),
+                    },
+                )
+            )
+        await sim.stop()
+
+    asyncio.run(main())
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        pages = int(f.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+def _pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    site = load_site(args.config)
+    ctx = mp.get_context("spawn")
+    commands, results = ctx.Queue(), ctx.Queue()
+    proc = ctx.Process(
+        target=_sim_process, args=(args.config, args.padding, commands, results), daemon=True
+    )
+    proc.start()
+    loop = asyncio.get_running_loop()
+    kind, port = await loop.run_in_executor(None, lambda: results.get(timeout=60))
+    assert kind == "port"
+    db = Path(tempfile.mkdtemp()) / "bench.sqlite3"
+    phases = []
+    client = ClientSettings(port=port, secret=SECRET, ping_interval=30, ping_timeout=10)
+    from callcenter.simulator.clock import SimClock
+
+    clock = SimClock(START, SPEED)  # the service judges time as the simulator does
+    async with running(site, client, f"sqlite+aiosqlite:///{db}", port=0, clock=clock) as r:
+        await r.ami.wait_connected(20)
+        for rate in args.rates:
+            cpu0, wall0 = time.process_time(), time.perf_counter()
+            commands.put(("phase", rate, args.seconds))
+            kind, phase = await loop.run_in_executor(
+                None, lambda: results.get(timeout=args.seconds + 300)
+            )
+            cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+            await r.writer.flush()
+            records = {c.call_id: c for c in await r.store.all_calls()}
+            missing = [cid for cid in phase["call_ids"] if cid not in records]
+            unfinished = [
+                cid for cid in phase["call_ids"] if cid in records and records[cid].outcome is None
+            ]
+            lat = [x * 1000 for x in phase["latencies"]]
+            phases.append(
+                {
+                    "calls_per_second": rate,
+                    "calls": phase["calls"],
+                    "events": phase["events"],
+                    "events_per_call": round(phase["events"] / max(1, phase["calls"])),
+                    "events_per_second": round(phase["events"] / wall),
+                    "routed": len(lat),
+                    "failsafe": phase["failsafe"],
+                    "p50_ms": round(statistics.median(lat), 2) if lat else None,
+                    "p99_ms": round(_pct(lat, 99), 2) if lat else None,
+                    "max_ms": round(max(lat), 2) if lat else None,
+                    "service_cpu_percent": round(100 * cpu / wall, 1),
+                    "service_rss_mb": round(_rss_mb(), 1),
+                    "service_peak_rss_mb": round(
+                        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
+                    ),
+                    "calls_without_record": len(missing),
+                    "records_without_outcome": len(unfinished),
+                }
+            )
+    commands.put(("stop",))
+    proc.join(30)
+    return {
+        "date": time.strftime("%Y-%m-%d"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}",
+        "seconds_per_phase": args.seconds,
+        "phases": phases,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--config", default="examples/sociaal-huis.toml")
+    parser.add_argument(
+        "--rates", default="10,50,200", type=lambda s: [float(x) for x in s.split(",")]
+    )
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument(
+        "--padding",
+        type=int,
+        default=120,
+        help="extra VarSet events per call (default 120: ~160 a call)",
+    )
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    result = asyncio.run(run(args))
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    print(f"{result['machine']}, {args.seconds:g} s a phase")
+    print(
+        f"{'calls/s':>8} {'calls':>6} {'ev/call':>8} {'ev/s':>7} {'p50 ms':>8} {'p99 ms':>8}"
+        f" {'max ms':>8} {'cpu %':>6} {'rss MB':>7} {'no rec':>7}"
+    )
+    for p in result["phases"]:
+        print(
+            f"{p['calls_per_second']:>8g} {p['calls']:>6} {p['events_per_call']:>8} "
+            f"{p['events_per_second']:>7} {p['p50_ms']!s:>8} {p['p99_ms']!s:>8} "
+            f"{p['max_ms']!s:>8} {p['service_cpu_percent']:>6} {p['service_rss_mb']:>7} "
+            f"{p['calls_without_record']:>7}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
