@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import multiprocessing as mp
 import os
@@ -41,7 +42,9 @@ START = datetime(2026, 11, 23, 9, 30, tzinfo=ZoneInfo("Europe/Brussels"))
 SPEED = 20.0  # virtual seconds per real second in the simulator: calls last a few seconds
 
 
-def _sim_process(config: str, padding: int, commands: Any, results: Any) -> None:
+def _sim_process(
+    config: str, padding: int, commands: Any, results: Any, instrument_gc_off: bool
+) -> None:
     """The simulated Asterisk: serves AMI, runs phases on command, reports measurements."""
 
     async def main() -> None:
@@ -70,6 +73,10 @@ def _sim_process(config: str, padding: int, commands: Any, results: Any) -> None
             _, rate, seconds = cmd
             sim.ast.route_latencies.clear()
             sim.ast.truth.clear()
+            gc.collect()
+            if instrument_gc_off:
+                gc.disable()  # the simulator measures: keep its own GC pauses out of it
+            cpu0, wall0 = time.process_time(), time.perf_counter()
             events_before = sim.ast.events_emitted
             rng = random.Random(rate)
             total = int(rate * seconds)
@@ -93,10 +100,14 @@ def _sim_process(config: str, padding: int, commands: Any, results: Any) -> None
                 )
             # bounded: every call ends within talk + patience; give up after two minutes
             await asyncio.wait([c.task for c in started if c.task is not None], timeout=120)
+            gc.enable()
             results.put(
                 (
                     "phase",
                     {
+                        "sim_cpu_percent": round(
+                            100 * (time.process_time() - cpu0) / (time.perf_counter() - wall0), 1
+                        ),
                         "calls": total,
                         "ended": sum(1 for t in sim.ast.truth.values() if t.ended is not None),
                         "failsafe": sum(1 for t in sim.ast.truth.values() if t.failsafe),
@@ -109,6 +120,14 @@ def _sim_process(config: str, padding: int, commands: Any, results: Any) -> None
         await sim.stop()
 
     asyncio.run(main())
+
+
+async def _loop_lag(out: list[float]) -> None:
+    """How late the service's event loop wakes a 1 ms sleep: its stalls, in ms."""
+    while True:
+        t = time.perf_counter()
+        await asyncio.sleep(0.001)
+        out.append((time.perf_counter() - t - 0.001) * 1000)
 
 
 def _rss_mb() -> float:
@@ -127,7 +146,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     ctx = mp.get_context("spawn")
     commands, results = ctx.Queue(), ctx.Queue()
     proc = ctx.Process(
-        target=_sim_process, args=(args.config, args.padding, commands, results), daemon=True
+        target=_sim_process,
+        args=(args.config, args.padding, commands, results, args.sim_gc_off),
+        daemon=True,
     )
     proc.start()
     loop = asyncio.get_running_loop()
@@ -142,12 +163,15 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     async with running(site, client, f"sqlite+aiosqlite:///{db}", port=0, clock=clock) as r:
         await r.ami.wait_connected(20)
         for rate in args.rates:
+            lags: list[float] = []
+            probe = asyncio.create_task(_loop_lag(lags))
             cpu0, wall0 = time.process_time(), time.perf_counter()
             commands.put(("phase", rate, args.seconds))
             kind, phase = await loop.run_in_executor(
                 None, lambda: results.get(timeout=args.seconds + 300)
             )
             cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+            probe.cancel()
             await r.writer.flush()
             records = {c.call_id: c for c in await r.store.all_calls()}
             missing = [cid for cid in phase["call_ids"] if cid not in records]
@@ -161,13 +185,14 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     "calls": phase["calls"],
                     "events": phase["events"],
                     "events_per_call": round(phase["events"] / max(1, phase["calls"])),
-                    "events_per_second": round(phase["events"] / wall),
                     "routed": len(lat),
                     "failsafe": phase["failsafe"],
                     "p50_ms": round(statistics.median(lat), 2) if lat else None,
                     "p99_ms": round(_pct(lat, 99), 2) if lat else None,
                     "max_ms": round(max(lat), 2) if lat else None,
                     "service_cpu_percent": round(100 * cpu / wall, 1),
+                    "service_loop_lag_p99_ms": round(_pct(lags, 99), 2) if lags else None,
+                    "sim_cpu_percent": phase["sim_cpu_percent"],
                     "service_rss_mb": round(_rss_mb(), 1),
                     "service_peak_rss_mb": round(
                         resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
@@ -200,6 +225,12 @@ def main() -> int:
         default=120,
         help="extra VarSet events per call (default 120: ~160 a call)",
     )
+    parser.add_argument(
+        "--sim-gc-off",
+        action="store_true",
+        help="pause the simulator's cyclic GC during a phase (the simulator is "
+        "the measuring instrument; the service keeps its GC)",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     result = asyncio.run(run(args))
@@ -207,17 +238,35 @@ def main() -> int:
         print(json.dumps(result, indent=2))
         return 0
     print(f"{result['machine']}, {args.seconds:g} s a phase")
-    print(
-        f"{'calls/s':>8} {'calls':>6} {'ev/call':>8} {'ev/s':>7} {'p50 ms':>8} {'p99 ms':>8}"
-        f" {'max ms':>8} {'cpu %':>6} {'rss MB':>7} {'no rec':>7}"
+    head = (
+        "calls/s",
+        "calls",
+        "ev/call",
+        "p50 ms",
+        "p99 ms",
+        "max ms",
+        "svc cpu%",
+        "lag p99",
+        "sim cpu%",
+        "rss MB",
+        "no rec",
     )
+    keys = (
+        "calls_per_second",
+        "calls",
+        "events_per_call",
+        "p50_ms",
+        "p99_ms",
+        "max_ms",
+        "service_cpu_percent",
+        "service_loop_lag_p99_ms",
+        "sim_cpu_percent",
+        "service_rss_mb",
+        "calls_without_record",
+    )
+    print(" ".join(f"{h:>9}" for h in head))
     for p in result["phases"]:
-        print(
-            f"{p['calls_per_second']:>8g} {p['calls']:>6} {p['events_per_call']:>8} "
-            f"{p['events_per_second']:>7} {p['p50_ms']!s:>8} {p['p99_ms']!s:>8} "
-            f"{p['max_ms']!s:>8} {p['service_cpu_percent']:>6} {p['service_rss_mb']:>7} "
-            f"{p['calls_without_record']:>7}"
-        )
+        print(" ".join(f"{p[k]!s:>9}" for k in keys))
     return 0
 
 

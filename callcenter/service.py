@@ -61,9 +61,9 @@ class CallService:
         self.states: dict[str, bool] = {}
         self.routed = 0
         self.route_failures = 0
-        self._tasks: set[asyncio.Task[Any]] = set()
         self._publisher: asyncio.Task[None] | None = None
         self._state_changed = asyncio.Event()
+        self._decisions: dict[str, tuple[Decision, datetime]] = {}
         t = self.tracker
         if writer is not None:
             t.on_start.append(writer.submit)
@@ -80,6 +80,7 @@ class CallService:
             self.tracker.adopt(call)
         if open_calls:
             log.info("following %d call(s) that were up when the service stopped", len(open_calls))
+        self.ami.intercept("UserEvent", self._route_now)
         self.ami.subscribe(None, self._on_event)
         self.ami.add_resync_hook(self._resync)
         self._publisher = asyncio.get_running_loop().create_task(
@@ -91,26 +92,22 @@ class CallService:
             self._publisher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._publisher
-        for task in list(self._tasks):
-            task.cancel()
-        for task in list(self._tasks):
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    def _spawn(self, coro: Any, name: str) -> None:
-        task = asyncio.get_running_loop().create_task(coro, name=name)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
 
     # -- events ----------------------------------------------------------------------------
     def _on_event(self, event: Message) -> None:
         self.tracker.handle(event, self.clock.now())
         if event.name == "UserEvent" and event.get("UserEvent") == "RouteRequest":
-            self._route(event)
+            routed = self._decisions.pop(event.get("Channel") or "", None)
+            if routed is not None:  # the tracker has the call now: attach its decision
+                self.tracker.record_decision(event["Channel"], *routed)
         elif event.name == "FullyBooted":
             self._state_changed.set()  # Asterisk (re)started: write the states again
 
-    def _route(self, event: Message) -> None:
+    def _route_now(self, event: Message) -> None:
+        """Answer a RouteRequest in the same loop iteration it was read: decide, write the
+        Redirect. The record of the decision follows when the tracker sees the event."""
+        if event.get("UserEvent") != "RouteRequest":
+            return
         channel = event.get("Channel")
         if not channel:
             log.error("RouteRequest without Channel: %r", event)
@@ -131,38 +128,73 @@ class CallService:
                 "call %s: routing failed; the dialplan's fail-safe will route it", call_id
             )
             return
-        self.tracker.record_decision(channel, decision, now)
-        self._spawn(self._redirect(call_id, channel, decision), name=f"route {call_id}")
-
-    async def _redirect(self, call_id: str, channel: str, decision: Decision) -> None:
+        self._decisions[channel] = (decision, now)
         try:
             if decision.target is Target.LAST_RESORT:
                 nxt = decision.next_open
-                await self.ami.setvar("NEXT_OPEN", nxt.isoformat() if nxt else "", channel=channel)
-                await self.ami.setvar(
-                    "NEXT_OPEN_EPOCH", str(int(nxt.timestamp())) if nxt else "", channel=channel
+                self.ami.send_nowait(
+                    Message.action(
+                        "Setvar",
+                        Channel=channel,
+                        Variable="NEXT_OPEN",
+                        Value=nxt.isoformat() if nxt else "",
+                    )
                 )
-                await self.ami.redirect(channel, "last-resort", decision.counter, 1)
+                self.ami.send_nowait(
+                    Message.action(
+                        "Setvar",
+                        Channel=channel,
+                        Variable="NEXT_OPEN_EPOCH",
+                        Value=str(int(nxt.timestamp())) if nxt else "",
+                    )
+                )
+                answer = self.ami.send_nowait(
+                    Message.action(
+                        "Redirect",
+                        Channel=channel,
+                        Context="last-resort",
+                        Exten=decision.counter,
+                        Priority=1,
+                    )
+                )
             else:
-                assert decision.queue is not None
-                await self.ami.redirect(channel, "queues", decision.queue, 1)
-            self.routed += 1
-            log.info(
-                "call %s: %s → %s %s (%s)",
-                call_id,
-                decision.topic,
-                decision.target,
-                decision.queue or decision.counter,
-                decision.reason,
-            )
+                answer = self.ami.send_nowait(
+                    Message.action(
+                        "Redirect",
+                        Channel=channel,
+                        Context="queues",
+                        Exten=decision.queue,
+                        Priority=1,
+                    )
+                )
         except AMIError as exc:
-            self.route_failures += 1
-            log.warning(
-                "call %s: Redirect to %s failed (%s); the dialplan's fail-safe takes over",
-                call_id,
-                decision.queue or "last-resort",
-                exc,
-            )
+            self._route_failed(call_id, decision, exc)
+            return
+        answer.add_done_callback(lambda f: self._routed(f, call_id, decision))
+
+    def _routed(self, future: asyncio.Future[Any], call_id: str, decision: Decision) -> None:
+        exc = future.exception()
+        if exc is not None:
+            self._route_failed(call_id, decision, exc)
+            return
+        self.routed += 1
+        log.info(
+            "call %s: %s → %s %s (%s)",
+            call_id,
+            decision.topic,
+            decision.target,
+            decision.queue or decision.counter,
+            decision.reason,
+        )
+
+    def _route_failed(self, call_id: str, decision: Decision, exc: BaseException) -> None:
+        self.route_failures += 1
+        log.warning(
+            "call %s: Redirect to %s failed (%s); the dialplan's fail-safe takes over",
+            call_id,
+            decision.queue or "last-resort",
+            exc,
+        )
 
     def _on_end(self, call: CallRecord) -> None:
         self.bus.publish(

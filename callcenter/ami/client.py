@@ -196,6 +196,7 @@ class AMIClient(ActionsMixin):
         self._originates: dict[str, asyncio.Future[Message]] = {}
         self._by_name: dict[str, list[Subscription]] = {}
         self._everything: list[Subscription] = []
+        self._interceptors: dict[str, list[Callable[[Message], None]]] = {}
         self._state_listeners: list[StateCallback] = []
         self._resync_hooks: list[ResyncHook] = []
         self._protocol: _Protocol | None = None
@@ -309,14 +310,7 @@ class AMIClient(ActionsMixin):
             or (self.state is not ConnectionState.CONNECTED and not allow_unauthenticated)
         ):
             raise NotConnected(f"{action.name}: no AMI session (state {self.state})")
-        action_id = action.get("ActionID")
-        if action_id is None:
-            action_id = self._next_id()
-            action = action.with_headers(("ActionID", action_id))
-        future: asyncio.Future[ListResult] = asyncio.get_running_loop().create_future()
-        pending = _Pending(action.name, future)
-        self._pending[action_id] = pending
-        protocol.transport.write(encode_message(action.headers))
+        action_id, future = self._write_action(protocol, action)
         wait = self.settings.action_timeout if timeout is None else timeout
         try:
             async with asyncio.timeout(wait):
@@ -327,6 +321,59 @@ class AMIClient(ActionsMixin):
             ) from None
         finally:
             self._pending.pop(action_id, None)
+
+    def _write_action(
+        self, protocol: _Protocol, action: Message
+    ) -> tuple[str, asyncio.Future[ListResult]]:
+        action_id = action.get("ActionID")
+        if action_id is None:
+            action_id = self._next_id()
+            action = action.with_headers(("ActionID", action_id))
+        future: asyncio.Future[ListResult] = asyncio.get_running_loop().create_future()
+        self._pending[action_id] = _Pending(action.name, future)
+        assert protocol.transport is not None
+        protocol.transport.write(encode_message(action.headers))
+        return action_id, future
+
+    def send_nowait(
+        self, action: Message, *, timeout: float | None = None
+    ) -> asyncio.Future[ListResult]:
+        """Write an action now, from synchronous code (an interceptor); the returned future
+        gets its answer, or ActionFailed / ActionTimeout / Disconnected."""
+        protocol = self._protocol
+        if (
+            protocol is None
+            or protocol.transport is None
+            or (self.state is not ConnectionState.CONNECTED)
+        ):
+            raise NotConnected(f"{action.name}: no AMI session (state {self.state})")
+        action_id, future = self._write_action(protocol, action)
+        wait = self.settings.action_timeout if timeout is None else timeout
+        loop = asyncio.get_running_loop()
+
+        def expire() -> None:
+            if not future.done():
+                future.set_exception(
+                    ActionTimeout(
+                        f"{action.name} (ActionID {action_id}): no answer within {wait} s"
+                    )
+                )
+
+        timer = loop.call_later(wait, expire)
+
+        def done(_: asyncio.Future[ListResult]) -> None:
+            timer.cancel()
+            self._pending.pop(action_id, None)
+
+        future.add_done_callback(done)
+        return future
+
+    def intercept(self, name: str, callback: Callable[[Message], None]) -> None:
+        """Call ``callback(event)`` inline, as soon as an event called ``name`` is read,
+        before any subscriber sees it. For the one job that cannot wait a loop iteration
+        (answering RouteRequest); it must be quick, never block, and send with
+        :meth:`send_nowait`. An exception is logged and does not harm the connection."""
+        self._interceptors.setdefault(name, []).append(callback)
 
     async def originate(
         self, *, timeout: float | None = None, **fields: object
@@ -379,6 +426,17 @@ class AMIClient(ActionsMixin):
                 waiter = self._originates.get(action_id)
                 if waiter is not None and not waiter.done():
                     waiter.set_result(msg)
+        interceptors = self._interceptors.get(first[1])
+        if interceptors:
+            for callback in interceptors:
+                try:
+                    callback(msg)
+                except Exception:
+                    log.exception(
+                        "AMI interceptor %s failed on %s",
+                        getattr(callback, "__qualname__", callback),
+                        first[1],
+                    )
         for sub in self._everything:
             sub.push(msg)
         subs = self._by_name.get(first[1])

@@ -98,7 +98,10 @@ class VisitRow(Base):
     __tablename__ = "queue_visits"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    call_pk: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"))
+    call_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("calls.call_id", ondelete="CASCADE")
+    )
+    """The call's Linkedid: the natural key, so visits can be written in bulk."""
     seq: Mapped[int] = mapped_column(Integer)
     queue: Mapped[str] = mapped_column(String(80))
     uniqueid: Mapped[str] = mapped_column(String(64))
@@ -116,5 +119,5 @@ class VisitRow(Base):
 
     __table_args__ = (
         Index("ix_visits_queue_joined", "queue", "joined_at"),
-        Index("ix_visits_call", "call_pk", "seq", unique=True),
+        Index("ix_visits_call", "call_id", "seq", unique=True),
     )

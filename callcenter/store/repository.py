@@ -13,8 +13,11 @@ import contextlib
 import logging
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from callcenter.store.models import CallRow, VisitRow
@@ -26,43 +29,70 @@ __all__ = ["CallStore", "StoreWriter"]
 log = logging.getLogger(__name__)
 
 
-def _fill(row: CallRow, call: CallRecord) -> None:
-    row.uniqueid = call.uniqueid
-    row.channel = call.channel
-    row.caller = call.caller
-    row.started_at = call.started
-    row.digits = call.digits
+def call_values(call: CallRecord) -> dict[str, Any]:
+    """The ``calls`` row of a record, as plain values (for bulk upserts)."""
     d = call.decision
-    if d is not None:
-        row.topic, row.counter = d.topic, d.counter
-        row.target, row.target_queue, row.reason = d.target.value, d.queue, d.reason.value
-        row.next_open = d.next_open
-    row.route_requested_at = call.route_requested
-    row.redirected_at = call.redirected
-    row.failsafe = call.failsafe
-    row.final_queue = call.visits[-1].queue if call.visits else None
     answered = call.answered_visit
-    row.answered_by = answered.agent if answered else None
-    row.wait_seconds = (
-        answered.wait_seconds if answered else call.visits[-1].wait_seconds if call.visits else None
-    )
-    row.talk_seconds = answered.talk_seconds if answered else None
-    row.ended_at = call.ended
-    row.outcome = call.outcome.value if call.outcome else None
-    row.outcome_reason = call.outcome_reason
-    row.legs = " ".join(sorted(call.legs))[:400]
-    existing = {v.seq: v for v in row.visits}
-    for seq, visit in enumerate(call.visits):
-        vr = existing.get(seq)
-        if vr is None:
-            vr = VisitRow(seq=seq)
-            row.visits.append(vr)
-        vr.queue, vr.uniqueid, vr.joined_at = visit.queue, visit.uniqueid, visit.joined
-        vr.position, vr.left_at = visit.position, visit.left
-        vr.outcome = visit.outcome.value if visit.outcome else None
-        vr.wait_seconds, vr.agent = visit.wait_seconds, visit.agent
-        vr.agents_rung, vr.talk_seconds = len(visit.agents_rung), visit.talk_seconds
-        vr.ended_by = visit.ended_by
+    last = call.visits[-1] if call.visits else None
+    return {
+        "call_id": call.call_id,
+        "uniqueid": call.uniqueid,
+        "channel": call.channel,
+        "caller": call.caller,
+        "started_at": call.started,
+        "digits": call.digits,
+        "topic": d.topic if d else None,
+        "counter": d.counter if d else None,
+        "target": d.target.value if d else None,
+        "target_queue": d.queue if d else None,
+        "reason": d.reason.value if d else None,
+        "next_open": d.next_open if d else None,
+        "route_requested_at": call.route_requested,
+        "redirected_at": call.redirected,
+        "failsafe": call.failsafe,
+        "final_queue": last.queue if last else None,
+        "answered_by": answered.agent if answered else None,
+        "wait_seconds": answered.wait_seconds
+        if answered
+        else (last.wait_seconds if last else None),
+        "talk_seconds": answered.talk_seconds if answered else None,
+        "ended_at": call.ended,
+        "outcome": call.outcome.value if call.outcome else None,
+        "outcome_reason": call.outcome_reason,
+        "legs": " ".join(sorted(call.legs))[:400],
+    }
+
+
+def visit_values(call: CallRecord) -> list[dict[str, Any]]:
+    return [
+        {
+            "call_id": call.call_id,
+            "seq": seq,
+            "queue": v.queue,
+            "uniqueid": v.uniqueid,
+            "joined_at": v.joined,
+            "position": v.position,
+            "left_at": v.left,
+            "outcome": v.outcome.value if v.outcome else None,
+            "wait_seconds": v.wait_seconds,
+            "agent": v.agent,
+            "agents_rung": len(v.agents_rung),
+            "talk_seconds": v.talk_seconds,
+            "ended_by": v.ended_by,
+        }
+        for seq, v in enumerate(call.visits)
+    ]
+
+
+def _upsert(dialect: str, table: Any, rows: list[dict[str, Any]], keys: list[str]) -> Any:
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(table).values(rows)
+    updated = {
+        c.name: stmt.excluded[c.name]
+        for c in table.columns
+        if c.name not in keys and c.name != "id"
+    }
+    return stmt.on_conflict_do_update(index_elements=keys, set_=updated)
 
 
 def to_record(row: CallRow) -> CallRecord:
@@ -118,23 +148,19 @@ class CallStore:
         self.sessions = async_sessionmaker(engine, expire_on_commit=False)
 
     async def save_many(self, calls: Sequence[CallRecord]) -> None:
+        """Insert or update calls and their visits: two bulk statements, one transaction."""
         if not calls:
             return
-        async with self.sessions.begin() as session:
-            ids = [c.call_id for c in calls]
-            rows = {
-                r.call_id: r
-                for r in (
-                    await session.scalars(select(CallRow).where(CallRow.call_id.in_(ids)))
-                ).all()
-            }
-            for call in calls:
-                row = rows.get(call.call_id)
-                if row is None:
-                    row = CallRow(call_id=call.call_id, visits=[])
-                    session.add(row)
-                    rows[call.call_id] = row
-                _fill(row, call)
+        latest = {c.call_id: c for c in calls}  # one row per call in a statement
+        call_rows = [call_values(c) for c in latest.values()]
+        visit_rows = [v for c in latest.values() for v in visit_values(c)]
+        dialect = self.engine.dialect.name
+        async with self.engine.begin() as conn:
+            await conn.execute(_upsert(dialect, CallRow.__table__, call_rows, ["call_id"]))
+            if visit_rows:
+                await conn.execute(
+                    _upsert(dialect, VisitRow.__table__, visit_rows, ["call_id", "seq"])
+                )
 
     async def save(self, call: CallRecord) -> None:
         await self.save_many([call])

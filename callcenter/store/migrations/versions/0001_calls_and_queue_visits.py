@@ -55,7 +55,7 @@ def upgrade() -> None:
     op.create_table(
         "queue_visits",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("call_pk", sa.Integer(), nullable=False),
+        sa.Column("call_id", sa.String(length=64), nullable=False),
         sa.Column("seq", sa.Integer(), nullable=False),
         sa.Column("queue", sa.String(length=80), nullable=False),
         sa.Column("uniqueid", sa.String(length=64), nullable=False),
@@ -68,11 +68,11 @@ def upgrade() -> None:
         sa.Column("agents_rung", sa.Integer(), nullable=False),
         sa.Column("talk_seconds", sa.Integer(), nullable=True),
         sa.Column("ended_by", sa.String(length=16), nullable=True),
-        sa.ForeignKeyConstraint(["call_pk"], ["calls.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["call_id"], ["calls.call_id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("queue_visits", schema=None) as batch_op:
-        batch_op.create_index("ix_visits_call", ["call_pk", "seq"], unique=True)
+        batch_op.create_index("ix_visits_call", ["call_id", "seq"], unique=True)
         batch_op.create_index("ix_visits_queue_joined", ["queue", "joined_at"], unique=False)
 
 
