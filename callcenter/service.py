@@ -241,6 +241,7 @@ class CallService:
             "at": self.clock.now().astimezone(self.site.zone).isoformat(),
             "connected": self.ami.state.value,
             "calls_up": len(self.tracker.calls),
+            "routed": self.routed,
             "queues": queues,
         }
 

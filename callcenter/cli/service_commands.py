@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import sys
+from pathlib import Path
 from typing import Any
 
 from callcenter.ami import ClientSettings
@@ -57,7 +58,11 @@ def register(sub: Any) -> None:
     p.add_argument("--start", help="virtual start time, ISO 8601 (default: next weekday 09:00)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--listen", default="127.0.0.1:8080", help="dashboard HOST:PORT")
-    p.add_argument("--data-dir", default="data/demo", help="SQLite directory (default data/demo)")
+    p.add_argument(
+        "--data-dir",
+        default="data/demo",
+        help="SQLite directory (default data/demo); the demo starts it afresh",
+    )
     p.add_argument("--duration", type=float, help="stop after this many real seconds")
     p.add_argument("-v", "--verbose", action="store_true")
     p.set_defaults(handler=demo)
@@ -113,6 +118,19 @@ def demo(args: argparse.Namespace) -> int:
             day += timedelta(days=1)
         start = datetime.combine(day, time(9, 0), site.zone)
 
+    # Every demo run replays the same virtual morning, so the simulated Asterisk hands out
+    # the same call ids again: start from an empty database rather than mix two runs. And
+    # always SQLite in its own directory: the demo never touches VUURTOREN_DATABASE_URL.
+    db_file = Path(args.data_dir) / "vuurtoren.sqlite3"
+    db_file.parent.mkdir(parents=True, exist_ok=True)
+    for path in (
+        db_file,
+        db_file.with_name(db_file.name + "-wal"),
+        db_file.with_name(db_file.name + "-shm"),
+    ):
+        path.unlink(missing_ok=True)
+    demo_db = f"sqlite+aiosqlite:///{db_file}"
+
     async def main() -> None:
         sim = Simulator(
             site,
@@ -127,9 +145,7 @@ def demo(args: argparse.Namespace) -> int:
             port=sim.port, username=site.asterisk.username, secret=DEMO_SECRET
         )
         try:
-            async with running(
-                site, settings, database_url(args.data_dir), host=host, port=port, clock=sim.clock
-            ) as r:
+            async with running(site, settings, demo_db, host=host, port=port, clock=sim.clock) as r:
                 print(
                     f"Vuurtoren demo for {site.name!r}\n"
                     f"  dashboard:          {r.url}\n"
@@ -137,7 +153,7 @@ def demo(args: argparse.Namespace) -> int:
                     f"{site.asterisk.username!r}, secret {DEMO_SECRET!r})\n"
                     f"  virtual time:       {start:%a %d/%m/%Y %H:%M} at x{args.speed:g}, "
                     f"{args.calls_per_hour:g} calls/h at the peak\n"
-                    f"  database:           {database_url(args.data_dir)}\n"
+                    f"  database:           {demo_db} (new for this run)\n"
                     "Ctrl-C stops.",
                     flush=True,
                 )

@@ -1,0 +1,66 @@
+"""`vuurtoren demo`, the README's first command: it starts, serves the dashboard, routes and
+records calls, and stops cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import sys
+from pathlib import Path
+
+import aiohttp
+
+VUURTOREN = str(Path(sys.executable).with_name("vuurtoren"))
+
+
+async def test_demo_runs_end_to_end(tmp_path: Path, unused_tcp_port: int) -> None:
+    env = {**os.environ, "VUURTOREN_DATABASE_URL": "postgresql://must-not-be-used/x"}
+    proc = await asyncio.create_subprocess_exec(
+        VUURTOREN,
+        "demo",
+        "--listen",
+        f"127.0.0.1:{unused_tcp_port}",
+        "--speed",
+        "30",
+        "--calls-per-hour",
+        "900",
+        "--data-dir",
+        str(tmp_path / "demo"),
+        "--duration",
+        "60",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+        env=env,
+    )
+    assert proc.stdout is not None
+    try:
+        banner = ""
+        async with asyncio.timeout(30):
+            while "Ctrl-C stops." not in banner:
+                banner += (await proc.stdout.readline()).decode()
+        url = re.search(r"dashboard:\s+(http://\S+)", banner)
+        assert url and url.group(1) == f"http://127.0.0.1:{unused_tcp_port}/"
+        assert "sqlite+aiosqlite" in banner  # never the configured production database
+        async with aiohttp.ClientSession() as http:
+            page = await http.get(url.group(1))
+            assert page.status == 200 and "Wachtrijen nu" in await page.text()
+            seen: dict[str, object] = {}
+
+            async def poll() -> bool:
+                seen.update(await (await http.get(url.group(1) + "api/queues")).json())
+                return seen.get("connected") == "connected" and int(seen["routed"]) >= 3  # type: ignore[call-overload]
+
+            for _ in range(100):
+                if await poll():
+                    break
+                await asyncio.sleep(0.2)
+            assert seen["connected"] == "connected" and int(seen["routed"]) >= 3  # type: ignore[call-overload]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        rest = (await asyncio.wait_for(proc.stdout.read(), 30)).decode()
+        await proc.wait()
+    assert proc.returncode == 0
+    stopped = re.search(r"stopped: (\d+) calls recorded, (\d+) routed", rest)
+    assert stopped and int(stopped.group(1)) >= 3 and int(stopped.group(2)) >= 3
