@@ -129,44 +129,25 @@ class CallService:
             )
             return
         self._decisions[channel] = (decision, now)
+        if decision.target is Target.LAST_RESORT:
+            nxt = decision.next_open
+            context, exten = "last-resort", decision.counter
+            variables = {
+                "NEXT_OPEN": nxt.isoformat() if nxt else "",
+                "NEXT_OPEN_EPOCH": str(int(nxt.timestamp())) if nxt else "",
+            }
+        else:
+            context, exten, variables = "queues", decision.queue or "", {}
         try:
-            if decision.target is Target.LAST_RESORT:
-                nxt = decision.next_open
+            for variable, value in variables.items():  # pipelined: Asterisk keeps the order
                 self.ami.send_nowait(
-                    Message.action(
-                        "Setvar",
-                        Channel=channel,
-                        Variable="NEXT_OPEN",
-                        Value=nxt.isoformat() if nxt else "",
-                    )
+                    Message.action("Setvar", Channel=channel, Variable=variable, Value=value)
                 )
-                self.ami.send_nowait(
-                    Message.action(
-                        "Setvar",
-                        Channel=channel,
-                        Variable="NEXT_OPEN_EPOCH",
-                        Value=str(int(nxt.timestamp())) if nxt else "",
-                    )
+            answer = self.ami.send_nowait(
+                Message.action(
+                    "Redirect", Channel=channel, Context=context, Exten=exten, Priority=1
                 )
-                answer = self.ami.send_nowait(
-                    Message.action(
-                        "Redirect",
-                        Channel=channel,
-                        Context="last-resort",
-                        Exten=decision.counter,
-                        Priority=1,
-                    )
-                )
-            else:
-                answer = self.ami.send_nowait(
-                    Message.action(
-                        "Redirect",
-                        Channel=channel,
-                        Context="queues",
-                        Exten=decision.queue,
-                        Priority=1,
-                    )
-                )
+            )
         except AMIError as exc:
             self._route_failed(call_id, decision, exc)
             return
