@@ -57,7 +57,7 @@ class CallService:
         self.bus = bus or Bus()
         self.clock = clock or WallClock()
         self.overrides = overrides
-        self.tracker = CallTracker(site)
+        self.tracker = CallTracker(site, now=self.clock.now)
         self.states: dict[str, bool] = {}
         self.routed = 0
         self.route_failures = 0
@@ -95,7 +95,7 @@ class CallService:
 
     # -- events ----------------------------------------------------------------------------
     def _on_event(self, event: Message) -> None:
-        self.tracker.handle(event, self.clock.now())
+        self.tracker.handle(event)
         if event.name == "UserEvent" and event.get("UserEvent") == "RouteRequest":
             routed = self._decisions.pop(event.get("Channel") or "", None)
             if routed is not None:  # the tracker has the call now: attach its decision

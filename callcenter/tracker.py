@@ -151,10 +151,12 @@ Listener = Callable[[CallRecord], None]
 class CallTracker:
     """Feed it every AMI event with :meth:`handle`; read :attr:`calls` and :attr:`queues`."""
 
-    def __init__(self, site: Site | None = None) -> None:
+    def __init__(self, site: Site | None = None, now: Callable[[], datetime] | None = None) -> None:
         """Without a site (replaying a file alone) queues are learnt from the events and
         the default thresholds apply."""
         self.site = site
+        self.now = now or (lambda: datetime.now(UTC))
+        """The time of receipt, for events without a ``Timestamp`` header."""
         self.calls: dict[str, CallRecord] = {}
         """Calls still up, by call id (Linkedid)."""
         self._by_uniqueid: dict[str, str] = {}
@@ -177,7 +179,16 @@ class CallTracker:
         if handler is None:
             self.ignored += 1
             return
-        handler(self, event, event_time(event, received))
+        handler(self, event, event_time(event, received) if received else self._time(event))
+
+    def _time(self, event: Message) -> datetime:
+        stamp = event.get("Timestamp")
+        if stamp:
+            try:
+                return datetime.fromtimestamp(float(stamp), UTC)
+            except ValueError:
+                pass
+        return self.now()
 
     def call_for(self, event: Message) -> CallRecord | None:
         uid = event.get("Uniqueid")

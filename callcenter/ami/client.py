@@ -197,6 +197,8 @@ class AMIClient(ActionsMixin):
         self._by_name: dict[str, list[Subscription]] = {}
         self._everything: list[Subscription] = []
         self._interceptors: dict[str, list[Callable[[Message], None]]] = {}
+        self._listing = 0
+        """List actions whose items are still arriving."""
         self._state_listeners: list[StateCallback] = []
         self._resync_hooks: list[ResyncHook] = []
         self._protocol: _Protocol | None = None
@@ -403,7 +405,10 @@ class AMIClient(ActionsMixin):
     # -- incoming --------------------------------------------------------------------
     def _handle(self, msg: Message) -> None:
         first = msg._first_header()
-        action_id = msg.get("ActionID")
+        # An event only matters by its ActionID while a list or an Originate is waiting:
+        # most of the time no lookup is needed at all (the hot path of every event).
+        waiting = first[0] == "Response" or self._listing or self._originates
+        action_id = msg.get("ActionID") if waiting else None
         if first[0] == "Response":
             pending = self._pending.get(action_id) if action_id else None
             if pending is None:
@@ -444,6 +449,9 @@ class AMIClient(ActionsMixin):
             for sub in subs:
                 sub.push(msg)
 
+    def _list_done(self, _: asyncio.Future[ListResult]) -> None:
+        self._listing -= 1
+
     def _on_response(self, pending: _Pending, msg: Message) -> None:
         future = pending.future
         if future.done():
@@ -455,6 +463,8 @@ class AMIClient(ActionsMixin):
         elif (msg.get("EventList") or "").lower() == "start":
             pending.listing = True
             pending.items.append(msg)
+            self._listing += 1
+            future.add_done_callback(self._list_done)
         else:
             future.set_result(ListResult(msg, (), None))
 
