@@ -14,6 +14,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from aiohttp import web
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from callcenter.ami import AMIClient, ClientSettings
 from callcenter.bus import Bus
@@ -23,7 +25,16 @@ from callcenter.store import CallStore, StoreWriter, open_engine, upgrade
 from dashboard.app import create_app
 from routing.site import Site
 
-__all__ = ["Running", "run_until_stopped", "running"]
+__all__ = ["Running", "StartupError", "run_until_stopped", "running"]
+
+
+class StartupError(Exception):
+    """The service cannot start: the message says what and where (no secrets)."""
+
+
+def _safe(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +64,11 @@ async def running(
     writer: StoreWriter | None = None
     service: CallService | None = None
     try:
-        await upgrade(engine)
+        try:
+            await upgrade(engine)
+        except (OSError, SQLAlchemyError) as exc:
+            reason = getattr(exc, "orig", None) or exc
+            raise StartupError(f"database {_safe(database_url)}: {reason}") from None
         store = CallStore(engine)
         writer = StoreWriter(store)
         writer.start()
@@ -64,7 +79,12 @@ async def running(
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         site_ = web.TCPSite(runner, host, port)
-        await site_.start()
+        try:
+            await site_.start()
+        except OSError as exc:
+            raise StartupError(
+                f"dashboard cannot listen on {host}:{port}: {exc.strerror or exc}"
+            ) from None
         bound = runner.addresses[0][1] if runner.addresses else port
         shown = f"[{host}]" if ":" in host else host
         yield Running(service, store, writer, ami, f"http://{shown}:{bound}/")

@@ -157,6 +157,9 @@ class _Protocol(asyncio.Protocol):
         self.decoder = Decoder(expect_banner=True, max_message=client.settings.max_message)
         self.transport: asyncio.Transport | None = None
         self.banner = asyncio.get_running_loop().create_future()
+        # Nobody may be waiting for the banner any more when the link drops (connect was
+        # cancelled): consume its error so asyncio does not report it as unretrieved.
+        self.banner.add_done_callback(lambda f: f.cancelled() or f.exception())
         self.lost = asyncio.get_running_loop().create_future()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from callcenter.ami import ClientSettings
-from callcenter.cli.common import EXIT_OK, read_secret, site_or_exit
+from callcenter.cli.common import EXIT_INVALID, EXIT_OK, read_secret, site_or_exit
 from callcenter.cli.simulator_commands import DEMO_SECRET
-from callcenter.runner import run_until_stopped, running
+from callcenter.runner import StartupError, run_until_stopped, running
 from callcenter.simulator import Account, Simulator
 from callcenter.store import database_url, open_engine, upgrade
 from callcenter.store.db import current_revision, head_revision
@@ -98,7 +98,15 @@ def serve(args: argparse.Namespace) -> int:
             )
             await run_until_stopped()
 
-    asyncio.run(main())
+    return _run(main)
+
+
+def _run(main: Any) -> int:
+    try:
+        asyncio.run(main())
+    except StartupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INVALID
     return EXIT_OK
 
 
@@ -163,8 +171,7 @@ def demo(args: argparse.Namespace) -> int:
         finally:
             await sim.stop()
 
-    asyncio.run(main())
-    return EXIT_OK
+    return _run(main)
 
 
 def db_upgrade(args: argparse.Namespace) -> int:

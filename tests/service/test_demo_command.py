@@ -64,3 +64,29 @@ async def test_demo_runs_end_to_end(tmp_path: Path, unused_tcp_port: int) -> Non
     assert proc.returncode == 0
     stopped = re.search(r"stopped: (\d+) calls recorded, (\d+) routed", rest)
     assert stopped and int(stopped.group(1)) >= 3 and int(stopped.group(2)) >= 3
+
+
+async def test_startup_errors_are_one_clear_line(tmp_path: Path, unused_tcp_port: int) -> None:
+    env = {
+        **os.environ,
+        "VUURTOREN_AMI_SECRET": "x",
+        "VUURTOREN_DATABASE_URL": "postgresql+asyncpg://nobody:topsecret@127.0.0.1:1/none",
+    }
+    from tests.conftest import EXAMPLE
+
+    proc = await asyncio.create_subprocess_exec(
+        VUURTOREN,
+        "serve",
+        "--config",
+        str(EXAMPLE),
+        "--listen",
+        f"127.0.0.1:{unused_tcp_port}",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
+    )
+    _, err = await asyncio.wait_for(proc.communicate(), 30)
+    text = err.decode()
+    assert proc.returncode == 2
+    assert "error: database postgresql+asyncpg://nobody:***@127.0.0.1:1/none" in text
+    assert "topsecret" not in text and "Traceback" not in text
