@@ -80,8 +80,10 @@ class CallService:
             self.tracker.adopt(call)
         if open_calls:
             log.info("following %d call(s) that were up when the service stopped", len(open_calls))
+        # Both inline in the reader: routing first, then the tracker's bookkeeping (fast and
+        # pure). Slow consumers (the dashboard) read the bus, never the AMI stream.
         self.ami.intercept("UserEvent", self._route_now)
-        self.ami.subscribe(None, self._on_event)
+        self.ami.intercept(None, self._on_event)
         self.ami.add_resync_hook(self._resync)
         self._publisher = asyncio.get_running_loop().create_task(
             self._publish_states_forever(), name="counter-states"

@@ -176,7 +176,11 @@ class CallTracker:
     def handle(self, event: Message, received: datetime | None = None) -> None:
         name = event.name
         handler = _HANDLERS.get(name)
-        if handler is None:
+        if handler is None or (
+            # most of a real Asterisk's stream: variables and dialplan steps we never read
+            (name == "VarSet" and event.get("Variable") not in _VARIABLES)
+            or (name == "Newexten" and event.get("Context") not in _CONTEXTS)
+        ):
             self.ignored += 1
             return
         handler(self, event, event_time(event, received) if received else self._time(event))
@@ -580,6 +584,9 @@ def _on_member(t: CallTracker, e: Message, at: datetime) -> None:
 def _on_shutdown(t: CallTracker, e: Message, at: datetime) -> None:
     t.lose_all(at, "Asterisk shut down or restarted")
 
+
+_VARIABLES = frozenset({"FAILSAFE", "QUEUESTATUS"})
+_CONTEXTS = frozenset({CENTRAL, LAST_RESORT})
 
 _HANDLERS: dict[str, Callable[[CallTracker, Message, datetime], None]] = {
     "Newchannel": _on_channel,

@@ -200,6 +200,7 @@ class AMIClient(ActionsMixin):
         self._by_name: dict[str, list[Subscription]] = {}
         self._everything: list[Subscription] = []
         self._interceptors: dict[str, list[Callable[[Message], None]]] = {}
+        self._intercept_all: list[Callable[[Message], None]] = []
         self._listing = 0
         """List actions whose items are still arriving."""
         self._state_listeners: list[StateCallback] = []
@@ -373,12 +374,18 @@ class AMIClient(ActionsMixin):
         future.add_done_callback(done)
         return future
 
-    def intercept(self, name: str, callback: Callable[[Message], None]) -> None:
-        """Call ``callback(event)`` inline, as soon as an event called ``name`` is read,
-        before any subscriber sees it. For the one job that cannot wait a loop iteration
-        (answering RouteRequest); it must be quick, never block, and send with
-        :meth:`send_nowait`. An exception is logged and does not harm the connection."""
-        self._interceptors.setdefault(name, []).append(callback)
+    def intercept(self, name: str | None, callback: Callable[[Message], None]) -> None:
+        """Call ``callback(event)`` inline, as soon as an event called ``name`` (None: every
+        event, after the named ones) is read, before any subscriber sees it.
+
+        For work that cannot wait a loop iteration (answering RouteRequest) or is small and
+        pure (the call tracker). It must be quick, never block, and send with
+        :meth:`send_nowait`; anything slow belongs in :meth:`subscribe`. An exception is
+        logged and does not harm the connection."""
+        if name is None:
+            self._intercept_all.append(callback)
+        else:
+            self._interceptors.setdefault(name, []).append(callback)
 
     async def originate(
         self, *, timeout: float | None = None, **fields: object
@@ -436,21 +443,27 @@ class AMIClient(ActionsMixin):
                     waiter.set_result(msg)
         interceptors = self._interceptors.get(first[1])
         if interceptors:
-            for callback in interceptors:
-                try:
-                    callback(msg)
-                except Exception:
-                    log.exception(
-                        "AMI interceptor %s failed on %s",
-                        getattr(callback, "__qualname__", callback),
-                        first[1],
-                    )
+            self._intercept(interceptors, msg, first[1])
+        if self._intercept_all:
+            self._intercept(self._intercept_all, msg, first[1])
         for sub in self._everything:
             sub.push(msg)
         subs = self._by_name.get(first[1])
         if subs:
             for sub in subs:
                 sub.push(msg)
+
+    @staticmethod
+    def _intercept(callbacks: list[Callable[[Message], None]], msg: Message, name: str) -> None:
+        for callback in callbacks:
+            try:
+                callback(msg)
+            except Exception:
+                log.exception(
+                    "AMI interceptor %s failed on %s",
+                    getattr(callback, "__qualname__", callback),
+                    name,
+                )
 
     def _list_done(self, _: asyncio.Future[ListResult]) -> None:
         self._listing -= 1
