@@ -183,16 +183,7 @@ class CallTracker:
         ):
             self.ignored += 1
             return
-        handler(self, event, event_time(event, received) if received else self._time(event))
-
-    def _time(self, event: Message) -> datetime:
-        stamp = event.get("Timestamp")
-        if stamp:
-            try:
-                return datetime.fromtimestamp(float(stamp), UTC)
-            except ValueError:
-                pass
-        return self.now()
+        handler(self, event, event_time(event, received, self.now))
 
     def call_for(self, event: Message) -> CallRecord | None:
         uid = event.get("Uniqueid")
@@ -341,14 +332,19 @@ class CallTracker:
 # -- event handlers ---------------------------------------------------------------------------
 
 
-def event_time(event: Message, received: datetime | None) -> datetime:
+def event_time(
+    event: Message, received: datetime | None = None, now: Callable[[], datetime] | None = None
+) -> datetime:
+    """The event's ``Timestamp``; else the time of receipt; else ``now()``."""
     stamp = event.get("Timestamp")
     if stamp:
         try:
             return datetime.fromtimestamp(float(stamp), UTC)
         except ValueError:
             pass
-    return received or datetime.now(UTC)
+    if received is not None:
+        return received
+    return now() if now is not None else datetime.now(UTC)
 
 
 def _int(event: Message, name: str) -> int | None:

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from callcenter.store.models import CallRow, VisitRow
 from callcenter.tracker import CallRecord, Outcome, Visit, VisitOutcome
@@ -195,9 +195,6 @@ class CallStore:
     async def count(self) -> int:
         async with self.sessions() as session:
             return int(await session.scalar(select(func.count(CallRow.id))) or 0)
-
-    async def session(self) -> AsyncSession:
-        return self.sessions()
 
 
 class StoreWriter:
