@@ -21,18 +21,23 @@ from callcenter.ami import AMIClient, AMIError, Message
 from callcenter.bus import Bus
 from callcenter.clock import Clock, WallClock
 from callcenter.store.repository import StoreWriter
-from callcenter.tracker import CallRecord, CallTracker, LiveQueue
+from callcenter.tracker import HANDLED_EVENTS, CallRecord, CallTracker, LiveQueue
 from routing.decide import decide
 from routing.site import Site
 from routing.types import Decision, Target
 from schedules.overrides import LIGHTHOUSE, Override, OverrideMode, active_override
 
-__all__ = ["ASTDB_FAMILY", "CallService", "device_for"]
+__all__ = ["ASTDB_FAMILY", "EVENTS_READ", "CallService", "device_for"]
 
 log = logging.getLogger(__name__)
 
 ASTDB_FAMILY = "vuurtoren"
 """AstDB family the dialplan's fail-safe reads: key ``counter/<id>`` is ``open`` or ``closed``."""
+EVENTS_READ = HANDLED_EVENTS | {"FullyBooted"}
+"""Every event the service reads: the tracker's, and the boot that starts a resync."""
+PUBLISH_INTERVAL = 0.05
+"""Queue snapshots go on the bus at most this often (seconds) per queue: at 200 calls a
+second a queue changes thousands of times a second, and no screen needs more than 20 frames."""
 
 
 def device_for(counter_id: str) -> str:
@@ -64,6 +69,8 @@ class CallService:
         self._publisher: asyncio.Task[None] | None = None
         self._state_changed = asyncio.Event()
         self._decisions: dict[str, tuple[Decision, datetime]] = {}
+        self._dirty_queues: dict[str, LiveQueue] = {}
+        self._publish_handle: asyncio.TimerHandle | None = None
         t = self.tracker
         if writer is not None:
             t.on_start.append(writer.submit)
@@ -90,6 +97,9 @@ class CallService:
         )
 
     async def stop(self) -> None:
+        if self._publish_handle is not None:
+            self._publish_handle.cancel()
+            self._publish_handle = None
         if self._publisher is not None:
             self._publisher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -190,7 +200,20 @@ class CallService:
         )
 
     def _on_queue_change(self, queue: LiveQueue) -> None:
-        self.bus.publish("queue", self.queue_snapshot(queue))
+        self._dirty_queues[queue.name] = queue
+        if self._publish_handle is None:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:  # fed outside a loop (a script, a test): nothing to wait for
+                self._publish_queues()
+                return
+            self._publish_handle = loop.call_later(PUBLISH_INTERVAL, self._publish_queues)
+
+    def _publish_queues(self) -> None:
+        self._publish_handle = None
+        dirty, self._dirty_queues = self._dirty_queues, {}
+        for queue in dirty.values():
+            self.bus.publish("queue", self.queue_snapshot(queue))
 
     # -- live view -------------------------------------------------------------------------
     def queue_snapshot(self, queue: LiveQueue) -> dict[str, Any]:

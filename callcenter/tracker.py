@@ -603,3 +603,12 @@ _HANDLERS: dict[str, Callable[[CallTracker, Message, datetime], None]] = {
     "QueueMember": _on_member,  # QueueStatus list items during resync
     "Shutdown": _on_shutdown,
 }
+
+HANDLED_EVENTS = frozenset(_HANDLERS)
+"""Every event the tracker reads (the AMI account's event filter is built from these)."""
+READ_IN_PART: dict[str, tuple[str, frozenset[str]]] = {
+    "VarSet": ("Variable", _VARIABLES),
+    "Newexten": ("Context", frozenset({LAST_RESORT})),
+}
+"""Events the tracker needs only for some values of one header. (A ``Newexten`` in the central
+number tells nothing its ``Newchannel`` did not.)"""

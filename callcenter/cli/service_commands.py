@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from callcenter.ami import ClientSettings
+from callcenter.asterisk_config import event_filters
 from callcenter.cli.common import EXIT_INVALID, EXIT_OK, read_secret, site_or_exit
 from callcenter.cli.simulator_commands import DEMO_SECRET
 from callcenter.runner import StartupError, run_until_stopped, running
@@ -142,7 +143,7 @@ def demo(args: argparse.Namespace) -> int:
     async def main() -> None:
         sim = Simulator(
             site,
-            accounts=[Account(site.asterisk.username, DEMO_SECRET)],
+            accounts=[Account(site.asterisk.username, DEMO_SECRET, eventfilter=event_filters())],
             seed=args.seed,
             speed=args.speed,
             start=start,

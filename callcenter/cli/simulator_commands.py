@@ -13,6 +13,7 @@ import threading
 from datetime import datetime
 from typing import Any
 
+from callcenter.asterisk_config import event_filters
 from callcenter.cli.common import non_negative_int, parse_instant, site_or_exit
 from callcenter.simulator import Account, SimSettings, Simulator
 
@@ -59,6 +60,12 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--queue-log", help="append queue_log lines to this file")
     p.add_argument("--duration", type=float, help="stop after this many real seconds")
+    p.add_argument(
+        "--all-events",
+        action="store_true",
+        help="send the account every event; by default only those the service reads, as the "
+        "generated manager.conf's eventfilter lines say",
+    )
     p.set_defaults(handler=simulate)
 
 
@@ -90,7 +97,7 @@ def simulate(args: argparse.Namespace) -> int:
     secret = args.secret or os.environ.get(site.asterisk.secret_env) or DEMO_SECRET
     sim = Simulator(
         site,
-        accounts=[Account(user, secret)],
+        accounts=[Account(user, secret, eventfilter=() if args.all_events else event_filters())],
         host=args.host,
         port=args.port,
         seed=args.seed,

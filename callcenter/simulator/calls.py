@@ -170,8 +170,33 @@ class InboundCall:
             ast.calls.pop(self.leg2.name, None)
 
     def _pad(self, count: int) -> None:
+        """The rest of what a real Asterisk 22 emits for a call with Local channels and music
+        on hold: channel variables, dialplan steps, connected-line and device-state updates.
+        Nothing Vuurtoren reads, but all of it crosses the AMI socket unless filtered."""
+        ast, leg = self.ast, self.leg2
         for i in range(count):
-            self.ast.set_var(self.leg2, f"__PAD{i % 16}", "x" * 24)
+            kind = i % 4
+            if kind == 0:
+                ast.set_var(leg, f"__PAD{i % 16}", "x" * 24)
+            elif kind == 1:  # a Set() step of a macro: the channel stays where it is
+                ast.emit(
+                    "Newexten",
+                    "dialplan",
+                    [
+                        *leg.snapshot(),
+                        ("Extension", leg.exten),
+                        ("Application", "Set"),
+                        ("AppData", f"__PAD{i % 16}=x"),
+                    ],
+                )
+            elif kind == 2:
+                ast.emit("NewConnectedLine", "call", leg.snapshot())
+            else:
+                ast.emit(
+                    "DeviceStateChange",
+                    "call",
+                    [("Device", f"Local/pad{i % 16}"), ("State", "INUSE")],
+                )
 
     async def _wait_for_redirect(self) -> tuple[str, str]:
         ast = self.ast

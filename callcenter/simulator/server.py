@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from callcenter.ami.codec import Decoder, FrameError, Message, encode_message
 from callcenter.simulator.calls import CallerProfile, start_call
 from callcenter.simulator.core import SimAsterisk
+from callcenter.simulator.filters import EventFilter
 from callcenter.simulator.queues import Device, Member
 
 __all__ = ["ALL_CLASSES", "AMIServer", "Account"]
@@ -58,6 +59,8 @@ class Account:
     secret: str = field(repr=False)
     read: frozenset[str] = ALL_CLASSES
     write: frozenset[str] = ALL_CLASSES
+    eventfilter: tuple[str, ...] = ()
+    """manager.conf ``eventfilter`` lines, in order (see ``filters.py``)."""
 
 
 def _parse_mask(value: str | None, allowed: frozenset[str]) -> frozenset[str] | None:
@@ -85,6 +88,7 @@ class Session(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.account: Account | None = None
         self.mask: frozenset[str] = frozenset()
+        self.filter = EventFilter()
         self.challenge: str | None = None
         self.held: list[bytes] | None = None  # while stalled
         self.closing = False
@@ -109,7 +113,8 @@ class Session(asyncio.Protocol):
         self.transport.write(data)
 
     def deliver(self, klass: str, data: bytes) -> None:
-        if klass in self.mask:
+        if klass in self.mask and (not self.filter or self.filter.allows(data)):
+            self.server.events_sent += 1
             self.write(data)
 
     def respond(self, action: Message, status: str, *headers: Header) -> None:
@@ -217,6 +222,7 @@ class Session(asyncio.Protocol):
         assert account is not None
         self.account = account
         self.mask = mask if mask is not None else account.read
+        self.filter = self.server.filters[account.username]
         self.ast.sinks.add(self)
         self.respond(action, "Success", ("Message", "Authentication accepted"))
         if "system" in self.mask and self.ast.fully_booted:
@@ -621,10 +627,14 @@ class AMIServer:
     ) -> None:
         self.ast = ast
         self.accounts = {a.username: a for a in accounts}
+        # compiled once, so that a filter that does not compile stops the start, not a login
+        self.filters = {a.username: EventFilter(a.eventfilter) for a in accounts}
         self.host = host
         self.port = port
         self.auth_fail_delay = auth_fail_delay
         self.sessions: set[Session] = set()
+        self.events_sent = 0
+        """Events written to sessions (after classes and filters), over all sessions."""
         self._server: asyncio.Server | None = None
         self.faults = None  # set by faults.Faults
         self.commands: dict[str, Callable[[list[str]], list[str]]] = {}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import Sequence
 from datetime import datetime
@@ -84,15 +85,19 @@ def visit_values(call: CallRecord) -> list[dict[str, Any]]:
     ]
 
 
-def _upsert(dialect: str, table: Any, rows: list[dict[str, Any]], keys: list[str]) -> Any:
+@functools.cache
+def _upsert(dialect: str, table: Any, keys: tuple[str, ...]) -> Any:
+    """``INSERT … ON CONFLICT (keys) DO UPDATE`` of every other column, built once per table
+    and run with many parameter sets: compiled once, not once per batch (compiling a
+    multi-row VALUES clause cost more than the database's own work)."""
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(table).values(rows)
+    stmt = insert(table)
     updated = {
         c.name: stmt.excluded[c.name]
         for c in table.columns
         if c.name not in keys and c.name != "id"
     }
-    return stmt.on_conflict_do_update(index_elements=keys, set_=updated)
+    return stmt.on_conflict_do_update(index_elements=list(keys), set_=updated)
 
 
 def to_record(row: CallRow) -> CallRecord:
@@ -156,10 +161,10 @@ class CallStore:
         visit_rows = [v for c in latest.values() for v in visit_values(c)]
         dialect = self.engine.dialect.name
         async with self.engine.begin() as conn:
-            await conn.execute(_upsert(dialect, CallRow.__table__, call_rows, ["call_id"]))
+            await conn.execute(_upsert(dialect, CallRow.__table__, ("call_id",)), call_rows)
             if visit_rows:
                 await conn.execute(
-                    _upsert(dialect, VisitRow.__table__, visit_rows, ["call_id", "seq"])
+                    _upsert(dialect, VisitRow.__table__, ("call_id", "seq")), visit_rows
                 )
 
     async def save(self, call: CallRecord) -> None:

@@ -11,12 +11,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from callcenter.ami import ClientSettings
+from callcenter.asterisk_config import generate
 from callcenter.runner import Running, running
 from callcenter.simulator import Account, CallerProfile, SimSettings, Simulator
 from callcenter.tracker import CallRecord
 from routing.site import Site
 from schedules.overrides import Override
 from tests.ami.test_client import until
+from tests.asterisk_conf import parse
 
 BXL = ZoneInfo("Europe/Brussels")
 SECRET = "e2e-secret"
@@ -49,6 +51,19 @@ class Stack:
                 await asyncio.sleep(0.05)
 
 
+def service_account(site: Site) -> Account:
+    """The service's AMI account as the generated manager.conf defines it: its read classes
+    and its event filters, so that every end-to-end test also proves the generated filters
+    keep all the service needs."""
+    conf = parse(generate(site, SECRET).manager, "manager.conf")[site.asterisk.username]
+    return Account(
+        site.asterisk.username,
+        SECRET,
+        read=frozenset((conf.get("read") or "").split(",")),
+        eventfilter=tuple(conf.all("eventfilter")),
+    )
+
+
 StackFactory = Callable[..., contextlib.AbstractAsyncContextManager[Stack]]
 
 
@@ -69,7 +84,7 @@ def stack(example_site: Site, tmp_path: Path) -> StackFactory:
         if sim is None:
             sim = Simulator(
                 example_site,
-                accounts=[Account("vuurtoren", SECRET)],
+                accounts=[service_account(example_site)],
                 seed=11,
                 speed=speed,
                 start=start,

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from callcenter.simulator import Account, CallerProfile, SimSettings, Simulator
+from callcenter.simulator import CallerProfile, SimSettings, Simulator
 from callcenter.tracker import Outcome, VisitOutcome
 from routing.site import Site
 from schedules.overrides import Override, OverrideMode
 from tests.ami.test_client import until
-from tests.service.conftest import SECRET, StackFactory, at
+from tests.service.conftest import StackFactory, at, service_account
 from tests.store.conftest import POSTGRES
 
 
@@ -152,7 +152,7 @@ async def monday_sim(site: Site, seed: int) -> Simulator:
     """A simulator of its own (outliving one service run), Monday 10:00."""
     sim = Simulator(
         site,
-        accounts=[Account("vuurtoren", SECRET)],
+        accounts=[service_account(site)],
         seed=seed,
         speed=40,
         start=at("2026-11-23 10:00"),
@@ -163,11 +163,9 @@ async def monday_sim(site: Site, seed: int) -> Simulator:
 
 
 async def test_failsafe_when_the_service_is_away(stack: StackFactory, example_site) -> None:
-    from callcenter.simulator import Account, SimSettings, Simulator
-
     sim = Simulator(
         example_site,
-        accounts=[Account("vuurtoren", "e2e-secret")],
+        accounts=[service_account(example_site)],
         seed=2,
         speed=40,
         start=at("2026-11-23 10:00"),
@@ -210,11 +208,9 @@ async def test_ami_cut_in_the_middle_of_calls(stack: StackFactory) -> None:
 
 
 async def test_service_restart_in_the_middle_of_calls(stack: StackFactory, example_site) -> None:
-    from callcenter.simulator import Account, SimSettings, Simulator
-
     sim = Simulator(
         example_site,
-        accounts=[Account("vuurtoren", "e2e-secret")],
+        accounts=[service_account(example_site)],
         seed=3,
         speed=40,
         start=at("2026-11-23 10:00"),
