@@ -37,6 +37,8 @@ typecheck: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/route_decisions.py
 	$(PY) bench/ami_ingest.py
+	$(PY) bench/route_latency.py
+	$(PY) bench/store_queries.py
 
 all: lint typecheck test
 

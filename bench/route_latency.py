@@ -36,7 +36,7 @@ from zoneinfo import ZoneInfo
 
 from callcenter.ami import ClientSettings
 from callcenter.asterisk_config import event_filters
-from callcenter.runner import running
+from callcenter.runner import running, settle_heap
 from callcenter.simulator import Account, CallerProfile, SimSettings, Simulator
 from routing.config import load_site
 
@@ -142,6 +142,23 @@ async def _loop_lag(out: list[float]) -> None:
         out.append((time.perf_counter() - t - 0.001) * 1000)
 
 
+class GcPauses:
+    """The service's garbage-collector pauses (gc.callbacks), longest first."""
+
+    def __init__(self) -> None:
+        self.pauses: list[tuple[float, int]] = []
+        self._t = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._t = time.perf_counter()
+        else:
+            self.pauses.append(((time.perf_counter() - self._t) * 1000, info["generation"]))
+
+    def longest(self) -> float:
+        return round(max((p for p, _ in self.pauses), default=0.0), 1)
+
+
 def _rss_mb() -> float:
     with open("/proc/self/statm") as f:
         pages = int(f.read().split()[1])
@@ -174,9 +191,13 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     clock = SimClock(START, SPEED)  # the service judges time as the simulator does
     async with running(site, client, f"sqlite+aiosqlite:///{db}", port=0, clock=clock) as r:
         await r.ami.wait_connected(20)
+        if not args.no_freeze:
+            settle_heap()  # as serve does
         for rate in args.rates:
             lags: list[float] = []
             probe = asyncio.create_task(_loop_lag(lags))
+            gc_pauses = GcPauses()
+            gc.callbacks.append(gc_pauses)
             cpu0, wall0 = time.process_time(), time.perf_counter()
             commands.put(("phase", rate, args.seconds))
             kind, phase = await loop.run_in_executor(
@@ -184,7 +205,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             )
             cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
             probe.cancel()
+            gc.callbacks.remove(gc_pauses)
             await r.writer.flush()
+            t_gc = time.perf_counter()
+            gc.collect()  # between phases: what one full collection costs the service now
+            full_gc_ms = (time.perf_counter() - t_gc) * 1000
             records = {c.call_id: c for c in await r.store.all_calls()}
             missing = [cid for cid in phase["call_ids"] if cid not in records]
             unfinished = [
@@ -205,6 +230,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     "max_ms": round(max(lat), 2) if lat else None,
                     "service_cpu_percent": round(100 * cpu / wall, 1),
                     "service_loop_lag_p99_ms": round(_pct(lags, 99), 2) if lags else None,
+                    "service_loop_lag_max_ms": round(max(lags), 1) if lags else None,
+                    "service_gc_longest_ms": gc_pauses.longest(),
+                    "service_gc_full": sum(1 for _, g in gc_pauses.pauses if g == 2),
+                    "service_full_gc_ms": round(full_gc_ms, 1),
                     "sim_cpu_percent": phase["sim_cpu_percent"],
                     "service_rss_mb": round(_rss_mb(), 1),
                     "service_peak_rss_mb": round(
@@ -251,6 +280,11 @@ def main() -> int:
         help="pause the simulator's cyclic GC during a phase (the simulator is "
         "the measuring instrument; the service keeps its GC)",
     )
+    parser.add_argument(
+        "--no-freeze",
+        action="store_true",
+        help="leave startup's objects to the collector (serve freezes them: settle_heap)",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     result = asyncio.run(run(args))
@@ -268,6 +302,8 @@ def main() -> int:
         "max ms",
         "svc cpu%",
         "lag p99",
+        "lag max",
+        "gc max",
         "sim cpu%",
         "rss MB",
         "no rec",
@@ -282,6 +318,8 @@ def main() -> int:
         "max_ms",
         "service_cpu_percent",
         "service_loop_lag_p99_ms",
+        "service_loop_lag_max_ms",
+        "service_gc_longest_ms",
         "sim_cpu_percent",
         "service_rss_mb",
         "calls_without_record",

@@ -13,7 +13,7 @@ from callcenter.ami import ClientSettings
 from callcenter.asterisk_config import event_filters
 from callcenter.cli.common import EXIT_INVALID, EXIT_OK, read_secret, site_or_exit
 from callcenter.cli.simulator_commands import DEMO_SECRET
-from callcenter.runner import StartupError, run_until_stopped, running
+from callcenter.runner import StartupError, run_until_stopped, running, settle_heap
 from callcenter.simulator import Account, Simulator
 from callcenter.store import database_url, open_engine, upgrade
 from callcenter.store.db import current_revision, head_revision
@@ -92,6 +92,7 @@ def serve(args: argparse.Namespace) -> int:
 
     async def main() -> None:
         async with running(site, settings, database_url(args.data_dir), host=host, port=port) as r:
+            settle_heap()
             print(
                 f"Vuurtoren serves {site.name!r}: dashboard {r.url}, AMI "
                 f"{a.host}:{a.port} as {a.username}",
@@ -155,6 +156,7 @@ def demo(args: argparse.Namespace) -> int:
         )
         try:
             async with running(site, settings, demo_db, host=host, port=port, clock=sim.clock) as r:
+                settle_heap()
                 print(
                     f"Vuurtoren demo for {site.name!r}\n"
                     f"  dashboard:          {r.url}\n"

@@ -7,7 +7,9 @@ SQLite file in the data directory (``VUURTOREN_DATA_DIR``, default ``./data``).
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -15,7 +17,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.sql import ClauseElement
 
 __all__ = [
     "MIGRATIONS",
@@ -23,6 +26,7 @@ __all__ = [
     "database_url",
     "head_revision",
     "open_engine",
+    "query_plan",
     "upgrade",
 ]
 
@@ -79,3 +83,24 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     """Bring the schema to ``revision`` (idempotent)."""
     async with engine.begin() as conn:
         await conn.run_sync(lambda c: command.upgrade(_config(c), revision))
+
+
+async def query_plan(conn: AsyncConnection, stmt: ClauseElement) -> list[str]:
+    """How the database will run ``stmt``: SQLite's ``EXPLAIN QUERY PLAN`` details or
+    PostgreSQL's ``EXPLAIN`` lines (to check that a question uses its index)."""
+    dialect = conn.dialect
+    compiled = stmt.compile(dialect=dialect)
+    values = compiled.construct_params() or {}
+    names = getattr(compiled, "positiontup", None) or list(values)
+
+    def bind(value: Any) -> Any:  # what UtcDateTime stores, for SQLite's naive column
+        if isinstance(value, datetime) and dialect.name == "sqlite":
+            return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
+        return value
+
+    params = tuple(bind(values[n]) for n in names)
+    if dialect.name == "sqlite":
+        rows = await conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", params)
+        return [str(r[-1]) for r in rows]
+    rows = await conn.exec_driver_sql(f"EXPLAIN {compiled}", params)
+    return [str(r[0]) for r in rows]

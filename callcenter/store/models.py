@@ -87,7 +87,6 @@ class CallRow(Base):
     __table_args__ = (
         Index("ix_calls_started_at", "started_at"),
         Index("ix_calls_caller_started", "caller", "started_at"),
-        Index("ix_calls_queue_started", "final_queue", "started_at"),
         Index("ix_calls_open", "outcome", "started_at"),
     )
 
@@ -119,5 +118,6 @@ class VisitRow(Base):
 
     __table_args__ = (
         Index("ix_visits_queue_joined", "queue", "joined_at"),
+        Index("ix_visits_joined", "joined_at"),
         Index("ix_visits_call", "call_id", "seq", unique=True),
     )

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
@@ -147,6 +147,41 @@ def to_record(row: CallRow) -> CallRecord:
     return call
 
 
+# The store's questions, as statements (tests and bench/store_queries.py EXPLAIN them).
+# Each has its index: ix_calls_open, ix_calls_started_at, ix_calls_caller_started,
+# ix_visits_joined (all queues) and ix_visits_queue_joined (one queue).
+def open_calls_query() -> Select[CallRow]:
+    return select(CallRow).where(CallRow.outcome.is_(None))
+
+
+def calls_between_query(start: datetime, end: datetime) -> Select[CallRow]:
+    return (
+        select(CallRow)
+        .where(CallRow.started_at >= start, CallRow.started_at < end)
+        .order_by(CallRow.started_at)
+    )
+
+
+def caller_history_query(caller: str, limit: int) -> Select[CallRow]:
+    return (
+        select(CallRow)
+        .where(CallRow.caller == caller)
+        .order_by(CallRow.started_at.desc())
+        .limit(limit)
+    )
+
+
+def queue_counts_query(
+    start: datetime, end: datetime, queue: str | None = None
+) -> Select[str, str | None, int]:
+    stmt = (
+        select(VisitRow.queue, VisitRow.outcome, func.count())
+        .where(VisitRow.joined_at >= start, VisitRow.joined_at < end)
+        .group_by(VisitRow.queue, VisitRow.outcome)
+    )
+    return stmt if queue is None else stmt.where(VisitRow.queue == queue)
+
+
 class CallStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
@@ -178,19 +213,30 @@ class CallStore:
     async def open_calls(self) -> list[CallRecord]:
         """Calls without an outcome: still up when the service stopped."""
         async with self.sessions() as session:
-            rows = (await session.scalars(select(CallRow).where(CallRow.outcome.is_(None)))).all()
+            rows = (await session.scalars(open_calls_query())).all()
             return [to_record(r) for r in rows]
 
     async def calls_between(self, start: datetime, end: datetime) -> list[CallRecord]:
         async with self.sessions() as session:
-            rows = (
-                await session.scalars(
-                    select(CallRow)
-                    .where(CallRow.started_at >= start, CallRow.started_at < end)
-                    .order_by(CallRow.started_at)
-                )
-            ).all()
+            rows = (await session.scalars(calls_between_query(start, end))).all()
             return [to_record(r) for r in rows]
+
+    async def caller_history(self, caller: str, limit: int = 20) -> list[CallRecord]:
+        """A caller's latest calls, newest first: so that a citizen tells the story once."""
+        async with self.sessions() as session:
+            rows = (await session.scalars(caller_history_query(caller, limit))).all()
+            return [to_record(r) for r in rows]
+
+    async def queue_counts(
+        self, start: datetime, end: datetime, queue: str | None = None
+    ) -> dict[str, dict[str, int]]:
+        """Queue visits that began in ``[start, end)``, counted by queue and outcome (``open``
+        for a visit still going on): the wallboard's day and the reports' periods."""
+        out: dict[str, dict[str, int]] = {}
+        async with self.engine.connect() as conn:
+            for name, outcome, n in await conn.execute(queue_counts_query(start, end, queue)):
+                out.setdefault(name, {})[outcome or "open"] = n
+        return out
 
     async def all_calls(self) -> list[CallRecord]:
         async with self.sessions() as session:
