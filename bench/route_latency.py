@@ -20,10 +20,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import json
 import multiprocessing as mp
 import os
-import platform
 import random
 import resource
 import statistics
@@ -33,6 +31,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from benchlib import machine, percentile, report
 
 from callcenter.ami import ClientSettings
 from callcenter.asterisk_config import event_filters
@@ -165,11 +165,6 @@ def _rss_mb() -> float:
     return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
 
 
-def _pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     site = load_site(args.config)
     ctx = mp.get_context("spawn")
@@ -226,10 +221,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     "routed": len(lat),
                     "failsafe": phase["failsafe"],
                     "p50_ms": round(statistics.median(lat), 2) if lat else None,
-                    "p99_ms": round(_pct(lat, 99), 2) if lat else None,
+                    "p99_ms": round(percentile(lat, 99), 2) if lat else None,
                     "max_ms": round(max(lat), 2) if lat else None,
                     "service_cpu_percent": round(100 * cpu / wall, 1),
-                    "service_loop_lag_p99_ms": round(_pct(lags, 99), 2) if lags else None,
+                    "service_loop_lag_p99_ms": round(percentile(lags, 99), 2) if lags else None,
                     "service_loop_lag_max_ms": round(max(lags), 1) if lags else None,
                     "service_gc_longest_ms": gc_pauses.longest(),
                     "service_gc_full": sum(1 for _, g in gc_pauses.pauses if g == 2),
@@ -247,8 +242,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     proc.join(30)
     return {
         "date": time.strftime("%Y-%m-%d"),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python "
-        f"{platform.python_version()}",
+        "machine": machine(),
         "seconds_per_phase": args.seconds,
         "phases": phases,
     }
@@ -287,11 +281,11 @@ def main() -> int:
     )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    result = asyncio.run(run(args))
-    if args.json:
-        print(json.dumps(result, indent=2))
-        return 0
-    print(f"{result['machine']}, {args.seconds:g} s a phase")
+    return report(asyncio.run(run(args)), args.json, lambda r: _table(r, args.seconds))
+
+
+def _table(result: dict[str, Any], seconds: float) -> None:
+    print(f"{result['machine']}, {seconds:g} s a phase")
     head = (
         "calls/s",
         "calls",
@@ -327,7 +321,6 @@ def main() -> int:
     print(" ".join(f"{h:>9}" for h in head))
     for p in result["phases"]:
         print(" ".join(f"{p[k]!s:>9}" for k in keys))
-    return 0
 
 
 if __name__ == "__main__":

@@ -24,9 +24,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import os
-import platform
 import random
 import statistics
 import tempfile
@@ -37,6 +34,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from benchlib import machine, percentile, report
 from sqlalchemy import insert, text
 
 from callcenter.store import CallStore, open_engine, upgrade
@@ -155,10 +153,9 @@ async def timed(fn: Callable[[], Awaitable[Any]], repeat: int) -> dict[str, Any]
         result = await fn()
         times.append((time.perf_counter() - t) * 1000)
         sizes.append(len(result))
-    times.sort()
     return {
         "p50_ms": round(statistics.median(times), 2),
-        "p99_ms": round(times[min(len(times) - 1, round(0.99 * (len(times) - 1)))], 2),
+        "p99_ms": round(percentile(times, 99), 2),
         "rows": round(statistics.mean(sizes), 1),
     }
 
@@ -261,8 +258,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             tmp.parent.rmdir()
     return {
         "date": time.strftime("%Y-%m-%d"),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python "
-        f"{platform.python_version()}",
+        "machine": machine(),
         "database": dialect,
         "calls": args.calls,
         "visits": visits,
@@ -284,10 +280,10 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    result = asyncio.run(run(args))
-    if args.json:
-        print(json.dumps(result, indent=2))
-        return 0
+    return report(asyncio.run(run(args)), args.json, _table)
+
+
+def _table(result: dict[str, Any]) -> None:
     print(
         f"{result['machine']}, {result['database']}: {result['calls']:,} calls, "
         f"{result['visits']:,} visits, filled in {result['fill_seconds']} s"
@@ -298,7 +294,6 @@ def main() -> int:
         print(f"{name:>12} {r['rows']:>7} {r['p50_ms']:>9} {r['p99_ms']:>9} {peer['p50_ms']:>13}")
     for name, plan in result["plans"].items():
         print(f"plan {name}: {plan}")
-    return 0
 
 
 if __name__ == "__main__":
