@@ -119,3 +119,31 @@ async def test_live_stream_sends_a_snapshot_then_changes(
     kind, change = await next_event()
     assert kind == "queue" and change["queue"] == "onthaal" and change["waiting"] == 1
     resp.close()
+
+
+async def test_a_burst_of_queue_changes_reaches_the_bus_as_its_latest_state(
+    service: CallService,
+) -> None:
+    """At 200 calls/s a queue changes thousands of times a second: the bus carries at most
+    one snapshot per queue per PUBLISH_INTERVAL, and that snapshot is the newest state."""
+    from callcenter.service import PUBLISH_INTERVAL
+
+    inbox = service.bus.subscribe()
+    for i in range(500):
+        service.tracker.handle(
+            Message.event(
+                "QueueCallerJoin",
+                Queue="sociale-dienst",
+                Channel=f"Local/s@central-number-{i:08x};2",
+                Uniqueid=f"1763900000.{2 * i}",
+                Linkedid=f"1763900000.{2 * i + 1}",
+                Position=str(i + 1),
+            )
+        )
+    assert inbox.empty()  # nothing yet: coalescing
+    await asyncio.sleep(PUBLISH_INTERVAL * 3)
+    messages = [inbox.get_nowait() for _ in range(inbox.qsize())]
+    queues = [m.payload["queue"] for m in messages if m.kind == "queue"]
+    assert queues == ["sociale-dienst"]
+    (snapshot,) = (m.payload for m in messages if m.kind == "queue")
+    assert snapshot["waiting"] == 500
