@@ -25,10 +25,12 @@ MEMBER_RING_TIMEOUT = 15
 
 READ_CLASSES = "system,call,agent,user,dialplan"
 """What the service reads: boots and shutdowns, channels, queues, RouteRequest, VarSet."""
-WRITE_CLASSES = "system,call,agent,user,originate,reporting"
-"""What its actions need: DBPut/DBGet (system), Redirect/Setvar (call), QueueAdd/Pause
-(agent), UserEvent (user), Originate (originate), QueueStatus/CoreShowChannels (reporting).
-Not ``command``: the service never needs the CLI."""
+WRITE_CLASSES = "system,call"
+"""What its actions need, as Asterisk registers them: Redirect and Setvar (NEXT_OPEN, custom
+device states) need ``call``; DBPut and CoreShowChannels need ``system``; QueueStatus, Ping
+and Login need none. Not ``command`` (the CLI), not ``originate`` or ``agent``: the features
+that will need them (callbacks, the agent console) add them when they come. The simulated
+Asterisk checks these per action, and the end-to-end tests log in with them."""
 
 
 _WORD = re.compile(r"[A-Za-z0-9_-]+")

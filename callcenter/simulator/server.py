@@ -51,6 +51,24 @@ ALL_CLASSES = frozenset(
 )
 Header = tuple[str, str]
 LIST_ACTIONS = {"queuestatus", "queuesummary", "coreshowchannels", "dbget"}
+WRITE_PRIVILEGE: dict[str, frozenset[str]] = {
+    # The classes an action is registered with (manager.c, db.c, app_queue.c); an account
+    # may run it when its ``write`` has any of them. Unlisted actions need none.
+    "redirect": frozenset({"call"}),
+    "hangup": frozenset({"system", "call"}),
+    "setvar": frozenset({"call"}),
+    "getvar": frozenset({"call", "reporting"}),
+    "userevent": frozenset({"user"}),
+    "originate": frozenset({"originate"}),
+    "command": frozenset({"command"}),
+    "coreshowchannels": frozenset({"system", "reporting"}),
+    "dbput": frozenset({"system"}),
+    "dbget": frozenset({"system", "reporting"}),
+    "dbdel": frozenset({"system"}),
+    "queueadd": frozenset({"agent"}),
+    "queueremove": frozenset({"agent"}),
+    "queuepause": frozenset({"agent"}),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +197,10 @@ class Session(asyncio.Protocol):
             return
         key = name.lower()
         if self.account is None and key not in ("login", "challenge", "logoff"):
+            self.error(action, "Permission denied")
+            return
+        needs = WRITE_PRIVILEGE.get(key)
+        if needs is not None and self.account is not None and not needs & self.account.write:
             self.error(action, "Permission denied")
             return
         handler: Callable[[Message], None] | None = getattr(self, f"a_{key}", None)

@@ -65,3 +65,23 @@ async def test_the_account_gets_only_filtered_events_but_every_answer(example_si
     assert set(seen) == {"Newchannel", "Hangup"}
     assert {q.queue for q in status} >= {"sociale-dienst", "lighthouse"}
     assert sim.server.events_sent == len(seen)
+
+
+async def test_an_action_outside_the_accounts_write_classes_is_refused(
+    example_site: Site,
+) -> None:
+    """manager.conf ``write``: an action runs when the account has any class it is
+    registered with (Redirect: call; DBPut: system; DBGet: system or reporting)."""
+    from callcenter.ami import AMIError
+
+    account = Account("narrow", "pw", write=frozenset({"call", "reporting"}))
+    async with (
+        Simulator(example_site, accounts=[account], start=MONDAY_10) as sim,
+        AMIClient(ClientSettings(port=sim.port, username="narrow", secret="pw")) as ami,
+    ):
+        with pytest.raises(AMIError, match="Permission denied"):
+            await ami.db_put("vuurtoren", "counter/x", "open")
+        assert await ami.db_get("vuurtoren", "counter/x") is None  # reporting will do
+        status = await ami.queue_status()  # needs no class at all
+    assert status
+    assert sim.ast.db_get("vuurtoren", "counter/x") is None

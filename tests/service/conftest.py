@@ -52,14 +52,15 @@ class Stack:
 
 
 def service_account(site: Site) -> Account:
-    """The service's AMI account as the generated manager.conf defines it: its read classes
-    and its event filters, so that every end-to-end test also proves the generated filters
-    keep all the service needs."""
+    """The service's AMI account as the generated manager.conf defines it: its read and write
+    classes and its event filters, so that every end-to-end test also proves the generated
+    account lets the service see and do all it needs."""
     conf = parse(generate(site, SECRET).manager, "manager.conf")[site.asterisk.username]
     return Account(
         site.asterisk.username,
         SECRET,
         read=frozenset((conf.get("read") or "").split(",")),
+        write=frozenset((conf.get("write") or "").split(",")),
         eventfilter=tuple(conf.all("eventfilter")),
     )
 
