@@ -19,12 +19,13 @@ import argparse
 import asyncio
 import json
 import multiprocessing as mp
-import platform
 import statistics
 import threading
 import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
+
+from benchlib import machine
 
 from callcenter.ami import AMIClient, ClientSettings, Decoder, Message
 from callcenter.ami.codec import encode_message
@@ -253,8 +254,7 @@ def main() -> int:
     median = {k: statistics.median(v) for k, v in results.items()}
     summary = {
         "date": time.strftime("%Y-%m-%d"),
-        "machine": f"{platform.machine()}, {mp.cpu_count()} cores, Python "
-        f"{platform.python_version()}",
+        "machine": machine(),
         "events": args.events,
         "distinct_events_captured": len(events),
         "bytes": len(stream),

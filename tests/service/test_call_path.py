@@ -163,15 +163,7 @@ async def monday_sim(site: Site, seed: int) -> Simulator:
 
 
 async def test_failsafe_when_the_service_is_away(stack: StackFactory, example_site) -> None:
-    sim = Simulator(
-        example_site,
-        accounts=[service_account(example_site)],
-        seed=2,
-        speed=40,
-        start=at("2026-11-23 10:00"),
-        settings=SimSettings(failsafe_seconds=6),
-    )
-    await sim.start()
+    sim = await monday_sim(example_site, seed=2)
     try:
         async with stack(at("2026-11-23 10:00"), sim=sim):
             pass  # the service ran once: it wrote the counter states into AstDB
@@ -208,15 +200,7 @@ async def test_ami_cut_in_the_middle_of_calls(stack: StackFactory) -> None:
 
 
 async def test_service_restart_in_the_middle_of_calls(stack: StackFactory, example_site) -> None:
-    sim = Simulator(
-        example_site,
-        accounts=[service_account(example_site)],
-        seed=3,
-        speed=40,
-        start=at("2026-11-23 10:00"),
-        settings=SimSettings(failsafe_seconds=6),
-    )
-    await sim.start()
+    sim = await monday_sim(example_site, seed=3)
     try:
         async with stack(at("2026-11-23 10:00"), sim=sim) as first:
             long_calls = [
