@@ -24,8 +24,12 @@ route: $(STAMP)
 	$(VENV)/bin/vuurtoren hours --config examples/sociaal-huis.toml --days 3
 	$(VENV)/bin/vuurtoren route --config examples/sociaal-huis.toml --topic 1 --caller +32470123456
 
+## The store's PostgreSQL tests run against a local PostgreSQL when one is installed (started
+## the way CI starts it), or VUURTOREN_TEST_POSTGRES_URL; without either they are skipped.
 test: $(STAMP)
-	$(PY) -m pytest
+	@url="$${VUURTOREN_TEST_POSTGRES_URL:-$$(bash .ci/postgres.sh --no-install 2>/dev/null | tail -n 1 || true)}"; \
+	case "$$url" in postgresql*) ;; *) url=""; echo "make test: no PostgreSQL: its tests are skipped";; esac; \
+	VUURTOREN_TEST_POSTGRES_URL="$$url" $(PY) -m pytest
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -2,9 +2,12 @@
 
 One source of truth: the contexts and extensions here are the ones the service redirects to
 and the simulator models: ``central-number`` (answer, welcome, topic menu, RouteRequest, hold
-loop, fail-safe using AstDB ``vuurtoren/counter/<id>``), ``queues`` (one extension per queue
-at priority 1), ``topics`` (digit → counter, for the fail-safe) and ``last-resort`` (one
-extension per counter: announce the next opening, voicemail or a callback request).
+loop, fail-safe using AstDB ``vuurtoren/counter/<id>`` and ``counter/lighthouse``, a record of
+every call routed or hung up while Vuurtoren was away), ``menu-prefixes`` (keys that start a
+longer choice), ``topics`` (keys → counter, for the fail-safe), ``queues`` (one extension per
+queue at priority 1) and ``last-resort`` (one extension per counter: the closed message, the
+always-open lines, a callback request). Every prompt is optional: a missing file is skipped,
+never a reason to end a call.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from callcenter.outage import HANGUP_TARGET, LAST_RESORT_TARGET
 from callcenter.service import ASTDB_FAMILY, EVENTS_READ
 from callcenter.tracker import READ_IN_PART
 from routing.site import Site
@@ -78,39 +82,155 @@ def _header(site: Site, what: str) -> str:
     )
 
 
+def menu_prefixes(site: Site) -> list[str]:
+    """Key sequences after which the menu waits for one more key: every proper prefix of a
+    topic's keys (``9`` for topics ``91`` and ``92``). A complete choice that is no prefix of
+    another is acted on at once."""
+    return sorted({t.digit[:n] for t in site.topics for n in range(1, len(t.digit))})
+
+
+def sound_files(site: Site) -> list[tuple[str, str]]:
+    """The prompts the generated dialplan plays, with what each says. All are optional: the
+    dialplan skips one whose file is not installed (``sounds/nl/vuurtoren/<name>.wav``)."""
+    out = [
+        ("welkom", "welcome to the central number"),
+        ("menu", "the topic menu (without it the menu is skipped: the default topic)"),
+        ("gesloten", "last resort: nobody can take the call now"),
+    ]
+    out += [(f"opent-{c.id}", f"when {c.name} opens again") for c in site.counters]
+    if site.helplines:
+        out.append(("hulplijn", "announces each always-open line (its digits follow)"))
+    out += [
+        ("keuze-terugbellen", "press 1 to be called back (without it no callback is offered)"),
+        ("terugbellen-bevestigd", "the callback request is recorded"),
+        ("tot-ziens", "goodbye"),
+    ]
+    return out
+
+
+MODULES = (
+    ("app_queue", "Queue"),
+    ("app_read", "Read (the topic menu, the callback choice)"),
+    ("app_playback", "Playback"),
+    ("app_userevent", "UserEvent (RouteRequest, CallbackRequest)"),
+    ("app_stack", "Gosub/Return"),
+    ("app_exec", "ExecIf"),
+    ("app_db", "the DB() function's AstDB"),
+    ("func_db", "DB()"),
+    ("func_env", "STAT() (is a prompt installed?)"),
+    ("func_logic", "IF()"),
+    ("func_dialplan", "DIALPLAN_EXISTS()"),
+    ("func_channel", "CHANNEL()"),
+    ("func_callerid", "CALLERID()"),
+    ("res_musiconhold", "music while waiting (optional: the hold loop waits without it)"),
+)
+"""Asterisk modules the generated dialplan uses, with what for."""
+
+HOLD_MUSIC_APP = "StartMusicOnHold"
+HOLD_STEP_APP = "Wait"
+"""The hold loop while Vuurtoren decides: music started in the background, then ``Wait(1)``
+steps, so the wait lasts ``failsafe_seconds`` of real time whether or not the music can play
+(``MusicOnHold(class,1)`` returns at once when the class cannot play). The simulated Asterisk
+reads these to hold callers the same way."""
+
+
+def _sound(name: str, play: bool = True) -> str:
+    """Dialplan lines: look the prompt up (``SOUND`` is empty when it is not installed) and,
+    when ``play``, play it."""
+    out = f" same => n,Gosub(vuurtoren-sound,s,1({name}))\n"
+    if play:
+        out += ' same => n,ExecIf($["${SOUND}" != ""]?Playback(${SOUND}))\n'
+    return out
+
+
+def _lighthouse_closed(family: str) -> str:
+    lh = f"${{DB({family}/counter/lighthouse)}}"
+    return f'$["{lh}" = "closed" | "{lh}" = "unstaffed"]'
+
+
 def _extensions(site: Site, failsafe: int) -> str:
     lh = site.lighthouse.queue
+    f = ASTDB_FAMILY
     default_counter = site.counter(site.topic(None).counter)
+    record = (
+        f"Set(DB({f}/failsafe/${{CHANNEL(linkedid)}})=${{VT_START}},${{UNIQUEID}},${{TOPIC}},"
+        "${COUNTER},${TARGET},${CALLERID(num)})"
+    )
     out = [
         _header(site, "Dialplan"),
+        "; Prompts (all optional: a step whose prompt is not installed is skipped), in\n",
+        "; ${ASTDATADIR}/sounds/nl/vuurtoren/<name>.wav:\n",
+        *(f";   {name:24} {what}\n" for name, what in sound_files(site)),
+        "; Modules: " + ", ".join(m for m, _ in MODULES) + "\n\n",
         "[globals]\n",
         f"VUURTOREN_FAILSAFE={failsafe}\n",
-        f"VUURTOREN_TZ={site.zone.key}\n\n",
+        f"VUURTOREN_TZ={site.zone.key}\n",
+        f"VUURTOREN_AMI_USER={site.asterisk.username}\n\n",
     ]
+    out.append(
+        "[vuurtoren-sound]\n"
+        "; Gosub(vuurtoren-sound,s,1(NAME)): SOUND = vuurtoren/NAME when that prompt is\n"
+        "; installed, else empty. No step waits on, or hangs up over, a missing file.\n"
+        "exten => s,1,Set(SOUND=)\n"
+        " same => n,ExecIf($[${STAT(e,${ASTDATADIR}/sounds/nl/vuurtoren/${ARG1}.wav)}]"
+        "?Set(SOUND=vuurtoren/${ARG1}))\n"
+        " same => n,Return()\n\n"
+    )
     out.append(
         "[central-number]\n"
         "; The one public number. Vuurtoren answers RouteRequest with a Redirect; when none\n"
         "; comes within VUURTOREN_FAILSAFE seconds the dialplan routes the call itself.\n"
         "exten => s,1,NoOp(Vuurtoren: call from ${CALLERID(num)})\n"
+        " same => n,Set(VT_START=${EPOCH})\n"
         " same => n,Answer()\n"
         " same => n,Set(CHANNEL(language)=nl)\n"
-        " same => n,Playback(vuurtoren/welkom)\n"
-        " same => n,Read(TOPIC,vuurtoren/menu,3,,1,5)\n"
-        " same => n,UserEvent(RouteRequest,Uniqueid: ${UNIQUEID},Topic: ${TOPIC},"
+        " same => n,Set(TOPIC=)\n"
+        + _sound("welkom")
+        + _sound("menu", play=False)
+        + ' same => n,GotoIf($["${SOUND}" = ""]?route)  ; no menu prompt: the default topic\n'
+        " same => n,Read(TOPIC,${SOUND},1,,1,5)\n"
+        "; one key at a time: wait for another only after a key that starts a longer choice\n"
+        " same => n(more),GotoIf($[${DIALPLAN_EXISTS(menu-prefixes,${TOPIC},1)} = 0]?route)\n"
+        " same => n,Read(KEY,,1,,1,3)\n"
+        " same => n,Set(TOPIC=${TOPIC}${KEY})\n"
+        ' same => n,GotoIf($["${KEY}" != ""]?more)\n'
+        " same => n(route),UserEvent(RouteRequest,Uniqueid: ${UNIQUEID},Topic: ${TOPIC},"
         "Caller: ${CALLERID(num)})\n"
+        f" same => n,{HOLD_MUSIC_APP}(default)  ; in the background: the wait below is real time\n"
         " same => n,Set(WAITED=0)\n"
-        " same => n(hold),MusicOnHold(default,1)\n"
+        f" same => n(hold),{HOLD_STEP_APP}(1)\n"
         " same => n,Set(WAITED=$[${WAITED} + 1])\n"
         " same => n,GotoIf($[${WAITED} < ${VUURTOREN_FAILSAFE}]?hold)\n"
         " same => n,Goto(failsafe,1)\n\n"
-        "exten => failsafe,1,Set(FAILSAFE=1)\n"
-        " same => n,Set(T=${IF($[${DIALPLAN_EXISTS(topics,${TOPIC},1)}]?${TOPIC}:default)})\n"
+        "; Routed by the dialplan (no Redirect came): the counter's queue when Vuurtoren last\n"
+        "; wrote it open and staffed, else the lighthouse unless it is closed or unstaffed,\n"
+        "; else the last resort. A record in AstDB tells Vuurtoren of the call afterwards.\n"
+        "exten => failsafe,1,Set(T=${IF($[${DIALPLAN_EXISTS(topics,${TOPIC},1)}]"
+        "?${TOPIC}:default)})\n"
         " same => n,Gosub(topics,${T},1)\n"
-        f' same => n,GotoIf($["${{DB({ASTDB_FAMILY}/counter/${{COUNTER}})}}" = "open"]'
-        "?queues,${QUEUE},1)\n"
-        f" same => n,Goto(queues,{lh},1)\n\n"
+        " same => n,Set(TARGET=${QUEUE})\n"
+        f' same => n,GotoIf($["${{DB({f}/counter/${{COUNTER}})}}" = "open"]?record)\n'
+        f" same => n,Set(TARGET={lh})\n"
+        f" same => n,ExecIf({_lighthouse_closed(f)}?Set(TARGET={LAST_RESORT_TARGET}))\n"
+        f" same => n(record),{record}\n"
+        " same => n,Set(FAILSAFE=1)\n"
+        f' same => n,GotoIf($["${{TARGET}}" = "{LAST_RESORT_TARGET}"]?lastresort)\n'
+        " same => n,Goto(queues,${TARGET},1)\n"
+        f" same => n(lastresort),Set(NEXT_OPEN_EPOCH=${{DB({f}/next-open/${{COUNTER}})}})\n"
+        " same => n,Goto(last-resort,${COUNTER},1)\n\n"
+        "; Hung up before being routed while no Vuurtoren was logged in: leave a record.\n"
+        "exten => h,1,GotoIf($[0${AMI_CLIENT(${VUURTOREN_AMI_USER},sessions)} > 0]?done)\n"
+        f" same => n,Set(TARGET={HANGUP_TARGET})\n"
+        f" same => n,{record}\n"
+        " same => n(done),NoOp()\n\n"
     )
-    out.append("[topics]\n; The IVR menu, for the fail-safe: digit -> counter and its queue.\n")
+    prefixes = menu_prefixes(site)
+    out.append(
+        "[menu-prefixes]\n; Keys after which the menu waits (3 s) for one more key.\n"
+        + "".join(f"exten => {p},1,NoOp(more keys follow)\n" for p in prefixes)
+        + "\n"
+    )
+    out.append("[topics]\n; The IVR menu, for the fail-safe: keys -> counter and its queue.\n")
     for t in site.topics:
         c = site.counter(t.counter)
         out.append(
@@ -127,6 +247,7 @@ def _extensions(site: Site, failsafe: int) -> str:
             f"exten => {c.queue},1,Queue({c.queue},t,,,{COUNTER_QUEUE_TIMEOUT})"
             f"  ; {c.name} ({c.organisation})\n"
             f" same => n,Set(COUNTER={c.id})\n"
+            f" same => n,GotoIf({_lighthouse_closed(f)}?last-resort,{c.id},1)\n"
             f" same => n,Goto(queues,{lh},1)  ; timeout or empty: the lighthouse\n"
         )
     out.append(
@@ -135,36 +256,37 @@ def _extensions(site: Site, failsafe: int) -> str:
         ' same => n,Goto(last-resort,${IF($["${COUNTER}" = ""]?s:${COUNTER})},1)\n\n'
     )
     out.append(
-        "[last-resort]\n; Nobody can take the call: say when the counter opens again\n"
-        "; (NEXT_OPEN_EPOCH, set by Vuurtoren), name the always-open lines, then take a\n"
-        "; voicemail (1) or a callback request (2).\n"
+        "[last-resort]\n; Nobody can take the call: say when the counter opens again (a prompt\n"
+        "; per counter), name the always-open lines, then offer a callback request (key 1)\n"
+        "; to a caller whose number is known. No voicemail: a callback request is recorded\n"
+        "; with the call, under Vuurtoren's access rules and retention.\n"
     )
     for c in site.counters:
         out.append(f"exten => {c.id},1,Set(COUNTER={c.id})\n same => n,Goto(announce,1)\n")
     out.append(
         "exten => s,1,Goto(announce,1)\n"
-        "exten => announce,1,Playback(vuurtoren/gesloten)\n"
-        ' same => n,GotoIf($["${NEXT_OPEN_EPOCH}" = ""]?lines)\n'
-        " same => n,Playback(vuurtoren/opent-opnieuw)\n"
-        " same => n,SayUnixTime(${NEXT_OPEN_EPOCH},${VUURTOREN_TZ},AdBY 'digits/at' HM)\n"
+        "exten => announce,1,StopMusicOnHold()\n"
+        + _sound("gesloten")
+        + ' same => n,GotoIf($["${NEXT_OPEN_EPOCH}" = "" | "${COUNTER}" = ""]?lines)\n'
+        + _sound("opent-${COUNTER}")
     )
     out.append(" same => n(lines),NoOp(always-open lines)\n")
     for h in site.helplines:
         digits = "".join(ch for ch in h.number if ch.isdigit())
-        out.append(
-            f" same => n,Playback(vuurtoren/hulplijn)  ; {h.label}\n"
-            f" same => n,SayDigits({digits})\n"
-        )
+        out.append(f"; {h.label}\n" + _sound("hulplijn") + f" same => n,SayDigits({digits})\n")
     out.append(
-        " same => n,Read(CHOICE,vuurtoren/keuze-voicemail-terugbellen,1,,1,5)\n"
-        ' same => n,GotoIf($["${CHOICE}" = "2"]?callback)\n'
-        ' same => n,VoiceMail(${IF($["${COUNTER}" = ""]?vuurtoren:${COUNTER})}'
-        "@vuurtoren,s)\n"
-        " same => n,Hangup()\n"
+        ' same => n,GotoIf($["${CALLERID(num)}" = "" | "${CALLERID(num)}" = "anonymous"]?bye)\n'
+        + _sound("keuze-terugbellen", play=False)
+        + ' same => n,GotoIf($["${SOUND}" = ""]?bye)\n'
+        " same => n,Read(CHOICE,${SOUND},1,,1,5)\n"
+        ' same => n,GotoIf($["${CHOICE}" = "1"]?callback)\n'
+        " same => n(bye),NoOp()\n" + _sound("tot-ziens") + " same => n,Hangup()\n"
         " same => n(callback),UserEvent(CallbackRequest,Uniqueid: ${UNIQUEID},"
         "Counter: ${COUNTER},Caller: ${CALLERID(num)})\n"
-        " same => n,Playback(vuurtoren/terugbellen-bevestigd)\n"
-        " same => n,Hangup()\n"
+        "; with no Vuurtoren logged in the event is lost: keep the request in AstDB\n"
+        " same => n,ExecIf($[0${AMI_CLIENT(${VUURTOREN_AMI_USER},sessions)} = 0]"
+        f"?Set(DB({f}/callback/${{CHANNEL(linkedid)}})=${{EPOCH}},${{COUNTER}},"
+        "${CALLERID(num)}))\n" + _sound("terugbellen-bevestigd") + " same => n,Hangup()\n"
     )
     return "".join(out)
 

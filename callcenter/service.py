@@ -5,7 +5,9 @@ answers each ``UserEvent(RouteRequest)`` with a routing decision and a ``Redirec
 records to the store writer, keeps the counters' open/closed states in Asterisk (AstDB
 ``vuurtoren/counter/<id>`` and custom device states ``Custom:vuurtoren-<id>``) and publishes
 live queue state on the bus. After every (re)connect it resynchronises from Asterisk
-(QueueStatus, CoreShowChannels); at start it takes back the calls the store still has open.
+(QueueStatus, CoreShowChannels), adopts calls that began while it was away, and records the
+calls the dialplan handled meanwhile from the records it left in AstDB (``outage.py``); at
+start it takes back the calls the store still has open.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 from callcenter.ami import AMIClient, AMIError, Message
 from callcenter.bus import Bus
 from callcenter.clock import Clock, WallClock
+from callcenter.outage import CALLBACK_TREE, FAILSAFE_TREE, apply_callback, parse_entry
 from callcenter.store.repository import StoreWriter
 from callcenter.tracker import HANDLED_EVENTS, CallRecord, CallTracker, LiveQueue
 from routing.decide import decide
@@ -32,12 +35,17 @@ __all__ = ["ASTDB_FAMILY", "EVENTS_READ", "CallService", "device_for"]
 log = logging.getLogger(__name__)
 
 ASTDB_FAMILY = "vuurtoren"
-"""AstDB family the dialplan's fail-safe reads: key ``counter/<id>`` is ``open`` or ``closed``."""
+"""AstDB family the dialplan's fail-safe reads: key ``counter/<id>`` (and
+``counter/lighthouse``) is ``open``, ``closed`` or ``unstaffed`` (open, nobody logged in);
+``next-open/<id>`` is the epoch of a closed counter's next opening."""
 EVENTS_READ = HANDLED_EVENTS | {"FullyBooted"}
 """Every event the service reads: the tracker's, and the boot that starts a resync."""
 PUBLISH_INTERVAL = 0.05
 """Queue snapshots go on the bus at most this often (seconds) per queue: at 200 calls a
 second a queue changes thousands of times a second, and no screen needs more than 20 frames."""
+
+
+_OUTAGE_TREES = frozenset({FAILSAFE_TREE, CALLBACK_TREE})
 
 
 def device_for(counter_id: str) -> str:
@@ -64,6 +72,11 @@ class CallService:
         self.overrides = overrides
         self.tracker = CallTracker(site, now=self.clock.now)
         self.states: dict[str, bool] = {}
+        """Open (hours and overrides) per counter id and ``lighthouse``."""
+        self.written: dict[str, str] = {}
+        """The words last written to AstDB: open, closed or unstaffed."""
+        self._staffed: dict[str, bool] = {}
+        self._chores: set[asyncio.Task[Any]] = set()
         self.routed = 0
         self.route_failures = 0
         self._publisher: asyncio.Task[None] | None = None
@@ -97,6 +110,8 @@ class CallService:
         )
 
     async def stop(self) -> None:
+        for task in list(self._chores):
+            task.cancel()
         if self._publish_handle is not None:
             self._publish_handle.cancel()
             self._publish_handle = None
@@ -114,6 +129,24 @@ class CallService:
                 self.tracker.record_decision(event["Channel"], *routed)
         elif event.name == "FullyBooted":
             self._state_changed.set()  # Asterisk (re)started: write the states again
+        elif event.name == "VarSet" and event.get("Variable") == "FAILSAFE":
+            # seen live: the record the fail-safe left in AstDB is not needed
+            call_id = event.get("Linkedid")
+            if call_id:
+                self._chore(self.ami.db_del(ASTDB_FAMILY, f"{FAILSAFE_TREE}/{call_id}"))
+
+    def _chore(self, work: Any) -> None:
+        """Fire and forget a small AMI action; a failure is logged, never raised."""
+
+        async def run() -> None:
+            try:
+                await work
+            except AMIError as exc:
+                log.debug("AMI chore failed: %s", exc)
+
+        task = asyncio.get_running_loop().create_task(run())
+        self._chores.add(task)
+        task.add_done_callback(self._chores.discard)
 
     def _route_now(self, event: Message) -> None:
         """Answer a RouteRequest in the same loop iteration it was read: decide, write the
@@ -200,6 +233,10 @@ class CallService:
         )
 
     def _on_queue_change(self, queue: LiveQueue) -> None:
+        staffed = any(m.logged_in for m in queue.members.values())
+        if self._staffed.get(queue.name) != staffed:
+            self._staffed[queue.name] = staffed
+            self._state_changed.set()  # the fail-safe must know a queue nobody staffs
         self._dirty_queues[queue.name] = queue
         if self._publish_handle is None:
             try:
@@ -255,6 +292,10 @@ class CallService:
     async def _resync(self, ami: AMIClient) -> None:
         now = self.clock.now()
         status = await ami.queue_status()
+        channels = await ami.core_show_channels()
+        adopted = self.tracker.adopt_live(channels, [e for q in status for e in q.entries], now)
+        if adopted:
+            log.info("resync: following %d call(s) that began while away", len(adopted))
         for q in status:
             live = self.tracker._queue(q.queue)
             if live is None:
@@ -267,14 +308,55 @@ class CallService:
                 for e in q.entries
             }
             self._on_queue_change(live)
-        channels = await ami.core_show_channels()
         up = {c.get("Uniqueid") or "" for c in channels}
         gone = self.tracker.reconcile(up, now, "ended while Vuurtoren was not connected")
         if gone:
             log.warning(
                 "resync: %d call(s) ended while disconnected; recorded as lost_track", len(gone)
             )
+        await self._collect_outage_records(ami)
         await self.publish_states()
+
+    async def _collect_outage_records(self, ami: AMIClient) -> None:
+        """Record the calls the dialplan handled while Vuurtoren was away (``outage.py``),
+        then delete their AstDB entries. A call already followed or stored keeps its record
+        (it only learns that the fail-safe routed it, or of its callback request)."""
+        try:
+            entries = await ami.db_get_tree(ASTDB_FAMILY)
+        except AMIError as exc:
+            log.warning("resync: reading the fail-safe's records failed (%s)", exc)
+            return
+        mine = {k: v for k, v in entries.items() if k.split("/", 1)[0] in _OUTAGE_TREES}
+        if not mine:
+            return
+        if self.writer is not None:
+            await self.writer.flush()  # so that "already stored" is known
+        records = [(key, parse_entry(key, value)) for key, value in mine.items()]
+        changed: dict[str, CallRecord] = {}
+        for key, rec in sorted(records, key=lambda kr: kr[0].startswith(CALLBACK_TREE)):
+            if rec is None:
+                log.warning("resync: unreadable AstDB entry %s/%s dropped", ASTDB_FAMILY, key)
+                continue
+            call = changed.get(rec.call_id) or self.tracker.calls.get(rec.call_id)
+            if call is None and self.writer is not None:
+                call = await self.writer.store.get(rec.call_id)
+            if call is None:
+                call = rec.to_record()
+            elif rec.tree == CALLBACK_TREE:
+                apply_callback(call, rec)
+            elif not call.failsafe and rec.target and not rec.target.startswith("@hangup"):
+                call.failsafe = True
+            changed[rec.call_id] = call
+        for call in changed.values():
+            if call.call_id in self.tracker.calls:
+                self.tracker._changed(call)
+            elif self.writer is not None:
+                self.writer.submit(call)
+        if self.writer is not None:
+            await self.writer.flush()
+        for key in mine:
+            await ami.db_del(ASTDB_FAMILY, key)
+        log.info("resync: %d call(s) handled by the dialplan while away recorded", len(changed))
 
     # -- counter states in Asterisk -----------------------------------------------------------
     def current_states(self, at: datetime) -> dict[str, bool]:
@@ -289,18 +371,33 @@ class CallService:
         )
         return states
 
+    def _queue_of(self, key: str) -> str:
+        return self.site.lighthouse.queue if key == LIGHTHOUSE else self.site.counter(key).queue
+
     async def publish_states(self) -> None:
-        states = self.current_states(self.clock.now())
+        """Write every counter's and the lighthouse's state to AstDB (``open``, ``closed``,
+        or ``unstaffed`` when open with nobody logged in: the fail-safe then passes it by),
+        a closed counter's next opening, and the desk-phone lamps (hours and overrides)."""
+        now = self.clock.now()
+        states = self.current_states(now)
+        words: dict[str, str] = {}
         for key, is_open in states.items():
-            word = "open" if is_open else "closed"
-            await self.ami.db_put(ASTDB_FAMILY, f"counter/{key}", word)
+            queue = self.tracker.queues.get(self._queue_of(key))
+            staffed = queue is not None and any(m.logged_in for m in queue.members.values())
+            words[key] = "closed" if not is_open else ("open" if staffed else "unstaffed")
+            await self.ami.db_put(ASTDB_FAMILY, f"counter/{key}", words[key])
             await self.ami.set_device_state(device_for(key), "NOT_INUSE" if is_open else "INUSE")
-        changed = [k for k, v in states.items() if self.states.get(k) != v]
-        self.states = states
+        for c in self.site.counters:
+            nxt = None if states[c.id] else c.hours.next_open(now)
+            await self.ami.db_put(
+                ASTDB_FAMILY, f"next-open/{c.id}", str(int(nxt.timestamp())) if nxt else ""
+            )
+        changed = [k for k, w in words.items() if self.written.get(k) != w]
+        self.states, self.written = states, words
         if changed:
             log.info(
                 "counter states written to Asterisk: %s",
-                ", ".join(f"{k}={'open' if states[k] else 'closed'}" for k in changed),
+                ", ".join(f"{k}={words[k]}" for k in changed),
             )
             for q in self.tracker.queues.values():
                 self._on_queue_change(q)

@@ -40,8 +40,8 @@ class QueueStats:
     _all_waits: list[int] = field(default_factory=list)
 
     def add(self, visit: Visit) -> None:
-        if visit.outcome is None:
-            return
+        if visit.outcome is None or visit.outcome is VisitOutcome.LOST:
+            return  # still waiting, or never seen to end: in no figure
         self.queued += 1
         wait = visit.wait_seconds or 0
         self._all_waits.append(wait)

@@ -3,16 +3,24 @@
 One :class:`CallRecord` per call that entered the central number, keyed by Asterisk's
 ``Linkedid`` (all legs of a call share it). Each queue visit is a :class:`Visit` that ends as
 exactly one of ``answered``, ``abandoned``, ``abandoned_short``, ``timeout`` or ``callback``
-(``shared/DESIGN.md``, metric definitions). A call ends with one outcome: ``answered``,
-``abandoned``, ``last_resort``, ``failsafe`` or ``lost_track`` (with a reason).
+(``shared/DESIGN.md``, metric definitions), or ``lost`` when Vuurtoren could not see how it
+ended (Asterisk shut down, the link was down): a lost visit counts in no figure. A call ends
+with one outcome: ``answered``, ``abandoned``, ``last_resort``, ``failsafe`` or ``lost_track``
+(with a reason).
 
 The facts it relies on (``shared/reference``): a queue timeout also emits
 ``QueueCallerAbandon``; it is told apart by ``VarSet QUEUESTATUS=TIMEOUT`` or by the call going
 on (another join) instead of hanging up. ``QueueCallerLeave`` comes before ``AgentConnect``.
+With Local-channel callers the ``;1`` leg (whose Uniqueid is the Linkedid) hangs up *before*
+the ``;2`` leg's ``QueueCallerAbandon``/``AgentComplete``: a call, and its visits, end only with
+the leg that runs the dialplan. ``core stop now`` hangs up every channel with
+``SoftHangupRequest`` ``Cause: 4`` (``AST_SOFTHANGUP_SHUTDOWN``) before ``Shutdown``: those
+calls end as ``lost_track``, their queue abandons are not the callers'.
 Event handling is idempotent: an event seen twice changes nothing the second time.
 
-Times come from the event's ``Timestamp`` header (``timestampevents=yes``, which the generated
-manager.conf sets) and else from the time of receipt the caller passes in.
+Times come from the event's ``Timestamp`` header when Asterisk sends one, else from the time
+of receipt the caller passes in. Waits and talk times never depend on either: they are
+Asterisk's own ``HoldTime`` and ``TalkTime`` (a stock Asterisk sends no ``Timestamp``).
 """
 
 from __future__ import annotations
@@ -37,7 +45,11 @@ __all__ = [
 ]
 
 CENTRAL = "central-number"
+QUEUES = "queues"
 LAST_RESORT = "last-resort"
+SHUTDOWN_CAUSE = "4"
+"""``SoftHangupRequest`` Cause of ``AST_SOFTHANGUP_SHUTDOWN`` (``core stop``/``restart``)."""
+SHUTDOWN_REASON = "Asterisk shut down or restarted"
 _GONE = (4, 5)  # member device states that count as not logged in
 
 
@@ -55,6 +67,8 @@ class VisitOutcome(StrEnum):
     ABANDONED_SHORT = "abandoned_short"
     TIMEOUT = "timeout"
     CALLBACK = "callback"
+    LOST = "lost"
+    """Not seen to end (Asterisk shut down, the link was down): counted in no figure."""
 
 
 @dataclass(slots=True)
@@ -90,11 +104,15 @@ class CallRecord:
     redirected: datetime | None = None
     failsafe: bool = False
     last_resort: bool = False
+    callback_requested: datetime | None = None
+    """When the caller asked, in the last resort, to be called back."""
     visits: list[Visit] = field(default_factory=list)
     ended: datetime | None = None
     outcome: Outcome | None = None
     outcome_reason: str | None = None
     legs: set[str] = field(default_factory=set)
+    shutdown: bool = False
+    """Asterisk is hanging the call up because it shuts down (SoftHangupRequest Cause 4)."""
 
     @property
     def answered_visit(self) -> Visit | None:
@@ -227,6 +245,55 @@ class CallTracker:
         if call.channel:
             self._by_channel[call.channel] = call.call_id
 
+    def adopt_live(
+        self, channels: list[Message], entries: list[Message], at: datetime
+    ) -> list[CallRecord]:
+        """Calls Asterisk has up that this tracker does not know (they began while Vuurtoren
+        was away): follow them from now on. ``channels`` are CoreShowChannels items,
+        ``entries`` QueueStatus QueueEntry items. A caller waiting in a queue gets an open
+        visit that joined ``Wait`` seconds ago; one already talking gets its visit from the
+        ``AgentComplete`` that ends it (which carries HoldTime and TalkTime)."""
+        groups: dict[str, list[Message]] = {}
+        for ch in channels:
+            linkedid = ch.get("Linkedid") or ch.get("Uniqueid")
+            if linkedid and linkedid not in self.calls:
+                groups.setdefault(linkedid, []).append(ch)
+        waiting = {e.get("Uniqueid"): e for e in entries}
+        adopted = []
+        for linkedid, legs in groups.items():
+            ours = [c for c in legs if c.get("Context") in _OUR_CONTEXTS]
+            if not ours:
+                continue  # not a call of the central number
+            dialplan_leg = ours[-1]
+            age = max(_duration(c.get("Duration")) for c in legs)
+            call = CallRecord(linkedid, at - timedelta(seconds=age))
+            call.channel = dialplan_leg.get("Channel")
+            call.uniqueid = dialplan_leg.get("Uniqueid")
+            call.legs = {u for c in legs if (u := c.get("Uniqueid"))}
+            caller = next(
+                (c.get("CallerIDNum") for c in legs if c.get("Uniqueid") == linkedid), None
+            ) or dialplan_leg.get("CallerIDNum")
+            call.caller = caller if caller and caller != "<unknown>" else None
+            for leg in legs:
+                entry = waiting.get(leg.get("Uniqueid"))
+                if entry is not None:
+                    wait = int(entry.get("Wait") or 0)
+                    queue = entry.get("Queue") or ""
+                    uid = leg.get("Uniqueid") or ""
+                    call.visits.append(
+                        Visit(
+                            queue, at - timedelta(seconds=wait), _int(entry, "Position") or 1, uid
+                        )
+                    )
+                    q = self._queue(queue)
+                    if q is not None:
+                        q.waiting[uid] = at - timedelta(seconds=wait)
+            self.adopt(call)
+            for listener in self.on_start:
+                listener(call)
+            adopted.append(call)
+        return adopted
+
     def record_decision(self, channel: str, decision: Decision, at: datetime) -> None:
         """The service decided and redirected this call."""
         call_id = self._by_channel.get(channel)
@@ -248,8 +315,15 @@ class CallTracker:
     ) -> None:
         if call.ended is not None:
             return
+        if call.shutdown and outcome is None:
+            outcome, reason = Outcome.LOST_TRACK, SHUTDOWN_REASON
         for visit in call.visits:
-            if visit.open:
+            if not visit.open:
+                continue
+            if outcome is Outcome.LOST_TRACK and (call.shutdown or visit._abandon_hold is None):
+                visit.left = visit.left or at
+                visit.outcome = VisitOutcome.LOST
+            else:
                 self._close_visit_on_hangup(visit, at)
         call.ended = at
         call.outcome = outcome or self._outcome(call)
@@ -347,6 +421,15 @@ def event_time(
     return now() if now is not None else datetime.now(UTC)
 
 
+def _duration(text: str | None) -> int:
+    """CoreShowChannel ``Duration`` (``HH:MM:SS``) in seconds; 0 when unreadable."""
+    try:
+        h, m, sec = (int(x) for x in (text or "").split(":"))
+    except ValueError:
+        return 0
+    return h * 3600 + m * 60 + sec
+
+
 def _int(event: Message, name: str) -> int | None:
     value = event.get(name)
     try:
@@ -394,8 +477,10 @@ def _on_user_event(t: CallTracker, e: Message, at: datetime) -> None:
             t._changed(call)
     elif kind == "CallbackRequest":
         found = t.call_for(e)
-        if found is not None:
+        if found is not None and found.callback_requested is None:
             found.last_resort = True
+            found.callback_requested = at
+            t._changed(found)
 
 
 def _on_varset(t: CallTracker, e: Message, at: datetime) -> None:
@@ -509,8 +594,8 @@ def _on_leave(t: CallTracker, e: Message, at: datetime) -> None:
 def _on_abandon(t: CallTracker, e: Message, at: datetime) -> None:
     call = t.call_for(e)
     visit = t._open_visit(call, e.get("Uniqueid")) if call else None
-    if visit is None or visit._abandon_hold is not None:
-        return
+    if visit is None or visit._abandon_hold is not None or call is None or call.shutdown:
+        return  # (in a shutdown Asterisk, not the caller, ended the wait)
     hold = _int(e, "HoldTime")
     visit._abandon_hold = hold if hold is not None else int((at - visit.joined).total_seconds())
     visit.left = at
@@ -551,10 +636,23 @@ def _on_hangup(t: CallTracker, e: Message, at: datetime) -> None:
     call = t.call_for(e)
     if call is None:
         return
-    # The call is over when the leg that runs the dialplan (RouteRequest, queues) hangs up,
-    # or the caller's own leg (whose Uniqueid is the Linkedid); agent legs do not end it.
-    if uid in (call.uniqueid, call.call_id):
+    # The call is over when the leg that runs the dialplan (RouteRequest, queues) hangs up.
+    # The caller's own leg (whose Uniqueid is the Linkedid) ends it only when it is that leg
+    # too: a Local ;1 leg hangs up before its ;2 leg reports the abandon or AgentComplete
+    # that carries the visit's HoldTime and TalkTime. Agent legs never end it.
+    if uid == call.uniqueid or (uid == call.call_id and call.uniqueid is None):
         t.end(call, at)
+
+
+def _on_soft_hangup(t: CallTracker, e: Message, at: datetime) -> None:
+    if e.get("Cause") != SHUTDOWN_CAUSE:
+        return
+    call = t.call_for(e)
+    if call is not None and not call.shutdown:
+        call.shutdown = True
+        for visit in call.visits:  # an abandon already reported belongs to the shutdown too
+            if visit.open:
+                visit._abandon_hold = None
 
 
 def _on_member(t: CallTracker, e: Message, at: datetime) -> None:
@@ -578,11 +676,12 @@ def _on_member(t: CallTracker, e: Message, at: datetime) -> None:
 
 
 def _on_shutdown(t: CallTracker, e: Message, at: datetime) -> None:
-    t.lose_all(at, "Asterisk shut down or restarted")
+    t.lose_all(at, SHUTDOWN_REASON)
 
 
 _VARIABLES = frozenset({"FAILSAFE", "QUEUESTATUS"})
 _CONTEXTS = frozenset({CENTRAL, LAST_RESORT})
+_OUR_CONTEXTS = frozenset({CENTRAL, QUEUES, LAST_RESORT})
 
 _HANDLERS: dict[str, Callable[[CallTracker, Message, datetime], None]] = {
     "Newchannel": _on_channel,
@@ -596,6 +695,7 @@ _HANDLERS: dict[str, Callable[[CallTracker, Message, datetime], None]] = {
     "QueueCallerAbandon": _on_abandon,
     "AgentComplete": _on_complete,
     "Hangup": _on_hangup,
+    "SoftHangupRequest": _on_soft_hangup,
     "QueueMemberStatus": _on_member,
     "QueueMemberAdded": _on_member,
     "QueueMemberRemoved": _on_member,
@@ -609,6 +709,7 @@ HANDLED_EVENTS = frozenset(_HANDLERS)
 READ_IN_PART: dict[str, tuple[str, frozenset[str]]] = {
     "VarSet": ("Variable", _VARIABLES),
     "Newexten": ("Context", frozenset({LAST_RESORT})),
+    "SoftHangupRequest": ("Cause", frozenset({SHUTDOWN_CAUSE})),
 }
 """Events the tracker needs only for some values of one header. (A ``Newexten`` in the central
 number tells nothing its ``Newchannel`` did not.)"""

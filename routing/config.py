@@ -24,7 +24,8 @@ __all__ = ["ConfigError", "Problem", "load_site", "parse_site"]
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 _QUEUE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$")
-_DIGIT = re.compile(r"^[0-9*#]{1,3}$")
+_DIGIT = re.compile(r"^[0-9*]{1,3}$")
+_DIGIT_HINT = "1 to 3 keys of 0-9 or * (# cannot be chosen: it ends the input in Asterisk's Read)"
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _PHONE = re.compile(r"^\+?[0-9 ./-]{2,20}$")
 
@@ -322,7 +323,7 @@ def _read_topics(r: _Reader, data: Mapping[str, Any]) -> list[tuple[str, Topic]]
         where = _located("topics", i, item)
         r.keys(item, _TOPIC_KEYS, where)
         tid = r.text(item, "id", where, pattern=_ID, hint="lower-case letters, digits, - and _")
-        digit = r.text(item, "digit", where, pattern=_DIGIT, hint="1 to 3 keys of 0-9, * or #")
+        digit = r.text(item, "digit", where, pattern=_DIGIT, hint=_DIGIT_HINT)
         label = r.text(item, "label", where)
         counter = r.text(item, "counter", where)
         if tid and digit and label and counter:
@@ -408,6 +409,19 @@ def _cross_check(r: _Reader, data: Mapping[str, Any], default_topic: str | None)
     for where, tid in _raw(topics, "topics", "id"):
         if tid in digits and digits[tid] != where:
             r.add(f"{where}.id", f"{tid!r} is also the digit of {digits[tid]}: ambiguous")
+    keyed = [(w, d) for w, d in _raw(topics, "topics", "digit") if _DIGIT.match(d)]
+    for where, keys in keyed:
+        for other_where, other in keyed:
+            if other != keys and other.startswith(keys):
+                r.warnings.append(
+                    Problem(
+                        f"{where}.digit",
+                        f"{keys!r} is the start of {other!r} ({other_where}): a caller who "
+                        f"chooses {keys!r} waits 3 s for another key. Give no topic keys that "
+                        "begin another's (e.g. a sub-menu: 91, 92 under a 9 that is no topic)",
+                    )
+                )
+                break
     topic_ids = {value for _, value in _raw(topics, "topics", "id")}
     if default_topic is not None and topics and default_topic not in topic_ids:
         r.add("[routing].default_topic", f"unknown topic {default_topic!r}")

@@ -172,3 +172,34 @@ def test_console_script_is_installed() -> None:
         check=True,
     )
     assert json.loads(out.stdout)["queue"] == "sociale-dienst"
+
+
+@pytest.mark.parametrize(
+    ("at", "says"),
+    [
+        ("2026-03-29T02:30:00", "does not exist in Europe/Brussels"),  # spring-forward gap
+        ("0001-01-01T10:00:00", "between 1971 and 2199"),
+        ("9999-12-31T10:00:00+01:00", "between 1971 and 2199"),
+    ],
+)
+@pytest.mark.parametrize("command", ["route", "hours"])
+def test_times_the_rules_cannot_judge_get_a_clear_error(
+    capsys: pytest.CaptureFixture[str], command: str, at: str, says: str
+) -> None:
+    code, out, err = run(capsys, command, "--config", str(EXAMPLE), "--at", at)
+    assert code == 2 and out == ""
+    assert says in err and "Traceback" not in err
+
+
+def test_the_hour_that_happens_twice_is_still_accepted(capsys: pytest.CaptureFixture[str]) -> None:
+    result = route(capsys, "--at", "2026-10-25T02:30:00")
+    assert result["at"] == "2026-10-25T02:30:00+02:00"  # the first of the two
+
+
+def test_hours_days_is_bounded(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main(["hours", "--config", str(EXAMPLE), "--days", "100000"])
+    assert stop.value.code == 2
+    assert "at most 366" in capsys.readouterr().err
+    code, out, _ = run(capsys, "hours", "--config", str(EXAMPLE), "--days", "366", "--json")
+    assert code == 0 and len(json.loads(out)["places"][0]["days"]) == 366

@@ -199,3 +199,29 @@ def test_a_rule_wiped_out_by_a_later_semicolon_rule_is_warned_about() -> None:
 
 def test_the_example_site_has_no_warnings(example_site: Site) -> None:
     assert example_site.warnings == ()
+
+
+def with_topic(digit: str, topic_id: str = "extra") -> str:
+    return SMALL_SITE + (
+        f'\n[[topics]]\nid = "{topic_id}"\ndigit = "{digit}"\nlabel = "Extra"\n'
+        'counter = "onthaal"\n'
+    )
+
+
+@pytest.mark.parametrize("digit", ["3#", "#", "12#", "1a", "1234"])
+def test_menu_keys_a_caller_cannot_choose_are_refused(digit: str) -> None:
+    found = problems(with_topic(digit))
+    assert any("topics[2] (id 'extra').digit" in p and "# cannot be chosen" in p for p in found)
+
+
+def test_a_topic_whose_keys_begin_another_is_a_warning() -> None:
+    site = parse_site(with_topic("11"), "t.toml")
+    [warning] = [w for w in site.warnings if ".digit" in w]
+    assert warning.startswith("topics[0] (id 'financiele-hulp').digit: '1' is the start of '11'")
+    assert "waits 3 s" in warning
+    assert not [w for w in parse_site(with_topic("91"), "t").warnings if ".digit" in w]
+
+
+def test_the_example_menu_makes_nobody_wait(example_site: Site) -> None:
+    assert not [w for w in example_site.warnings if ".digit" in w]
+    assert {t.digit for t in example_site.topics} >= {"91", "92"}

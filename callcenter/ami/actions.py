@@ -182,6 +182,18 @@ class ActionsMixin:
     async def db_del(self, family: str, key: str) -> Message:
         return await self.action("DBDel", Family=family, Key=key)
 
+    async def db_get_tree(self, family: str, key: str | None = None) -> dict[str, str]:
+        """Every entry under ``family[/key]``, by its key below the family (``DBGetTree``
+        answers with full keys: ``/family/key/...``)."""
+        result = await self.list_action("DBGetTree", Family=family, Key=key)
+        prefix = f"/{family}/"
+        out: dict[str, str] = {}
+        for item in result.items:
+            if item.name == "DBGetTreeResponse":
+                full = item.get("Key") or ""
+                out[full.removeprefix(prefix)] = item.get("Val") or ""
+        return out
+
     async def set_device_state(self, device: str, state: str) -> Message:
         """Set a custom device state (``Custom:name``) that desk-phone lamps subscribe to."""
         return await self.setvar(f"DEVICE_STATE({device})", state)

@@ -209,6 +209,8 @@ class AMIClient(ActionsMixin):
         self._supervisor: asyncio.Task[None] | None = None
         self._connected = asyncio.Event()
         self.state = ConnectionState.DISCONNECTED
+        self.state_reason = ""
+        """What the last change of state was about (why a connection was lost)."""
         self.banner: str | None = None
         self.connects = 0
         """Successful logins so far (1 after the first connect; more after reconnects)."""
@@ -489,6 +491,7 @@ class AMIClient(ActionsMixin):
         if state is self.state:
             return
         self.state = state
+        self.state_reason = detail
         if state is ConnectionState.CONNECTED:
             self._connected.set()
         else:
@@ -529,6 +532,7 @@ class AMIClient(ActionsMixin):
         while True:
             self._set_state(ConnectionState.CONNECTING, f"{s.host}:{s.port}")
             protocol: _Protocol | None = None
+            why = "connection lost"
             try:
                 protocol = await self._connect()
                 attempt = 0
@@ -536,23 +540,34 @@ class AMIClient(ActionsMixin):
                     "AMI connected to %s:%s (%s) as %s", s.host, s.port, self.banner, s.username
                 )
                 await self._run_session(protocol)
-                log.warning("AMI connection to %s:%s lost", s.host, s.port)
+                why = self.state_reason or why
+                log.warning("AMI connection to %s:%s lost: %s", s.host, s.port, why)
             except asyncio.CancelledError:
                 if protocol is not None and protocol.transport is not None:
                     protocol.transport.abort()
                 raise
             except AuthenticationFailed as exc:
+                why = f"login refused: {exc.reason}"
                 log.error("AMI login as %s refused: %s", s.username, exc.reason)
-                self._set_state(ConnectionState.DISCONNECTED, f"login refused: {exc.reason}")
-            except (OSError, TimeoutError, ConnectionError, Disconnected, ActionTimeout) as exc:
-                self._set_state(ConnectionState.DISCONNECTED, str(exc) or type(exc).__name__)
+                self._set_state(ConnectionState.DISCONNECTED, why)
+            except TimeoutError:
+                why = f"no answer within {s.connect_timeout:g} s"
+                self._set_state(ConnectionState.DISCONNECTED, why)
+            except (OSError, ConnectionError, Disconnected, ActionTimeout) as exc:
+                why = _why(exc)
+                self._set_state(ConnectionState.DISCONNECTED, why)
             finally:
                 if protocol is not None and protocol.transport is not None:
                     protocol.transport.abort()
             delay = self._backoff(attempt)
             attempt += 1
             log.info(
-                "AMI reconnecting to %s:%s in %.2f s (attempt %d)", s.host, s.port, delay, attempt
+                "AMI reconnecting to %s:%s in %.2f s (attempt %d): %s",
+                s.host,
+                s.port,
+                delay,
+                attempt,
+                why,
             )
             await asyncio.sleep(delay)
 
@@ -628,3 +643,12 @@ class AMIClient(ActionsMixin):
                 return
             if response.get("Ping") != "Pong":
                 log.warning("AMI: odd answer to Ping: %r", response)
+
+
+def _why(exc: BaseException) -> str:
+    """Why a connection failed, in words (``connection refused``), for the log."""
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused (is Asterisk running, is AMI enabled on that port?)"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror[0].lower() + exc.strerror[1:]
+    return str(exc) or type(exc).__name__

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from callcenter.asterisk_config import generate, write
+from callcenter.asterisk_config import MODULES, generate, sound_files, write
 from callcenter.cli.common import EXIT_OK, read_secret, site_or_exit
 
 
@@ -34,4 +34,15 @@ def asterisk_config(args: argparse.Namespace) -> int:
     paths = write(generate(site, secret, permit=args.permit), Path(args.out))
     for path in paths:
         print(path, file=sys.stdout)
+    print(
+        "\nPrompts the dialplan plays when installed (Dutch, 8 kHz mono WAV), in "
+        "${ASTDATADIR}/sounds/nl/vuurtoren/ (usually /usr/share/asterisk/sounds/nl/vuurtoren/).\n"
+        "Each is optional: a missing one is skipped, never a reason to end a call."
+    )
+    for name, what in sound_files(site):
+        print(f"  {name + '.wav':32} {what}")
+    print("Core sounds: digits/0-9 (the helplines' numbers; English core sounds will do).")
+    print("Asterisk modules the dialplan needs:")
+    for module, what in MODULES:
+        print(f"  {module:18} {what}")
     return EXIT_OK

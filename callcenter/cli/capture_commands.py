@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from callcenter.capture import capture, replay_file
+from callcenter.capture import NotACapture, capture, replay_file
 from callcenter.cli.common import EXIT_INVALID, EXIT_OK, read_secret, site_or_exit
 from callcenter.stats import queue_stats
 
@@ -49,7 +49,14 @@ def replay_command(args: argparse.Namespace) -> int:
     if not path.is_file():
         print(f"error: {path}: no such file", file=sys.stderr)
         return EXIT_INVALID
-    calls, _, errors = replay_file(path, site)
+    try:
+        calls, _, errors = replay_file(path, site)
+    except NotACapture as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except OSError as exc:
+        print(f"error: {path}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_INVALID
     stats = queue_stats(calls, site)
     report = {
         "queues": {name: s.as_json() for name, s in stats.items()},

@@ -45,9 +45,14 @@ def read_secret(site: Site) -> str:
     return secret
 
 
+YEARS = (1971, 2199)
+"""The years a time may fall in: opening hours and holidays are computed for these."""
+
+
 def parse_instant(text: str | None, site: Site) -> datetime:
     """An ISO 8601 instant (any offset, ``Z`` too); a time without offset is site-local;
-    None means now."""
+    None means now. A local time that does not exist (the hour the clocks skip in spring)
+    or a year outside :data:`YEARS` is a :class:`CommandError` that says so."""
     if text is None:
         return datetime.now(UTC).astimezone(site.zone)
     try:
@@ -56,9 +61,25 @@ def parse_instant(text: str | None, site: Site) -> datetime:
         raise CommandError(
             f"--at {text!r} is not an ISO 8601 time (e.g. 2026-11-23T10:15:00+01:00)"
         ) from None
+    if not YEARS[0] <= value.year <= YEARS[1]:
+        raise CommandError(f"--at {text!r}: the year must be between {YEARS[0]} and {YEARS[1]}")
     if value.tzinfo is None:
         # fold=0: an ambiguous local time (the hour that happens twice) is read as its first
-        value = value.replace(tzinfo=site.zone)
+        local = value.replace(tzinfo=site.zone)
+        if local.astimezone(UTC).astimezone(site.zone).replace(tzinfo=None) != value:
+            raise CommandError(
+                f"--at {text!r} does not exist in {site.zone.key}: the clocks skip that hour "
+                "(daylight saving time starts); give a time outside it or with an offset"
+            )
+        value = local
+    return value
+
+
+def days_type(text: str) -> int:
+    """``--days``: 0 to 366 (a year ahead at most)."""
+    value = non_negative_int(text)
+    if value > 366:
+        raise argparse.ArgumentTypeError(f"{value} days is too many (at most 366)")
     return value
 
 

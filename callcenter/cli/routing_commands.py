@@ -11,6 +11,7 @@ from typing import Any
 from callcenter.cli.common import (
     EXIT_INVALID,
     EXIT_OK,
+    days_type,
     non_negative_int,
     parse_instant,
     site_or_exit,
@@ -47,7 +48,7 @@ def register(sub: Any) -> None:
     p = sub.add_parser("hours", help="who is open now, the next change, and the coming days")
     p.add_argument("--config", required=True, help="the site file (TOML)")
     p.add_argument("--at", help="ISO 8601 time (default: now)")
-    p.add_argument("--days", type=non_negative_int, default=7, help="days to show (default 7)")
+    p.add_argument("--days", type=days_type, default=7, help="days to show, 0 to 366 (default 7)")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.set_defaults(handler=hours)
 

@@ -12,6 +12,7 @@ from typing import Any
 from callcenter.ami import ClientSettings
 from callcenter.asterisk_config import event_filters
 from callcenter.cli.common import EXIT_INVALID, EXIT_OK, read_secret, site_or_exit
+from callcenter.cli.demo_guard import DB_NAME, claim_demo_dir, release
 from callcenter.cli.simulator_commands import DEMO_SECRET
 from callcenter.runner import StartupError, run_until_stopped, running, settle_heap
 from callcenter.simulator import Account, Simulator
@@ -130,16 +131,11 @@ def demo(args: argparse.Namespace) -> int:
 
     # Every demo run replays the same virtual morning, so the simulated Asterisk hands out
     # the same call ids again: start from an empty database rather than mix two runs. And
-    # always SQLite in its own directory: the demo never touches VUURTOREN_DATABASE_URL.
-    db_file = Path(args.data_dir) / "vuurtoren.sqlite3"
-    db_file.parent.mkdir(parents=True, exist_ok=True)
-    for path in (
-        db_file,
-        db_file.with_name(db_file.name + "-wal"),
-        db_file.with_name(db_file.name + "-shm"),
-    ):
-        path.unlink(missing_ok=True)
-    demo_db = f"sqlite+aiosqlite:///{db_file}"
+    # always SQLite in its own directory: the demo never touches VUURTOREN_DATABASE_URL, and
+    # deletes only its own idle database (demo_guard).
+    directory = Path(args.data_dir)
+    lock = claim_demo_dir(directory, host, port)
+    demo_db = f"sqlite+aiosqlite:///{directory / DB_NAME}"
 
     async def main() -> None:
         sim = Simulator(
@@ -174,7 +170,10 @@ def demo(args: argparse.Namespace) -> int:
         finally:
             await sim.stop()
 
-    return _run(main)
+    try:
+        return _run(main)
+    finally:
+        release(lock)
 
 
 def db_upgrade(args: argparse.Namespace) -> int:

@@ -1,24 +1,34 @@
-"""One inbound call through the central number, as the generated dialplan runs it.
+"""One inbound call through the central number, as the generated dialplan runs it
+(``callcenter/asterisk_config.py``).
 
-``central-number``: answer, welcome, topic menu, ``UserEvent(RouteRequest)``, then hold (music)
-until Vuurtoren's ``Redirect`` arrives, or after ``failsafe_seconds`` route alone: the
-counter's queue when AstDB ``vuurtoren/counter/<id>`` says ``open``, else the lighthouse.
-``queues,<queue>,1``: ``Queue(<queue>)``; a counter queue that times out continues to the
-lighthouse, the lighthouse to the last resort. ``last-resort,<counter>,1``: announce the next
-opening (``NEXT_OPEN``), then voicemail or a callback request.
+``central-number``: answer, welcome, topic menu (one key at a time; a key that starts a longer
+choice waits 3 s for the next; no menu prompt installed: no menu), ``UserEvent(RouteRequest)``,
+then hold (music in the background, ``Wait(1)`` steps) until Vuurtoren's ``Redirect`` arrives,
+or after ``failsafe_seconds`` route alone: the counter's queue when AstDB
+``vuurtoren/counter/<id>`` says ``open``, else the lighthouse unless ``counter/lighthouse`` is
+``closed`` or ``unstaffed``, else the last resort; each such call leaves a record in AstDB
+(``failsafe/<linkedid>``), as does a call hung up before routing while no Vuurtoren session is
+logged in (the ``h`` extension). ``queues,<queue>,1``: ``Queue(<queue>)``; a counter queue that
+times out continues to the lighthouse (or the last resort when it is closed), the lighthouse
+to the last resort. ``last-resort,<counter>,1``: the closed message, the always-open lines,
+a callback request for a caller whose number is known. A missing prompt is skipped.
 
-The call's legs are Local-style: ``;1`` (the caller side) and ``;2`` (runs the dialplan and
-joins queues); ``;2``'s Linkedid is ``;1``'s Uniqueid, as a real Asterisk 22 reports it.
+The call's legs are Local channels: ``;1`` (the caller side) and ``;2`` (runs the dialplan and
+joins queues); ``;2``'s Linkedid is ``;1``'s Uniqueid, and when the caller hangs up the ``;1``
+leg goes first, before the ``;2`` leg's abandon or AgentComplete, as a real Asterisk 22 does
+(``asterisk-behaviour.md``). ``shutdown()`` is ``core stop now``: every channel is hung up with
+``SoftHangupRequest`` ``Cause: 4``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from callcenter.asterisk_config import HOLD_MUSIC_APP, HOLD_STEP_APP
+from callcenter.outage import HANGUP_TARGET, LAST_RESORT_TARGET
 from callcenter.simulator.core import CallTruth, Visit
 from callcenter.simulator.queues import Entry, VisitResult
 
@@ -42,8 +52,8 @@ class CallerProfile:
     agent_hangs_up: bool = False
     menu_seconds: float = 6.0
     hangup_in_menu: bool = False
-    last_resort_choice: str = "voicemail"  # voicemail, callback, hangup
-    message_seconds: float = 25.0
+    last_resort_choice: str = "callback"
+    """In the last resort: ``callback`` (press 1 when offered) or ``hangup``."""
 
 
 def _bridge(bridge: str, channels: int) -> list[tuple[str, str]]:
@@ -61,6 +71,10 @@ def _bridge(bridge: str, channels: int) -> list[tuple[str, str]]:
 
 class _HungUp(Exception):
     pass
+
+
+_SHUTDOWN = "4"  # SoftHangupRequest Cause of AST_SOFTHANGUP_SHUTDOWN
+_CALLER_GONE = "16"
 
 
 class InboundCall:
@@ -95,7 +109,10 @@ class InboundCall:
         self._redirect: asyncio.Future[tuple[str, str]] = asyncio.get_running_loop().create_future()
         self._entry: Entry | None = None
         self._entry_queue: str | None = None
+        self._talking: tuple[str, VisitResult, Entry, float] | None = None
         self._waited = 0.0
+        self._topic = ""
+        self._counter = ""
         self.task: asyncio.Task[object] | None = None
 
     # -- called by the AMI server ----------------------------------------------------------
@@ -110,7 +127,7 @@ class InboundCall:
             self.ast.queues[self._entry_queue].withdraw(self._entry, "redirected")
 
     def hangup_now(self, cause: int = 16) -> None:
-        """Asterisk went away (restart) or a Hangup action: end without any further events."""
+        """A Hangup action (or Asterisk vanishing): end without any further events."""
         truth = self.truth
         if truth.ended is None:
             truth.outcome = truth.outcome or "lost"
@@ -118,6 +135,28 @@ class InboundCall:
             truth.ended = self.ast.clock.epoch()
         if self.task is not None:
             self.task.cancel()
+
+    def shutdown(self) -> None:
+        """``core stop now``: Asterisk hangs the call up with a shutdown soft hangup on every
+        leg; a waiting caller's queue reports an abandon, a talking one an AgentComplete."""
+        ast = self.ast
+        if self.task is not None:
+            self.task.cancel()
+        for ch in (self.leg1, self.leg2):
+            if not ch.hung_up:
+                ast.emit("SoftHangupRequest", "call", [*ch.snapshot(), ("Cause", _SHUTDOWN)])
+        if self._entry is not None and self._entry_queue is not None:
+            ast.queues[self._entry_queue].abandon(self._entry)
+        elif self._talking is not None:
+            queue_name, result, entry, started = self._talking
+            self._end_talk(queue_name, result, entry, int(ast.clock.epoch() - started), "caller")
+            assert result.member_channel is not None
+            ast.hangup_channel(result.member_channel, 0)
+        for ch in (self.leg2, self.leg1):
+            ast.hangup_channel(ch, 0)
+        truth = self.truth
+        truth.outcome, truth.hangup_stage = "lost", "shutdown"
+        truth.ended = ast.clock.epoch()
 
     # -- the script ----------------------------------------------------------------------------
     async def run(self) -> None:
@@ -128,16 +167,17 @@ class InboundCall:
             ast.newexten(self.leg2, "central-number", "s", 1, "Answer", "")
             ast.set_state(self.leg2, 6)
             ast.set_state(self.leg1, 6)
-            ast.newexten(self.leg2, "central-number", "s", 2, "Playback", "vuurtoren/welkom")
-            ast.newexten(self.leg2, "central-number", "s", 3, "Read", "TOPIC,vuurtoren/menu,3,,1,5")
+            if ast.settings.prompts:
+                ast.newexten(self.leg2, "central-number", "s", 2, "Playback", "vuurtoren/welkom")
             if p.hangup_in_menu:
                 await ast.clock.sleep(p.menu_seconds * 0.5)
                 truth.hangup_stage = "menu"
                 raise _HungUp
-            await ast.clock.sleep(p.menu_seconds)
-            truth.digits = p.digits
+            digits = await self._menu()
+            truth.digits = digits
+            self._topic = digits or ""
             self._pad(ast.settings.padding_events // 2)
-            ast.set_var(self.leg2, "TOPIC", p.digits or "")
+            ast.set_var(self.leg2, "TOPIC", digits or "")
             ast.newexten(self.leg2, "central-number", "s", 4, "UserEvent", "RouteRequest")
             ast.emit(
                 "UserEvent",
@@ -146,20 +186,23 @@ class InboundCall:
                     *self.leg2.snapshot(),
                     ("UserEvent", "RouteRequest"),
                     ("Uniqueid", self.leg2.uniqueid),
-                    ("Topic", p.digits or ""),
+                    ("Topic", digits or ""),
                     ("Caller", p.number or ""),
                 ],
             )
             truth.route_requested = ast.clock.epoch()
             ast.route_sent[self.leg2.name] = time.perf_counter()
-            ast.newexten(self.leg2, "central-number", "s", 5, "MusicOnHold", ",1")
+            ast.newexten(self.leg2, "central-number", "s", 5, HOLD_MUSIC_APP, "default")
             target = await self._wait_for_redirect()
             ast.route_sent.pop(self.leg2.name, None)
             self._pad(ast.settings.padding_events - ast.settings.padding_events // 2)
             await self._follow(target)
         except _HungUp:
             truth.outcome = truth.outcome or "abandoned"
-            self._hangup(caller=True)
+            self._caller_hangs_up()
+            if not ast.ami_sessions(ast.site.asterisk.username):  # the `h` extension
+                self._leave_record(HANGUP_TARGET)
+            self._hangup_dialplan_leg()
         except asyncio.CancelledError:
             if truth.ended is None:
                 truth.outcome = truth.outcome or "lost"
@@ -168,6 +211,26 @@ class InboundCall:
             raise
         finally:
             ast.calls.pop(self.leg2.name, None)
+
+    async def _menu(self) -> str | None:
+        """The topic menu: the keys the caller presses, read one at a time. Without the menu
+        prompt there is no menu (nobody would know the keys): the default topic."""
+        ast, p = self.ast, self.profile
+        if not ast.settings.prompts:
+            return None
+        ast.newexten(self.leg2, "central-number", "s", 3, "Read", "TOPIC,vuurtoren/menu,1,,1,5")
+        await ast.clock.sleep(p.menu_seconds)
+        keys = p.digits or ""
+        prefixes = {t.digit[:n] for t in ast.site.topics for n in range(1, len(t.digit))}
+        # after a key that starts a longer choice, Read waits up to 3 s for the next one
+        read = keys[:1]
+        while read in prefixes:
+            nxt = keys[len(read) : len(read) + 1]
+            if not nxt:
+                await ast.clock.sleep(3.0)
+                break
+            read += nxt
+        return read or None
 
     def _pad(self, count: int) -> None:
         """The rest of what a real Asterisk 22 emits for a call with Local channels and music
@@ -203,6 +266,9 @@ class InboundCall:
         wait = ast.settings.failsafe_seconds
         if wait is None:
             wait = float(ast.site.asterisk.failsafe_seconds)
+        if HOLD_STEP_APP == "MusicOnHold" and not ast.settings.music_on_hold:
+            wait = 0.0  # MusicOnHold(class,1) returns at once when the class cannot play
+        ast.newexten(self.leg2, "central-number", "hold", 7, HOLD_STEP_APP, "1")
         try:
             target = await asyncio.wait_for(asyncio.shield(self._redirect), ast.clock.real(wait))
         except TimeoutError:
@@ -211,18 +277,42 @@ class InboundCall:
         self.truth.redirected_at = ast.clock.epoch()
         return target
 
+    def _leave_record(self, target: str) -> None:
+        """``Set(DB(vuurtoren/failsafe/<linkedid>)=start,uniqueid,topic,counter,target,caller)``."""
+        t = self.truth
+        self.ast.db_put(
+            "vuurtoren",
+            f"failsafe/{t.linkedid}",
+            f"{int(t.started)},{t.uniqueid},{self._topic},{self._counter},{target},"
+            f"{self.profile.number or ''}",
+        )
+
     def _failsafe(self) -> tuple[str, str]:
         ast = self.ast
         self.truth.failsafe = True
         site = ast.site
-        counter = site.counter(site.topic(self.profile.digits).counter)
-        state = ast.db_get("vuurtoren", f"counter/{counter.id}")
-        queue = counter.queue if state == "open" else site.lighthouse.queue
+        counter = site.counter(site.topic(self._topic or None).counter)
+        self._counter = counter.id
+        if ast.db_get("vuurtoren", f"counter/{counter.id}") == "open":
+            target = counter.queue
+        elif self._lighthouse_closed():
+            target = LAST_RESORT_TARGET
+        else:
+            target = site.lighthouse.queue
+        self._leave_record(target)
         ast.set_var(self.leg2, "FAILSAFE", "1")
-        ast.newexten(self.leg2, "central-number", "failsafe", 1, "Goto", f"queues,{queue},1")
         # a late Redirect may still move the caller; make it land on a fresh future
         self._redirect = asyncio.get_running_loop().create_future()
-        return ("queues", queue)
+        if target == LAST_RESORT_TARGET:
+            next_open = ast.db_get("vuurtoren", f"next-open/{counter.id}") or ""
+            ast.set_var(self.leg2, "NEXT_OPEN_EPOCH", next_open)
+            ast.newexten(self.leg2, "central-number", "failsafe", 11, "Goto", "last-resort")
+            return ("last-resort", counter.id)
+        ast.newexten(self.leg2, "central-number", "failsafe", 10, "Goto", f"queues,{target},1")
+        return ("queues", target)
+
+    def _lighthouse_closed(self) -> bool:
+        return self.ast.db_get("vuurtoren", "counter/lighthouse") in ("closed", "unstaffed")
 
     async def _follow(self, target: tuple[str, str]) -> None:
         ast = self.ast
@@ -239,7 +329,8 @@ class InboundCall:
             else:  # an unknown place: Asterisk would hang up (no such extension)
                 self.truth.outcome = "lost"
                 self.truth.hangup_stage = f"invalid target {context},{exten}"
-                self._hangup(caller=False)
+                self._hangup_dialplan_leg()
+                self._hangup_caller_leg()
                 return
 
     async def _queue_visit(self, queue_name: str) -> tuple[str, str] | None:
@@ -258,12 +349,14 @@ class InboundCall:
             waiters, timeout=ast.clock.real(patience_left), return_when=asyncio.FIRST_COMPLETED
         )
         self._entry = self._entry_queue = None
+        caller_left = False
         if not entry.future.done():
             if redirect is not None and redirect in done:
                 queue.withdraw(entry, "redirected")
-            else:  # patience ran out: the caller hangs up while waiting
-                ast.emit("HangupRequest", "call", [*self.leg2.snapshot(), ("Cause", "16")])
+            else:  # patience ran out: the caller hangs up while waiting; ;1 goes first
+                self._caller_hangs_up()
                 queue.abandon(entry)
+                caller_left = True
         result = entry.future.result()
         self._waited += result.hold_seconds
         visit.left = ast.clock.epoch()
@@ -272,22 +365,25 @@ class InboundCall:
         if result.outcome == "answered":
             await self._talk(queue_name, result, entry)
             return None
-        if result.outcome == "abandoned":
+        if caller_left:
             self.truth.outcome = "abandoned"
             self.truth.hangup_stage = "queue"
-            self._hangup(caller=True)  # its HangupRequest went out before the abandon
+            self._hangup_dialplan_leg()
             return None
         if result.outcome == "redirected":
             target = self._redirect.result()
             self._redirect = asyncio.get_running_loop().create_future()
             return target
         # timeout: the dialplan continues
+        counter = ast.site.topic(self._topic or None).counter
         if queue_name != ast.site.lighthouse.queue:
+            if self._lighthouse_closed():
+                ast.newexten(self.leg2, "queues", queue_name, 3, "GotoIf", "last-resort")
+                return ("last-resort", counter)
             ast.newexten(
-                self.leg2, "queues", queue_name, 2, "Goto", f"queues,{ast.site.lighthouse.queue},1"
+                self.leg2, "queues", queue_name, 4, "Goto", f"queues,{ast.site.lighthouse.queue},1"
             )
             return ("queues", ast.site.lighthouse.queue)
-        counter = ast.site.topic(self.profile.digits).counter
         return ("last-resort", counter)
 
     async def _talk(self, queue_name: str, result: VisitResult, entry: Entry) -> None:
@@ -302,40 +398,68 @@ class InboundCall:
         self.truth.visits[-1].member = result.member.name
         self.truth.outcome = "answered"
         started = ast.clock.epoch()
+        self._talking = (queue_name, result, entry, started)
         await ast.clock.sleep(p.talk_seconds)
+        self._talking = None
         talk = int(ast.clock.epoch() - started)
-        reason = "agent" if p.agent_hangs_up else "caller"
+        if p.agent_hangs_up:
+            ast.emit("HangupRequest", "call", [*member_channel.snapshot(), ("Cause", "16")])
+            self._end_talk(queue_name, result, entry, talk, "agent")
+            ast.hangup_channel(member_channel)
+            self._hangup_dialplan_leg()  # Queue() without option c: the caller is hung up
+            self._hangup_caller_leg()
+        else:
+            self._caller_hangs_up()  # ;1 goes before ;2's AgentComplete
+            self._end_talk(queue_name, result, entry, talk, "caller")
+            ast.hangup_channel(member_channel)
+            self._hangup_dialplan_leg()
+
+    def _end_talk(
+        self, queue_name: str, result: VisitResult, entry: Entry, talk: int, reason: str
+    ) -> None:
+        ast = self.ast
+        member_channel = result.member_channel
+        assert member_channel is not None
+        bridge = self.leg2.bridge_id
         first, second = (
-            (member_channel, self.leg2) if p.agent_hangs_up else (self.leg2, member_channel)
+            (member_channel, self.leg2) if reason == "agent" else (self.leg2, member_channel)
         )
-        ast.emit("HangupRequest", "call", [*first.snapshot(), ("Cause", "16")])
         for ch, n in ((first, 1), (second, 0)):
             ast.emit("BridgeLeave", "call", [*_bridge(bridge, n), *ch.snapshot()])
         ast.queues[queue_name].complete(result, talk, reason, entry.original_position, self.leg2)
         visit = self.truth.visits[-1]
         visit.talk_seconds = talk
         visit.ended_by = reason
-        ast.hangup_channel(member_channel)
-        self._hangup(caller=not p.agent_hangs_up)
 
     async def _last_resort(self, counter_id: str) -> None:
         ast = self.ast
         p = self.profile
+        prompts = ast.settings.prompts
         self.truth.outcome = "last_resort"
-        next_open = self.leg2.variables.get("NEXT_OPEN", "")
-        ast.newexten(
-            self.leg2, "last-resort", counter_id, 1, "Playback", f"vuurtoren/gesloten,{next_open}"
-        )
-        await ast.clock.sleep(8.0)
-        choice = p.last_resort_choice
+        self._counter = counter_id
+        ast.newexten(self.leg2, "last-resort", "announce", 1, "StopMusicOnHold", "")
+        if prompts:
+            ast.newexten(self.leg2, "last-resort", "announce", 4, "Playback", "vuurtoren/gesloten")
+            if self.leg2.variables.get("NEXT_OPEN_EPOCH"):
+                ast.newexten(
+                    self.leg2,
+                    "last-resort",
+                    "announce",
+                    8,
+                    "Playback",
+                    f"vuurtoren/opent-{counter_id}",
+                )
+        await ast.clock.sleep(6.0)
+        for h in ast.site.helplines:
+            digits = "".join(ch for ch in h.number if ch.isdigit())
+            ast.newexten(self.leg2, "last-resort", "announce", 12, "SayDigits", digits)
+        await ast.clock.sleep(2.0 * len(ast.site.helplines))
+        offered = prompts and bool(p.number)
+        choice = p.last_resort_choice if offered else "hangup"
         self.truth.last_resort = choice
-        if choice == "voicemail":
-            ast.newexten(
-                self.leg2, "last-resort", counter_id, 3, "VoiceMail", f"{counter_id}@vuurtoren"
-            )
-            await ast.clock.sleep(p.message_seconds)
-        elif choice == "callback":
-            ast.newexten(self.leg2, "last-resort", counter_id, 5, "UserEvent", "CallbackRequest")
+        self.truth.hangup_stage = "last-resort"
+        if choice == "callback":
+            ast.newexten(self.leg2, "last-resort", "announce", 30, "UserEvent", "CallbackRequest")
             ast.emit(
                 "UserEvent",
                 "user",
@@ -347,18 +471,44 @@ class InboundCall:
                     ("Caller", p.number or ""),
                 ],
             )
+            if not ast.ami_sessions(ast.site.asterisk.username):
+                ast.db_put(
+                    "vuurtoren",
+                    f"callback/{self.truth.linkedid}",
+                    f"{int(ast.clock.epoch())},{counter_id},{p.number or ''}",
+                )
             await ast.clock.sleep(4.0)
-        self.truth.hangup_stage = "last-resort"
-        self._hangup(caller=True, requested=True)
+            self._hangup_dialplan_leg()  # the dialplan's Hangup() after the confirmation
+            self._hangup_caller_leg()
+        elif not offered:  # goodbye, and the dialplan hangs up
+            self._hangup_dialplan_leg()
+            self._hangup_caller_leg()
+        else:
+            await ast.clock.sleep(3.0)
+            self._caller_hangs_up()
+            self._hangup_dialplan_leg()
 
-    def _hangup(self, *, caller: bool, requested: bool = False) -> None:
+    # -- hanging up ------------------------------------------------------------------------------
+    def _caller_hangs_up(self) -> None:
+        """The caller's side goes first, as with Local channels on a real Asterisk 22:
+        ``SoftHangupRequest(;1)``, ``HangupRequest(;2)``, ``Hangup(;1)``; what the ``;2`` leg
+        reports (abandon, AgentComplete) and its own ``Hangup`` follow."""
         ast = self.ast
-        if requested and caller:
-            ast.emit("HangupRequest", "call", [*self.leg2.snapshot(), ("Cause", "16")])
-        for ch in (self.leg2, self.leg1):
-            with contextlib.suppress(KeyError):
-                ast.hangup_channel(ch)
+        if self.leg1.hung_up:
+            return
+        ast.emit("SoftHangupRequest", "call", [*self.leg1.snapshot(), ("Cause", _CALLER_GONE)])
+        ast.emit("HangupRequest", "call", [*self.leg2.snapshot(), ("Cause", _CALLER_GONE)])
+        ast.hangup_channel(self.leg1)
+
+    def _hangup_dialplan_leg(self) -> None:
+        ast = self.ast
+        if not self.leg2.hung_up:
+            ast.emit("SoftHangupRequest", "call", [*self.leg2.snapshot(), ("Cause", _CALLER_GONE)])
+            ast.hangup_channel(self.leg2)
         self.truth.ended = ast.clock.epoch()
+
+    def _hangup_caller_leg(self) -> None:
+        self.ast.hangup_channel(self.leg1)
 
 
 def start_call(ast: SimAsterisk, profile: CallerProfile) -> InboundCall:

@@ -55,6 +55,11 @@ class SimSettings:
     """Add ``Timestamp`` to events (manager.conf ``timestampevents=yes``)."""
     hours_aware_agents: bool = True
     """Members are unavailable (status 5) outside their counter's opening hours."""
+    prompts: bool = True
+    """The ``vuurtoren/*`` prompts are installed. Without them the dialplan skips each step
+    that plays one: no menu (the default topic), no callback offer in the last resort."""
+    music_on_hold: bool = True
+    """The ``default`` music-on-hold class can play (a minimal install has no files)."""
     padding_events: int = 0
     """Extra VarSet events per call (half before the RouteRequest, half after the Redirect),
     to match the volume of a real Asterisk 22 with Local channels (about 160 a call)."""
@@ -87,7 +92,7 @@ class CallTruth:
     redirected_at: float | None = None
     failsafe: bool = False
     visits: list[Visit] = field(default_factory=list)
-    last_resort: str | None = None  # voicemail, callback, hangup
+    last_resort: str | None = None  # callback, hangup
     outcome: str | None = None  # answered, abandoned, last_resort, lost
     ended: float | None = None
     hangup_stage: str | None = None
@@ -241,6 +246,14 @@ class SimAsterisk:
         data = encode_message(all_headers)
         for sink in tuple(self.sinks):
             sink.deliver(klass, data)
+
+    def ami_sessions(self, username: str) -> int:
+        """``AMI_CLIENT(username,sessions)``: sessions logged in as that user."""
+        return sum(
+            1
+            for sink in self.sinks
+            if getattr(getattr(sink, "account", None), "username", None) == username
+        )
 
     def listen(self, listener: Callable[[Message], None]) -> None:
         """In-process tap on every event (tests, the benchmark's ground truth)."""

@@ -42,15 +42,18 @@ class Faults:
         return self.server.send_raw(data)
 
     async def restart(self, downtime: float = 1.0) -> None:
-        """Asterisk restarts: Shutdown event, sessions closed, every channel gone, queue
-        counters reset; after ``downtime`` seconds (wall time) it boots again."""
+        """``core restart now``: every channel is hung up first (``SoftHangupRequest`` with
+        ``Cause: 4``, queue abandons, AgentComplete of calls in talk, hangups), the
+        ``Shutdown`` event about a second of virtual time later, then sessions close and
+        queue counters reset; after ``downtime`` seconds (wall time) it boots again."""
         ast = self.ast
         self.restarting = True
+        for call in list(ast.calls.values()):
+            call.shutdown()
+        await asyncio.sleep(ast.clock.real(1.0))
         ast.emit("Shutdown", "system", [("Shutdown", "Cleanly"), ("Restart", "True")])
         ast.fully_booted = False
         self.server.close_sessions()
-        for call in list(ast.calls.values()):
-            call.hangup_now()
         await asyncio.sleep(0)
         ast.channels.clear()
         ast.calls.clear()

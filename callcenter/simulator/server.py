@@ -50,7 +50,7 @@ ALL_CLASSES = frozenset(
     }
 )
 Header = tuple[str, str]
-LIST_ACTIONS = {"queuestatus", "queuesummary", "coreshowchannels", "dbget"}
+LIST_ACTIONS = {"queuestatus", "queuesummary", "coreshowchannels", "dbget", "dbgettree"}
 WRITE_PRIVILEGE: dict[str, frozenset[str]] = {
     # The classes an action is registered with (manager.c, db.c, app_queue.c); an account
     # may run it when its ``write`` has any of them. Unlisted actions need none.
@@ -65,6 +65,8 @@ WRITE_PRIVILEGE: dict[str, frozenset[str]] = {
     "dbput": frozenset({"system"}),
     "dbget": frozenset({"system", "reporting"}),
     "dbdel": frozenset({"system"}),
+    "dbgettree": frozenset({"system", "reporting"}),
+    "dbdeltree": frozenset({"system"}),
     "queueadd": frozenset({"agent"}),
     "queueremove": frozenset({"agent"}),
     "queuepause": frozenset({"agent"}),
@@ -419,7 +421,7 @@ class Session(asyncio.Protocol):
                 talk_seconds=float(variables.get("TALK", "60")),
                 agent_hangs_up=variables.get("AGENT_HANGS_UP", "0") == "1",
                 menu_seconds=float(variables.get("MENU", "5")),
-                last_resort_choice=variables.get("LAST_RESORT", "voicemail"),
+                last_resort_choice=variables.get("LAST_RESORT", "callback"),
             )
             call = start_call(ast, profile)
             ast.clock.call_later(0.5, finish, call.leg1.uniqueid)
@@ -612,6 +614,34 @@ class Session(asyncio.Protocol):
             "DBGetComplete",
             id_last=True,
         )
+
+    def a_dbgettree(self, action: Message) -> None:
+        """``DBGetTree`` (main/db.c): every entry under Family[/Key], full keys, no Family
+        header; an empty list when there is none."""
+        family, key = action.get("Family") or "", action.get("Key") or ""
+        items: list[tuple[str, list[Header]]] = [
+            ("DBGetTreeResponse", [("Key", f"/{f}/{k}"), ("Val", v)])
+            for (f, k), v in sorted(self.ast.astdb.items())
+            if (not family or f == family) and (not key or k == key or k.startswith(key + "/"))
+        ]
+        self.send_list(action, "Result will follow", items, "DBGetTreeComplete", id_last=True)
+
+    def a_dbdeltree(self, action: Message) -> None:
+        family, key = action.get("Family"), action.get("Key") or ""
+        if not family:
+            self.error(action, "No family specified.")
+            return
+        doomed = [
+            fk
+            for fk in self.ast.astdb
+            if fk[0] == family and (not key or fk[1] == key or fk[1].startswith(key + "/"))
+        ]
+        if not doomed:
+            self.error(action, "Database entry not found")
+            return
+        for fk in doomed:
+            del self.ast.astdb[fk]
+        self.respond(action, "Success", ("Message", "Key tree deleted successfully"))
 
     def a_dbdel(self, action: Message) -> None:
         family, key = action.get("Family"), action.get("Key")

@@ -100,8 +100,7 @@ def draw_caller(site: Site, rng: random.Random, callers: int = 5000) -> CallerPr
         agent_hangs_up=rng.random() < 0.35,
         menu_seconds=rng.uniform(4.0, 12.0),
         hangup_in_menu=rng.random() < 0.02,
-        last_resort_choice=rng.choices(["voicemail", "callback", "hangup"], [0.4, 0.3, 0.3])[0],
-        message_seconds=rng.uniform(10.0, 45.0),
+        last_resort_choice=rng.choices(["callback", "hangup"], [0.6, 0.4])[0],
     )
 
 

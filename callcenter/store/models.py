@@ -67,6 +67,8 @@ class CallRow(Base):
     route_requested_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     redirected_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     failsafe: Mapped[bool] = mapped_column(Boolean, default=False)
+    callback_requested_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    """When the caller asked for a callback in the last resort (the console's callback list)."""
     final_queue: Mapped[str | None] = mapped_column(String(80))
     answered_by: Mapped[str | None] = mapped_column(String(128))
     wait_seconds: Mapped[int | None] = mapped_column(Integer)

@@ -51,6 +51,7 @@ def call_values(call: CallRecord) -> dict[str, Any]:
         "route_requested_at": call.route_requested,
         "redirected_at": call.redirected,
         "failsafe": call.failsafe,
+        "callback_requested_at": call.callback_requested,
         "final_queue": last.queue if last else None,
         "answered_by": answered.agent if answered else None,
         "wait_seconds": answered.wait_seconds
@@ -123,7 +124,8 @@ def to_record(row: CallRow) -> CallRecord:
         route_requested=row.route_requested_at,
         redirected=row.redirected_at,
         failsafe=row.failsafe,
-        last_resort=row.target == "last_resort",
+        last_resort=row.target == "last_resort" or row.callback_requested_at is not None,
+        callback_requested=row.callback_requested_at,
         ended=row.ended_at,
         outcome=Outcome(row.outcome) if row.outcome else None,
         outcome_reason=row.outcome_reason,

@@ -4,6 +4,7 @@ subscriptions, keepalive, reconnect and resync."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 
 import pytest
@@ -18,6 +19,7 @@ from callcenter.ami import (
     NotConnected,
 )
 from callcenter.simulator import CallerProfile, Simulator
+from tests.ami.conftest import settings_for
 
 
 async def until(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
@@ -220,3 +222,37 @@ async def test_events_mask(make_client: Callable[..., AMIClient], sim: Simulator
         sim.call(CallerProfile(number="2", digits="1"))
         await until(lambda: "Newchannel" in seen)
         assert "QueueCallerJoin" not in seen and "UserEvent" not in seen
+
+
+@pytest.mark.parametrize(
+    ("why", "logged"),
+    [
+        ("refused", "connection refused"),
+        ("login", "login refused: Authentication failed"),
+        ("cut", "connection closed by Asterisk"),
+    ],
+)
+async def test_reconnecting_says_why(
+    sim: Simulator,
+    unused_tcp_port: int,
+    caplog: pytest.LogCaptureFixture,
+    why: str,
+    logged: str,
+) -> None:
+    caplog.set_level(logging.INFO, logger="callcenter.ami.client")
+    overrides: dict[str, object] = {
+        "refused": {"port": unused_tcp_port},
+        "login": {"secret": "wrong"},
+        "cut": {},
+    }[why]
+    ami = AMIClient(settings_for(sim, **overrides))
+    await ami.start()
+    try:
+        if why == "cut":
+            await ami.wait_connected(5)
+            sim.faults.drop()
+        await until(lambda: any("AMI reconnecting" in r.message for r in caplog.records), 10)
+    finally:
+        await ami.close()
+    line = next(r.message for r in caplog.records if "AMI reconnecting" in r.message)
+    assert line.endswith(logged) or logged in line, line

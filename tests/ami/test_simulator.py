@@ -189,7 +189,7 @@ async def test_last_resort_callback_request(client: AMIClient, sim: Simulator) -
 
     async def to_last_resort(e: Message) -> None:
         if e.get("UserEvent") == "RouteRequest":
-            await client.setvar("NEXT_OPEN", "2026-11-24T09:00:00+01:00", channel=e["Channel"])
+            await client.setvar("NEXT_OPEN_EPOCH", "1795507200", channel=e["Channel"])
             await client.redirect(e["Channel"], "last-resort", "sociale-dienst")
 
     client.subscribe("UserEvent", to_last_resort)
@@ -200,7 +200,10 @@ async def test_last_resort_callback_request(client: AMIClient, sim: Simulator) -
     assert callback[0]["Caller"] == "+32470000004"
     assert call.truth.outcome == "last_resort" and call.truth.last_resort == "callback"
     playback = [e for e in tap.of(call.leg2.uniqueid) if e.get("Application") == "Playback"]
-    assert playback[-1]["AppData"].endswith("2026-11-24T09:00:00+01:00")
+    assert [p["AppData"] for p in playback][-2:] == [
+        "vuurtoren/gesloten",
+        "vuurtoren/opent-sociale-dienst",  # the counter's next opening, from its own prompt
+    ]
 
 
 async def test_redirect_to_a_missing_extension_loses_the_call(
@@ -370,3 +373,66 @@ def test_traffic_is_deterministic_by_seed_and_realistic(example_site: Site) -> N
     assert rate_factor(datetime(2026, 11, 23, 9, 30, tzinfo=bxl)) == 1.0
     assert rate_factor(datetime(2026, 11, 23, 3, 0, tzinfo=bxl)) < 0.05
     assert rate_factor(datetime(2026, 11, 22, 9, 30, tzinfo=bxl)) < 0.1  # Sunday
+
+
+def call_sequence(tap: Tap, call: object) -> list[tuple[str, str]]:
+    """(event, leg) for the call's two legs, in order; leg is ';1' or ';2'."""
+    legs = {call.leg1.uniqueid: ";1", call.leg2.uniqueid: ";2"}  # type: ignore[attr-defined]
+    return [(e.name, legs[e["Uniqueid"]]) for e in tap.events if e.get("Uniqueid") in legs]
+
+
+async def test_a_local_caller_hangs_up_its_first_leg_first(
+    client: AMIClient, sim: Simulator
+) -> None:
+    """Waiting, and while talking: the ;1 leg's Hangup comes before what the ;2 leg
+    reports (asterisk-behaviour.md, Local channels)."""
+    tap = Tap(sim)
+    await router(client, lambda e: ("queues", "sociale-dienst" if e["Topic"] == "1" else "caw"))
+    pause_all(sim, "sociale-dienst")
+    waiting = sim.call(CallerProfile(number="+32470000051", digits="1", patience=8))
+    talking = sim.call(CallerProfile(number="+32470000052", digits="8", talk_seconds=10))
+    await finished(sim, waiting.truth.linkedid, 20)
+    await finished(sim, talking.truth.linkedid, 20)
+    end = call_sequence(tap, waiting)
+    end = end[next(i for i, e in enumerate(end) if e == ("SoftHangupRequest", ";1")) :]
+    assert [e for e in end if e[0] != "VarSet"] == [
+        ("SoftHangupRequest", ";1"),
+        ("HangupRequest", ";2"),
+        ("Hangup", ";1"),
+        ("QueueCallerAbandon", ";2"),
+        ("QueueCallerLeave", ";2"),
+        ("SoftHangupRequest", ";2"),
+        ("Hangup", ";2"),
+    ]
+    names = [n for n, _ in call_sequence(tap, talking)]
+    assert names.index("Hangup") < names.index("AgentComplete")  # Hangup(;1) first
+    assert call_sequence(tap, talking)[-1] == ("Hangup", ";2")
+
+
+async def test_without_timestampevents_no_event_has_a_timestamp(example_site: Site) -> None:
+    sim = Simulator(
+        example_site,
+        accounts=[Account(USER, SECRET)],
+        speed=40,
+        start=MONDAY_10,
+        settings=SimSettings(failsafe_seconds=1, timestamps=False),
+    )
+    tap = Tap(sim)
+    async with sim:
+        call = sim.call(CallerProfile(number="1", digits="1", talk_seconds=2))
+        await finished(sim, call.truth.linkedid, 20)
+    assert len(tap.events) > 20 and not any(e.get("Timestamp") for e in tap.events)
+
+
+async def test_db_get_tree_lists_and_db_del_tree_deletes(client: AMIClient) -> None:
+    await client.db_put("vuurtoren", "failsafe/1763900000.1", "a,b")
+    await client.db_put("vuurtoren", "failsafe/1763900000.5", "c,d")
+    await client.db_put("vuurtoren", "counter/onthaal", "open")
+    assert await client.db_get_tree("vuurtoren", "failsafe") == {
+        "failsafe/1763900000.1": "a,b",
+        "failsafe/1763900000.5": "c,d",
+    }
+    assert len(await client.db_get_tree("vuurtoren")) == 3
+    assert await client.db_get_tree("nothing-here") == {}
+    await client.action("DBDelTree", Family="vuurtoren", Key="failsafe")
+    assert await client.db_get_tree("vuurtoren") == {"counter/onthaal": "open"}

@@ -68,6 +68,25 @@ def service_account(site: Site) -> Account:
 StackFactory = Callable[..., contextlib.AbstractAsyncContextManager[Stack]]
 
 
+async def lone_sim(
+    site: Site,
+    seed: int,
+    start: str = "2026-11-23 10:00",
+    settings: SimSettings | None = None,
+) -> Simulator:
+    """A started simulator of its own, to outlive one service run (outages, restarts)."""
+    sim = Simulator(
+        site,
+        accounts=[service_account(site)],
+        seed=seed,
+        speed=40,
+        start=at(start),
+        settings=settings or SimSettings(failsafe_seconds=6),
+    )
+    await sim.start()
+    return sim
+
+
 @pytest.fixture
 def stack(example_site: Site, tmp_path: Path) -> StackFactory:
     @contextlib.asynccontextmanager

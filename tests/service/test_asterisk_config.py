@@ -109,3 +109,74 @@ def test_the_command_writes_the_files(tmp_path: Path) -> None:
         env=env,
     )
     assert refused.returncode == 2 and "VUURTOREN_AMI_SECRET" in refused.stderr
+
+
+def steps_of(files: dict[str, str], context: str, exten: str) -> list[tuple[str, str]]:
+    plan = dialplan(parse(files["extensions.conf"], "extensions.conf"))
+    return [(s.app, s.args) for s in plan[context][exten]]
+
+
+def test_the_failsafe_reads_the_lighthouse_state_and_leaves_a_record(
+    files: dict[str, str],
+) -> None:
+    steps = steps_of(files, "central-number", "failsafe")
+    text = "\n".join(f"{app}({args})" for app, args in steps)
+    assert "${DB(vuurtoren/counter/lighthouse)}" in text  # closed or unstaffed: last resort
+    assert '"closed"' in text and '"unstaffed"' in text
+    assert "Goto(last-resort,${COUNTER},1)" in text
+    assert "Set(NEXT_OPEN_EPOCH=${DB(vuurtoren/next-open/${COUNTER})})" in text
+    record = next(a for app, a in steps if app == "Set" and a.startswith("DB(vuurtoren/failsafe"))
+    assert record.endswith(
+        "=${VT_START},${UNIQUEID},${TOPIC},${COUNTER},${TARGET},${CALLERID(num)}"
+    )
+    # a queue that times out does not send the caller into a closed lighthouse either
+    timeout = "\n".join(a for _, a in steps_of(files, "queues", "sociale-dienst"))
+    assert "vuurtoren/counter/lighthouse" in timeout and "last-resort,sociale-dienst,1" in timeout
+    hangup = "\n".join(a for _, a in steps_of(files, "central-number", "h"))
+    assert "AMI_CLIENT(${VUURTOREN_AMI_USER},sessions)" in hangup
+
+
+def test_the_hold_loop_waits_in_real_time(files: dict[str, str]) -> None:
+    steps = steps_of(files, "central-number", "s")
+    apps = [app for app, _ in steps]
+    assert "MusicOnHold" not in apps  # returns at once when the class cannot play
+    assert ("StartMusicOnHold", "default") in steps and ("Wait", "1") in steps
+    assert apps.index("StartMusicOnHold") < apps.index("Wait")
+
+
+def test_a_complete_menu_choice_is_acted_on_at_once(
+    example_site: Site, files: dict[str, str]
+) -> None:
+    steps = steps_of(files, "central-number", "s")
+    first_read = next(args for app, args in steps if app == "Read")
+    assert first_read.split(",")[2] == "1"  # one key, then decide
+    plan = dialplan(parse(files["extensions.conf"], "extensions.conf"))
+    waits_after = set(plan.get("menu-prefixes", {}))
+    assert waits_after == {"9"}  # only the sub-menu key of 91 and 92
+    assert not waits_after & {t.digit for t in example_site.topics}  # no complete choice waits
+
+
+def test_no_step_depends_on_a_file_nobody_ships(files: dict[str, str]) -> None:
+    plan = dialplan(parse(files["extensions.conf"], "extensions.conf"))
+    all_steps = [s for extens in plan.values() for steps in extens.values() for s in steps]
+    apps = {s.app for s in all_steps}
+    assert not apps & {"SayUnixTime", "SayNumber", "VoiceMail", "Background"}
+    for step in all_steps:
+        if step.app in ("Playback", "Read") and "vuurtoren/" in step.args:
+            pytest.fail(f"{step.app}({step.args}) plays a prompt without checking it exists")
+    assert "vuurtoren-sound" in plan
+
+
+def test_the_command_lists_the_prompts_and_modules(tmp_path: Path) -> None:
+    env = {**os.environ, "VUURTOREN_AMI_SECRET": "from-env-only"}
+    script = Path(sys.executable).with_name("vuurtoren")
+    out = subprocess.run(
+        [str(script), "asterisk-config", "--config", str(EXAMPLE), "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    ).stdout
+    for name in ("welkom.wav", "menu.wav", "opent-woonloket.wav", "keuze-terugbellen.wav"):
+        assert name in out
+    assert "sounds/nl/vuurtoren" in out and "app_queue" in out and "func_env" in out

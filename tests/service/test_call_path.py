@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from callcenter.simulator import CallerProfile, SimSettings, Simulator
+from callcenter.simulator import CallerProfile, Simulator
 from callcenter.tracker import Outcome, VisitOutcome
 from routing.site import Site
 from schedules.overrides import Override, OverrideMode
 from tests.ami.test_client import until
-from tests.service.conftest import StackFactory, at, service_account
+from tests.service.conftest import StackFactory, at, lone_sim
 from tests.store.conftest import POSTGRES
 
 
@@ -81,6 +81,7 @@ async def test_last_resort_announces_the_next_opening(stack: StackFactory) -> No
     async with stack(at("2026-11-23 20:00")) as s:
         call = s.call(number="+32470100004", digits="1", last_resort_choice="callback")
         rec = await s.record(call.truth.linkedid)
+        stored = await s.run.store.get(call.truth.linkedid)
         next_open = [
             e
             for e in s.sim.ast.actions_received
@@ -91,6 +92,9 @@ async def test_last_resort_announces_the_next_opening(stack: StackFactory) -> No
     assert rec.outcome is Outcome.LAST_RESORT
     assert rec.decision is not None and rec.decision.target.value == "last_resort"
     assert rec.visits == []
+    # the callback request is on the call, for the console's callback list
+    assert stored is not None and stored.callback_requested is not None
+    assert stored.callback_requested >= stored.started
 
 
 async def test_no_agents(stack: StackFactory) -> None:
@@ -150,16 +154,7 @@ async def test_abandon_is_recorded_with_its_wait(stack: StackFactory) -> None:
 
 async def monday_sim(site: Site, seed: int) -> Simulator:
     """A simulator of its own (outliving one service run), Monday 10:00."""
-    sim = Simulator(
-        site,
-        accounts=[service_account(site)],
-        seed=seed,
-        speed=40,
-        start=at("2026-11-23 10:00"),
-        settings=SimSettings(failsafe_seconds=6),
-    )
-    await sim.start()
-    return sim
+    return await lone_sim(site, seed)
 
 
 async def test_failsafe_when_the_service_is_away(stack: StackFactory, example_site) -> None:

@@ -15,7 +15,7 @@ from callcenter.service import EVENTS_READ
 from callcenter.simulator import SimSettings
 from callcenter.simulator.filters import EventFilter
 from callcenter.store.repository import call_values, visit_values
-from callcenter.tracker import CallRecord
+from callcenter.tracker import READ_IN_PART, CallRecord
 from tests.ami.test_client import until
 from tests.service.conftest import StackFactory, at
 
@@ -48,7 +48,7 @@ def stored(calls: list[CallRecord]) -> dict[str, object]:
     return {c.call_id: (call_values(c), visit_values(c)) for c in calls}
 
 
-@pytest.mark.parametrize("name", sorted(EVENTS_READ - {"VarSet", "Newexten"}))
+@pytest.mark.parametrize("name", sorted(EVENTS_READ - READ_IN_PART.keys()))
 def test_every_event_the_service_reads_whole_passes(name: str) -> None:
     assert EventFilter(event_filters()).allows(event(name, *SNAPSHOT))
 
@@ -78,6 +78,13 @@ def test_newexten_passes_only_in_the_last_resort() -> None:
     assert not f.allows(event("Newexten", *SNAPSHOT, *step, klass="dialplan"))
     for noise in ("NewConnectedLine", "Newstate", "HangupRequest", "DeviceStateChange"):
         assert not f.allows(event(noise, *SNAPSHOT)), noise
+
+
+@pytest.mark.parametrize(("cause", "passes"), [("4", True), ("16", False), ("40", False)])
+def test_soft_hangups_pass_only_for_a_shutdown(cause: str, passes: bool) -> None:
+    """A shutdown's hangups (AST_SOFTHANGUP_SHUTDOWN) are read; a caller's are noise."""
+    data = event("SoftHangupRequest", *SNAPSHOT, ("Cause", cause))
+    assert EventFilter(event_filters()).allows(data) is passes
 
 
 async def test_the_filtered_stream_records_the_same_calls(stack: StackFactory) -> None:

@@ -1,5 +1,7 @@
 """`vuurtoren replay` on a capture off the wire agrees with Asterisk's queue_log and
-QueueStatus counters for the same calls."""
+QueueStatus counters for the same calls: with Local-channel callers (whose ;1 leg hangs up
+before the ;2 leg's abandon), with and without ``Timestamp`` on the events (a stock Asterisk
+sends none), and the service's own records agree too."""
 
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ import pytest
 from callcenter.capture import capture
 from callcenter.cli import main
 from callcenter.simulator import SimSettings
+from callcenter.stats import queue_stats
+from routing.site import Site
 from tests.ami.test_client import until
 from tests.conftest import EXAMPLE
 from tests.service.conftest import SECRET, StackFactory, at
@@ -45,12 +49,20 @@ def queue_log_counts(lines: list[str], short: int = 5) -> dict[str, dict[str, fl
     return out
 
 
+@pytest.mark.parametrize("timestamps", [True, False], ids=["timestamps", "no-timestamps"])
 async def test_replay_agrees_with_queue_log_and_queue_status(
-    stack: StackFactory, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    stack: StackFactory,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    timestamps: bool,
+    example_site: Site,
 ) -> None:
     recording = tmp_path / "capture.ami"
     settings = SimSettings(
-        failsafe_seconds=6, counter_queue_timeout=90, lighthouse_queue_timeout=240
+        failsafe_seconds=6,
+        counter_queue_timeout=90,
+        lighthouse_queue_timeout=240,
+        timestamps=timestamps,
     )
     async with stack(at("2026-11-23 09:45"), speed=150, settings=settings) as s:
         recorder = asyncio.create_task(
@@ -68,6 +80,8 @@ async def test_replay_agrees_with_queue_log_and_queue_status(
         recorder.cancel()
         truth = list(s.sim.ast.truth.values())
         log_lines = list(s.sim.ast.queue_log_lines)
+        await s.run.writer.flush()
+        stored = await s.run.store.all_calls()
 
     assert recording.stat().st_size > 100_000
     assert main(["replay", str(recording), "--json", "--config", str(EXAMPLE)]) == 0
@@ -91,6 +105,30 @@ async def test_replay_agrees_with_queue_log_and_queue_status(
         assert int(params["Abandoned"]) == (
             got["abandoned"] + got["abandoned_short"] + got["timeout"]
         ), queue
+    # the service, live, recorded the same figures as the replay
+    live = queue_stats(stored, example_site)
+    for queue, counts in expected.items():
+        for kind in kinds:
+            assert getattr(live[queue], kind) == counts.get(kind, 0), ("live", queue, kind)
+    if not timestamps:  # the case a stock Asterisk makes
+        assert b"\r\nTimestamp: " not in recording.read_bytes()
     total_timeouts = sum(q["timeout"] for q in report["queues"].values())
     assert total_timeouts > 0  # the case where naive counting goes wrong was exercised
     assert sum(q["answered"] for q in report["queues"].values()) > 30
+
+
+def test_replay_refuses_a_file_that_is_no_capture(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    not_ami = tmp_path / "notes.txt"
+    not_ami.write_text("Dit is geen opname.\n", encoding="utf-8")
+    assert main(["replay", str(not_ami)]) == 2
+    err = capsys.readouterr().err
+    assert "not an AMI capture" in err and "Dit is geen" in err
+    empty = tmp_path / "empty.ami"
+    empty.write_bytes(b"")
+    assert main(["replay", str(empty)]) == 2
+    damaged = tmp_path / "damaged.ami"
+    damaged.write_bytes(b"VUURTOREN-AMI-CAPTURE 1\n@oops 12\nAsterisk Cal")
+    assert main(["replay", str(damaged)]) == 2
+    assert "bad chunk header at byte 24" in capsys.readouterr().err
