@@ -22,7 +22,13 @@ from typing import Any
 from callcenter.ami import AMIClient, AMIError, Message
 from callcenter.bus import Bus
 from callcenter.clock import Clock, WallClock
-from callcenter.outage import CALLBACK_TREE, FAILSAFE_TREE, apply_callback, parse_entry
+from callcenter.outage import (
+    CALLBACK_TREE,
+    FAILSAFE_TREE,
+    HANGUP_TARGET,
+    apply_callback,
+    parse_entry,
+)
 from callcenter.store.repository import StoreWriter
 from callcenter.tracker import HANDLED_EVENTS, CallRecord, CallTracker, LiveQueue
 from routing.decide import decide
@@ -344,7 +350,7 @@ class CallService:
                 call = rec.to_record()
             elif rec.tree == CALLBACK_TREE:
                 apply_callback(call, rec)
-            elif not call.failsafe and rec.target and not rec.target.startswith("@hangup"):
+            elif rec.target not in (None, HANGUP_TARGET):
                 call.failsafe = True
             changed[rec.call_id] = call
         for call in changed.values():

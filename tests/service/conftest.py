@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -72,7 +73,7 @@ async def lone_sim(
     site: Site,
     seed: int,
     start: str = "2026-11-23 10:00",
-    settings: SimSettings | None = None,
+    timestamps: bool = True,
 ) -> Simulator:
     """A started simulator of its own, to outlive one service run (outages, restarts)."""
     sim = Simulator(
@@ -81,14 +82,28 @@ async def lone_sim(
         seed=seed,
         speed=40,
         start=at(start),
-        settings=settings or SimSettings(failsafe_seconds=6),
+        settings=SimSettings(failsafe_seconds=6, timestamps=timestamps),
     )
     await sim.start()
     return sim
 
 
 @pytest.fixture
-def stack(example_site: Site, tmp_path: Path) -> StackFactory:
+def timestamps() -> bool:
+    """Whether the simulated Asterisk stamps its events (``timestampevents``). A module
+    overrides this fixture with both values to run its tests in both modes."""
+    return True
+
+
+@pytest.fixture(params=[True, False], ids=["timestamps", "no-timestamps"], name="timestamps")
+def both_timestamp_modes(request: pytest.FixtureRequest) -> bool:
+    """Import into a test module to run its tests with and without ``Timestamp`` (a stock
+    Asterisk sends none): it overrides :func:`timestamps` there."""
+    return bool(request.param)
+
+
+@pytest.fixture
+def stack(example_site: Site, tmp_path: Path, timestamps: bool) -> StackFactory:
     @contextlib.asynccontextmanager
     async def make(
         start: datetime,
@@ -108,7 +123,10 @@ def stack(example_site: Site, tmp_path: Path) -> StackFactory:
                 seed=11,
                 speed=speed,
                 start=start,
-                settings=settings or SimSettings(failsafe_seconds=6),
+                settings=dataclasses.replace(
+                    settings or SimSettings(failsafe_seconds=6),
+                    timestamps=timestamps and (settings is None or settings.timestamps),
+                ),
             )
             await sim.start()
         url = db_url or f"sqlite+aiosqlite:///{tmp_path / db_name}"

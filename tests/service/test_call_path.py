@@ -11,6 +11,9 @@ from routing.site import Site
 from schedules.overrides import Override, OverrideMode
 from tests.ami.test_client import until
 from tests.service.conftest import StackFactory, at, lone_sim
+from tests.service.conftest import (
+    both_timestamp_modes as both_timestamp_modes,  # all tests run in both modes
+)
 from tests.store.conftest import POSTGRES
 
 
@@ -152,13 +155,15 @@ async def test_abandon_is_recorded_with_its_wait(stack: StackFactory) -> None:
     assert rec_short.visits[0].outcome is VisitOutcome.ABANDONED_SHORT
 
 
-async def monday_sim(site: Site, seed: int) -> Simulator:
+async def monday_sim(site: Site, seed: int, timestamps: bool = True) -> Simulator:
     """A simulator of its own (outliving one service run), Monday 10:00."""
-    return await lone_sim(site, seed)
+    return await lone_sim(site, seed, timestamps=timestamps)
 
 
-async def test_failsafe_when_the_service_is_away(stack: StackFactory, example_site) -> None:
-    sim = await monday_sim(example_site, seed=2)
+async def test_failsafe_when_the_service_is_away(
+    stack: StackFactory, example_site: Site, timestamps: bool
+) -> None:
+    sim = await monday_sim(example_site, seed=2, timestamps=timestamps)
     try:
         async with stack(at("2026-11-23 10:00"), sim=sim):
             pass  # the service ran once: it wrote the counter states into AstDB
@@ -194,8 +199,10 @@ async def test_ami_cut_in_the_middle_of_calls(stack: StackFactory) -> None:
             assert rec.outcome.value == call.truth.outcome
 
 
-async def test_service_restart_in_the_middle_of_calls(stack: StackFactory, example_site) -> None:
-    sim = await monday_sim(example_site, seed=3)
+async def test_service_restart_in_the_middle_of_calls(
+    stack: StackFactory, example_site: Site, timestamps: bool
+) -> None:
+    sim = await monday_sim(example_site, seed=3, timestamps=timestamps)
     try:
         async with stack(at("2026-11-23 10:00"), sim=sim) as first:
             long_calls = [

@@ -13,6 +13,9 @@ from callcenter.tracker import Outcome, VisitOutcome
 from routing.site import Site
 from tests.ami.test_client import until
 from tests.service.conftest import StackFactory, at, lone_sim
+from tests.service.conftest import (
+    both_timestamp_modes as both_timestamp_modes,  # all tests run in both modes
+)
 
 
 def pause_all(sim: Simulator, queue: str, paused: bool = True) -> None:
@@ -30,9 +33,9 @@ def records_left(sim: Simulator) -> list[str]:
 
 
 async def test_calls_during_an_outage_all_reach_the_store(
-    stack: StackFactory, example_site: Site
+    stack: StackFactory, example_site: Site, timestamps: bool
 ) -> None:
-    sim = await lone_sim(example_site, seed=21)
+    sim = await lone_sim(example_site, seed=21, timestamps=timestamps)
     try:
         async with stack(at("2026-11-23 10:00"), sim=sim):
             pass  # the service wrote the counter states, then stops
@@ -77,14 +80,14 @@ async def test_calls_during_an_outage_all_reach_the_store(
 
 @pytest.mark.parametrize("why", ["closed", "unstaffed"])
 async def test_failsafe_skips_a_lighthouse_that_cannot_answer(
-    stack: StackFactory, example_site: Site, why: str
+    stack: StackFactory, example_site: Site, why: str, timestamps: bool
 ) -> None:
     """At night (lighthouse closed), or by day with nobody logged in on it, a fail-safe
     call goes to the last resort at once, with the counter's next opening, instead of
     waiting 600 s in an empty lighthouse queue; a callback request made there reaches the
     store once the service is back."""
     start = "2026-11-23 21:00" if why == "closed" else "2026-11-23 10:00"
-    sim = await lone_sim(example_site, seed=22, start=start)
+    sim = await lone_sim(example_site, seed=22, start=start, timestamps=timestamps)
     try:
         async with stack(at(start), sim=sim) as s:
             if why == "unstaffed":
