@@ -17,7 +17,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import opening_hours
 
-from routing.site import AsteriskSettings, Counter, Helpline, Lighthouse, Site, Topic
+from routing.site import (
+    AsteriskSettings,
+    Counter,
+    Helpline,
+    Lighthouse,
+    PrivacySettings,
+    Site,
+    Topic,
+)
 from schedules.hours import Hours, HoursSyntaxError, UnknownCountryError, overridden_rules
 
 __all__ = ["ConfigError", "Problem", "load_site", "parse_site"]
@@ -171,7 +179,17 @@ _COUNTER_KEYS = {
 _TOPIC_KEYS = {"id", "digit", "label", "counter"}
 _HELPLINE_KEYS = {"label", "number"}
 _ASTERISK_KEYS = {"host", "port", "username", "secret_env", "secret_file", "failsafe_seconds"}
-_TOP_KEYS = {"site", "lighthouse", "routing", "counters", "topics", "helplines", "asterisk"}
+_PRIVACY_KEYS = {"pseudonymise_after_days", "delete_text_after_days", "key_env", "key_file"}
+_TOP_KEYS = {
+    "site",
+    "lighthouse",
+    "routing",
+    "counters",
+    "topics",
+    "helplines",
+    "asterisk",
+    "privacy",
+}
 
 
 def parse_site(text: str, source: str = "<site>") -> Site:
@@ -211,6 +229,7 @@ def parse_site(text: str, source: str = "<site>") -> Site:
     topics = _read_topics(r, data)
     helplines = _read_helplines(r, data)
     asterisk = _read_asterisk(r, data)
+    privacy = _read_privacy(r, data)
 
     default_topic: str | None = None
     routing = r.table(data, "routing", "file")
@@ -233,6 +252,7 @@ def parse_site(text: str, source: str = "<site>") -> Site:
         topics=tuple(t for _, t in topics),
         helplines=tuple(helplines),
         asterisk=asterisk,
+        privacy=privacy,
         warnings=tuple(str(w) for w in r.warnings),
     )
 
@@ -364,6 +384,31 @@ def _read_asterisk(r: _Reader, data: Mapping[str, Any]) -> AsteriskSettings:
         secret_env=r.text(section, "secret_env", where, default=d.secret_env) or d.secret_env,
         secret_file=r.text(section, "secret_file", where, default="") or None,
         failsafe_seconds=failsafe or d.failsafe_seconds,
+    )
+
+
+def _read_privacy(r: _Reader, data: Mapping[str, Any]) -> PrivacySettings:
+    section = data.get("privacy")
+    d = PrivacySettings()
+    if section is None:
+        return d
+    if not isinstance(section, dict):
+        r.add("file", "[privacy] must be a table")
+        return d
+    where = "[privacy]"
+    r.keys(section, _PRIVACY_KEYS | {"key"}, where)
+    if "key" in section:
+        r.add(
+            f"{where}.key",
+            "the pseudonymisation key never goes in the site file: use key_env or key_file",
+        )
+    pseudo = r.integer(section, "pseudonymise_after_days", where, low=1, high=3650)
+    text = r.integer(section, "delete_text_after_days", where, low=1, high=3650)
+    return PrivacySettings(
+        pseudonymise_after_days=pseudo or d.pseudonymise_after_days,
+        delete_text_after_days=text or d.delete_text_after_days,
+        key_env=r.text(section, "key_env", where, default=d.key_env) or d.key_env,
+        key_file=r.text(section, "key_file", where, default="") or None,
     )
 
 

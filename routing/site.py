@@ -11,7 +11,15 @@ from zoneinfo import ZoneInfo
 
 from schedules.hours import HolidayCalendar, Hours
 
-__all__ = ["AsteriskSettings", "Counter", "Helpline", "Lighthouse", "Site", "Topic"]
+__all__ = [
+    "AsteriskSettings",
+    "Counter",
+    "Helpline",
+    "Lighthouse",
+    "PrivacySettings",
+    "Site",
+    "Topic",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +80,19 @@ class AsteriskSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class PrivacySettings:
+    """How long welfare data is kept (``[privacy]``). After ``pseudonymise_after_days`` a
+    caller's number is replaced by a keyed hash (the same number, the same pseudonym: repeat
+    callers still count); after ``delete_text_after_days`` question summaries and free text
+    are deleted; statistics are kept. The key comes from ``key_env`` or ``key_file``."""
+
+    pseudonymise_after_days: int = 90
+    delete_text_after_days: int = 365
+    key_env: str = "VUURTOREN_PRIVACY_KEY"
+    key_file: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Site:
     name: str
     zone: ZoneInfo
@@ -82,6 +103,7 @@ class Site:
     topics: tuple[Topic, ...]
     helplines: tuple[Helpline, ...] = ()
     asterisk: AsteriskSettings = field(default_factory=AsteriskSettings)
+    privacy: PrivacySettings = field(default_factory=PrivacySettings)
     warnings: tuple[str, ...] = ()
     """Findings that do not make the file invalid but are probably mistakes."""
     holidays: HolidayCalendar = field(init=False, repr=False, compare=False)

@@ -12,12 +12,22 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Text,
     TypeDecorator,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-__all__ = ["Base", "CallRow", "UtcDateTime", "VisitRow"]
+__all__ = [
+    "AuditRow",
+    "Base",
+    "CallRow",
+    "SessionRow",
+    "TokenRow",
+    "UserRow",
+    "UtcDateTime",
+    "VisitRow",
+]
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -122,4 +132,80 @@ class VisitRow(Base):
         Index("ix_visits_queue_joined", "queue", "joined_at"),
         Index("ix_visits_joined", "joined_at"),
         Index("ix_visits_call", "call_id", "seq", unique=True),
+    )
+
+
+class UserRow(Base):
+    """Someone who logs in: agents, counter staff, managers, admins."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    login: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(128))
+    roles: Mapped[str] = mapped_column(String(64), default="")
+    """Comma-separated: agent, counter, manager, admin."""
+    counters: Mapped[str] = mapped_column(String(1000), default="")
+    """Comma-separated counter ids the user belongs to."""
+    interfaces: Mapped[str] = mapped_column(String(400), default="")
+    """Comma-separated phone interfaces (``PJSIP/201``) the user takes calls on."""
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    password_changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class SessionRow(Base):
+    """A logged-in browser. The cookie holds a random id; only its SHA-256 is stored."""
+
+    __tablename__ = "web_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(Integer, ForeignKey("users.id", ondelete="CASCADE"))
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    address: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (Index("ix_sessions_user", "user_id"),)
+
+
+class TokenRow(Base):
+    """A personal API token: shown once, stored as its SHA-256, revocable."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(Integer, ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(64))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    __table_args__ = (Index("ix_tokens_user", "user_id"),)
+
+
+class AuditRow(Base):
+    """Who did what, when, from where. Append-only (database triggers refuse UPDATE and
+    DELETE); each row's ``hash`` covers its content and the previous row's hash."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    actor: Mapped[str | None] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str] = mapped_column(String(200), default="")
+    detail: Mapped[str] = mapped_column(Text, default="{}")
+    address: Mapped[str | None] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (
+        Index("ix_audit_at", "at"),
+        Index("ix_audit_kind_at", "kind", "at"),
+        Index("ix_audit_actor_at", "actor", "at"),
     )

@@ -1,3 +1,3 @@
-from tests.service.conftest import stack
+from tests.service.conftest import stack, timestamps
 
-__all__ = ["stack"]
+__all__ = ["stack", "timestamps"]

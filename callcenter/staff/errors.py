@@ -1,0 +1,23 @@
+"""Errors of the staff services: a stable id, a message that names the thing, the field."""
+
+from __future__ import annotations
+
+__all__ = ["StaffError"]
+
+
+class StaffError(Exception):
+    """A refused request. ``id`` is stable (``user-not-found``), ``message`` is Dutch for
+    people, ``field`` names the input it is about (or None), ``status`` the HTTP answer."""
+
+    def __init__(self, id: str, message: str, *, field: str | None = None, status: int = 400):
+        super().__init__(message)
+        self.id = id
+        self.message = message
+        self.field = field
+        self.status = status
+
+    def as_json(self) -> dict[str, object]:
+        out: dict[str, object] = {"id": self.id, "message": self.message}
+        if self.field:
+            out["field"] = self.field
+        return {"error": out}

@@ -1,0 +1,254 @@
+"""Privacy: retention, right of access, right of erasure, for callers' welfare data.
+
+- **Pseudonymisation.** After ``pseudonymise_after_days`` a call's caller number becomes
+  ``p:<HMAC-SHA256(key, number)>`` (32 hex). The same number always gives the same
+  pseudonym, so repeat callers still count as repeat callers; without the key (from the
+  environment or a file, never the repository) the number cannot be recovered.
+- **Deletion of text.** After ``delete_text_after_days`` question summaries and free text are
+  deleted. The store holds no free text yet: the question log (the agent console) registers
+  its text tables in :data:`TEXT_COLUMNS` and this job then clears them.
+- **Access and erasure** per caller number: every record about the number (in clear or as
+  its pseudonym), as JSON; erasure removes the number from every call and keeps the calls as
+  anonymous counts. Both are audited under the pseudonym, never the number.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from callcenter.staff.audit import AuditLog
+from callcenter.staff.errors import StaffError
+from callcenter.store.models import CallRow
+from callcenter.store.repository import call_values, to_record, visit_values
+from routing.site import PrivacySettings
+
+__all__ = [
+    "PSEUDONYM_PREFIX",
+    "TEXT_COLUMNS",
+    "Privacy",
+    "RetentionReport",
+    "load_key",
+    "mask_number",
+    "normalise_number",
+]
+
+PSEUDONYM_PREFIX = "p:"
+TEXT_COLUMNS: list[tuple[Any, Any, Any]] = []
+"""(table's time column, its text columns...) that retention clears after
+``delete_text_after_days``; the question log adds its own."""
+_COUNTRY_CODES = {"BE": "32", "NL": "31", "FR": "33", "DE": "49", "LU": "352"}
+_SEPARATORS = re.compile(r"[\s./()-]")
+_BATCH = 500
+
+
+def load_key(settings: PrivacySettings) -> bytes:
+    """The pseudonymisation key: the file named by ``key_file``, else the environment
+    variable ``key_env``; at least 32 characters. :class:`StaffError` names what is missing."""
+    if settings.key_file:
+        try:
+            key = Path(settings.key_file).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise StaffError(
+                "privacy-key", f"[privacy].key_file {settings.key_file}: {exc.strerror}"
+            ) from None
+    else:
+        key = os.environ.get(settings.key_env, "")
+    if len(key) < 32:
+        where = settings.key_file or f"the environment variable {settings.key_env}"
+        raise StaffError(
+            "privacy-key",
+            f"no pseudonymisation key of at least 32 characters in {where} "
+            "(generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))')",
+        )
+    return key.encode()
+
+
+def normalise_number(number: str, country: str = "BE") -> str:
+    """One form per number: separators dropped, ``00`` → ``+``, a national ``0…`` number
+    in international form (``0470 12 34 56`` → ``+32470123456``)."""
+    n = _SEPARATORS.sub("", number or "")
+    if n.startswith("00"):
+        return "+" + n[2:]
+    code = _COUNTRY_CODES.get(country)
+    if code and n.startswith("0") and len(n) > 1:
+        return f"+{code}{n[1:]}"
+    return n
+
+
+def mask_number(number: str) -> str:
+    """For logs and screens that need no number: ``+32470****56``."""
+    if len(number) <= 6:
+        return "*" * len(number)
+    return number[:6] + "*" * (len(number) - 8) + number[-2:]
+
+
+def _plain(values: dict[str, Any]) -> dict[str, Any]:
+    """A stored row as JSON-ready values (times in ISO 8601)."""
+    return {
+        k: (v.isoformat() if isinstance(v, datetime) else v)
+        for k, v in values.items()
+        if k != "call_id" or "started_at" in values
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionReport:
+    pseudonymised: int
+    texts_deleted: int
+    pseudonymise_before: datetime
+    delete_text_before: datetime
+    dry_run: bool
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "pseudonymised": self.pseudonymised,
+            "texts_deleted": self.texts_deleted,
+            "pseudonymise_before": self.pseudonymise_before.isoformat(),
+            "delete_text_before": self.delete_text_before.isoformat(),
+            "dry_run": self.dry_run,
+        }
+
+
+class Privacy:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        audit: AuditLog,
+        settings: PrivacySettings,
+        key: bytes,
+        country: str = "BE",
+    ) -> None:
+        self.sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self.audit = audit
+        self.settings = settings
+        self._key = key
+        self.country = country
+
+    def pseudonym(self, number: str) -> str:
+        """The keyed pseudonym of a number (already a pseudonym: itself)."""
+        if number.startswith(PSEUDONYM_PREFIX):
+            return number
+        digest = hmac.new(
+            self._key, normalise_number(number, self.country).encode(), hashlib.sha256
+        )
+        return PSEUDONYM_PREFIX + digest.hexdigest()[:32]
+
+    def _forms(self, number: str) -> list[str]:
+        number = (number or "").strip()
+        if not re.fullmatch(r"\+?[0-9 ./()-]{3,32}", number):
+            raise StaffError(
+                "invalid-field",
+                "Geef een telefoonnummer (bijvoorbeeld +32 470 12 34 56).",
+                field="caller",
+            )
+        clear = {number, _SEPARATORS.sub("", number), normalise_number(number, self.country)}
+        national = normalise_number(number, self.country)
+        code = _COUNTRY_CODES.get(self.country)
+        if code and national.startswith(f"+{code}"):
+            clear.add("0" + national[len(code) + 1 :])
+        return [*sorted(clear), self.pseudonym(number)]
+
+    # -- retention ---------------------------------------------------------------------------
+    async def retention(
+        self, now: datetime, *, dry_run: bool = False, actor: str | None = None
+    ) -> RetentionReport:
+        s = self.settings
+        pseudo_before = now - timedelta(days=s.pseudonymise_after_days)
+        text_before = now - timedelta(days=s.delete_text_after_days)
+        due = select(CallRow.id, CallRow.caller).where(
+            CallRow.started_at < pseudo_before,
+            CallRow.caller.is_not(None),
+            CallRow.caller.not_like(PSEUDONYM_PREFIX + "%"),
+        )
+        pseudonymised = 0
+        async with self.sessions.begin() as session:
+            rows = list((await session.execute(due)).all())
+            pseudonymised = len(rows)
+            if not dry_run:
+                for start in range(0, len(rows), _BATCH):
+                    chunk = rows[start : start + _BATCH]
+                    await session.execute(
+                        update(CallRow),
+                        [
+                            {"id": rid, "caller": self.pseudonym(caller or "")}
+                            for rid, caller in chunk
+                        ],
+                    )
+            texts = 0
+            for time_column, *columns in TEXT_COLUMNS:
+                table = time_column.table
+                stmt = update(table).where(time_column < text_before)
+                stmt = stmt.where(or_(*(c.is_not(None) for c in columns)))
+                if dry_run:
+                    from sqlalchemy import func
+
+                    q = select(func.count()).select_from(table).where(time_column < text_before)
+                    texts += int(await session.scalar(q) or 0)
+                else:
+                    result = await session.execute(stmt.values({c.key: None for c in columns}))
+                    texts += int(getattr(result, "rowcount", 0) or 0)
+        report = RetentionReport(pseudonymised, texts, pseudo_before, text_before, dry_run)
+        if not dry_run:
+            await self.audit.record("retention", actor=actor, detail=report.as_json())
+        return report
+
+    # -- access and erasure ------------------------------------------------------------------
+    async def _calls_of(self, number: str) -> list[CallRow]:
+        async with self.sessions() as session:
+            rows = await session.scalars(
+                select(CallRow)
+                .where(CallRow.caller.in_(self._forms(number)))
+                .order_by(CallRow.started_at)
+            )
+            return list(rows)
+
+    async def export(
+        self, number: str, *, actor: str | None = None, address: str | None = None
+    ) -> dict[str, Any]:
+        """Everything stored about the number, as JSON-ready data (right of access)."""
+        rows = await self._calls_of(number)
+        calls = []
+        for row in rows:
+            record = to_record(row)
+            call = _plain(call_values(record))
+            call["visits"] = [_plain(v) for v in visit_values(record)]
+            calls.append(call)
+        pseudonym = self.pseudonym(number)
+        await self.audit.record(
+            "privacy-export",
+            actor=actor,
+            target=pseudonym,
+            detail={"calls": len(calls)},
+            address=address,
+        )
+        return {"caller": number, "pseudonym": pseudonym, "calls": calls}
+
+    async def erase(
+        self, number: str, *, actor: str | None = None, address: str | None = None
+    ) -> int:
+        """Remove the number (and its pseudonym) from every call; the calls stay as
+        anonymous counts. Returns how many calls held it."""
+        forms = self._forms(number)
+        async with self.sessions.begin() as session:
+            result = await session.execute(
+                update(CallRow).where(CallRow.caller.in_(forms)).values(caller=None)
+            )
+        erased = int(getattr(result, "rowcount", 0) or 0)
+        await self.audit.record(
+            "privacy-erase",
+            actor=actor,
+            target=self.pseudonym(number),
+            detail={"calls": erased},
+            address=address,
+        )
+        return erased

@@ -1,0 +1,42 @@
+"""The staff services together, opened once per process over the store's engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from callcenter.staff.audit import AuditLog
+from callcenter.staff.passwords import Passwords
+from callcenter.staff.privacy import Privacy
+from callcenter.staff.sessions import Sessions, Tokens
+from callcenter.staff.users import Staff
+from routing.site import Site
+
+__all__ = ["StaffServices", "open_staff"]
+
+
+@dataclass
+class StaffServices:
+    audit: AuditLog
+    passwords: Passwords
+    users: Staff
+    sessions: Sessions
+    tokens: Tokens
+    privacy: Privacy
+
+    def close(self) -> None:
+        self.passwords.close()
+
+
+def open_staff(engine: AsyncEngine, site: Site, privacy_key: bytes) -> StaffServices:
+    audit = AuditLog(engine)
+    passwords = Passwords()
+    return StaffServices(
+        audit=audit,
+        passwords=passwords,
+        users=Staff(engine, audit, passwords, (c.id for c in site.counters)),
+        sessions=Sessions(engine),
+        tokens=Tokens(engine, audit),
+        privacy=Privacy(engine, audit, site.privacy, privacy_key, site.country),
+    )

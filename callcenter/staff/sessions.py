@@ -1,0 +1,218 @@
+"""Browser sessions (server-side, in the store) and personal API tokens.
+
+A session is a random id in an ``HttpOnly``, ``SameSite=Lax`` cookie; the store keeps only its
+SHA-256, the user, a CSRF token, and when it was made and last seen. It ends on logout, after
+:data:`IDLE` without a request, after :data:`ABSOLUTE` in all, and at once when the user is
+disabled or changes password. Login always makes a new id (no fixation).
+
+API tokens (``vt_…``) are shown once, stored as SHA-256, revocable; their last use is kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, or_, select
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from callcenter.staff.audit import AuditLog
+from callcenter.staff.errors import StaffError
+from callcenter.staff.users import User, user_from_row
+from callcenter.store.models import SessionRow, TokenRow, UserRow
+
+__all__ = ["ABSOLUTE", "IDLE", "ActiveSession", "ApiToken", "Sessions", "Tokens"]
+
+IDLE = timedelta(minutes=60)
+ABSOLUTE = timedelta(hours=12)
+_TOUCH = timedelta(seconds=60)  # seen_at is written at most once a minute per session
+
+
+def _sha(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveSession:
+    user: User
+    csrf: str
+    created_at: datetime
+
+
+class Sessions:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    async def create(self, user: User, address: str | None) -> tuple[str, str]:
+        """A new session: (cookie value, CSRF token)."""
+        token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        now = datetime.now(UTC)
+        async with self.sessions.begin() as session:
+            session.add(
+                SessionRow(
+                    id_hash=_sha(token),
+                    user_id=user.id,
+                    csrf=csrf,
+                    created_at=now,
+                    seen_at=now,
+                    address=(address or "")[:64] or None,
+                )
+            )
+        return token, csrf
+
+    async def lookup(self, token: str) -> ActiveSession | None:
+        """The live session of ``token``; None when unknown, expired, or its user disabled."""
+        if not token or len(token) > 128:
+            return None
+        now = datetime.now(UTC)
+        async with self.sessions() as session:
+            found = (
+                await session.execute(
+                    select(SessionRow, UserRow)
+                    .join(UserRow, UserRow.id == SessionRow.user_id)
+                    .where(SessionRow.id_hash == _sha(token))
+                )
+            ).first()
+        if found is None:
+            return None
+        row, user_row = found
+        if not user_row.active or now - row.seen_at > IDLE or now - row.created_at > ABSOLUTE:
+            await self.end(token)
+            return None
+        if now - row.seen_at > _TOUCH:
+            async with self.sessions.begin() as session:
+                fresh = await session.get(SessionRow, row.id_hash)
+                if fresh is not None:
+                    fresh.seen_at = now
+        return ActiveSession(user_from_row(user_row), row.csrf, row.created_at)
+
+    async def end(self, token: str) -> None:
+        async with self.sessions.begin() as session:
+            await session.execute(delete(SessionRow).where(SessionRow.id_hash == _sha(token)))
+
+    async def end_all(self, user_id: int) -> None:
+        async with self.sessions.begin() as session:
+            await session.execute(delete(SessionRow).where(SessionRow.user_id == user_id))
+
+    async def count(self, user_id: int) -> int:
+        async with self.sessions() as session:
+            rows = await session.scalars(
+                select(SessionRow.id_hash).where(SessionRow.user_id == user_id)
+            )
+            return len(list(rows))
+
+    async def purge(self) -> int:
+        """Delete expired sessions (the nightly job)."""
+        now = datetime.now(UTC)
+        async with self.sessions.begin() as session:
+            result = await session.execute(
+                delete(SessionRow).where(
+                    or_(SessionRow.seen_at < now - IDLE, SessionRow.created_at < now - ABSOLUTE)
+                )
+            )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
+@dataclass(frozen=True, slots=True)
+class ApiToken:
+    id: int
+    user_id: int
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+    def as_json(self) -> dict[str, object]:
+        def iso(t: datetime | None) -> str | None:
+            return t.isoformat() if t else None
+
+        return {
+            "id": self.id,
+            "name": self.name,
+            "created_at": iso(self.created_at),
+            "last_used_at": iso(self.last_used_at),
+            "revoked_at": iso(self.revoked_at),
+        }
+
+
+def _token(row: TokenRow) -> ApiToken:
+    return ApiToken(row.id, row.user_id, row.name, row.created_at, row.last_used_at, row.revoked_at)
+
+
+class Tokens:
+    PREFIX = "vt_"
+
+    def __init__(self, engine: AsyncEngine, audit: AuditLog) -> None:
+        self.sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self.audit = audit
+
+    async def create(
+        self, user: User, name: str, *, address: str | None = None
+    ) -> tuple[ApiToken, str]:
+        """A new token for ``user``: (its record, the secret, shown this once)."""
+        name = (name or "").strip()
+        if not 1 <= len(name) <= 64 or any(not ch.isprintable() for ch in name):
+            raise StaffError(
+                "invalid-field", "Geef het token een naam van 1 tot 64 tekens.", field="name"
+            )
+        plain = self.PREFIX + secrets.token_urlsafe(32)
+        row = TokenRow(
+            user_id=user.id, name=name, token_hash=_sha(plain), created_at=datetime.now(UTC)
+        )
+        async with self.sessions.begin() as session:
+            session.add(row)
+        await self.audit.record(
+            "token-created",
+            actor=user.login,
+            target=name,
+            detail={"token": row.id},
+            address=address,
+        )
+        return _token(row), plain
+
+    async def list(self, user_id: int) -> list[ApiToken]:
+        async with self.sessions() as session:
+            rows = await session.scalars(
+                select(TokenRow).where(TokenRow.user_id == user_id).order_by(TokenRow.id)
+            )
+            return [_token(r) for r in rows]
+
+    async def revoke(self, user: User, token_id: int, *, address: str | None = None) -> ApiToken:
+        """Revoke one of ``user``'s own tokens (another's is "not found": no peeking)."""
+        async with self.sessions.begin() as session:
+            row = await session.get(TokenRow, token_id)
+            if row is None or row.user_id != user.id:
+                raise StaffError("token-not-found", f"Token {token_id} bestaat niet.", status=404)
+            row.revoked_at = row.revoked_at or datetime.now(UTC)
+        await self.audit.record(
+            "token-revoked",
+            actor=user.login,
+            target=row.name,
+            detail={"token": token_id},
+            address=address,
+        )
+        return _token(row)
+
+    async def lookup(self, plain: str) -> User | None:
+        """The active user of a live token (its last use recorded), else None."""
+        if not plain.startswith(self.PREFIX) or len(plain) > 128:
+            return None
+        now = datetime.now(UTC)
+        async with self.sessions.begin() as session:
+            found = (
+                await session.execute(
+                    select(TokenRow, UserRow)
+                    .join(UserRow, UserRow.id == TokenRow.user_id)
+                    .where(TokenRow.token_hash == _sha(plain))
+                )
+            ).first()
+            if found is None:
+                return None
+            row, user_row = found
+            if row.revoked_at is not None or not user_row.active:
+                return None
+            if row.last_used_at is None or now - row.last_used_at > _TOUCH:
+                row.last_used_at = now
+            return user_from_row(user_row)

@@ -1,0 +1,437 @@
+"""Users and roles; logging in, with lockout per account and throttling per address.
+
+Roles (a user may hold several):
+
+| role | may |
+| --- | --- |
+| ``agent`` | the console, own registrations, the callback list, the live queues |
+| ``counter`` | the referrals of their own counters only |
+| ``manager`` | wallboard, reports, overrides, rota, all registrations |
+| ``admin`` | users, retention, the audit log |
+
+No default password exists anywhere: the first admin is made on the command line
+(``vuurtoren users add --admin``). Disabling a user or changing a password ends that user's
+sessions at once (:class:`~callcenter.staff.sessions.Sessions`).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import unicodedata
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from callcenter.staff.audit import AuditLog
+from callcenter.staff.errors import StaffError
+from callcenter.staff.passwords import MIN_LENGTH, Passwords
+from callcenter.store.models import SessionRow, UserRow
+
+__all__ = [
+    "LOCK_AFTER",
+    "LOCK_FOR",
+    "ROLES",
+    "AddressThrottle",
+    "Staff",
+    "User",
+    "user_from_row",
+]
+
+ROLES = ("agent", "counter", "manager", "admin")
+LOCK_AFTER = 5
+"""Consecutive failed logins that lock an account ..."""
+LOCK_FOR = timedelta(minutes=15)
+"""... for this long, or until an admin lifts it."""
+
+_LOGIN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+_INTERFACE = re.compile(r"^(PJSIP|SIP|IAX2|DAHDI|Local)/[A-Za-z0-9@._+-]{1,60}$")
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: int
+    login: str
+    name: str
+    roles: frozenset[str]
+    counters: tuple[str, ...] = ()
+    interfaces: tuple[str, ...] = ()
+    active: bool = True
+    locked_until: datetime | None = None
+    failed_logins: int = 0
+
+    def has(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "login": self.login,
+            "name": self.name,
+            "roles": sorted(self.roles),
+            "counters": list(self.counters),
+            "interfaces": list(self.interfaces),
+            "active": self.active,
+            "locked_until": self.locked_until.isoformat() if self.locked_until else None,
+        }
+
+
+def _split(value: str) -> tuple[str, ...]:
+    return tuple(v for v in value.split(",") if v)
+
+
+def user_from_row(row: UserRow) -> User:
+    return User(
+        row.id,
+        row.login,
+        row.name,
+        frozenset(_split(row.roles)),
+        _split(row.counters),
+        _split(row.interfaces),
+        row.active,
+        row.locked_until,
+        row.failed_logins,
+    )
+
+
+class AddressThrottle:
+    """Failed logins per address in a sliding window (in memory: a restart forgives)."""
+
+    def __init__(self, limit: int = 20, window: float = 900.0) -> None:
+        self.limit = limit
+        self.window = window
+        self._failures: dict[str, deque[float]] = {}
+
+    def _recent(self, address: str, now: float) -> deque[float]:
+        q = self._failures.setdefault(address, deque())
+        while q and now - q[0] > self.window:
+            q.popleft()
+        return q
+
+    def blocked_for(self, address: str) -> float:
+        """Seconds until ``address`` may try again (0: now)."""
+        now = time.monotonic()
+        q = self._recent(address, now)
+        return 0.0 if len(q) < self.limit else max(1.0, self.window - (now - q[0]))
+
+    def failed(self, address: str) -> None:
+        self._recent(address, time.monotonic()).append(time.monotonic())
+        if len(self._failures) > 10_000:  # bounded: forget the quietest addresses
+            for key in [k for k, q in self._failures.items() if not q][:5_000]:
+                del self._failures[key]
+
+
+def _clean_name(name: str, field: str = "name") -> str:
+    name = unicodedata.normalize("NFC", (name or "").strip())
+    if not 1 <= len(name) <= 128:
+        raise StaffError("invalid-field", "Geef een naam van 1 tot 128 tekens.", field=field)
+    if any(unicodedata.category(ch).startswith("C") for ch in name):
+        raise StaffError("invalid-field", "De naam bevat onzichtbare tekens.", field=field)
+    return name
+
+
+class Staff:
+    """Users, roles, logins. ``counters``: the site's counter ids (a user may only belong to
+    these)."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        audit: AuditLog,
+        passwords: Passwords,
+        counters: Iterable[str] = (),
+    ) -> None:
+        self.engine = engine
+        self.sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self.audit = audit
+        self.passwords = passwords
+        self.counters = frozenset(counters)
+        self.throttle = AddressThrottle()
+
+    # -- validation ------------------------------------------------------------------------
+    def _roles(self, roles: Iterable[str]) -> str:
+        chosen = sorted({r.strip() for r in roles if r.strip()})
+        unknown = [r for r in chosen if r not in ROLES]
+        if unknown or not chosen:
+            raise StaffError(
+                "invalid-field",
+                f"Kies een of meer rollen uit {', '.join(ROLES)}"
+                + (f" (onbekend: {', '.join(unknown)})." if unknown else "."),
+                field="roles",
+            )
+        return ",".join(chosen)
+
+    def _counters(self, counters: Iterable[str]) -> str:
+        chosen = sorted({c.strip() for c in counters if c.strip()})
+        unknown = [c for c in chosen if c not in self.counters]
+        if unknown:
+            raise StaffError(
+                "invalid-field", f"Onbekend loket: {', '.join(unknown)}.", field="counters"
+            )
+        return ",".join(chosen)
+
+    @staticmethod
+    def _interfaces(interfaces: Iterable[str]) -> str:
+        chosen = [i.strip() for i in interfaces if i.strip()]
+        for i in chosen:
+            if not _INTERFACE.match(i):
+                raise StaffError(
+                    "invalid-field",
+                    f"{i!r} is geen toestel (bijvoorbeeld PJSIP/201).",
+                    field="interfaces",
+                )
+        return ",".join(dict.fromkeys(chosen))
+
+    @staticmethod
+    def check_password(password: str) -> None:
+        if len(password) < MIN_LENGTH:
+            raise StaffError(
+                "weak-password",
+                f"Het wachtwoord moet minstens {MIN_LENGTH} tekens lang zijn.",
+                field="password",
+            )
+        if len(password) > 256:
+            raise StaffError(
+                "invalid-field", "Het wachtwoord is te lang (ten hoogste 256).", field="password"
+            )
+
+    # -- reading ---------------------------------------------------------------------------
+    async def list(self) -> list[User]:
+        async with self.sessions() as session:
+            rows = await session.scalars(select(UserRow).order_by(UserRow.login))
+            return [user_from_row(r) for r in rows]
+
+    async def get(self, user_id: int) -> User:
+        async with self.sessions() as session:
+            row = await session.get(UserRow, user_id)
+        if row is None:
+            raise StaffError("user-not-found", f"Gebruiker {user_id} bestaat niet.", status=404)
+        return user_from_row(row)
+
+    async def by_login(self, login: str) -> User:
+        async with self.sessions() as session:
+            row = await session.scalar(select(UserRow).where(UserRow.login == login))
+        if row is None:
+            raise StaffError("user-not-found", f"Gebruiker {login!r} bestaat niet.", status=404)
+        return user_from_row(row)
+
+    # -- changing ----------------------------------------------------------------------------
+    async def add(
+        self,
+        login: str,
+        name: str,
+        roles: Iterable[str],
+        password: str,
+        *,
+        counters: Iterable[str] = (),
+        interfaces: Iterable[str] = (),
+        actor: str | None = None,
+        address: str | None = None,
+    ) -> User:
+        login = (login or "").strip().lower()
+        if not _LOGIN.match(login):
+            raise StaffError(
+                "invalid-field",
+                "Een gebruikersnaam heeft 2 tot 64 tekens: kleine letters, cijfers, . _ -",
+                field="login",
+            )
+        row = UserRow(
+            login=login,
+            name=_clean_name(name),
+            roles=self._roles(roles),
+            counters=self._counters(counters),
+            interfaces=self._interfaces(interfaces),
+            active=True,
+            failed_logins=0,
+            created_at=datetime.now(UTC),
+        )
+        self.check_password(password)
+        row.password_hash = await self.passwords.hash(password)
+        row.password_changed_at = row.created_at
+        async with self.sessions.begin() as session:
+            if await session.scalar(select(UserRow.id).where(UserRow.login == login)):
+                raise StaffError(
+                    "login-taken", f"De gebruikersnaam {login!r} bestaat al.", field="login"
+                )
+            session.add(row)
+        user = user_from_row(row)
+        await self.audit.record(
+            "user-created",
+            actor=actor,
+            target=login,
+            detail={"roles": sorted(user.roles), "counters": list(user.counters)},
+            address=address,
+        )
+        return user
+
+    async def update(
+        self,
+        user_id: int,
+        *,
+        name: str,
+        roles: Iterable[str],
+        counters: Iterable[str] = (),
+        interfaces: Iterable[str] = (),
+        actor: str | None = None,
+        address: str | None = None,
+    ) -> User:
+        values = {
+            "name": _clean_name(name),
+            "roles": self._roles(roles),
+            "counters": self._counters(counters),
+            "interfaces": self._interfaces(interfaces),
+        }
+        async with self.sessions.begin() as session:
+            row = await session.get(UserRow, user_id)
+            if row is None:
+                raise StaffError("user-not-found", f"Gebruiker {user_id} bestaat niet.", status=404)
+            before = user_from_row(row)
+            for key, value in values.items():
+                setattr(row, key, value)
+            await self._keep_an_admin(session, row)
+        user = user_from_row(row)
+        await self.audit.record(
+            "user-changed",
+            actor=actor,
+            target=user.login,
+            detail={
+                "roles": [sorted(before.roles), sorted(user.roles)],
+                "counters": [list(before.counters), list(user.counters)],
+            },
+            address=address,
+        )
+        return user
+
+    async def _keep_an_admin(self, session: object, changed: UserRow) -> None:
+        """Refuse a change that would leave no active admin (nobody could fix it)."""
+        from sqlalchemy.ext.asyncio import AsyncSession
+
+        assert isinstance(session, AsyncSession)
+        await session.flush()
+        rows = await session.scalars(select(UserRow).where(UserRow.active.is_(True)))
+        if not any("admin" in _split(r.roles) for r in rows):
+            raise StaffError(
+                "last-admin",
+                "Dit zou de laatste actieve beheerder weghalen; maak eerst een andere beheerder.",
+            )
+
+    async def set_active(
+        self, user_id: int, active: bool, *, actor: str | None = None, address: str | None = None
+    ) -> User:
+        async with self.sessions.begin() as session:
+            row = await session.get(UserRow, user_id)
+            if row is None:
+                raise StaffError("user-not-found", f"Gebruiker {user_id} bestaat niet.", status=404)
+            row.active = active
+            if not active:
+                await self._keep_an_admin(session, row)
+                await session.execute(delete(SessionRow).where(SessionRow.user_id == user_id))
+        user = user_from_row(row)
+        await self.audit.record(
+            "user-enabled" if active else "user-disabled",
+            actor=actor,
+            target=user.login,
+            address=address,
+        )
+        return user
+
+    async def set_password(
+        self,
+        user_id: int,
+        password: str,
+        *,
+        actor: str | None = None,
+        address: str | None = None,
+    ) -> User:
+        self.check_password(password)
+        hashed = await self.passwords.hash(password)
+        async with self.sessions.begin() as session:
+            row = await session.get(UserRow, user_id)
+            if row is None:
+                raise StaffError("user-not-found", f"Gebruiker {user_id} bestaat niet.", status=404)
+            row.password_hash = hashed
+            row.password_changed_at = datetime.now(UTC)
+            row.failed_logins, row.locked_until = 0, None
+            await session.execute(delete(SessionRow).where(SessionRow.user_id == user_id))
+        user = user_from_row(row)
+        await self.audit.record("password-changed", actor=actor, target=user.login, address=address)
+        return user
+
+    async def unlock(
+        self, user_id: int, *, actor: str | None = None, address: str | None = None
+    ) -> User:
+        async with self.sessions.begin() as session:
+            row = await session.get(UserRow, user_id)
+            if row is None:
+                raise StaffError("user-not-found", f"Gebruiker {user_id} bestaat niet.", status=404)
+            row.failed_logins, row.locked_until = 0, None
+        user = user_from_row(row)
+        await self.audit.record("user-unlocked", actor=actor, target=user.login, address=address)
+        return user
+
+    # -- logging in ----------------------------------------------------------------------------
+    async def authenticate(self, login: str, password: str, address: str) -> User:
+        """The user, or :class:`StaffError` (``login-throttled`` 429, ``account-locked``
+        423, ``login-failed`` 401). Every attempt is audited."""
+        wait = self.throttle.blocked_for(address)
+        if wait:
+            raise StaffError(
+                "login-throttled",
+                "Te veel mislukte aanmeldingen vanaf dit adres. Probeer het over "
+                f"{int(wait // 60) + 1} minuten opnieuw.",
+                status=429,
+            )
+        login = (login or "").strip().lower()[:64]
+        now = datetime.now(UTC)
+        async with self.sessions() as session:
+            row = await session.scalar(select(UserRow).where(UserRow.login == login))
+        if row is not None and row.locked_until is not None and row.locked_until > now:
+            await self.audit.record(
+                "login-failed", actor=login, target=login, detail={"why": "locked"}, address=address
+            )
+            local = row.locked_until.astimezone().strftime("%H:%M")
+            raise StaffError(
+                "account-locked",
+                "Deze account is geblokkeerd na te veel mislukte aanmeldingen. Probeer het na "
+                f"{local} opnieuw, of vraag een beheerder om de blokkering op te heffen.",
+                status=423,
+            )
+        ok = await self.passwords.verify(row.password_hash if row else None, password)
+        if row is None or not ok or not row.active:
+            self.throttle.failed(address)
+            why = "unknown" if row is None else ("disabled" if ok else "password")
+            await self._failed(row, now)
+            await self.audit.record(
+                "login-failed",
+                actor=login if row is not None else None,
+                target=login,
+                detail={"why": why},
+                address=address,
+            )
+            raise StaffError(
+                "login-failed",
+                "Aanmelden mislukt: de gebruikersnaam of het wachtwoord klopt niet.",
+                status=401,
+            )
+        async with self.sessions.begin() as session:
+            fresh = await session.get(UserRow, row.id)
+            assert fresh is not None
+            fresh.failed_logins, fresh.locked_until = 0, None
+            if fresh.password_hash and self.passwords.needs_rehash(fresh.password_hash):
+                fresh.password_hash = await self.passwords.hash(password)
+        return user_from_row(fresh)
+
+    async def _failed(self, row: UserRow | None, now: datetime) -> None:
+        if row is None or not row.active:
+            return
+        async with self.sessions.begin() as session:
+            fresh = await session.get(UserRow, row.id)
+            if fresh is None:
+                return
+            fresh.failed_logins += 1
+            if fresh.failed_logins >= LOCK_AFTER:
+                fresh.locked_until = now + LOCK_FOR
