@@ -22,6 +22,9 @@ from callcenter.ami import AMIClient, ClientSettings
 from callcenter.bus import Bus
 from callcenter.clock import Clock
 from callcenter.service import CallService
+from callcenter.staff.errors import StaffError
+from callcenter.staff.privacy import load_key
+from callcenter.staff.services import StaffServices, open_staff
 from callcenter.store import CallStore, StoreWriter, open_engine, upgrade
 from dashboard.app import create_app
 from routing.site import Site
@@ -46,6 +49,7 @@ class Running:
     store: CallStore
     writer: StoreWriter
     ami: AMIClient
+    staff: StaffServices
     url: str
 
 
@@ -58,12 +62,21 @@ async def running(
     host: str = "127.0.0.1",
     port: int = 8080,
     clock: Clock | None = None,
+    privacy_key: bytes | None = None,
 ) -> AsyncIterator[Running]:
+    """Everything ``serve`` runs. ``privacy_key``: the pseudonymisation key (default: from
+    the site's ``[privacy]`` key_env or key_file; missing is a :class:`StartupError`)."""
+    if privacy_key is None:
+        try:
+            privacy_key = load_key(site.privacy)
+        except StaffError as exc:
+            raise StartupError(exc.message) from None
     engine = open_engine(database_url)
     runner: web.AppRunner | None = None
     ami = AMIClient(ami_settings)
     writer: StoreWriter | None = None
     service: CallService | None = None
+    staff: StaffServices | None = None
     try:
         try:
             await upgrade(engine)
@@ -76,7 +89,8 @@ async def running(
         service = CallService(site, ami, writer=writer, bus=Bus(), clock=clock)
         await service.start(await store.open_calls())
         await ami.start()
-        app = create_app(service)
+        staff = open_staff(engine, site, privacy_key)
+        app = create_app(service, staff)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         site_ = web.TCPSite(runner, host, port)
@@ -88,7 +102,7 @@ async def running(
             ) from None
         bound = runner.addresses[0][1] if runner.addresses else port
         shown = f"[{host}]" if ":" in host else host
-        yield Running(service, store, writer, ami, f"http://{shown}:{bound}/")
+        yield Running(service, store, writer, ami, staff, f"http://{shown}:{bound}/")
     finally:
         if runner is not None:
             await runner.cleanup()
@@ -97,6 +111,8 @@ async def running(
             await service.stop()
         if writer is not None:
             await writer.close()
+        if staff is not None:
+            staff.close()
         await engine.dispose()
 
 

@@ -1,8 +1,9 @@
-"""The web app factory: ``create_app(service) -> web.Application``.
+"""The web app factory: ``create_app(service, staff) -> web.Application``.
 
 Pages are Dutch (nl-BE) first, served with their assets from this package (no CDN), and
-accessible (WCAG 2.1 AA: landmarks, labels, contrast, keyboard). This first page shows the
-live queues; it holds no personal data (counts only).
+accessible (WCAG 2.1 AA: landmarks, labels, contrast, keyboard). Every route declares who may
+reach it in ``dashboard/access.py``; only ``/healthz``, the login page and static assets are
+open, and they carry no personal data.
 """
 
 from __future__ import annotations
@@ -17,8 +18,12 @@ from aiohttp.typedefs import Handler
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from callcenter.service import CallService
-from dashboard import live
-from dashboard.keys import BUS, SERVICE, STREAMS, TEMPLATES
+from callcenter.staff.errors import StaffError
+from callcenter.staff.services import StaffServices
+from dashboard import admin, auth, live
+from dashboard.access import access
+from dashboard.keys import BUS, SERVICE, STAFF, STREAMS, TEMPLATES, WEB
+from dashboard.web import MAX_BODY, WebSettings, problem
 
 __all__ = ["create_app"]
 
@@ -31,8 +36,14 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Errors as JSON with a stable id for the API; the page gets a plain Dutch message."""
     try:
         return await handler(request)
+    except StaffError as exc:
+        raise problem(request, exc.status, exc.id, exc.message, exc.field) from None
     except web.HTTPException as exc:
-        if request.path.startswith("/api/") and exc.status >= 400:
+        if (
+            request.path.startswith("/api/")
+            and exc.status >= 400
+            and exc.content_type != "application/json"
+        ):
             return web.json_response(
                 {"error": {"id": f"http-{exc.status}", "message": exc.reason}}, status=exc.status
             )
@@ -60,6 +71,7 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
         "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
     )
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "no-referrer")
     return response
 
@@ -70,9 +82,13 @@ async def _end_streams(app: web.Application) -> None:
         task.cancel()
 
 
-def create_app(service: CallService) -> web.Application:
-    app = web.Application(middlewares=[errors, security_headers])
+def create_app(
+    service: CallService, staff: StaffServices, settings: WebSettings | None = None
+) -> web.Application:
+    app = web.Application(middlewares=[errors, security_headers, access], client_max_size=MAX_BODY)
     app[SERVICE] = service
+    app[STAFF] = staff
+    app[WEB] = settings or WebSettings.from_env()
     app[BUS] = service.bus
     env = Environment(
         loader=FileSystemLoader(HERE / "templates"),
@@ -88,4 +104,6 @@ def create_app(service: CallService) -> web.Application:
     app.router.add_get("/api/live/stream", live.stream, name="api-stream")
     app.router.add_get("/healthz", live.health, name="health")
     app.router.add_static("/static/", HERE / "static", name="static", append_version=True)
+    auth.setup(app)
+    admin.setup(app)
     return app

@@ -1,4 +1,4 @@
-"""Typed application keys: the resources the web app shares."""
+"""Typed application and request keys: the resources the web app shares."""
 
 from __future__ import annotations
 
@@ -9,9 +9,21 @@ from jinja2 import Environment
 
 from callcenter.bus import Bus
 from callcenter.service import CallService
+from callcenter.staff.services import StaffServices
+from callcenter.staff.users import User
+from dashboard.web import WebSettings
 
 SERVICE = web.AppKey("service", CallService)
 BUS = web.AppKey("bus", Bus)
 TEMPLATES = web.AppKey("templates", Environment)
 STREAMS = web.AppKey("streams", set[asyncio.Task[object]])
 """Open server-sent-event streams: ended on shutdown, so a restart never waits for them."""
+STAFF = web.AppKey("staff", StaffServices)
+WEB = web.AppKey("web", WebSettings)
+
+USER = web.RequestKey("user", User)
+"""The logged-in user (set by the access middleware on every non-public route)."""
+CSRF = web.RequestKey("csrf", str)
+"""The session's CSRF token for forms ("" for token logins)."""
+ADDRESS = web.RequestKey("address", str)
+"""The client's address (behind a trusted proxy: the forwarded one)."""

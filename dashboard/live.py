@@ -7,19 +7,18 @@ import json
 
 from aiohttp import web
 
-from dashboard.keys import BUS, SERVICE, STREAMS, TEMPLATES
+from dashboard.keys import BUS, SERVICE, STREAMS
+from dashboard.render import render
 
 
 async def page(request: web.Request) -> web.Response:
-    service = request.app[SERVICE]
-    template = request.app[TEMPLATES].get_template("live.html")
     static = request.app.router["static"]
-    html = template.render(
-        snapshot=service.snapshot(),
-        css=static.url_for(filename="style.css"),
+    return render(
+        request,
+        "live.html",
+        snapshot=request.app[SERVICE].snapshot(),
         js=static.url_for(filename="live.js"),
     )
-    return web.Response(text=html, content_type="text/html", charset="utf-8")
 
 
 async def queues_json(request: web.Request) -> web.Response:

@@ -12,6 +12,7 @@ from callcenter.cli import (
     routing_commands,
     service_commands,
     simulator_commands,
+    staff_commands,
 )
 from callcenter.cli.common import EXIT_INVALID, CommandError
 
@@ -29,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     capture_commands.register(sub)
     service_commands.register(sub)
     asterisk_commands.register(sub)
+    staff_commands.register(sub)
     return parser
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import secrets
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from callcenter.cli.demo_guard import DB_NAME, claim_demo_dir, release
 from callcenter.cli.simulator_commands import DEMO_SECRET
 from callcenter.runner import StartupError, run_until_stopped, running, settle_heap
 from callcenter.simulator import Account, Simulator
+from callcenter.staff.services import StaffServices
 from callcenter.store import database_url, open_engine, upgrade
 from callcenter.store.db import current_revision, head_revision
 
@@ -151,7 +153,16 @@ def demo(args: argparse.Namespace) -> int:
             port=sim.port, username=site.asterisk.username, secret=DEMO_SECRET
         )
         try:
-            async with running(site, settings, demo_db, host=host, port=port, clock=sim.clock) as r:
+            async with running(
+                site,
+                settings,
+                demo_db,
+                host=host,
+                port=port,
+                clock=sim.clock,
+                privacy_key=secrets.token_bytes(32),  # a fresh demo database: a fresh key
+            ) as r:
+                password = await demo_users(r.staff)
                 settle_heap()
                 print(
                     f"Vuurtoren demo for {site.name!r}\n"
@@ -161,6 +172,9 @@ def demo(args: argparse.Namespace) -> int:
                     f"  virtual time:       {start:%a %d/%m/%Y %H:%M} at x{args.speed:g}, "
                     f"{args.calls_per_hour:g} calls/h at the peak\n"
                     f"  database:           {demo_db} (new for this run)\n"
+                    f"  log in as:          {DEMO_USERS[0][0]!r} (beheerder) or "
+                    f"{DEMO_USERS[1][0]!r} (medewerker en leidinggevende), "
+                    f"password {password!r} (new for this run)\n"
                     "Ctrl-C stops.",
                     flush=True,
                 )
@@ -174,6 +188,20 @@ def demo(args: argparse.Namespace) -> int:
         return _run(main)
     finally:
         release(lock)
+
+
+DEMO_USERS = (
+    ("beheerder", "Demo Beheerder", ("admin",)),
+    ("demo", "Demo Medewerker", ("agent", "manager")),
+)
+
+
+async def demo_users(staff: StaffServices) -> str:
+    """The demo's two users, with one password made for this run (never a fixed one)."""
+    password = secrets.token_urlsafe(12)
+    for login, name, roles in DEMO_USERS:
+        await staff.users.add(login, name, roles, password, actor="demo")
+    return password
 
 
 def db_upgrade(args: argparse.Namespace) -> int:

@@ -11,7 +11,7 @@ from callcenter.staff.passwords import Passwords
 from callcenter.staff.privacy import Privacy
 from callcenter.staff.sessions import Sessions, Tokens
 from callcenter.staff.users import Staff
-from routing.site import Site
+from routing.site import PrivacySettings, Site
 
 __all__ = ["StaffServices", "open_staff"]
 
@@ -29,14 +29,18 @@ class StaffServices:
         self.passwords.close()
 
 
-def open_staff(engine: AsyncEngine, site: Site, privacy_key: bytes) -> StaffServices:
+def open_staff(engine: AsyncEngine, site: Site | None, privacy_key: bytes) -> StaffServices:
+    """The services; without a site (a command that needs none) no counter is known and the
+    default privacy policy applies."""
     audit = AuditLog(engine)
     passwords = Passwords()
+    counters = [c.id for c in site.counters] if site else []
+    policy = site.privacy if site else PrivacySettings()
     return StaffServices(
         audit=audit,
         passwords=passwords,
-        users=Staff(engine, audit, passwords, (c.id for c in site.counters)),
+        users=Staff(engine, audit, passwords, counters),
         sessions=Sessions(engine),
         tokens=Tokens(engine, audit),
-        privacy=Privacy(engine, audit, site.privacy, privacy_key, site.country),
+        privacy=Privacy(engine, audit, policy, privacy_key, site.country if site else "BE"),
     )

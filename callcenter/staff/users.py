@@ -373,6 +373,11 @@ class Staff:
         await self.audit.record("user-unlocked", actor=actor, target=user.login, address=address)
         return user
 
+    async def password_matches(self, user_id: int, password: str) -> bool:
+        async with self.sessions() as session:
+            row = await session.get(UserRow, user_id)
+        return row is not None and await self.passwords.verify(row.password_hash, password)
+
     # -- logging in ----------------------------------------------------------------------------
     async def authenticate(self, login: str, password: str, address: str) -> User:
         """The user, or :class:`StaffError` (``login-throttled`` 429, ``account-locked``

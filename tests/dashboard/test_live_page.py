@@ -10,36 +10,22 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from callcenter.ami import AMIClient, ClientSettings, Message
+from callcenter.ami import Message
 from callcenter.service import CallService
-from dashboard.app import create_app
-from routing.site import Site
-
-Client = Callable[..., Awaitable[TestClient]]  # type: ignore[type-arg]
+from callcenter.staff.users import User
+from tests.dashboard.conftest import Client, Session
 
 
 @pytest.fixture
-def service(example_site: Site) -> CallService:
-    svc = CallService(example_site, AMIClient(ClientSettings(port=1)))
-    svc.states = {c.id: c.id != "schuldbemiddeling" for c in example_site.counters}
-    svc.states["lighthouse"] = True
-    member = Message.event(
-        "QueueMemberStatus",
-        Queue="sociale-dienst",
-        MemberName="Sociale dienst 1",
-        Interface="PJSIP/201",
-        Status="1",
-        Paused="0",
-        InCall="0",
-    )
-    svc.tracker.handle(member)
-    return svc
+async def client(browse: Callable[[], Awaitable[Session]], people: dict[str, User]) -> TestClient:  # type: ignore[type-arg]
+    session = await browse()
+    assert (await session.login("agent1")).status == 303
+    return session.client
 
 
 async def test_page_is_dutch_and_shows_every_queue(
-    aiohttp_client: Client, service: CallService
-) -> None:
-    client = await aiohttp_client(create_app(service))
+    client: TestClient, service: CallService
+) -> None:  # type: ignore[type-arg]
     resp = await client.get("/")
     assert resp.status == 200
     html = await resp.text()
@@ -53,18 +39,14 @@ async def test_page_is_dutch_and_shows_every_queue(
     assert "default-src 'self'" in csp and "script-src 'self'" in csp
 
 
-async def test_static_assets_are_served_locally(
-    aiohttp_client: Client, service: CallService
-) -> None:
-    client = await aiohttp_client(create_app(service))
+async def test_static_assets_are_served_locally(client: TestClient) -> None:  # type: ignore[type-arg]
     html = await (await client.get("/")).text()
     for path in (html.split('href="')[1].split('"')[0], html.split('src="')[1].split('"')[0]):
         resp = await client.get(path)
         assert resp.status == 200, path
 
 
-async def test_api_queues(aiohttp_client: Client, service: CallService) -> None:
-    client = await aiohttp_client(create_app(service))
+async def test_api_queues(client: TestClient) -> None:  # type: ignore[type-arg]
     data = await (await client.get("/api/queues")).json()
     assert data["site"] == "Sociaal Huis Voorbeeld" and data["connected"] == "disconnected"
     by_queue = {q["queue"]: q for q in data["queues"]}
@@ -73,25 +55,22 @@ async def test_api_queues(aiohttp_client: Client, service: CallService) -> None:
     assert by_queue["schuldhulp"]["open"] is False
 
 
-async def test_api_errors_are_json_with_a_stable_id(
-    aiohttp_client: Client, service: CallService
-) -> None:
-    client = await aiohttp_client(create_app(service))
+async def test_api_errors_are_json_with_a_stable_id(client: TestClient) -> None:  # type: ignore[type-arg]
     resp = await client.get("/api/nothing-here")
     assert resp.status == 404
     assert (await resp.json())["error"]["id"] == "http-404"
 
 
-async def test_health_reports_the_ami_link(aiohttp_client: Client, service: CallService) -> None:
-    client = await aiohttp_client(create_app(service))
+async def test_health_reports_the_ami_link(aiohttp_client: Client, app: Any) -> None:
+    client = await aiohttp_client(app)  # no login: /healthz is public
     resp = await client.get("/healthz")
     assert resp.status == 503 and (await resp.json())["ami"] == "disconnected"
 
 
 async def test_live_stream_sends_a_snapshot_then_changes(
-    aiohttp_client: Client, service: CallService
+    client: TestClient,  # type: ignore[type-arg]
+    service: CallService,
 ) -> None:
-    client = await aiohttp_client(create_app(service))
     resp = await client.get("/api/live/stream")
     assert resp.headers["Content-Type"] == "text/event-stream"
 

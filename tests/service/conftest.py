@@ -23,6 +23,7 @@ from tests.asterisk_conf import parse
 
 BXL = ZoneInfo("Europe/Brussels")
 SECRET = "e2e-secret"
+PRIVACY_KEY = b"a test pseudonymisation key, not a real one (>=32)"
 
 
 def at(text: str) -> datetime:
@@ -139,7 +140,9 @@ def stack(example_site: Site, tmp_path: Path, timestamps: bool) -> StackFactory:
             ping_timeout=2,
         )
         try:
-            async with running(example_site, client, url, port=0, clock=sim.clock) as run:
+            async with running(
+                example_site, client, url, port=0, clock=sim.clock, privacy_key=PRIVACY_KEY
+            ) as run:
                 run.service.overrides = lambda: overrides
                 await run.ami.wait_connected(10)
                 await until(lambda: bool(run.service.states), 10)

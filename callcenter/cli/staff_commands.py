@@ -1,0 +1,247 @@
+"""``users``, ``audit`` and ``privacy``: people, their traces, and callers' rights.
+
+All work on the service's database (SQLite in ``./data``, or ``VUURTOREN_DATABASE_URL``),
+migrating it first; every change is audited with the actor ``cli:<system user>``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import secrets
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from callcenter.cli.common import EXIT_INVALID, EXIT_OK, CommandError, site_or_exit
+from callcenter.staff.errors import StaffError
+from callcenter.staff.privacy import load_key
+from callcenter.staff.services import StaffServices, open_staff
+from callcenter.staff.users import ROLES
+from callcenter.store import database_url, open_engine, upgrade
+from routing.site import Site
+
+__all__ = ["register"]
+
+T = TypeVar("T")
+
+
+def _actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "users", help="people who log in: add, passwd, disable, enable, unlock, list"
+    )
+    users = p.add_subparsers(dest="users_command", required=True, metavar="ACTION")
+
+    add = users.add_parser("add", help="make a user (the first admin: --admin)")
+    add.add_argument("login")
+    add.add_argument("--name", required=True, help="full name as colleagues know it")
+    add.add_argument("--role", action="append", default=[], choices=ROLES, help="repeatable")
+    add.add_argument("--admin", action="store_true", help="the admin role (same as --role admin)")
+    add.add_argument("--counter", action="append", default=[], help="counter id (repeatable)")
+    add.add_argument("--interface", action="append", default=[], help="phone, e.g. PJSIP/201")
+    add.add_argument("--config", help="the site file (needed to check --counter)")
+    add.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    add.add_argument("--data-dir", help="SQLite directory (default ./data)")
+    add.set_defaults(handler=users_add)
+
+    for name, helptext in (
+        ("passwd", "set a new password (ends the user's sessions)"),
+        ("disable", "disable a user (ends the user's sessions at once)"),
+        ("enable", "enable a disabled user"),
+        ("unlock", "lift the lockout after too many failed logins"),
+    ):
+        q = users.add_parser(name, help=helptext)
+        q.add_argument("login")
+        q.add_argument("--data-dir", help="SQLite directory (default ./data)")
+        if name == "passwd":
+            q.add_argument("--password-stdin", action="store_true")
+        q.set_defaults(handler=users_change, action=name)
+
+    ls = users.add_parser("list", help="every user with roles and state")
+    ls.add_argument("--json", action="store_true")
+    ls.add_argument("--data-dir", help="SQLite directory (default ./data)")
+    ls.set_defaults(handler=users_list)
+
+    p = sub.add_parser("audit", help="the audit log")
+    audit = p.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
+    verify = audit.add_parser("verify", help="check the hash chain; name the first bad entry")
+    verify.add_argument("--data-dir", help="SQLite directory (default ./data)")
+    verify.set_defaults(handler=audit_verify)
+
+    p = sub.add_parser("privacy", help="retention, and a caller's rights of access and erasure")
+    privacy = p.add_subparsers(dest="privacy_command", required=True, metavar="ACTION")
+    ret = privacy.add_parser("retention", help="apply the site's retention policy now")
+    ret.add_argument("--config", required=True)
+    ret.add_argument("--dry-run", action="store_true", help="only say what it would do")
+    ret.add_argument("--data-dir", help="SQLite directory (default ./data)")
+    ret.set_defaults(handler=privacy_retention)
+    for name, helptext in (
+        ("export", "everything stored about a caller's number, as JSON"),
+        ("erase", "remove a caller's number from every record (counts stay)"),
+    ):
+        q = privacy.add_parser(name, help=helptext)
+        q.add_argument("--caller", required=True, help="the phone number")
+        q.add_argument("--config", required=True)
+        q.add_argument("--data-dir", help="SQLite directory (default ./data)")
+        q.set_defaults(handler=privacy_request, action=name)
+
+
+def _with_staff(
+    args: argparse.Namespace,
+    work: Callable[[StaffServices], Awaitable[T]],
+    site: Site | None = None,
+    key: bytes | None = None,
+) -> T:
+    async def main() -> T:
+        engine = open_engine(database_url(args.data_dir))
+        staff = None
+        try:
+            await upgrade(engine)
+            # without the privacy key no pseudonym is made: these commands make none
+            staff = open_staff(engine, site, key or secrets.token_bytes(32))
+            return await work(staff)
+        finally:
+            if staff is not None:
+                staff.close()
+            await engine.dispose()
+
+    try:
+        return asyncio.run(main())
+    except StaffError as exc:
+        raise CommandError(exc.message) from None
+
+
+def _password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    if not sys.stdin.isatty():
+        raise CommandError("no terminal to ask for the password: use --password-stdin")
+    first = getpass.getpass("Wachtwoord (minstens 12 tekens): ")
+    if getpass.getpass("Nog eens: ") != first:
+        raise CommandError("the two passwords differ")
+    return first
+
+
+def users_add(args: argparse.Namespace) -> int:
+    roles = set(args.role) | ({"admin"} if args.admin else set())
+    if not roles:
+        raise CommandError(f"give at least one --role ({', '.join(ROLES)}) or --admin")
+    if args.counter and not args.config:
+        raise CommandError("--counter needs --config (the site file, to check the counter ids)")
+    site = site_or_exit(args.config) if args.config else None
+    password = _password(args)
+    user = _with_staff(
+        args,
+        lambda s: s.users.add(
+            args.login,
+            args.name,
+            roles,
+            password,
+            counters=args.counter,
+            interfaces=args.interface,
+            actor=_actor(),
+        ),
+        site,
+    )
+    print(f"user {user.login!r} ({user.name}) made: {', '.join(sorted(user.roles))}")
+    return EXIT_OK
+
+
+def users_change(args: argparse.Namespace) -> int:
+    password = _password(args) if args.action == "passwd" else ""
+
+    async def work(s: StaffServices) -> str:
+        user = await s.users.by_login(args.login)
+        if args.action == "passwd":
+            await s.users.set_password(user.id, password, actor=_actor())
+            return f"{user.login}: new password set; every session ended"
+        if args.action in ("disable", "enable"):
+            await s.users.set_active(user.id, args.action == "enable", actor=_actor())
+            return f"{user.login}: {args.action}d" + (
+                "; every session ended" if args.action == "disable" else ""
+            )
+        await s.users.unlock(user.id, actor=_actor())
+        return f"{user.login}: unlocked"
+
+    print(_with_staff(args, work))
+    return EXIT_OK
+
+
+def users_list(args: argparse.Namespace) -> int:
+    users = _with_staff(args, lambda s: s.users.list())
+    if args.json:
+        print(json.dumps([u.as_json() for u in users], ensure_ascii=False))
+        return EXIT_OK
+    now = datetime.now(UTC)
+    for u in users:
+        state = (
+            "disabled"
+            if not u.active
+            else ("locked" if u.locked_until and u.locked_until > now else "active")
+        )
+        print(f"{u.login:20} {u.name:30} {','.join(sorted(u.roles)):28} {state}")
+    return EXIT_OK
+
+
+def audit_verify(args: argparse.Namespace) -> int:
+    report = _with_staff(args, lambda s: s.audit.verify())
+    if report.ok:
+        print(f"audit log: {report.entries} entries, the chain is whole")
+        return EXIT_OK
+    print(
+        f"audit log: entry {report.first_bad} does not fit: {report.reason} "
+        f"(checked {report.entries} entries)",
+        file=sys.stderr,
+    )
+    return EXIT_INVALID
+
+
+def _privacy_site(args: argparse.Namespace) -> tuple[Site, bytes]:
+    site = site_or_exit(args.config)
+    try:
+        return site, load_key(site.privacy)
+    except StaffError as exc:
+        raise CommandError(exc.message) from None
+
+
+def privacy_retention(args: argparse.Namespace) -> int:
+    site, key = _privacy_site(args)
+    report = _with_staff(
+        args,
+        lambda s: s.privacy.retention(datetime.now(UTC), dry_run=args.dry_run, actor=_actor()),
+        site,
+        key,
+    )
+    verb = "would pseudonymise" if args.dry_run else "pseudonymised"
+    print(
+        f"{verb} the numbers of {report.pseudonymised} call(s) older than "
+        f"{site.privacy.pseudonymise_after_days} days; "
+        f"{'would delete' if args.dry_run else 'deleted'} {report.texts_deleted} text(s) "
+        f"older than {site.privacy.delete_text_after_days} days"
+    )
+    return EXIT_OK
+
+
+def privacy_request(args: argparse.Namespace) -> int:
+    site, key = _privacy_site(args)
+    if args.action == "export":
+        data = _with_staff(args, lambda s: s.privacy.export(args.caller, actor=_actor()), site, key)
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        erased = _with_staff(
+            args, lambda s: s.privacy.erase(args.caller, actor=_actor()), site, key
+        )
+        print(f"the number is removed from {erased} call(s); the calls stay as anonymous counts")
+    return EXIT_OK

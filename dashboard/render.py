@@ -1,0 +1,47 @@
+"""Rendering pages: every page gets the user, the CSRF token and the navigation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from dashboard.keys import CSRF, SERVICE, TEMPLATES, USER
+
+__all__ = ["NAV", "render"]
+
+NAV = (
+    ("/", "Wachtrijen", ("agent", "manager")),
+    ("/admin/users", "Gebruikers", ("admin",)),
+    ("/admin/audit", "Auditlog", ("admin",)),
+    ("/admin/privacy", "Privacy", ("admin",)),
+    ("/account", "Mijn account", ()),
+)
+"""(path, label, roles that see it; empty: everyone logged in)."""
+
+
+def render(
+    request: web.Request, template: str, *, status: int = 200, **context: Any
+) -> web.Response:
+    user = request.get(USER)
+    static = request.app.router["static"]
+    nav = [
+        (path, label, path == request.path)
+        for path, label, wanted in NAV
+        if user is not None and (not wanted or user.has(*wanted))
+    ]
+    html = (
+        request.app[TEMPLATES]
+        .get_template(template)
+        .render(
+            user=user,
+            csrf=request.get(CSRF, ""),
+            nav=nav,
+            site=request.app[SERVICE].site.name,
+            css=static.url_for(filename="style.css"),
+            **context,
+        )
+    )
+    response = web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,158 @@
+"""Small shared pieces of the web layer: settings, client address, errors, input."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+from yarl import URL
+
+from callcenter.staff.errors import StaffError
+
+__all__ = [
+    "WebSettings",
+    "client_address",
+    "is_api",
+    "json_body",
+    "problem",
+    "safe_next",
+    "see_other",
+]
+
+MAX_BODY = 64 * 1024
+"""Largest request body accepted (forms and JSON); larger is refused with 413."""
+
+
+@dataclass(frozen=True, slots=True)
+class WebSettings:
+    trusted_proxies: frozenset[str] = field(default_factory=frozenset)
+    """Addresses whose ``X-Forwarded-For``/``X-Forwarded-Proto`` are believed
+    (``VUURTOREN_TRUSTED_PROXIES``, comma-separated)."""
+
+    @classmethod
+    def from_env(cls) -> WebSettings:
+        raw = os.environ.get("VUURTOREN_TRUSTED_PROXIES", "")
+        proxies = set()
+        for part in raw.split(","):
+            part = part.strip()
+            if part:
+                proxies.add(str(ipaddress.ip_address(part)))
+        return cls(frozenset(proxies))
+
+
+class HTTPLocked(web.HTTPClientError):
+    status_code = 423
+
+
+def _trusted(request: web.Request) -> bool:
+    from dashboard.keys import WEB
+
+    settings = request.app.get(WEB)
+    return settings is not None and (request.remote or "") in settings.trusted_proxies
+
+
+def client_address(request: web.Request) -> str:
+    """The client's address; ``X-Forwarded-For``'s last hop only from a trusted proxy."""
+    if _trusted(request):
+        forwarded = request.headers.get("X-Forwarded-For", "")
+        hops = [h.strip() for h in forwarded.split(",") if h.strip()]
+        if hops:
+            return hops[-1][:64]
+    return (request.remote or "")[:64]
+
+
+def is_secure(request: web.Request) -> bool:
+    if request.secure:
+        return True
+    return _trusted(request) and request.headers.get("X-Forwarded-Proto", "") == "https"
+
+
+def is_api(request: web.Request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def problem(
+    request: web.Request, status: int, id: str, message: str, field: str | None = None
+) -> web.HTTPException:
+    """An HTTP error: JSON with a stable id for the API, Dutch text for pages."""
+    kinds: dict[int, type[web.HTTPException]] = {
+        400: web.HTTPBadRequest,
+        401: web.HTTPUnauthorized,
+        403: web.HTTPForbidden,
+        404: web.HTTPNotFound,
+        409: web.HTTPConflict,
+        413: web.HTTPRequestEntityTooLarge,
+        423: HTTPLocked,
+        429: web.HTTPTooManyRequests,
+    }
+    cls = kinds.get(status, web.HTTPBadRequest)
+    if is_api(request):
+        error = {"id": id, "message": message, **({"field": field} if field else {})}
+        body = json.dumps({"error": error}, ensure_ascii=False)
+        if cls is web.HTTPRequestEntityTooLarge:
+            return web.HTTPRequestEntityTooLarge(
+                MAX_BODY, 0, text=body, content_type="application/json"
+            )
+        return cls(text=body, content_type="application/json")
+    if cls is web.HTTPRequestEntityTooLarge:
+        return web.HTTPRequestEntityTooLarge(MAX_BODY, 0, text=message, content_type="text/plain")
+    return cls(text=message, content_type="text/plain")
+
+
+def see_other(location: str) -> web.Response:
+    """A 303 redirect as a response (so cookies can be set on it)."""
+    return web.Response(status=303, headers={"Location": location})
+
+
+def safe_next(value: str | None, default: str = "/") -> str:
+    """A ``next=`` target only ever inside the app: a path, never a scheme or host."""
+    if not value or not value.startswith("/") or value.startswith(("//", "/\\")):
+        return default
+    try:
+        url = URL(value)
+    except ValueError:
+        return default
+    if url.is_absolute() or url.scheme or "\\" in value or any(ord(c) < 32 for c in value):
+        return default
+    return value
+
+
+async def json_body(
+    request: web.Request,
+    fields: dict[str, type | tuple[type, ...]],
+    required: frozenset[str] = frozenset(),
+) -> dict[str, Any]:
+    """A JSON object with only ``fields`` (of those types) and all ``required``;
+    :class:`StaffError` (400, stable id, the field) otherwise."""
+    try:
+        data = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
+        raise StaffError("invalid-json", "The body is not valid JSON.") from None
+    if not isinstance(data, dict):
+        raise StaffError("invalid-json", "The body must be a JSON object.")
+    for key, value in data.items():
+        if key not in fields:
+            raise StaffError(
+                "unknown-field",
+                f"Unknown field {key!r} (allowed: {', '.join(sorted(fields))}).",
+                field=key,
+            )
+        kind = fields[key]
+        if (
+            isinstance(value, bool)
+            and kind is not bool
+            and bool not in (kind if isinstance(kind, tuple) else (kind,))
+        ):
+            raise StaffError("invalid-field", f"{key!r} has the wrong type.", field=key)
+        if not isinstance(value, kind):
+            raise StaffError("invalid-field", f"{key!r} has the wrong type.", field=key)
+        if isinstance(value, list) and not all(isinstance(v, str) for v in value):
+            raise StaffError("invalid-field", f"{key!r} must be a list of strings.", field=key)
+    missing = sorted(required - data.keys())
+    if missing:
+        raise StaffError("missing-field", f"Missing field {missing[0]!r}.", field=missing[0])
+    return data
