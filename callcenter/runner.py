@@ -28,6 +28,7 @@ from callcenter.staff.services import StaffServices, open_staff
 from callcenter.store import CallStore, StoreWriter, open_engine, upgrade
 from dashboard.app import create_app
 from routing.site import Site
+from schedules.jobs import Jobs
 
 __all__ = ["Running", "StartupError", "run_until_stopped", "running", "settle_heap"]
 
@@ -50,6 +51,7 @@ class Running:
     writer: StoreWriter
     ami: AMIClient
     staff: StaffServices
+    jobs: Jobs
     url: str
 
 
@@ -77,6 +79,7 @@ async def running(
     writer: StoreWriter | None = None
     service: CallService | None = None
     staff: StaffServices | None = None
+    jobs: Jobs | None = None
     try:
         try:
             await upgrade(engine)
@@ -90,6 +93,8 @@ async def running(
         await service.start(await store.open_calls())
         await ami.start()
         staff = open_staff(engine, site, privacy_key)
+        jobs = Jobs(site, staff)
+        jobs.start()
         app = create_app(service, staff)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
@@ -102,10 +107,12 @@ async def running(
             ) from None
         bound = runner.addresses[0][1] if runner.addresses else port
         shown = f"[{host}]" if ":" in host else host
-        yield Running(service, store, writer, ami, staff, f"http://{shown}:{bound}/")
+        yield Running(service, store, writer, ami, staff, jobs, f"http://{shown}:{bound}/")
     finally:
         if runner is not None:
             await runner.cleanup()
+        if jobs is not None:
+            jobs.stop()
         await ami.close()
         if service is not None:
             await service.stop()

@@ -161,7 +161,7 @@ class CallService:
             return
         channel = event.get("Channel")
         if not channel:
-            log.error("RouteRequest without Channel: %r", event)
+            log.error("call %s: RouteRequest without Channel", event.get("Linkedid") or "?")
             return
         call_id = event.get("Linkedid") or "?"
         now = self.clock.now()

@@ -25,7 +25,16 @@ ARGS = [
     "--disable-sync",
     "--disable-quic",
 ]
-PAGES = ["/"]
+PAGES = [
+    "/",
+    "/login",
+    "/account",
+    "/admin/users",
+    "/admin/users/1",
+    "/admin/audit",
+    "/admin/privacy",
+]
+PASSWORD = "een-goed-wachtwoord-browser"
 
 pytestmark = [
     pytest.mark.skipif(
@@ -49,9 +58,31 @@ async def browser() -> AsyncIterator[Any]:
 @pytest.fixture
 async def base_url(stack: StackFactory) -> AsyncIterator[str]:
     async with stack(at("2026-11-23 10:00"), speed=30) as s:
+        roles = ["admin", "agent", "manager"]
+        await s.run.staff.users.add("eva", 'Eva "<b>" Claes', roles, PASSWORD)
         s.sim.traffic.calls_per_hour = 600
         s.sim.ast.start_task(s.sim.traffic.run(), name="traffic")
         yield s.run.url.rstrip("/")
+
+
+async def logged_in(browser: Any, base_url: str, **context: Any) -> Any:
+    """A browser context logged in as Eva (admin, agent, manager), by keyboard: the login
+    field has the focus, Tab reaches the password, Enter sends."""
+    ctx = await browser.new_context(locale="nl-BE", **context)
+    page = await ctx.new_page()
+    await page.goto(base_url + "/login")
+    await page.wait_for_function("document.activeElement && document.activeElement.id === 'login'")
+    await page.keyboard.type("eva")
+    await page.keyboard.press("Tab")
+    assert await page.evaluate("document.activeElement.id") == "password"
+    await page.keyboard.type(PASSWORD)
+    async with page.expect_navigation():
+        await page.keyboard.press("Enter")
+    await page.wait_for_load_state()
+    if page.url != base_url + "/":
+        pytest.fail(await page.inner_text("main"))
+    await page.close()
+    return ctx
 
 
 async def axe_violations(page: Any) -> list[dict[str, Any]]:
@@ -71,7 +102,10 @@ async def test_no_accessibility_violations(
     browser: Any, base_url: str, path: str, tmp_path: Path
 ) -> None:
     # axe is injected as a script: let it past the page's Content-Security-Policy
-    context = await browser.new_context(bypass_csp=True, locale="nl-BE")
+    if path == "/login":
+        context = await browser.new_context(bypass_csp=True, locale="nl-BE")
+    else:
+        context = await logged_in(browser, base_url, bypass_csp=True)
     page = await context.new_page()
     response = await page.goto(base_url + path)
     assert response is not None and response.ok
@@ -81,7 +115,7 @@ async def test_no_accessibility_violations(
 
 
 async def test_keyboard_skip_link_and_focus(browser: Any, base_url: str) -> None:
-    page = await browser.new_page()
+    page = await (await logged_in(browser, base_url)).new_page()
     await page.goto(base_url + "/")
     await page.keyboard.press("Tab")
     focused = await page.evaluate("document.activeElement.textContent.trim()")
@@ -93,7 +127,7 @@ async def test_keyboard_skip_link_and_focus(browser: Any, base_url: str) -> None
 
 
 async def test_live_updates_arrive_without_reloading(browser: Any, base_url: str) -> None:
-    page = await browser.new_page()
+    page = await (await logged_in(browser, base_url)).new_page()
     messages: list[str] = []
     page.on("console", lambda m: messages.append(m.text))
     await page.goto(base_url + "/")
@@ -104,3 +138,33 @@ async def test_live_updates_arrive_without_reloading(browser: Any, base_url: str
     status = await page.text_content("#verbinding [data-field=connected]")
     assert status == "verbonden"
     assert not [m for m in messages if "Content Security Policy" in m]  # our JS is allowed
+
+
+async def test_a_user_is_made_and_logs_in_in_the_browser(browser: Any, base_url: str) -> None:
+    """An admin makes an agent by keyboard and mouse; the agent logs in, sees the queues,
+    not the administration, and logs out."""
+    admin = await (await logged_in(browser, base_url)).new_page()
+    await admin.goto(base_url + "/admin/users")
+    await admin.get_by_label("Gebruikersnaam").fill("jan")
+    await admin.get_by_label("Naam", exact=True).fill("Jan Janssens")
+    await admin.get_by_label("Medewerker callcenter").check()
+    await admin.get_by_label("Eerste wachtwoord").fill("nog-een-goed-wachtwoord")
+    await admin.get_by_role("button", name="Gebruiker maken").click()
+    await admin.wait_for_url("**/admin/users/*?nieuw=1")
+    assert "De gebruiker is gemaakt." in await admin.content()
+    ctx = await browser.new_context(locale="nl-BE")
+    agent = await ctx.new_page()
+    await agent.goto(base_url + "/admin/users")  # straight to a page it may not see
+    assert "/login?next=/admin/users" in agent.url
+    await agent.get_by_label("Gebruikersnaam").fill("jan")
+    await agent.get_by_label("Wachtwoord").fill("nog-een-goed-wachtwoord")
+    response = await agent.get_by_role("button", name="Aanmelden").click()
+    del response
+    await agent.wait_for_load_state()
+    assert "U hebt geen toegang" in await agent.content()
+    await agent.goto(base_url + "/")
+    assert await agent.get_by_role("heading", name="Wachtrijen nu").is_visible()
+    assert await agent.get_by_role("link", name="Gebruikers").count() == 0
+    await agent.get_by_role("button", name="Afmelden").click()
+    await agent.wait_for_url(base_url + "/login")
+    await ctx.close()

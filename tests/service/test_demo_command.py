@@ -1,5 +1,6 @@
-"""`vuurtoren demo`, the README's first command: it starts, serves the dashboard, routes and
-records calls, and stops cleanly."""
+"""`vuurtoren demo`, the README's first command: it starts, serves the dashboard behind a
+login (its users and one-run password in the banner), routes and records calls, logs no
+caller number, and stops cleanly."""
 
 from __future__ import annotations
 
@@ -31,10 +32,11 @@ async def test_demo_runs_end_to_end(tmp_path: Path, unused_tcp_port: int) -> Non
         "--duration",
         "60",
         stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
         env=env,
     )
-    assert proc.stdout is not None
+    assert proc.stdout is not None and proc.stderr is not None
+    logs = asyncio.ensure_future(proc.stderr.read())  # drained all along: it never blocks
     try:
         banner = ""
         async with asyncio.timeout(30):
@@ -43,7 +45,19 @@ async def test_demo_runs_end_to_end(tmp_path: Path, unused_tcp_port: int) -> Non
         url = re.search(r"dashboard:\s+(http://\S+)", banner)
         assert url and url.group(1) == f"http://127.0.0.1:{unused_tcp_port}/"
         assert "sqlite+aiosqlite" in banner  # never the configured production database
-        async with aiohttp.ClientSession() as http:
+        login = re.search(r"'demo' \(medewerker en leidinggevende\), password '([^']+)'", banner)
+        assert login, banner
+        jar = aiohttp.CookieJar(unsafe=True)  # cookies of 127.0.0.1 too
+        async with aiohttp.ClientSession(cookie_jar=jar) as http:
+            page = await http.get(url.group(1), allow_redirects=False)
+            assert page.status == 303  # behind login
+            form = await (await http.get(url.group(1) + "login")).text()
+            token = re.search(r'name="csrf" value="([^"]+)"', form)
+            assert token
+            await http.post(
+                url.group(1) + "login",
+                data={"login": "demo", "password": login.group(1), "csrf": token.group(1)},
+            )
             page = await http.get(url.group(1))
             assert page.status == 200 and "Wachtrijen nu" in await page.text()
             seen: dict[str, object] = {}
@@ -64,12 +78,16 @@ async def test_demo_runs_end_to_end(tmp_path: Path, unused_tcp_port: int) -> Non
     assert proc.returncode == 0
     stopped = re.search(r"stopped: (\d+) calls recorded, (\d+) routed", rest)
     assert stopped and int(stopped.group(1)) >= 3 and int(stopped.group(2)) >= 3
+    log_text = (await logs).decode()
+    assert "call " in log_text and " → " in log_text  # the calls were logged ...
+    assert not re.search(r"\+3247\d{7}", log_text)  # ... with no caller number
 
 
 async def test_startup_errors_are_one_clear_line(tmp_path: Path, unused_tcp_port: int) -> None:
     env = {
         **os.environ,
         "VUURTOREN_AMI_SECRET": "x",
+        "VUURTOREN_PRIVACY_KEY": "k" * 40,
         "VUURTOREN_DATABASE_URL": "postgresql+asyncpg://nobody:topsecret@127.0.0.1:1/none",
     }
     from tests.conftest import EXAMPLE
@@ -90,3 +108,24 @@ async def test_startup_errors_are_one_clear_line(tmp_path: Path, unused_tcp_port
     assert proc.returncode == 2
     assert "error: database postgresql+asyncpg://nobody:***@127.0.0.1:1/none" in text
     assert "topsecret" not in text and "Traceback" not in text
+
+
+async def test_serve_refuses_to_start_without_the_privacy_key(unused_tcp_port: int) -> None:
+    from tests.conftest import EXAMPLE
+
+    env = {**os.environ, "VUURTOREN_AMI_SECRET": "x"}
+    env.pop("VUURTOREN_PRIVACY_KEY", None)
+    proc = await asyncio.create_subprocess_exec(
+        VUURTOREN,
+        "serve",
+        "--config",
+        str(EXAMPLE),
+        "--listen",
+        f"127.0.0.1:{unused_tcp_port}",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
+    )
+    _, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 2
+    assert "VUURTOREN_PRIVACY_KEY" in err.decode() and "Traceback" not in err.decode()
