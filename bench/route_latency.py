@@ -13,6 +13,10 @@ with ``--all-events``), waits until
 every call has ended, then checks that every call has exactly one stored record. The
 service's CPU (process time / wall time) and memory (RSS) are read from /proc for this
 process.
+
+``--logins-per-second N`` also logs a user in N times a second during each phase, through the
+dashboard's login form over loopback (Argon2id off the event loop), and first times 100 logins
+on their own: the peer of a run with logins is the same run without.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import multiprocessing as mp
 import os
 import random
 import resource
+import secrets
 import statistics
 import tempfile
 import time
@@ -184,11 +189,35 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     from callcenter.simulator.clock import SimClock
 
     clock = SimClock(START, SPEED)  # the service judges time as the simulator does
-    async with running(site, client, f"sqlite+aiosqlite:///{db}", port=0, clock=clock) as r:
+    async with running(
+        site,
+        client,
+        f"sqlite+aiosqlite:///{db}",
+        port=0,
+        clock=clock,
+        privacy_key=secrets.token_bytes(32),
+    ) as r:
         await r.ami.wait_connected(20)
+        idle_logins: list[float] = []
+        if args.logins_per_second:
+            await r.staff.users.add("bench", "Bench", ["agent"], LOGIN_PASSWORD)
+            await _logins(r.url, 0, 100, idle_logins)  # one after the other, nothing else on
         if not args.no_freeze:
             settle_heap()  # as serve does
         for rate in args.rates:
+            login_times: list[float] = []
+            login_task = (
+                asyncio.create_task(
+                    _logins(
+                        r.url,
+                        args.logins_per_second,
+                        int(args.logins_per_second * args.seconds),
+                        login_times,
+                    )
+                )
+                if args.logins_per_second
+                else None
+            )
             lags: list[float] = []
             probe = asyncio.create_task(_loop_lag(lags))
             gc_pauses = GcPauses()
@@ -200,6 +229,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             )
             cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
             probe.cancel()
+            if login_task is not None:
+                await login_task
             gc.callbacks.remove(gc_pauses)
             await r.writer.flush()
             t_gc = time.perf_counter()
@@ -236,6 +267,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     ),
                     "calls_without_record": len(missing),
                     "records_without_outcome": len(unfinished),
+                    "logins": len(login_times),
+                    "login_p95_ms": round(percentile(login_times, 95), 1) if login_times else None,
                 }
             )
     commands.put(("stop",))
@@ -244,8 +277,44 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "date": time.strftime("%Y-%m-%d"),
         "machine": machine(),
         "seconds_per_phase": args.seconds,
+        "logins_per_second": args.logins_per_second,
+        "login_alone_p50_ms": round(statistics.median(idle_logins), 1) if idle_logins else None,
+        "login_alone_p95_ms": round(percentile(idle_logins, 95), 1) if idle_logins else None,
         "phases": phases,
     }
+
+
+LOGIN_PASSWORD = "bench-password-not-secret"
+
+
+async def _logins(url: str, per_second: float, count: int, times: list[float]) -> None:
+    """``count`` logins through the login form (bounded), ``per_second`` a second (0: one
+    after the other); each one's wall time in ms goes to ``times``."""
+    import re
+
+    import aiohttp
+
+    jar = aiohttp.CookieJar(unsafe=True)
+    async with aiohttp.ClientSession(cookie_jar=jar) as http:
+        form = await (await http.get(url + "login")).text()
+        found = re.search(r'name="csrf" value="([^"]+)"', form)
+        assert found, "the login form"
+        token = found.group(1)
+        start = time.perf_counter()
+        for i in range(count):
+            if per_second:
+                delay = start + i / per_second - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+            t0 = time.perf_counter()
+            async with http.post(
+                url + "login",
+                data={"login": "bench", "password": LOGIN_PASSWORD, "csrf": token},
+                allow_redirects=False,
+            ) as resp:
+                assert resp.status == 303, resp.status
+            times.append((time.perf_counter() - t0) * 1000)
+            jar.update_cookies({"vt_login": token})  # the form's token for the next one
 
 
 def main() -> int:
@@ -279,6 +348,12 @@ def main() -> int:
         action="store_true",
         help="leave startup's objects to the collector (serve freezes them: settle_heap)",
     )
+    parser.add_argument(
+        "--logins-per-second",
+        type=float,
+        default=0.0,
+        help="log a user in this often during each phase (the routing peer: 0)",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     return report(asyncio.run(run(args)), args.json, lambda r: _table(r, args.seconds))
@@ -286,6 +361,12 @@ def main() -> int:
 
 def _table(result: dict[str, Any], seconds: float) -> None:
     print(f"{result['machine']}, {seconds:g} s a phase")
+    if result["logins_per_second"]:
+        print(
+            f"logins alone: p50 {result['login_alone_p50_ms']} ms, p95 "
+            f"{result['login_alone_p95_ms']} ms; during phases: "
+            f"{result['logins_per_second']:g}/s"
+        )
     head = (
         "calls/s",
         "calls",
@@ -301,6 +382,8 @@ def _table(result: dict[str, Any], seconds: float) -> None:
         "sim cpu%",
         "rss MB",
         "no rec",
+        "logins",
+        "login p95",
     )
     keys = (
         "calls_per_second",
@@ -317,6 +400,8 @@ def _table(result: dict[str, Any], seconds: float) -> None:
         "sim_cpu_percent",
         "service_rss_mb",
         "calls_without_record",
+        "logins",
+        "login_p95_ms",
     )
     print(" ".join(f"{h:>9}" for h in head))
     for p in result["phases"]:

@@ -225,3 +225,19 @@ def test_a_topic_whose_keys_begin_another_is_a_warning() -> None:
 def test_the_example_menu_makes_nobody_wait(example_site: Site) -> None:
     assert not [w for w in example_site.warnings if ".digit" in w]
     assert {t.digit for t in example_site.topics} >= {"91", "92"}
+
+
+def test_the_privacy_policy_is_checked() -> None:
+    bad = SMALL_SITE + (
+        '\n[privacy]\npseudonymise_after_days = 0\ndelete_text_after_days = "soon"\n'
+        'key = "hunter2-hunter2-hunter2-hunter2-x"\nkeep_forever = true\n'
+    )
+    found = problems(bad)
+    assert any("[privacy].pseudonymise_after_days: must be between 1 and 3650" in p for p in found)
+    assert any("[privacy].delete_text_after_days: must be a whole number" in p for p in found)
+    assert any(
+        "[privacy].key: the pseudonymisation key never goes in the site file" in p for p in found
+    )
+    assert any("unknown field 'keep_forever'" in p for p in found)
+    good = parse_site(SMALL_SITE + "\n[privacy]\npseudonymise_after_days = 30\n", "t")
+    assert good.privacy.pseudonymise_after_days == 30 and good.privacy.delete_text_after_days == 365
