@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from callcenter.store.models import AuditRow
@@ -28,6 +28,8 @@ __all__ = ["GENESIS", "KINDS", "AuditEntry", "AuditLog", "ChainReport", "to_csv"
 
 GENESIS = "0" * 64
 """The ``prev_hash`` of the first entry."""
+_AUDIT = AuditRow.__table__
+_LAST = select(_AUDIT.c.id, _AUDIT.c.hash).order_by(_AUDIT.c.id.desc()).limit(1)
 
 KINDS = (
     "login",
@@ -133,28 +135,28 @@ class AuditLog:
             raise ValueError(f"unknown audit kind {kind!r}")
         when = (at or datetime.now(UTC)).astimezone(UTC)
         body = json.dumps(detail or {}, ensure_ascii=False, sort_keys=True)
-        async with self._lock, self.sessions.begin() as session:
+        target = target[:200]
+        async with self._lock, self.engine.begin() as conn:  # Core: small work on the loop
             if self.engine.dialect.name == "postgresql":
-                await session.execute(text("SELECT pg_advisory_xact_lock(482133)"))
-            last = (
-                await session.execute(
-                    select(AuditRow.id, AuditRow.hash).order_by(AuditRow.id.desc()).limit(1)
-                )
-            ).first()
+                await conn.execute(text("SELECT pg_advisory_xact_lock(482133)"))
+            last = (await conn.execute(_LAST)).first()
             new_id, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
-            row = AuditRow(
-                id=new_id,
-                at=when,
-                actor=actor,
-                kind=kind,
-                target=target[:200],
-                detail=body,
-                address=address,
-                prev_hash=prev,
-                hash=_digest(new_id, when, actor, kind, target[:200], body, address, prev),
+            digest = _digest(new_id, when, actor, kind, target, body, address, prev)
+            await conn.execute(
+                insert(AuditRow),
+                {
+                    "id": new_id,
+                    "at": when,
+                    "actor": actor,
+                    "kind": kind,
+                    "target": target,
+                    "detail": body,
+                    "address": address,
+                    "prev_hash": prev,
+                    "hash": digest,
+                },
             )
-            session.add(row)
-        return _entry(row)
+        return AuditEntry(new_id, when, actor, kind, target, detail or {}, address, prev, digest)
 
     async def verify(self) -> ChainReport:
         """Walk the chain from the first entry; the first that does not fit is named."""

@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import bindparam, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from callcenter.staff.audit import AuditLog
@@ -28,6 +28,18 @@ __all__ = ["ABSOLUTE", "IDLE", "ActiveSession", "ApiToken", "Sessions", "Tokens"
 IDLE = timedelta(minutes=60)
 ABSOLUTE = timedelta(hours=12)
 _TOUCH = timedelta(seconds=60)  # seen_at is written at most once a minute per session
+_SESSIONS = SessionRow.__table__
+_USERS = UserRow.__table__
+_LOOKUP = (
+    select(
+        _USERS,
+        _SESSIONS.c.csrf.label("session_csrf"),
+        _SESSIONS.c.created_at,
+        _SESSIONS.c.seen_at,
+    )
+    .select_from(_SESSIONS.join(_USERS, _USERS.c.id == _SESSIONS.c.user_id))
+    .where(_SESSIONS.c.id_hash == bindparam("key"))
+)
 
 
 def _sha(value: str) -> str:

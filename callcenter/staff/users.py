@@ -23,8 +23,9 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from callcenter.staff.audit import AuditLog
@@ -49,6 +50,8 @@ LOCK_FOR = timedelta(minutes=15)
 """... for this long, or until an admin lifts it."""
 
 _LOGIN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+_USERS = UserRow.__table__
+_BY_LOGIN = select(_USERS).where(_USERS.c.login == bindparam("login"))
 _INTERFACE = re.compile(r"^(PJSIP|SIP|IAX2|DAHDI|Local)/[A-Za-z0-9@._+-]{1,60}$")
 
 
@@ -84,7 +87,8 @@ def _split(value: str) -> tuple[str, ...]:
     return tuple(v for v in value.split(",") if v)
 
 
-def user_from_row(row: UserRow) -> User:
+def user_from_row(row: Any) -> User:
+    """From an ORM ``UserRow`` or a Core row of the ``users`` table."""
     return User(
         row.id,
         row.login,
@@ -392,8 +396,9 @@ class Staff:
             )
         login = (login or "").strip().lower()[:64]
         now = datetime.now(UTC)
-        async with self.sessions() as session:
-            row = await session.scalar(select(UserRow).where(UserRow.login == login))
+        # Core, not the ORM: a login's work on the event loop stays small (routing shares it)
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(_BY_LOGIN, {"login": login})).first()
         if row is not None and row.locked_until is not None and row.locked_until > now:
             await self.audit.record(
                 "login-failed", actor=login, target=login, detail={"why": "locked"}, address=address
@@ -422,15 +427,18 @@ class Staff:
                 "Aanmelden mislukt: de gebruikersnaam of het wachtwoord klopt niet.",
                 status=401,
             )
-        async with self.sessions.begin() as session:
-            fresh = await session.get(UserRow, row.id)
-            assert fresh is not None
-            fresh.failed_logins, fresh.locked_until = 0, None
-            if fresh.password_hash and self.passwords.needs_rehash(fresh.password_hash):
-                fresh.password_hash = await self.passwords.hash(password)
-        return user_from_row(fresh)
+        user = user_from_row(row)
+        rehash = bool(row.password_hash) and self.passwords.needs_rehash(row.password_hash or "")
+        if row.failed_logins or row.locked_until is not None or rehash:  # else: no write
+            values: dict[str, Any] = {"failed_logins": 0, "locked_until": None}
+            if rehash:
+                values["password_hash"] = await self.passwords.hash(password)
+            async with self.engine.begin() as conn:
+                await conn.execute(update(UserRow).where(UserRow.id == row.id).values(values))
+            user = await self.get(row.id)
+        return user
 
-    async def _failed(self, row: UserRow | None, now: datetime) -> None:
+    async def _failed(self, row: Any, now: datetime) -> None:
         if row is None or not row.active:
             return
         async with self.sessions.begin() as session:
