@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import bindparam, delete, or_, select
+from sqlalchemy import bindparam, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from callcenter.staff.audit import AuditLog
@@ -34,8 +34,27 @@ _LOOKUP = (
     select(
         _USERS,
         _SESSIONS.c.csrf.label("session_csrf"),
-        _SESSIONS.c.created_at,
-        _SESSIONS.c.seen_at,
+        _SESSIONS.c.created_at.label("session_created"),
+        _SESSIONS.c.seen_at.label("session_seen"),
+    )
+    .select_from(_SESSIONS.join(_USERS, _USERS.c.id == _SESSIONS.c.user_id))
+    .where(_SESSIONS.c.id_hash == bindparam("key"))
+)
+
+
+def _aware(value: datetime) -> datetime:
+    """Core rows of a UtcDateTime column come back aware already; stay safe on any driver."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+_SESSIONS = SessionRow.__table__
+_USERS = UserRow.__table__
+_LOOKUP = (
+    select(
+        _USERS,
+        _SESSIONS.c.csrf.label("session_csrf"),
+        _SESSIONS.c.created_at.label("session_created"),
+        _SESSIONS.c.seen_at.label("session_seen"),
     )
     .select_from(_SESSIONS.join(_USERS, _USERS.c.id == _SESSIONS.c.user_id))
     .where(_SESSIONS.c.id_hash == bindparam("key"))
@@ -54,23 +73,28 @@ class ActiveSession:
 
 
 class Sessions:
+    """Core statements, not the ORM: every request of a logged-in user passes here, on the
+    event loop that also routes calls."""
+
     def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
         self.sessions = async_sessionmaker(engine, expire_on_commit=False)
 
     async def create(self, user: User, address: str | None) -> tuple[str, str]:
         """A new session: (cookie value, CSRF token)."""
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         now = datetime.now(UTC)
-        async with self.sessions.begin() as session:
-            session.add(
-                SessionRow(
-                    id_hash=_sha(token),
-                    user_id=user.id,
-                    csrf=csrf,
-                    created_at=now,
-                    seen_at=now,
-                    address=(address or "")[:64] or None,
-                )
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                insert(SessionRow),
+                {
+                    "id_hash": _sha(token),
+                    "user_id": user.id,
+                    "csrf": csrf,
+                    "created_at": now,
+                    "seen_at": now,
+                    "address": (address or "")[:64] or None,
+                },
             )
         return token, csrf
 
@@ -79,26 +103,21 @@ class Sessions:
         if not token or len(token) > 128:
             return None
         now = datetime.now(UTC)
-        async with self.sessions() as session:
-            found = (
-                await session.execute(
-                    select(SessionRow, UserRow)
-                    .join(UserRow, UserRow.id == SessionRow.user_id)
-                    .where(SessionRow.id_hash == _sha(token))
-                )
-            ).first()
+        key = _sha(token)
+        async with self.engine.connect() as conn:
+            found = (await conn.execute(_LOOKUP, {"key": key})).first()
         if found is None:
             return None
-        row, user_row = found
-        if not user_row.active or now - row.seen_at > IDLE or now - row.created_at > ABSOLUTE:
+        seen, created = _aware(found.session_seen), _aware(found.session_created)
+        if not found.active or now - seen > IDLE or now - created > ABSOLUTE:
             await self.end(token)
             return None
-        if now - row.seen_at > _TOUCH:
-            async with self.sessions.begin() as session:
-                fresh = await session.get(SessionRow, row.id_hash)
-                if fresh is not None:
-                    fresh.seen_at = now
-        return ActiveSession(user_from_row(user_row), row.csrf, row.created_at)
+        if now - seen > _TOUCH:
+            async with self.engine.begin() as conn:
+                await conn.execute(
+                    update(SessionRow).where(SessionRow.id_hash == key).values(seen_at=now)
+                )
+        return ActiveSession(user_from_row(found), found.session_csrf, created)
 
     async def end(self, token: str) -> None:
         async with self.sessions.begin() as session:

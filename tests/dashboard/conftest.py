@@ -5,20 +5,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from callcenter.ami import AMIClient, ClientSettings, Message
 from callcenter.service import CallService
 from callcenter.staff.services import StaffServices, open_staff
 from callcenter.staff.users import User
-from callcenter.store import open_engine, upgrade
+from callcenter.store import upgrade
 from dashboard.app import create_app
 from dashboard.web import WebSettings
 from routing.site import Site
+from tests.store.conftest import database_url, engine
+
+__all__ = ["database_url", "engine"]
 
 PASSWORD = "een-goed-wachtwoord-voor-tests"
 KEY = b"a test pseudonymisation key, not a real one (>=32)"
@@ -46,13 +49,12 @@ def service(example_site: Site) -> CallService:
 
 
 @pytest.fixture
-async def staff(tmp_path: Path, example_site: Site) -> AsyncIterator[StaffServices]:
-    engine = open_engine(f"sqlite+aiosqlite:///{tmp_path / 'web.sqlite3'}")
+async def staff(engine: AsyncEngine, example_site: Site) -> AsyncIterator[StaffServices]:
+    """On SQLite and on PostgreSQL (the store's ``engine`` fixture: a clean database)."""
     await upgrade(engine)
     services = open_staff(engine, example_site, KEY)
     yield services
     services.close()
-    await engine.dispose()
 
 
 @pytest.fixture

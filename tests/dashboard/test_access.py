@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -413,3 +414,31 @@ async def test_changes_are_audited_with_who_and_from_where(
     assert changed.target == "agent1" and changed.address == "127.0.0.1"
     assert changed.detail["roles"] == [["agent"], ["agent", "manager"]]
     assert (await staff.audit.verify()).ok
+
+
+async def test_sessions_expire_when_idle_and_after_a_day(
+    browse: Browse, people: dict[str, User], staff: StaffServices
+) -> None:
+    from datetime import UTC, datetime
+
+    from sqlalchemy import update
+
+    from callcenter.staff.sessions import ABSOLUTE, IDLE
+    from callcenter.store.models import SessionRow
+
+    async def age(**ago: Any) -> None:
+        now = datetime.now(UTC)
+        async with staff.sessions.engine.begin() as conn:
+            await conn.execute(update(SessionRow).values(**{k: now - v for k, v in ago.items()}))
+
+    for ago in (
+        {"seen_at": IDLE + timedelta(seconds=5)},
+        {"created_at": ABSOLUTE + timedelta(seconds=5)},
+    ):
+        session = await browse()
+        await session.login("agent1")
+        assert (await session.client.get("/api/me")).status == 200
+        await age(**ago)
+        assert (await session.client.get("/api/me")).status == 401, ago
+    await staff.sessions.purge()
+    assert await staff.sessions.count(people["agent"].id) == 0
