@@ -102,39 +102,43 @@ async def _user_page(
 
 
 async def user_page(request: web.Request) -> web.Response:
-    try:
-        subject = await request.app[STAFF].users.get(_user_id(request))
-    except StaffError:
-        raise web.HTTPNotFound(text="Deze gebruiker bestaat niet.") from None
-    return await _user_page(request, subject)
+    return await _user_page(request, await _subject(request))
 
 
 async def update_user(request: web.Request) -> web.StreamResponse:
     staff = request.app[STAFF]
     form = await request.post()
+    subject = await _subject(request)
     try:
-        user_id = _user_id(request)
-        subject = await staff.users.get(user_id)
-        fields = _fields(form)
         await staff.users.update(
-            user_id, actor=request[USER].login, address=request[ADDRESS], **fields
+            subject.id, actor=request[USER].login, address=request[ADDRESS], **_fields(form)
         )
     except StaffError as exc:
-        if exc.status == 404:
-            raise web.HTTPNotFound(text="Deze gebruiker bestaat niet.") from None
-        return await _user_page(
-            request, subject, status=exc.status, error=exc.message, error_field=exc.field
-        )
-    raise web.HTTPSeeOther(f"/admin/users/{user_id}?bewaard=1")
+        return await _refused(request, subject, exc)
+    raise web.HTTPSeeOther(f"/admin/users/{subject.id}?bewaard=1")
+
+
+async def _subject(request: web.Request) -> User:
+    """The user named in the URL; a Dutch 404 page when there is none."""
+    try:
+        return await request.app[STAFF].users.get(_user_id(request))
+    except StaffError:
+        raise web.HTTPNotFound(text="Deze gebruiker bestaat niet.") from None
+
+
+async def _refused(request: web.Request, subject: User, exc: StaffError) -> web.Response:
+    return await _user_page(
+        request, subject, status=exc.status, error=exc.message, error_field=exc.field
+    )
 
 
 async def user_action(request: web.Request) -> web.StreamResponse:
     staff = request.app[STAFF]
     actor, address = request[USER].login, request[ADDRESS]
     action = request.match_info["action"]
+    subject = await _subject(request)
+    user_id = subject.id
     try:
-        user_id = _user_id(request)
-        subject = await staff.users.get(user_id)
         if action == "disable":
             await staff.users.set_active(user_id, False, actor=actor, address=address)
         elif action == "enable":
@@ -149,11 +153,7 @@ async def user_action(request: web.Request) -> web.StreamResponse:
         else:
             raise web.HTTPNotFound(text="Deze actie bestaat niet.")
     except StaffError as exc:
-        if exc.status == 404:
-            raise web.HTTPNotFound(text="Deze gebruiker bestaat niet.") from None
-        return await _user_page(
-            request, subject, status=exc.status, error=exc.message, error_field=exc.field
-        )
+        return await _refused(request, subject, exc)
     raise web.HTTPSeeOther(f"/admin/users/{user_id}?bewaard=1")
 
 

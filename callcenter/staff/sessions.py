@@ -47,20 +47,6 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-_SESSIONS = SessionRow.__table__
-_USERS = UserRow.__table__
-_LOOKUP = (
-    select(
-        _USERS,
-        _SESSIONS.c.csrf.label("session_csrf"),
-        _SESSIONS.c.created_at.label("session_created"),
-        _SESSIONS.c.seen_at.label("session_seen"),
-    )
-    .select_from(_SESSIONS.join(_USERS, _USERS.c.id == _SESSIONS.c.user_id))
-    .where(_SESSIONS.c.id_hash == bindparam("key"))
-)
-
-
 def _sha(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 

@@ -83,49 +83,41 @@ async def test_demo_runs_end_to_end(tmp_path: Path, unused_tcp_port: int) -> Non
     assert not re.search(r"\+3247\d{7}", log_text)  # ... with no caller number
 
 
-async def test_startup_errors_are_one_clear_line(tmp_path: Path, unused_tcp_port: int) -> None:
+async def serve_fails(env: dict[str, str], port: int) -> str:
+    """Run `vuurtoren serve` on the example site; it must stop with exit 2: its stderr."""
+    from tests.conftest import EXAMPLE
+
+    proc = await asyncio.create_subprocess_exec(
+        VUURTOREN,
+        "serve",
+        "--config",
+        str(EXAMPLE),
+        "--listen",
+        f"127.0.0.1:{port}",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
+    )
+    _, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode == 2
+    text = err.decode()
+    assert "Traceback" not in text
+    return text
+
+
+async def test_startup_errors_are_one_clear_line(unused_tcp_port: int) -> None:
     env = {
         **os.environ,
         "VUURTOREN_AMI_SECRET": "x",
         "VUURTOREN_PRIVACY_KEY": "k" * 40,
         "VUURTOREN_DATABASE_URL": "postgresql+asyncpg://nobody:topsecret@127.0.0.1:1/none",
     }
-    from tests.conftest import EXAMPLE
-
-    proc = await asyncio.create_subprocess_exec(
-        VUURTOREN,
-        "serve",
-        "--config",
-        str(EXAMPLE),
-        "--listen",
-        f"127.0.0.1:{unused_tcp_port}",
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=env,
-    )
-    _, err = await asyncio.wait_for(proc.communicate(), 30)
-    text = err.decode()
-    assert proc.returncode == 2
+    text = await serve_fails(env, unused_tcp_port)
     assert "error: database postgresql+asyncpg://nobody:***@127.0.0.1:1/none" in text
-    assert "topsecret" not in text and "Traceback" not in text
+    assert "topsecret" not in text
 
 
 async def test_serve_refuses_to_start_without_the_privacy_key(unused_tcp_port: int) -> None:
-    from tests.conftest import EXAMPLE
-
     env = {**os.environ, "VUURTOREN_AMI_SECRET": "x"}
     env.pop("VUURTOREN_PRIVACY_KEY", None)
-    proc = await asyncio.create_subprocess_exec(
-        VUURTOREN,
-        "serve",
-        "--config",
-        str(EXAMPLE),
-        "--listen",
-        f"127.0.0.1:{unused_tcp_port}",
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=env,
-    )
-    _, err = await asyncio.wait_for(proc.communicate(), 30)
-    assert proc.returncode == 2
-    assert "VUURTOREN_PRIVACY_KEY" in err.decode() and "Traceback" not in err.decode()
+    assert "VUURTOREN_PRIVACY_KEY" in await serve_fails(env, unused_tcp_port)
