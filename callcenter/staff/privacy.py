@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from callcenter.staff.audit import AuditLog
@@ -37,15 +37,26 @@ __all__ = [
     "TEXT_COLUMNS",
     "Privacy",
     "RetentionReport",
+    "TextRetention",
     "load_key",
     "mask_number",
     "normalise_number",
 ]
 
 PSEUDONYM_PREFIX = "p:"
-TEXT_COLUMNS: list[tuple[Any, Any, Any]] = []
-"""(table's time column, its text columns...) that retention clears after
-``delete_text_after_days``; the question log adds its own."""
+
+
+@dataclass(frozen=True, slots=True)
+class TextRetention:
+    """Free text of one table that retention clears: ``columns`` (nullable) of the rows whose
+    ``time_column`` is older than ``delete_text_after_days``."""
+
+    time_column: Any
+    columns: tuple[Any, ...]
+
+
+TEXT_COLUMNS: list[TextRetention] = []
+"""Every table's free text under the retention policy; the question log adds its own."""
 _COUNTRY_CODES = {"BE": "32", "NL": "31", "FR": "33", "DE": "49", "LU": "352"}
 _SEPARATORS = re.compile(r"[\s./()-]")
 _BATCH = 500
@@ -185,17 +196,18 @@ class Privacy:
                         ],
                     )
             texts = 0
-            for time_column, *columns in TEXT_COLUMNS:
-                table = time_column.table
-                stmt = update(table).where(time_column < text_before)
-                stmt = stmt.where(or_(*(c.is_not(None) for c in columns)))
+            for text in TEXT_COLUMNS:
+                table = text.time_column.table
+                due_text = (text.time_column < text_before) & or_(
+                    *(c.is_not(None) for c in text.columns)
+                )
                 if dry_run:
-                    from sqlalchemy import func
-
-                    q = select(func.count()).select_from(table).where(time_column < text_before)
+                    q = select(func.count()).select_from(table).where(due_text)
                     texts += int(await session.scalar(q) or 0)
                 else:
-                    result = await session.execute(stmt.values({c.key: None for c in columns}))
+                    result = await session.execute(
+                        update(table).where(due_text).values({c.key: None for c in text.columns})
+                    )
                     texts += int(getattr(result, "rowcount", 0) or 0)
         report = RetentionReport(pseudonymised, texts, pseudo_before, text_before, dry_run)
         if not dry_run:

@@ -158,9 +158,8 @@ async def test_a_user_is_made_and_logs_in_in_the_browser(browser: Any, base_url:
     assert "/login?next=/admin/users" in agent.url
     await agent.get_by_label("Gebruikersnaam").fill("jan")
     await agent.get_by_label("Wachtwoord").fill("nog-een-goed-wachtwoord")
-    response = await agent.get_by_role("button", name="Aanmelden").click()
-    del response
-    await agent.wait_for_load_state()
+    async with agent.expect_navigation():
+        await agent.get_by_role("button", name="Aanmelden").click()
     assert "U hebt geen toegang" in await agent.content()
     await agent.goto(base_url + "/")
     assert await agent.get_by_role("heading", name="Wachtrijen nu").is_visible()

@@ -132,3 +132,56 @@ async def test_access_and_erasure(staff: StaffServices, engine: AsyncEngine) -> 
     entries = await staff.audit.query()
     assert {e.kind for e in entries} >= {"privacy-export", "privacy-erase"}
     assert all("470111111" not in (e.target + str(e.detail)) for e in entries)  # no number
+
+
+async def test_free_text_is_deleted_after_its_days(
+    staff: StaffServices, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A table that registers its free text (as the question log will) loses it by age."""
+    from sqlalchemy import Column, DateTime, Integer, MetaData, Table, Text, insert, select
+
+    from callcenter.staff import privacy
+
+    notes = Table(
+        "test_notes",
+        MetaData(),
+        Column("id", Integer, primary_key=True),
+        Column("at", DateTime(timezone=True)),
+        Column("summary", Text, nullable=True),
+        Column("topic", Text),
+    )
+    async with engine.begin() as conn:
+        await conn.run_sync(notes.create)
+        await conn.execute(
+            insert(notes),
+            [
+                {
+                    "id": 1,
+                    "at": NOW - timedelta(days=400),
+                    "summary": "schulden, 3 kinderen",
+                    "topic": "schulden",
+                },
+                {
+                    "id": 2,
+                    "at": NOW - timedelta(days=10),
+                    "summary": "huurwaarborg",
+                    "topic": "wonen",
+                },
+            ],
+        )
+    monkeypatch.setattr(
+        privacy, "TEXT_COLUMNS", [privacy.TextRetention(notes.c.at, (notes.c.summary,))]
+    )
+    try:
+        assert (await staff.privacy.retention(NOW, dry_run=True)).texts_deleted == 1
+        assert (await staff.privacy.retention(NOW)).texts_deleted == 1
+        async with engine.connect() as conn:
+            rows = (await conn.execute(select(notes).order_by(notes.c.id))).all()
+        assert [(r.summary, r.topic) for r in rows] == [
+            (None, "schulden"),
+            ("huurwaarborg", "wonen"),
+        ]
+        assert (await staff.privacy.retention(NOW, dry_run=True)).texts_deleted == 0
+    finally:
+        async with engine.begin() as conn:
+            await conn.run_sync(notes.drop)
