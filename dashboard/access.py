@@ -24,7 +24,7 @@ from callcenter.staff.users import User
 from dashboard.keys import ADDRESS, CSRF, STAFF, USER
 from dashboard.web import client_address, is_api, problem
 
-__all__ = ["ANY_USER", "PUBLIC", "ROUTES", "Access", "access", "roles"]
+__all__ = ["ANY_USER", "PUBLIC", "ROUTES", "Access", "access", "identify", "roles"]
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +100,11 @@ def home_for(user: User) -> str:
     if user.has("admin"):
         return "/admin/users"
     return "/account"
+
+
+async def identify(request: web.Request) -> User | None:
+    """The user of the request's token or session cookie, checked now (None: nobody)."""
+    return (await _identify(request))[0]
 
 
 async def _identify(request: web.Request) -> tuple[User | None, str | None]:

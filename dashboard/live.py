@@ -7,6 +7,7 @@ import json
 
 from aiohttp import web
 
+from dashboard.access import ROUTES, identify
 from dashboard.keys import BUS, SERVICE, STREAMS
 from dashboard.render import render
 
@@ -34,6 +35,10 @@ async def health(request: web.Request) -> web.Response:
     )
 
 
+KEEPALIVE = 15.0
+"""Seconds between keepalives of a quiet stream (each one re-checks the user's session)."""
+
+
 async def stream(request: web.Request) -> web.StreamResponse:
     """Server-sent events: a full snapshot first, then one event per queue change
     (coalesced to at most a few a second)."""
@@ -52,9 +57,11 @@ async def stream(request: web.Request) -> web.StreamResponse:
         await response.write(_sse("snapshot", service.snapshot()))
         while True:
             try:
-                async with asyncio.timeout(15):
+                async with asyncio.timeout(KEEPALIVE):
                     first = await queue.get()
             except TimeoutError:
+                if not await still_allowed(request):
+                    break  # logged out, disabled or expired meanwhile: the stream ends
                 await response.write(b": keepalive\n\n")
                 continue
             changed = {first.payload.get("queue"): first} if first.kind == "queue" else {}
@@ -72,6 +79,12 @@ async def stream(request: web.Request) -> web.StreamResponse:
         if task is not None:
             streams.discard(task)
     return response
+
+
+async def still_allowed(request: web.Request) -> bool:
+    """A long stream checks, now and then, that its user may still see it."""
+    user = await identify(request)
+    return user is not None and ROUTES["api-stream"].allows(user)
 
 
 def _sse(kind: str, payload: object) -> bytes:

@@ -442,3 +442,22 @@ async def test_sessions_expire_when_idle_and_after_a_day(
         assert (await session.client.get("/api/me")).status == 401, ago
     await staff.sessions.purge()
     assert await staff.sessions.count(people["agent"].id) == 0
+
+
+async def test_an_open_live_stream_ends_when_its_user_is_disabled(
+    browse: Browse, people: dict[str, User], staff: StaffServices, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    from dashboard import live
+
+    monkeypatch.setattr(live, "KEEPALIVE", 0.2)
+    agent = await browse()
+    await agent.login("agent1")
+    resp = await agent.client.get("/api/live/stream")
+    assert (await asyncio.wait_for(resp.content.readline(), 5)).startswith(b"event: snapshot")
+    await staff.users.set_active(people["agent"].id, False)
+    async with asyncio.timeout(5):
+        while await resp.content.readline():
+            pass  # the server ends the stream
+    assert resp.content.at_eof()
