@@ -29,6 +29,7 @@ from callcenter.store import CallStore, StoreWriter, open_engine, upgrade
 from dashboard.app import create_app
 from routing.site import Site
 from schedules.jobs import Jobs
+from schedules.override_store import OverrideStore
 
 __all__ = ["Running", "StartupError", "run_until_stopped", "running", "settle_heap"]
 
@@ -52,6 +53,7 @@ class Running:
     ami: AMIClient
     staff: StaffServices
     jobs: Jobs
+    overrides: OverrideStore
     url: str
 
 
@@ -80,6 +82,7 @@ async def running(
     service: CallService | None = None
     staff: StaffServices | None = None
     jobs: Jobs | None = None
+    overrides: OverrideStore | None = None
     try:
         try:
             await upgrade(engine)
@@ -93,9 +96,14 @@ async def running(
         await service.start(await store.open_calls())
         await ami.start()
         staff = open_staff(engine, site, privacy_key)
+        overrides = OverrideStore(engine, staff.audit, site, service.clock.now)
+        await overrides.load()
+        service.overrides = overrides.current
+        overrides.on_change.append(service.poke_states)
+        overrides.start()
         jobs = Jobs(site, staff)
         jobs.start()
-        app = create_app(service, staff)
+        app = create_app(service, staff, overrides=overrides)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         site_ = web.TCPSite(runner, host, port)
@@ -107,12 +115,16 @@ async def running(
             ) from None
         bound = runner.addresses[0][1] if runner.addresses else port
         shown = f"[{host}]" if ":" in host else host
-        yield Running(service, store, writer, ami, staff, jobs, f"http://{shown}:{bound}/")
+        yield Running(
+            service, store, writer, ami, staff, jobs, overrides, f"http://{shown}:{bound}/"
+        )
     finally:
         if runner is not None:
             await runner.cleanup()
         if jobs is not None:
             jobs.stop()
+        if overrides is not None:
+            await overrides.stop()
         await ami.close()
         if service is not None:
             await service.stop()

@@ -51,6 +51,7 @@ def roles(*names: str) -> Access:
 
 STAFF_LIVE = roles("agent", "manager")
 ADMIN = roles("admin")
+MANAGER = roles("manager")
 
 ROUTES: dict[str, Access] = {
     # public, and free of personal data
@@ -72,6 +73,13 @@ ROUTES: dict[str, Access] = {
     "live": STAFF_LIVE,
     "api-queues": STAFF_LIVE,
     "api-stream": STAFF_LIVE,
+    # overrides of the opening hours
+    "overrides": MANAGER,
+    "overrides-new": MANAGER,
+    "overrides-lift": MANAGER,
+    "api-overrides": MANAGER,
+    "api-overrides-new": MANAGER,
+    "api-overrides-lift": MANAGER,
     # administration
     "admin-users": ADMIN,
     "admin-user-new": ADMIN,

@@ -20,10 +20,11 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from callcenter.service import CallService
 from callcenter.staff.errors import StaffError
 from callcenter.staff.services import StaffServices
-from dashboard import admin, auth, live
+from dashboard import admin, auth, closures, live
 from dashboard.access import access
-from dashboard.keys import BUS, SERVICE, STAFF, STREAMS, TEMPLATES, WEB
+from dashboard.keys import BUS, OVERRIDES, SERVICE, STAFF, STREAMS, TEMPLATES, WEB
 from dashboard.web import MAX_BODY, WebSettings, problem
+from schedules.override_store import OverrideStore
 
 __all__ = ["create_app"]
 
@@ -83,12 +84,17 @@ async def _end_streams(app: web.Application) -> None:
 
 
 def create_app(
-    service: CallService, staff: StaffServices, settings: WebSettings | None = None
+    service: CallService,
+    staff: StaffServices,
+    settings: WebSettings | None = None,
+    *,
+    overrides: OverrideStore | None = None,
 ) -> web.Application:
     app = web.Application(middlewares=[errors, security_headers, access], client_max_size=MAX_BODY)
     app[SERVICE] = service
     app[STAFF] = staff
     app[WEB] = settings or WebSettings.from_env()
+    app[OVERRIDES] = overrides or OverrideStore(staff.audit.engine, staff.audit, service.site)
     app[BUS] = service.bus
     env = Environment(
         loader=FileSystemLoader(HERE / "templates"),
@@ -106,4 +112,5 @@ def create_app(
     app.router.add_static("/static/", HERE / "static", name="static", append_version=True)
     auth.setup(app)
     admin.setup(app)
+    closures.setup(app)
     return app

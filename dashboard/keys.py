@@ -12,6 +12,7 @@ from callcenter.service import CallService
 from callcenter.staff.services import StaffServices
 from callcenter.staff.users import User
 from dashboard.web import WebSettings
+from schedules.override_store import OverrideStore
 
 SERVICE = web.AppKey("service", CallService)
 BUS = web.AppKey("bus", Bus)
@@ -20,6 +21,7 @@ STREAMS = web.AppKey("streams", set[asyncio.Task[object]])
 """Open server-sent-event streams: ended on shutdown, so a restart never waits for them."""
 STAFF = web.AppKey("staff", StaffServices)
 WEB = web.AppKey("web", WebSettings)
+OVERRIDES = web.AppKey("overrides", OverrideStore)
 
 USER = web.RequestKey("user", User)
 """The logged-in user (set by the access middleware on every non-public route)."""

@@ -12,6 +12,7 @@ __all__ = ["NAV", "render"]
 
 NAV = (
     ("/", "Wachtrijen", ("agent", "manager")),
+    ("/overrides", "Uitzonderingen", ("manager",)),
     ("/admin/users", "Gebruikers", ("admin",)),
     ("/admin/audit", "Auditlog", ("admin",)),
     ("/admin/privacy", "Privacy", ("admin",)),

@@ -38,6 +38,12 @@ class Override:
     starts: datetime | None = None
     ends: datetime | None = None
     note: str = ""
+    """The reason callers hear (the manager's words)."""
+    id: int | None = None
+    """The stored override's id (None: not stored)."""
+    kind: str = "emergency"
+    """``temporary`` (ends at the next scheduled change) or ``emergency`` (until lifted)."""
+    created_by: str = ""
 
     def __post_init__(self) -> None:
         if self.starts is not None:

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from callcenter.cli import (
     asterisk_commands,
     capture_commands,
+    override_commands,
     routing_commands,
     service_commands,
     simulator_commands,
@@ -31,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     service_commands.register(sub)
     asterisk_commands.register(sub)
     staff_commands.register(sub)
+    override_commands.register(sub)
     return parser
 
 

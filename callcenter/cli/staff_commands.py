@@ -24,12 +24,12 @@ from callcenter.staff.users import ROLES
 from callcenter.store import database_url, open_engine, upgrade
 from routing.site import Site
 
-__all__ = ["register"]
+__all__ = ["actor", "register", "with_staff"]
 
 T = TypeVar("T")
 
 
-def _actor() -> str:
+def actor() -> str:
     try:
         return f"cli:{getpass.getuser()}"
     except (KeyError, OSError):
@@ -98,7 +98,7 @@ def register(sub: Any) -> None:
         q.set_defaults(handler=privacy_request, action=name)
 
 
-def _with_staff(
+def with_staff(
     args: argparse.Namespace,
     work: Callable[[StaffServices], Awaitable[T]],
     site: Site | None = None,
@@ -142,7 +142,7 @@ def users_add(args: argparse.Namespace) -> int:
         raise CommandError("--counter needs --config (the site file, to check the counter ids)")
     site = site_or_exit(args.config) if args.config else None
     password = _password(args)
-    user = _with_staff(
+    user = with_staff(
         args,
         lambda s: s.users.add(
             args.login,
@@ -151,7 +151,7 @@ def users_add(args: argparse.Namespace) -> int:
             password,
             counters=args.counter,
             interfaces=args.interface,
-            actor=_actor(),
+            actor=actor(),
         ),
         site,
     )
@@ -165,22 +165,22 @@ def users_change(args: argparse.Namespace) -> int:
     async def work(s: StaffServices) -> str:
         user = await s.users.by_login(args.login)
         if args.action == "passwd":
-            await s.users.set_password(user.id, password, actor=_actor())
+            await s.users.set_password(user.id, password, actor=actor())
             return f"{user.login}: new password set; every session ended"
         if args.action in ("disable", "enable"):
-            await s.users.set_active(user.id, args.action == "enable", actor=_actor())
+            await s.users.set_active(user.id, args.action == "enable", actor=actor())
             return f"{user.login}: {args.action}d" + (
                 "; every session ended" if args.action == "disable" else ""
             )
-        await s.users.unlock(user.id, actor=_actor())
+        await s.users.unlock(user.id, actor=actor())
         return f"{user.login}: unlocked"
 
-    print(_with_staff(args, work))
+    print(with_staff(args, work))
     return EXIT_OK
 
 
 def users_list(args: argparse.Namespace) -> int:
-    users = _with_staff(args, lambda s: s.users.list())
+    users = with_staff(args, lambda s: s.users.list())
     if args.json:
         print(json.dumps([u.as_json() for u in users], ensure_ascii=False))
         return EXIT_OK
@@ -196,7 +196,7 @@ def users_list(args: argparse.Namespace) -> int:
 
 
 def audit_verify(args: argparse.Namespace) -> int:
-    report = _with_staff(args, lambda s: s.audit.verify())
+    report = with_staff(args, lambda s: s.audit.verify())
     if report.ok:
         print(f"audit log: {report.entries} entries, the chain is whole")
         return EXIT_OK
@@ -218,9 +218,9 @@ def _privacy_site(args: argparse.Namespace) -> tuple[Site, bytes]:
 
 def privacy_retention(args: argparse.Namespace) -> int:
     site, key = _privacy_site(args)
-    report = _with_staff(
+    report = with_staff(
         args,
-        lambda s: s.privacy.retention(datetime.now(UTC), dry_run=args.dry_run, actor=_actor()),
+        lambda s: s.privacy.retention(datetime.now(UTC), dry_run=args.dry_run, actor=actor()),
         site,
         key,
     )
@@ -237,11 +237,9 @@ def privacy_retention(args: argparse.Namespace) -> int:
 def privacy_request(args: argparse.Namespace) -> int:
     site, key = _privacy_site(args)
     if args.action == "export":
-        data = _with_staff(args, lambda s: s.privacy.export(args.caller, actor=_actor()), site, key)
+        data = with_staff(args, lambda s: s.privacy.export(args.caller, actor=actor()), site, key)
         print(json.dumps(data, ensure_ascii=False, indent=2))
     else:
-        erased = _with_staff(
-            args, lambda s: s.privacy.erase(args.caller, actor=_actor()), site, key
-        )
+        erased = with_staff(args, lambda s: s.privacy.erase(args.caller, actor=actor()), site, key)
         print(f"the number is removed from {erased} call(s); the calls stay as anonymous counts")
     return EXIT_OK

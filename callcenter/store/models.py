@@ -22,6 +22,7 @@ __all__ = [
     "AuditRow",
     "Base",
     "CallRow",
+    "OverrideRow",
     "SessionRow",
     "TokenRow",
     "UserRow",
@@ -209,3 +210,26 @@ class AuditRow(Base):
         Index("ix_audit_kind_at", "kind", "at"),
         Index("ix_audit_actor_at", "actor", "at"),
     )
+
+
+class OverrideRow(Base):
+    """A manager's instruction: a counter (``*``: every counter; ``lighthouse``) closed or
+    forced open, from ``starts_at`` until ``ends_at`` (None: until lifted)."""
+
+    __tablename__ = "overrides"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(64))
+    mode: Mapped[str] = mapped_column(String(8))
+    kind: Mapped[str] = mapped_column(String(16))
+    """``temporary`` (ends by itself at the next scheduled change) or ``emergency``."""
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    ends_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    """What callers hear (the manager's words)."""
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    lifted_by: Mapped[str | None] = mapped_column(String(80))
+    lifted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    __table_args__ = (Index("ix_overrides_open", "lifted_at", "ends_at"),)

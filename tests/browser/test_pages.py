@@ -33,6 +33,7 @@ PAGES = [
     "/admin/users/1",
     "/admin/audit",
     "/admin/privacy",
+    "/overrides",
 ]
 PASSWORD = "een-goed-wachtwoord-browser"
 

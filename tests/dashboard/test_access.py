@@ -24,6 +24,7 @@ def concrete(path: str, people: dict[str, User]) -> str:
     return (
         path.replace("{user_id}", str(people["agent"].id))
         .replace("{token_id}", "999")
+        .replace("{override_id}", "999")
         .replace("{action}", "unlock")
         .replace("{filename}", "style.css")
     )

@@ -143,7 +143,8 @@ def stack(example_site: Site, tmp_path: Path, timestamps: bool) -> StackFactory:
             async with running(
                 example_site, client, url, port=0, clock=sim.clock, privacy_key=PRIVACY_KEY
             ) as run:
-                run.service.overrides = lambda: overrides
+                if overrides:  # fixed overrides for this test, instead of the stored ones
+                    run.service.overrides = lambda: overrides
                 await run.ami.wait_connected(10)
                 await until(lambda: bool(run.service.states), 10)
                 yield Stack(sim, run, url)

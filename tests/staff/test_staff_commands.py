@@ -107,3 +107,31 @@ def test_privacy_commands(
         str(EXAMPLE), "--data-dir", d,
     )  # fmt: skip
     assert code == 2 and "telefoonnummer" in err
+
+
+def test_override_commands(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    d, c = str(tmp_path), str(EXAMPLE)
+    code, out, _ = run(
+        capsys, monkeypatch, "override", "close", "woonloket", "--emergency", "--reason",
+        "verhuis", "--config", c, "--data-dir", d,
+    )  # fmt: skip
+    assert code == 0 and "#1 woonloket: closed (emergency)" in out and "verhuis" in out
+    code, out, _ = run(capsys, monkeypatch, "override", "list", "--config", c, "--data-dir", d)
+    assert "#1 woonloket" in out and "until lifted" in out
+    code, _, err = run(
+        capsys, monkeypatch, "override", "close", "atlantis", "--config", c, "--data-dir", d
+    )
+    assert code == 2 and "Onbekend loket 'atlantis'" in err
+    code, _, err = run(
+        capsys, monkeypatch, "override", "open", "woonloket", "--until", "2020-01-01T10:00",
+        "--config", c, "--data-dir", d,
+    )  # fmt: skip
+    assert code == 2 and "verleden" in err
+    code, out, _ = run(capsys, monkeypatch, "override", "lift", "1", "--config", c, "--data-dir", d)
+    assert code == 0 and out.startswith("lifted: #1")
+    code, out, _ = run(capsys, monkeypatch, "override", "list", "--config", c, "--data-dir", d)
+    assert "no overrides" in out
+    code, out, _ = run(capsys, monkeypatch, "audit", "verify", "--data-dir", d)
+    assert "2 entries, the chain is whole" in out  # set and lift, audited
