@@ -93,13 +93,14 @@ async def running(
         writer = StoreWriter(store)
         writer.start()
         service = CallService(site, ami, writer=writer, bus=Bus(), clock=clock)
-        await service.start(await store.open_calls())
-        await ami.start()
         staff = open_staff(engine, site, privacy_key)
+        # the stored overrides before the first connect: the first states written count them
         overrides = OverrideStore(engine, staff.audit, site, service.clock.now)
         await overrides.load()
         service.overrides = overrides.current
         overrides.on_change.append(service.poke_states)
+        await service.start(await store.open_calls())
+        await ami.start()
         overrides.start()
         jobs = Jobs(site, staff)
         jobs.start()

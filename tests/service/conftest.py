@@ -145,6 +145,7 @@ def stack(example_site: Site, tmp_path: Path, timestamps: bool) -> StackFactory:
             ) as run:
                 if overrides:  # fixed overrides for this test, instead of the stored ones
                     run.service.overrides = lambda: overrides
+                    run.service.poke_states()
                 await run.ami.wait_connected(10)
                 await until(lambda: bool(run.service.states), 10)
                 yield Stack(sim, run, url)
