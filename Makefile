@@ -43,6 +43,7 @@ bench: $(STAMP)
 	$(PY) bench/ami_ingest.py
 	$(PY) bench/route_latency.py
 	$(PY) bench/store_queries.py
+	$(PY) bench/public_hours.py
 
 all: lint typecheck test
 

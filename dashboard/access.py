@@ -59,6 +59,8 @@ ROUTES: dict[str, Access] = {
     "static": PUBLIC,
     "login": PUBLIC,
     "login-post": PUBLIC,
+    "public-hours": PUBLIC,
+    "api-public-hours": PUBLIC,
     # any logged-in user
     "logout": ANY_USER,
     "account": ANY_USER,

@@ -20,7 +20,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from callcenter.service import CallService
 from callcenter.staff.errors import StaffError
 from callcenter.staff.services import StaffServices
-from dashboard import admin, auth, closures, live
+from dashboard import admin, auth, closures, live, public
 from dashboard.access import access
 from dashboard.keys import BUS, OVERRIDES, SERVICE, STAFF, STREAMS, TEMPLATES, WEB
 from dashboard.web import MAX_BODY, WebSettings, problem
@@ -113,4 +113,5 @@ def create_app(
     auth.setup(app)
     admin.setup(app)
     closures.setup(app)
+    public.setup(app)
     return app

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from callcenter.cli.common import (
@@ -18,9 +18,8 @@ from callcenter.cli.common import (
 )
 from routing.config import ConfigError, load_site
 from routing.decide import decide
-from routing.site import Site
 from routing.types import QueueState
-from schedules.hours import Hours
+from schedules.public_hours import hours_report
 
 _DAYS = ("ma", "di", "wo", "do", "vr", "za", "zo")
 
@@ -96,63 +95,6 @@ def hours(args: argparse.Namespace) -> int:
     else:
         print(render_hours(report))
     return EXIT_OK
-
-
-def _place(hours: Hours, site: Site, at: datetime, days: int) -> dict[str, Any]:
-    open_now = hours.is_open(at)
-    change = hours.next_change(at)
-    start_day = at.date()
-    schedule = []
-    for offset in range(days):
-        day = start_day + timedelta(days=offset)
-        schedule.append(
-            {
-                "date": day.isoformat(),
-                "holiday": site.holidays.is_holiday(day),
-                "open": [
-                    [lo.strftime("%H:%M"), _end_label(hi, day)]
-                    for lo, hi in hours.open_periods_on(day)
-                ],
-            }
-        )
-    return {
-        "hours": hours.expression,
-        "open_now": open_now,
-        "next_change": None if change is None else change.isoformat(),
-        "next_open": None if open_now else _iso(hours.next_open(at)),
-        "days": schedule,
-    }
-
-
-def _end_label(end: datetime, day: date) -> str:
-    return "24:00" if end.date() > day and end.time() == time(0) else end.strftime("%H:%M")
-
-
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
-
-
-def hours_report(site: Site, at: datetime, days: int) -> dict[str, Any]:
-    places = [
-        {
-            "id": "lighthouse",
-            "name": site.lighthouse.name,
-            "queue": site.lighthouse.queue,
-            **_place(site.lighthouse.hours, site, at, days),
-        }
-    ]
-    for c in site.counters:
-        places.append(
-            {
-                "id": c.id,
-                "name": c.name,
-                "organisation": c.organisation,
-                "address": c.address,
-                "queue": c.queue,
-                **_place(c.hours, site, at, days),
-            }
-        )
-    return {"site": site.name, "timezone": site.zone.key, "at": at.isoformat(), "places": places}
 
 
 def _when(iso: str, now: datetime) -> str:

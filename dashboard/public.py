@@ -1,0 +1,83 @@
+"""The public "when are we open" page and its JSON: no login, no personal data.
+
+Per counter and address (and the callcenter): open now or not, today's hours, the next
+opening, the week ahead; overrides (closed now, and the reason given) included, so the
+website, the phone and the routing never disagree. The JSON may be embedded by the
+municipality's website (``Access-Control-Allow-Origin: *``). Both are computed at most once a
+minute, or when an override changes, and served from memory.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+
+from aiohttp import web
+
+from dashboard.keys import OVERRIDES, SERVICE
+from dashboard.render import render
+from schedules.public_hours import hours_report
+
+__all__ = ["setup"]
+
+DAYS = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
+DAYS_AHEAD = 7
+_CACHE = web.AppKey("public-hours-cache", dict)
+
+
+def _report(request: web.Request) -> tuple[dict[str, Any], bytes]:
+    service = request.app[SERVICE]
+    overrides = request.app[OVERRIDES].current()
+    now = service.clock.now().astimezone(service.site.zone)
+    key = (now.replace(second=0, microsecond=0), id(overrides))
+    cache: dict[str, Any] = request.app[_CACHE]
+    if cache.get("key") != key:
+        report = hours_report(service.site, key[0], DAYS_AHEAD, overrides)
+        for place in report["places"]:
+            place.pop("queue", None)  # Asterisk's names are nobody's business
+        body = json.dumps(report, ensure_ascii=False).encode()
+        cache.update(key=key, report=report, body=body)
+    return cache["report"], cache["body"]
+
+
+def _when(iso: str | None, today: date) -> str:
+    if not iso:
+        return ""
+    value = datetime.fromisoformat(iso)
+    if value.date() == today:
+        return f"vandaag om {value:%H:%M}"
+    if (value.date() - today).days == 1:
+        return f"morgen om {value:%H:%M}"
+    return f"{DAYS[value.weekday()]} {value:%d/%m} om {value:%H:%M}"
+
+
+async def page(request: web.Request) -> web.Response:
+    report, _ = _report(request)
+    now = datetime.fromisoformat(report["at"])
+    response = render(
+        request,
+        "public_hours.html",
+        report=report,
+        today=now.date(),
+        when=_when,
+        days=DAYS,
+        day_of=date.fromisoformat,
+    )
+    response.headers["Cache-Control"] = "public, max-age=60"
+    return response
+
+
+async def hours_json(request: web.Request) -> web.Response:
+    _, body = _report(request)
+    return web.Response(
+        body=body,
+        content_type="application/json",
+        headers={"Access-Control-Allow-Origin": "*", "Cache-Control": "public, max-age=60"},
+    )
+
+
+def setup(app: web.Application) -> None:
+    app[_CACHE] = {}
+    app.router.add_get("/openingsuren", page, name="public-hours")
+    app.router.add_get("/api/public/hours", hours_json, name="api-public-hours")
