@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, delete, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from callcenter.staff.audit import AuditLog
 from callcenter.staff.errors import StaffError
@@ -310,11 +310,8 @@ class Staff:
         )
         return user
 
-    async def _keep_an_admin(self, session: object, changed: UserRow) -> None:
+    async def _keep_an_admin(self, session: AsyncSession, changed: UserRow) -> None:
         """Refuse a change that would leave no active admin (nobody could fix it)."""
-        from sqlalchemy.ext.asyncio import AsyncSession
-
-        assert isinstance(session, AsyncSession)
         await session.flush()
         rows = await session.scalars(select(UserRow).where(UserRow.active.is_(True)))
         if not any("admin" in _split(r.roles) for r in rows):
