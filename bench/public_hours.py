@@ -29,6 +29,7 @@ def _server(config: str, results: Any) -> None:
         from aiohttp import web
 
         from callcenter.ami import AMIClient, ClientSettings
+        from callcenter.operations import open_operations
         from callcenter.service import CallService
         from callcenter.staff.services import open_staff
         from callcenter.store import open_engine, upgrade
@@ -39,7 +40,8 @@ def _server(config: str, results: Any) -> None:
         engine = open_engine(f"sqlite+aiosqlite:///{Path(tempfile.mkdtemp()) / 'b.sqlite3'}")
         await upgrade(engine)
         staff = open_staff(engine, site, secrets.token_bytes(32))
-        app = create_app(CallService(site, AMIClient(ClientSettings(port=1))), staff)
+        service = CallService(site, AMIClient(ClientSettings(port=1)))
+        app = create_app(service, staff, await open_operations(engine, service, staff))
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         tcp = web.TCPSite(runner, "127.0.0.1", 0, backlog=1024)

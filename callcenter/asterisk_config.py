@@ -18,6 +18,7 @@ from pathlib import Path
 
 from callcenter.outage import HANGUP_TARGET, LAST_RESORT_TARGET
 from callcenter.service import ASTDB_FAMILY, EVENTS_READ
+from callcenter.staff.deskphone import RESULT_CONTEXT, RESULTS
 from callcenter.tracker import READ_IN_PART
 from routing.site import Site
 
@@ -29,12 +30,13 @@ MEMBER_RING_TIMEOUT = 15
 
 READ_CLASSES = "system,call,agent,user,dialplan"
 """What the service reads: boots and shutdowns, channels, queues, RouteRequest, VarSet."""
-WRITE_CLASSES = "system,call"
+WRITE_CLASSES = "system,call,agent"
 """What its actions need, as Asterisk registers them: Redirect and Setvar (NEXT_OPEN, custom
-device states) need ``call``; DBPut and CoreShowChannels need ``system``; QueueStatus, Ping
-and Login need none. Not ``command`` (the CLI), not ``originate`` or ``agent``: the features
-that will need them (callbacks, the agent console) add them when they come. The simulated
-Asterisk checks these per action, and the end-to-end tests log in with them."""
+device states) need ``call``; DBPut and CoreShowChannels need ``system``; QueueAdd,
+QueueRemove and QueuePause (agents in the queues, the duty) need ``agent``; QueueStatus, Ping
+and Login need none. Not ``command`` (the CLI), not ``originate``: the feature that will need
+it (callbacks) adds it when it comes. The simulated Asterisk checks these per action, and the
+end-to-end tests log in with them."""
 
 
 _WORD = re.compile(r"[A-Za-z0-9_-]+")
@@ -104,7 +106,10 @@ def sound_files(site: Site) -> list[tuple[str, str]]:
         ("keuze-terugbellen", "press 1 to be called back (without it no callback is offered)"),
         ("terugbellen-bevestigd", "the callback request is recorded"),
         ("tot-ziens", "goodbye"),
+        ("feature-loket", "desk phone, override code: the counter's menu key, please"),
+        ("feature-pin", "desk phone, override code: your PIN, please"),
     ]
+    out += [(f"feature-{word}", f"desk phone result: {what}") for word, what in RESULTS.items()]
     return out
 
 
@@ -112,7 +117,7 @@ MODULES = (
     ("app_queue", "Queue"),
     ("app_read", "Read (the topic menu, the callback choice)"),
     ("app_playback", "Playback"),
-    ("app_userevent", "UserEvent (RouteRequest, CallbackRequest)"),
+    ("app_userevent", "UserEvent (RouteRequest, CallbackRequest, FeatureRequest)"),
     ("app_stack", "Gosub/Return"),
     ("app_exec", "ExecIf"),
     ("app_db", "the DB() function's AstDB"),
@@ -288,16 +293,51 @@ def _extensions(site: Site, failsafe: int) -> str:
         f"?Set(DB({f}/callback/${{CHANNEL(linkedid)}})=${{EPOCH}},${{COUNTER}},"
         "${CALLERID(num)}))\n" + _sound("terugbellen-bevestigd") + " same => n,Hangup()\n"
     )
+    out.append(_features(site))
     return "".join(out)
 
 
-def _queue_block(name: str, comment: str, strategy: str, service_level: int) -> str:
+def _features(site: Site) -> str:
+    """Desk-phone feature codes (``callcenter/staff/deskphone.py`` answers them)."""
+    a = site.agents
+    device = "${CHANNEL:0:-9}"  # PJSIP/201-0000001a -> PJSIP/201 (names may hold '-')
+    return (
+        "\n[vuurtoren-features]\n"
+        "; Desk-phone codes: include => vuurtoren-features in the phones' context. Vuurtoren\n"
+        "; answers each with a Redirect to the result's prompt; without an answer: failed.\n"
+        f"; {a.login_code}: log in or out of your queues (toggle).\n"
+        f"; {a.override_code}: a counter's menu key, then your PIN: close it now or reopen it.\n"
+        "; The PIN travels in the FeatureRequest event to AMI sessions with read class 'user'.\n"
+        f"exten => {a.login_code},1,Answer()\n"
+        f" same => n,UserEvent(FeatureRequest,Feature: agent-toggle,Device: {device})\n"
+        " same => n,Wait(${VUURTOREN_FAILSAFE})\n"
+        f" same => n,Goto({RESULT_CONTEXT},failed,1)\n"
+        f"exten => {a.override_code},1,Answer()\n"
+        + _sound("feature-loket", play=False)
+        + " same => n,Read(KEY,${SOUND},3,,1,5)\n"
+        + _sound("feature-pin", play=False)
+        + " same => n,Read(PIN,${SOUND},8,,1,10)\n"
+        " same => n,UserEvent(FeatureRequest,Feature: override,"
+        f"Device: {device},Key: ${{KEY}},Pin: ${{PIN}})\n"
+        " same => n,Wait(${VUURTOREN_FAILSAFE})\n"
+        f" same => n,Goto({RESULT_CONTEXT},failed,1)\n\n"
+        f"[{RESULT_CONTEXT}]\n; What Vuurtoren answered: a prompt, then hang up.\n"
+        + "".join(
+            f"exten => {word},1,NoOp({what})\n"
+            + _sound(f"feature-{word}")
+            + " same => n,Hangup()\n"
+            for word, what in RESULTS.items()
+        )
+    )
+
+
+def _queue_block(name: str, comment: str, strategy: str, service_level: int, wrapup: int) -> str:
     return (
         f"[{name}]  ; {comment}\n"
         f"strategy = {strategy}\n"
         f"timeout = {MEMBER_RING_TIMEOUT}\n"
         "retry = 5\n"
-        "wrapuptime = 10\n"
+        f"wrapuptime = {wrapup}\n"
         f"servicelevel = {service_level}\n"
         "joinempty = yes\n"
         "leavewhenempty = no\n"
@@ -315,7 +355,8 @@ def _queues(site: Site) -> str:
         "log_membername_as_agent = yes\n\n",
     ]
     lh = site.lighthouse
-    out.append(_queue_block(lh.queue, lh.name, "ringall", lh.service_level_seconds))
+    wrapup = site.agents.wrapup_seconds
+    out.append(_queue_block(lh.queue, lh.name, "ringall", lh.service_level_seconds, wrapup))
     for c in site.counters:
         out.append(
             _queue_block(
@@ -323,6 +364,7 @@ def _queues(site: Site) -> str:
                 f"{c.name}, {c.organisation}, {c.address}",
                 "rrmemory",
                 c.service_level_seconds,
+                wrapup,
             )
         )
     return "".join(out)

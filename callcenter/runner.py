@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from callcenter.ami import AMIClient, ClientSettings
 from callcenter.bus import Bus
 from callcenter.clock import Clock
+from callcenter.operations import Operations, open_operations
 from callcenter.service import CallService
 from callcenter.staff.errors import StaffError
 from callcenter.staff.privacy import load_key
@@ -28,8 +29,6 @@ from callcenter.staff.services import StaffServices, open_staff
 from callcenter.store import CallStore, StoreWriter, open_engine, upgrade
 from dashboard.app import create_app
 from routing.site import Site
-from schedules.jobs import Jobs
-from schedules.override_store import OverrideStore
 
 __all__ = ["Running", "StartupError", "run_until_stopped", "running", "settle_heap"]
 
@@ -52,8 +51,7 @@ class Running:
     writer: StoreWriter
     ami: AMIClient
     staff: StaffServices
-    jobs: Jobs
-    overrides: OverrideStore
+    ops: Operations
     url: str
 
 
@@ -81,8 +79,7 @@ async def running(
     writer: StoreWriter | None = None
     service: CallService | None = None
     staff: StaffServices | None = None
-    jobs: Jobs | None = None
-    overrides: OverrideStore | None = None
+    ops: Operations | None = None
     try:
         try:
             await upgrade(engine)
@@ -94,17 +91,13 @@ async def running(
         writer.start()
         service = CallService(site, ami, writer=writer, bus=Bus(), clock=clock)
         staff = open_staff(engine, site, privacy_key)
-        # the stored overrides before the first connect: the first states written count them
-        overrides = OverrideStore(engine, staff.audit, site, service.clock.now)
-        await overrides.load()
-        service.overrides = overrides.current
-        overrides.on_change.append(service.poke_states)
         await service.start(await store.open_calls())
+        # overrides, closures and the rota before the first connect: the first states
+        # written and the first duty count them
+        ops = await open_operations(engine, service, staff)
         await ami.start()
-        overrides.start()
-        jobs = Jobs(site, staff)
-        jobs.start()
-        app = create_app(service, staff, overrides=overrides)
+        ops.start()
+        app = create_app(service, staff, ops)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         site_ = web.TCPSite(runner, host, port)
@@ -116,16 +109,12 @@ async def running(
             ) from None
         bound = runner.addresses[0][1] if runner.addresses else port
         shown = f"[{host}]" if ":" in host else host
-        yield Running(
-            service, store, writer, ami, staff, jobs, overrides, f"http://{shown}:{bound}/"
-        )
+        yield Running(service, store, writer, ami, staff, ops, f"http://{shown}:{bound}/")
     finally:
         if runner is not None:
             await runner.cleanup()
-        if jobs is not None:
-            jobs.stop()
-        if overrides is not None:
-            await overrides.stop()
+        if ops is not None:
+            await ops.stop()
         await ami.close()
         if service is not None:
             await service.stop()

@@ -31,7 +31,7 @@ from callcenter.outage import (
 )
 from callcenter.store.repository import StoreWriter
 from callcenter.tracker import HANDLED_EVENTS, CallRecord, CallTracker, LiveQueue
-from routing.decide import decide
+from routing.decide import decide, next_open
 from routing.site import Site
 from routing.types import Decision, Target
 from schedules.overrides import LIGHTHOUSE, Override, OverrideMode, active_override
@@ -395,10 +395,16 @@ class CallService:
             queue = self.tracker.queues.get(self._queue_of(key))
             staffed = queue is not None and any(m.logged_in for m in queue.members.values())
             words[key] = "closed" if not is_open else ("open" if staffed else "unstaffed")
+            if key == LIGHTHOUSE and words[key] == "unstaffed" != self.written.get(key):
+                log.warning(
+                    "ALERT: the lighthouse is open and nobody is on duty: callers go to the "
+                    "last resort"
+                )
             await self.ami.db_put(ASTDB_FAMILY, f"counter/{key}", words[key])
             await self.ami.set_device_state(device_for(key), "NOT_INUSE" if is_open else "INUSE")
+        overrides = self.overrides()
         for c in self.site.counters:
-            nxt = None if states[c.id] else c.hours.next_open(now)
+            nxt = None if states[c.id] else next_open(c.hours, c.id, now, overrides)
             await self.ami.db_put(
                 ASTDB_FAMILY, f"next-open/{c.id}", str(int(nxt.timestamp())) if nxt else ""
             )
@@ -412,27 +418,22 @@ class CallService:
             for q in self.tracker.queues.values():
                 self._on_queue_change(q)
 
-    def _next_change(self, at: datetime) -> datetime | None:
+    def next_change(self, at: datetime) -> datetime | None:
+        """The next instant after ``at`` at which a counter or the lighthouse opens or closes
+        (hours, overrides, closures): the scheduler writes the states then."""
         changes = [c.hours.next_change(at) for c in self.site.counters]
         changes.append(self.site.lighthouse.hours.next_change(at))
         for ov in self.overrides():
             changes += [t for t in (ov.starts, ov.ends) if t is not None and t > at]
-        return min((c for c in changes if c is not None), default=None)
+        return min((c for c in changes if c is not None and c > at), default=None)
 
     async def _publish_states_forever(self) -> None:
-        """Write the states whenever one changes (and after every Asterisk boot)."""
+        """Write the states whenever something that decides them changes (an override, a
+        queue losing its last agent, an Asterisk boot). The openings and closings in time
+        are the scheduler's (``schedules/jobs.py``), which calls :meth:`publish_states`."""
         while True:
-            now = self.clock.now()
-            nxt = self._next_change(now)
-            wait = 3600.0 if nxt is None else max(0.0, (nxt - now).total_seconds()) + 0.5
+            await self._state_changed.wait()
             self._state_changed.clear()
-            sleeper = asyncio.ensure_future(self.clock.sleep(wait))
-            poke = asyncio.ensure_future(self._state_changed.wait())
-            try:
-                await asyncio.wait({sleeper, poke}, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                sleeper.cancel()
-                poke.cancel()
             if self.ami.state.value != "connected":
                 continue  # the resync after the next connect writes them
             try:

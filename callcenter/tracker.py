@@ -127,6 +127,9 @@ class Member:
     paused: bool = False
     paused_reason: str = ""
     in_call: bool = False
+    membership: str = "dynamic"
+    """``static`` (queues.conf), ``dynamic`` (QueueAdd, AddQueueMember) or ``realtime``."""
+    state_interface: str = ""
 
     @property
     def logged_in(self) -> bool:
@@ -672,6 +675,8 @@ def _on_member(t: CallTracker, e: Message, at: datetime) -> None:
         m.paused = e.get("Paused") == "1"
         m.paused_reason = e.get("PausedReason") or ""
         m.in_call = e.get("InCall") == "1"
+        m.membership = e.get("Membership") or m.membership
+        m.state_interface = e.get("StateInterface") or m.state_interface or iface
     t._queue_changed(q)
 
 

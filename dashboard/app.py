@@ -17,14 +17,14 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from callcenter.operations import Operations
 from callcenter.service import CallService
 from callcenter.staff.errors import StaffError
 from callcenter.staff.services import StaffServices
 from dashboard import admin, auth, closures, live, public
 from dashboard.access import access
-from dashboard.keys import BUS, OVERRIDES, SERVICE, STAFF, STREAMS, TEMPLATES, WEB
+from dashboard.keys import BUS, OPS, SERVICE, STAFF, STREAMS, TEMPLATES, WEB
 from dashboard.web import MAX_BODY, WebSettings, problem
-from schedules.override_store import OverrideStore
 
 __all__ = ["create_app"]
 
@@ -86,15 +86,14 @@ async def _end_streams(app: web.Application) -> None:
 def create_app(
     service: CallService,
     staff: StaffServices,
+    ops: Operations,
     settings: WebSettings | None = None,
-    *,
-    overrides: OverrideStore | None = None,
 ) -> web.Application:
     app = web.Application(middlewares=[errors, security_headers, access], client_max_size=MAX_BODY)
     app[SERVICE] = service
     app[STAFF] = staff
     app[WEB] = settings or WebSettings.from_env()
-    app[OVERRIDES] = overrides or OverrideStore(staff.audit.engine, staff.audit, service.site)
+    app[OPS] = ops
     app[BUS] = service.bus
     env = Environment(
         loader=FileSystemLoader(HERE / "templates"),

@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from callcenter.staff.errors import StaffError
-from dashboard.keys import ADDRESS, OVERRIDES, SERVICE, USER
+from dashboard.keys import ADDRESS, OPS, SERVICE, USER
 from dashboard.render import render
 from dashboard.web import json_body
 from schedules.overrides import Override
@@ -60,7 +60,7 @@ def _json(ov: Override) -> dict[str, Any]:
 
 
 async def page(request: web.Request, status: int = 200, **extra: Any) -> web.Response:
-    store = request.app[OVERRIDES]
+    store = request.app[OPS].overrides
     return render(
         request,
         "overrides.html",
@@ -78,7 +78,7 @@ async def page(request: web.Request, status: int = 200, **extra: Any) -> web.Res
 async def add(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     try:
-        await request.app[OVERRIDES].set(
+        await request.app[OPS].overrides.set(
             str(form.get("scope", "")),
             str(form.get("mode", "")),
             kind=str(form.get("kind", "temporary")),
@@ -94,7 +94,7 @@ async def add(request: web.Request) -> web.StreamResponse:
 
 async def lift(request: web.Request) -> web.StreamResponse:
     try:
-        await request.app[OVERRIDES].lift(
+        await request.app[OPS].overrides.lift(
             int(request.match_info["override_id"]),
             actor=request[USER].login,
             address=request[ADDRESS],
@@ -105,7 +105,9 @@ async def lift(request: web.Request) -> web.StreamResponse:
 
 
 async def api_list(request: web.Request) -> web.Response:
-    return web.json_response({"overrides": [_json(o) for o in request.app[OVERRIDES].current()]})
+    return web.json_response(
+        {"overrides": [_json(o) for o in request.app[OPS].overrides.current()]}
+    )
 
 
 async def api_add(request: web.Request) -> web.Response:
@@ -114,7 +116,7 @@ async def api_add(request: web.Request) -> web.Response:
         {"scope": str, "mode": str, "kind": str, "until": str, "reason": str},
         frozenset({"scope", "mode"}),
     )
-    ov = await request.app[OVERRIDES].set(
+    ov = await request.app[OPS].overrides.set(
         data["scope"],
         data["mode"],
         kind=data.get("kind", "temporary"),
@@ -131,7 +133,7 @@ async def api_lift(request: web.Request) -> web.Response:
         override_id = int(request.match_info["override_id"])
     except ValueError:
         raise StaffError("override-not-found", "No such override.", status=404) from None
-    ov = await request.app[OVERRIDES].lift(
+    ov = await request.app[OPS].overrides.lift(
         override_id, actor=request[USER].login, address=request[ADDRESS]
     )
     return web.json_response(_json(ov))

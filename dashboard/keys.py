@@ -8,11 +8,11 @@ from aiohttp import web
 from jinja2 import Environment
 
 from callcenter.bus import Bus
+from callcenter.operations import Operations
 from callcenter.service import CallService
 from callcenter.staff.services import StaffServices
 from callcenter.staff.users import User
 from dashboard.web import WebSettings
-from schedules.override_store import OverrideStore
 
 SERVICE = web.AppKey("service", CallService)
 BUS = web.AppKey("bus", Bus)
@@ -21,7 +21,8 @@ STREAMS = web.AppKey("streams", set[asyncio.Task[object]])
 """Open server-sent-event streams: ended on shutdown, so a restart never waits for them."""
 STAFF = web.AppKey("staff", StaffServices)
 WEB = web.AppKey("web", WebSettings)
-OVERRIDES = web.AppKey("overrides", OverrideStore)
+OPS = web.AppKey("ops", Operations)
+"""Overrides, closures, agents, the duty, the jobs (``callcenter/operations.py``)."""
 
 USER = web.RequestKey("user", User)
 """The logged-in user (set by the access middleware on every non-public route)."""

@@ -15,7 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
-from dashboard.keys import OVERRIDES, SERVICE
+from dashboard.keys import OPS, SERVICE
 from dashboard.render import render
 from schedules.public_hours import hours_report
 
@@ -28,9 +28,15 @@ _CACHE = web.AppKey("public-hours-cache", dict)
 
 def _report(request: web.Request) -> tuple[dict[str, Any], bytes]:
     service = request.app[SERVICE]
-    overrides = request.app[OVERRIDES].current()
+    ops = request.app[OPS]
     now = service.clock.now().astimezone(service.site.zone)
-    key = (now.replace(second=0, microsecond=0), id(overrides))
+    # the stores replace their lists on every change: their identities key the cache
+    key = (
+        now.replace(second=0, microsecond=0),
+        id(ops.overrides.current()),
+        id(ops.closures.current()),
+    )
+    overrides = ops.all_overrides()
     cache: dict[str, Any] = request.app[_CACHE]
     if cache.get("key") != key:
         report = hours_report(service.site, key[0], DAYS_AHEAD, overrides)

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import opening_hours
 
 from routing.site import (
+    AgentSettings,
     AsteriskSettings,
     Counter,
     Helpline,
@@ -180,7 +181,10 @@ _TOPIC_KEYS = {"id", "digit", "label", "counter"}
 _HELPLINE_KEYS = {"label", "number"}
 _ASTERISK_KEYS = {"host", "port", "username", "secret_env", "secret_file", "failsafe_seconds"}
 _PRIVACY_KEYS = {"pseudonymise_after_days", "delete_text_after_days", "key_env", "key_file"}
+_AGENT_KEYS = {"wrapup_seconds", "pause_reasons", "auto_pause", "login_code", "override_code"}
+_FEATURE_CODE = re.compile(r"^\*[0-9]{1,4}$")
 _TOP_KEYS = {
+    "agents",
     "site",
     "lighthouse",
     "routing",
@@ -230,6 +234,7 @@ def parse_site(text: str, source: str = "<site>") -> Site:
     helplines = _read_helplines(r, data)
     asterisk = _read_asterisk(r, data)
     privacy = _read_privacy(r, data)
+    agent_settings = _read_agents(r, data)
 
     default_topic: str | None = None
     routing = r.table(data, "routing", "file")
@@ -253,6 +258,7 @@ def parse_site(text: str, source: str = "<site>") -> Site:
         helplines=tuple(helplines),
         asterisk=asterisk,
         privacy=privacy,
+        agents=agent_settings,
         warnings=tuple(str(w) for w in r.warnings),
     )
 
@@ -409,6 +415,50 @@ def _read_privacy(r: _Reader, data: Mapping[str, Any]) -> PrivacySettings:
         delete_text_after_days=text or d.delete_text_after_days,
         key_env=r.text(section, "key_env", where, default=d.key_env) or d.key_env,
         key_file=r.text(section, "key_file", where, default="") or None,
+    )
+
+
+def _read_agents(r: _Reader, data: Mapping[str, Any]) -> AgentSettings:
+    section = data.get("agents")
+    d = AgentSettings()
+    if section is None:
+        return d
+    if not isinstance(section, dict):
+        r.add("file", "[agents] must be a table")
+        return d
+    where = "[agents]"
+    r.keys(section, _AGENT_KEYS, where)
+    wrapup = r.integer(section, "wrapup_seconds", where, low=0, high=600)
+    hint = "'*' and 1 to 4 digits, such as '*45'"
+    login = r.text(section, "login_code", where, pattern=_FEATURE_CODE, hint=hint, default="")
+    override = r.text(section, "override_code", where, pattern=_FEATURE_CODE, hint=hint, default="")
+    if login and override and (login.startswith(override) or override.startswith(login)):
+        r.add(f"{where}.override_code", f"{override!r} and login_code {login!r} overlap")
+    auto = section.get("auto_pause", d.auto_pause)
+    if not isinstance(auto, bool):
+        r.add(f"{where}.auto_pause", f"must be true or false, got {auto!r}")
+        auto = d.auto_pause
+    reasons = d.pause_reasons
+    raw = section.get("pause_reasons")
+    if raw is not None:
+        if not isinstance(raw, dict) or not raw:
+            r.add(f"{where}.pause_reasons", "must be a table of reason id = label, not empty")
+        else:
+            found = []
+            for rid, label in raw.items():
+                if not _ID.match(rid):
+                    r.add(f"{where}.pause_reasons.{rid}", "id: lower-case letters, digits, - and _")
+                elif not isinstance(label, str) or not label.strip() or len(label) > 40:
+                    r.add(f"{where}.pause_reasons.{rid}", "label: text of 1 to 40 characters")
+                else:
+                    found.append((rid, label.strip()))
+            reasons = tuple(found)
+    return AgentSettings(
+        wrapup_seconds=d.wrapup_seconds if wrapup is None else wrapup,
+        pause_reasons=reasons,
+        auto_pause=auto,
+        login_code=login or d.login_code,
+        override_code=override or d.override_code,
     )
 
 

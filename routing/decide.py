@@ -10,7 +10,8 @@ the caller of :func:`decide` passes the time. The rules, in order:
    A counter forced open by an override still overflows: an empty queue helps nobody.
 4. Counter closed: the lighthouse when it is open (its hours, no closing override, and not
    known to be unstaffed); reason ``holiday`` on a public holiday, ``closed`` otherwise
-   (``override`` when an override closed it).
+   (``override`` when a manager's override closed it, ``closure`` for a planned closure).
+   Precedence: override, then closure or holiday, then the hours.
 5. Lighthouse closed too (or overflowing away from an open counter with the lighthouse
    closed): ``last_resort``, with the same reason.
 """
@@ -23,10 +24,10 @@ from datetime import datetime
 
 from routing.site import Counter, Site
 from routing.types import Decision, QueueState, Reason, Target
-from schedules.hours import require_aware
-from schedules.overrides import LIGHTHOUSE, Override, OverrideMode, active_override
+from schedules.hours import Hours, require_aware
+from schedules.overrides import CLOSURE, LIGHTHOUSE, Override, OverrideMode, active_override
 
-__all__ = ["decide", "expected_wait_seconds"]
+__all__ = ["decide", "expected_wait_seconds", "next_open"]
 
 _UNKNOWN = QueueState()
 
@@ -84,14 +85,14 @@ def decide(
         return _to_lighthouse(site, counter, chosen.id, leave, None, caller, at, live, overrides)
 
     closure = _Closure(
-        Reason.OVERRIDE
+        (Reason.CLOSURE if override.kind == CLOSURE else Reason.OVERRIDE)
         if override is not None
         else Reason.HOLIDAY
         if site.holidays.is_holiday_at(at)
         else Reason.CLOSED,
         override,
     )
-    next_open = _next_open(counter, closure, at)
+    next_open = _next_open(counter.hours, counter.id, closure.override, at, overrides)
     return _to_lighthouse(
         site, counter, chosen.id, closure.reason, next_open, caller, at, live, overrides
     )
@@ -145,13 +146,43 @@ def _to_lighthouse(
     return _decision(Target.LAST_RESORT, None, counter, topic, reason, next_open, caller)
 
 
-def _next_open(counter: Counter, closure: _Closure, at: datetime) -> datetime | None:
-    override = closure.override
-    if override is None:
-        return counter.hours.next_open(at)
-    if override.ends is None:
-        return None  # closed until an admin reopens it: no time to announce
-    return counter.hours.next_open(max(at, override.ends))
+def next_open(
+    hours: Hours, scope: str, at: datetime, overrides: Sequence[Override] = ()
+) -> datetime | None:
+    """When a place (a counter's id, or the lighthouse) opens next (``at`` itself when open
+    now): its hours, past every override and planned closure in the way."""
+    override = active_override(overrides, scope, at) if overrides else None
+    if override is None and hours.is_open(at):
+        return at
+    return _next_open(hours, scope, override, at, overrides)
+
+
+def _next_open(
+    hours: Hours,
+    scope: str,
+    override: Override | None,
+    at: datetime,
+    overrides: Sequence[Override],
+) -> datetime | None:
+    cursor = at
+    for _ in range(_MAX_HOPS):
+        if override is not None:
+            if override.mode is OverrideMode.OPEN:
+                return cursor
+            if override.ends is None:
+                return None  # closed until a manager reopens it: no time to announce
+            cursor = max(cursor, override.ends)
+        opening = hours.next_open(cursor)
+        if opening is None or not overrides:
+            return opening
+        override = active_override(overrides, scope, opening)
+        if override is None:
+            return opening
+        cursor = opening
+    return None
+
+
+_MAX_HOPS = 50
 
 
 def _decision(

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from schedules.hours import HolidayCalendar, Hours
 
 __all__ = [
+    "AgentSettings",
     "AsteriskSettings",
     "Counter",
     "Helpline",
@@ -79,6 +80,32 @@ class AsteriskSettings:
     """How long the dialplan holds a caller for Vuurtoren's Redirect before it routes alone."""
 
 
+DEFAULT_PAUSE_REASONS: tuple[tuple[str, str], ...] = (
+    ("lunch", "Middagpauze"),
+    ("admin", "Administratie"),
+    ("training", "Opleiding"),
+    ("meeting", "Overleg"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AgentSettings:
+    """How agents work the queues (``[agents]``): the reasons they may pause with (id and the
+    Dutch label they see), the wrap-up time after each call, whether a call left ringing
+    pauses the agent ("gemiste oproep"), and the desk-phone feature codes."""
+
+    wrapup_seconds: int = 10
+    pause_reasons: tuple[tuple[str, str], ...] = DEFAULT_PAUSE_REASONS
+    auto_pause: bool = True
+    login_code: str = "*45"
+    """Toggles the agent's login on their queues (and the lighthouse duty: see the rota)."""
+    override_code: str = "*46"
+    """Followed by a counter's menu key and the user's PIN: closes or reopens that counter."""
+
+    def pause_label(self, reason: str) -> str:
+        return dict(self.pause_reasons).get(reason, reason)
+
+
 @dataclass(frozen=True, slots=True)
 class PrivacySettings:
     """How long welfare data is kept (``[privacy]``). After ``pseudonymise_after_days`` a
@@ -104,6 +131,7 @@ class Site:
     helplines: tuple[Helpline, ...] = ()
     asterisk: AsteriskSettings = field(default_factory=AsteriskSettings)
     privacy: PrivacySettings = field(default_factory=PrivacySettings)
+    agents: AgentSettings = field(default_factory=AgentSettings)
     warnings: tuple[str, ...] = ()
     """Findings that do not make the file invalid but are probably mistakes."""
     holidays: HolidayCalendar = field(init=False, repr=False, compare=False)

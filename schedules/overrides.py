@@ -8,17 +8,27 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from schedules.hours import require_aware
 
-__all__ = ["ALL_COUNTERS", "LIGHTHOUSE", "Override", "OverrideMode", "active_override"]
+__all__ = [
+    "ALL_COUNTERS",
+    "CLOSURE",
+    "LIGHTHOUSE",
+    "Override",
+    "OverrideMode",
+    "active_override",
+]
 
 ALL_COUNTERS = "*"
 """Scope of an override that applies to every counter of the site."""
 LIGHTHOUSE = "lighthouse"
 """Scope of an override that applies to the lighthouse (callcenter) itself."""
+CLOSURE = "closure"
+"""The kind of a planned closure (``schedules/closures.py``): below every manager's override."""
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
 
 
 class OverrideMode(StrEnum):
@@ -42,7 +52,8 @@ class Override:
     id: int | None = None
     """The stored override's id (None: not stored)."""
     kind: str = "emergency"
-    """``temporary`` (ends at the next scheduled change) or ``emergency`` (until lifted)."""
+    """``temporary`` (ends at the next scheduled change), ``emergency`` (until lifted) or
+    ``closure`` (planned)."""
     created_by: str = ""
 
     def __post_init__(self) -> None:
@@ -58,27 +69,21 @@ class Override:
 
 
 def active_override(overrides: Iterable[Override], scope: str, at: datetime) -> Override | None:
-    """The override in force for ``scope`` at ``at``.
-
-    A counter's own override beats a site-wide one; among several of the same scope, the one
-    that started last wins (the newest instruction of an admin).
-    """
-    own: Override | None = None
-    site: Override | None = None
+    """The override in force for ``scope`` at ``at``. Precedence: a manager's override
+    (temporary or emergency) before a planned closure; then a counter's own before a
+    site-wide one; then the one that started last (the newest instruction)."""
+    best: Override | None = None
+    best_key: tuple[bool, bool, datetime] | None = None
     for ov in overrides:
         if not ov.active_at(at):
             continue
         if ov.scope == scope:
-            if own is None or _later(ov, own):
-                own = ov
-        elif (
-            ov.scope == ALL_COUNTERS and scope != LIGHTHOUSE and (site is None or _later(ov, site))
-        ):
-            site = ov
-    return own if own is not None else site
-
-
-def _later(a: Override, b: Override) -> bool:
-    if a.starts is None:
-        return False
-    return b.starts is None or a.starts > b.starts
+            own = True
+        elif ov.scope == ALL_COUNTERS and scope != LIGHTHOUSE:
+            own = False
+        else:
+            continue
+        key = (ov.kind != CLOSURE, own, ov.starts or _EARLIEST)
+        if best_key is None or key > best_key:
+            best, best_key = ov, key
+    return best

@@ -1,8 +1,8 @@
 """Who is open, when: one computation for the `hours` command, the public page and its JSON.
 
 Per place (the lighthouse and every counter): open now or not (opening hours, public
-holidays and the managers' overrides), the next change, the next opening when closed, and
-the coming days' hours. No personal data.
+holidays, planned closures and the managers' overrides), the next change, the next opening
+when closed, the coming days' hours and the planned closures ahead. No personal data.
 """
 
 from __future__ import annotations
@@ -11,11 +11,22 @@ from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from routing.decide import next_open as next_opening
 from routing.site import Site
 from schedules.hours import Hours
-from schedules.overrides import LIGHTHOUSE, Override, OverrideMode, active_override
+from schedules.overrides import (
+    ALL_COUNTERS,
+    CLOSURE,
+    LIGHTHOUSE,
+    Override,
+    OverrideMode,
+    active_override,
+)
 
-__all__ = ["hours_report"]
+__all__ = ["CLOSURES_AHEAD", "hours_report"]
+
+CLOSURES_AHEAD = timedelta(days=90)
+"""Planned closures this far ahead are listed per place."""
 
 
 def _end_label(end: datetime, day: date) -> str:
@@ -34,34 +45,52 @@ def _place(
     change = hours.next_change(at)
     if override is not None and override.ends is not None:
         change = override.ends if change is None else min(change, override.ends)
+    closures = [
+        o
+        for o in overrides
+        if o.kind == CLOSURE
+        and (o.scope == scope or (o.scope == ALL_COUNTERS and scope != LIGHTHOUSE))
+        and o.ends is not None
+        and o.ends > at
+        and o.starts is not None
+        and o.starts < at + CLOSURES_AHEAD
+    ]
+    closures.sort(key=lambda o: (o.starts, o.ends))
     schedule = []
     for offset in range(days):
         day = at.date() + timedelta(days=offset)
+        lo = datetime.combine(day, time(0), site.zone)
+        hi = datetime.combine(day + timedelta(days=1), time(0), site.zone)
+        closed_by = next(
+            (o for o in closures if o.starts and o.ends and o.starts < hi and o.ends > lo), None
+        )
         schedule.append(
             {
                 "date": day.isoformat(),
                 "holiday": site.holidays.is_holiday(day),
+                "closure": None if closed_by is None else (closed_by.note or "gesloten"),
                 "open": [
                     [lo.strftime("%H:%M"), _end_label(hi, day)]
                     for lo, hi in hours.open_periods_on(day)
                 ],
             }
         )
-    next_open = None
-    if not open_now:
-        next_open = hours.next_open(override.ends if override and override.ends else at)
-        if override is not None and override.ends is None:
-            next_open = None  # closed until a manager lifts it: no time to promise
+    # closed until a manager lifts it: no time to promise (next_opening gives None)
+    next_open = None if open_now else next_opening(hours, scope, at, overrides)
     out: dict[str, Any] = {
         "hours": hours.expression,
         "open_now": open_now,
         "next_change": _iso(change),
         "next_open": _iso(next_open),
         "days": schedule,
+        "closures": [
+            {"from": _iso(o.starts), "to": _iso(o.ends), "reason": o.note} for o in closures
+        ],
     }
     if override is not None:
         out["override"] = {
             "mode": override.mode.value,
+            "kind": "closure" if override.kind == CLOSURE else "override",
             "until": _iso(override.ends),
             "reason": override.note,
         }

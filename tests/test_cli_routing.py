@@ -149,7 +149,12 @@ def test_hours_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert places["lighthouse"]["open_now"] is True
     sd = places["sociale-dienst"]
     assert sd["open_now"] is True and sd["next_change"] == "2026-11-23T12:00:00+01:00"
-    assert sd["days"][0] == {"date": "2026-11-23", "holiday": False, "open": [["09:00", "12:00"]]}
+    assert sd["days"][0] == {
+        "date": "2026-11-23",
+        "holiday": False,
+        "closure": None,
+        "open": [["09:00", "12:00"]],
+    }
     assert sd["days"][1]["open"] == [["09:00", "12:00"]]
 
 

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Protocol
 from callcenter.ami.codec import Message, encode_message
 from callcenter.simulator.channels import Channel, ChannelFactory
 from callcenter.simulator.clock import SimClock
+from callcenter.simulator.features import FeatureCall
 from callcenter.simulator.queues import Device, Member, SimQueue
 from routing.site import Site
 
@@ -60,6 +61,12 @@ class SimSettings:
     that plays one: no menu (the default topic), no callback offer in the last resort."""
     music_on_hold: bool = True
     """The ``default`` music-on-hold class can play (a minimal install has no files)."""
+    lighthouse_agents: int | None = None
+    """Phones in the lighthouse queue at boot; default: the site's ``[lighthouse] agents``.
+    0 when the duty rota fills the queue (the demo)."""
+    pause_return_seconds: float | None = None
+    """A member paused over AMI (for a missed call, say) resumes by itself after this long,
+    as a person at the phone would; None: stays paused until told."""
     padding_events: int = 0
     """Extra VarSet events per call (half before the RouteRequest, half after the Redirect),
     to match the volume of a real Asterisk 22 with Local channels (about 160 a call)."""
@@ -121,6 +128,7 @@ class SimAsterisk:
         self.sinks: set[EventSink] = set()
         self.channels: dict[str, Channel] = {}
         self.calls: dict[str, InboundCall] = {}
+        self.feature_calls: dict[str, FeatureCall] = {}
         self.queues: dict[str, SimQueue] = {}
         self.astdb: dict[tuple[str, str], str] = {}
         self.device_states: dict[str, str] = {}
@@ -183,13 +191,26 @@ class SimAsterisk:
         q = queue(
             lh.queue, "ringall", s.lighthouse_queue_timeout, lh.service_level_seconds, weight=10
         )
-        for i in range(1, lh.agents + 1):
+        lh_agents = lh.agents if s.lighthouse_agents is None else s.lighthouse_agents
+        for i in range(1, lh_agents + 1):
             iface = f"PJSIP/vuurtoren-{i:02d}"
             member = self._add_static(q, iface, f"Vuurtoren {i}", zone_rng)
             member.membership = "dynamic"
         self.update_availability(announce=False)
         self.fully_booted = True
         self.emit("FullyBooted", "system", self.fully_booted_headers())
+
+    def resume_member(self, interface: str) -> None:
+        """The person at ``interface`` ends their pause (PauseQueueMember from the phone)."""
+        for queue in self.queues.values():
+            member = queue.members.get(interface)
+            if member is not None and member.paused:
+                queue.pause(member, False, "")
+
+    async def dial_feature(self, device: str, code: str, **headers: str) -> str:
+        """A desk phone dials a feature code (``*45``; ``*46`` with ``Key`` and ``Pin``);
+        returns the result word Vuurtoren redirected the phone to (``failed``: no answer)."""
+        return await FeatureCall(self, device, code, headers).run()
 
     def _add_static(self, q: SimQueue, iface: str, name: str, rng: random.Random) -> Member:
         device = Device(iface, rng=random.Random(rng.randrange(1 << 30)))

@@ -303,6 +303,11 @@ class Session(asyncio.Protocol):
         if channel not in self.ast.channels:
             self.error(action, f"Channel does not exist: {channel}")
             return
+        feature = self.ast.feature_calls.get(channel)
+        if feature is not None:
+            self.respond(action, "Success", ("Message", "Redirect successful"))
+            feature.redirect(action.get("Context") or "", action.get("Exten") or "")
+            return
         call = self.ast.calls.get(channel)
         if call is None:
             self.error(action, "Redirect failed")
@@ -504,6 +509,9 @@ class Session(asyncio.Protocol):
         if not found:
             self.error(action, "Interface not found")
             return
+        back = self.ast.settings.pause_return_seconds
+        if paused and back is not None:
+            self.ast.clock.call_later(back, self.ast.resume_member, iface)
         word = "paused" if paused else "unpaused"
         self.respond(action, "Success", ("Message", f"Interface {word} successfully"))
 

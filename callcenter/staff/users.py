@@ -20,7 +20,7 @@ import re
 import time
 import unicodedata
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -155,6 +155,12 @@ class Staff:
         self.passwords = passwords
         self.counters = frozenset(counters)
         self.throttle = AddressThrottle()
+        self.on_change: list[Callable[[], None]] = []
+        """Called after a user was added, changed, enabled or disabled (phones moved)."""
+
+    def _changed(self) -> None:
+        for listener in self.on_change:
+            listener()
 
     # -- validation ------------------------------------------------------------------------
     def _roles(self, roles: Iterable[str]) -> str:
@@ -270,6 +276,7 @@ class Staff:
             detail={"roles": sorted(user.roles), "counters": list(user.counters)},
             address=address,
         )
+        self._changed()
         return user
 
     async def update(
@@ -308,6 +315,7 @@ class Staff:
             },
             address=address,
         )
+        self._changed()
         return user
 
     async def _keep_an_admin(self, session: AsyncSession, changed: UserRow) -> None:
@@ -338,6 +346,7 @@ class Staff:
             target=user.login,
             address=address,
         )
+        self._changed()
         return user
 
     async def set_password(
@@ -373,6 +382,40 @@ class Staff:
         user = user_from_row(row)
         await self.audit.record("user-unlocked", actor=actor, target=user.login, address=address)
         return user
+
+    async def set_pin(
+        self, user_id: int, pin: str, *, actor: str | None = None, address: str | None = None
+    ) -> None:
+        """The desk-phone PIN (4 to 8 digits; empty removes it), kept as an Argon2id hash."""
+        pin = pin.strip()
+        if pin and (not pin.isdigit() or not 4 <= len(pin) <= 8 or len(set(pin)) == 1):
+            raise StaffError(
+                "invalid-field",
+                "Een PIN is 4 tot 8 cijfers, niet allemaal dezelfde.",
+                field="pin",
+            )
+        hashed = await self.passwords.hash(pin) if pin else None
+        async with self.sessions.begin() as session:
+            row = await session.get(UserRow, user_id)
+            if row is None:
+                raise StaffError("user-not-found", f"Gebruiker {user_id} bestaat niet.", status=404)
+            row.pin_hash = hashed
+        await self.audit.record(
+            "pin-changed",
+            actor=actor,
+            target=row.login,
+            detail={"removed": not pin},
+            address=address,
+        )
+
+    async def pin_matches(self, user_id: int, pin: str) -> bool:
+        async with self.sessions() as session:
+            row = await session.get(UserRow, user_id)
+        return (
+            row is not None
+            and row.pin_hash is not None
+            and await self.passwords.verify(row.pin_hash, pin)
+        )
 
     async def password_matches(self, user_id: int, password: str) -> bool:
         async with self.sessions() as session:

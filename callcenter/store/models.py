@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -22,7 +23,12 @@ __all__ = [
     "AuditRow",
     "Base",
     "CallRow",
+    "ClosureRow",
+    "HandoverRow",
+    "IntervalRow",
     "OverrideRow",
+    "RotaExceptionRow",
+    "RotaShiftRow",
     "SessionRow",
     "TokenRow",
     "UserRow",
@@ -156,6 +162,8 @@ class UserRow(Base):
     locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     password_changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    pin_hash: Mapped[str | None] = mapped_column(String(200))
+    """The desk-phone PIN (Argon2id), for the override feature code."""
 
 
 class SessionRow(Base):
@@ -233,3 +241,97 @@ class OverrideRow(Base):
     lifted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     __table_args__ = (Index("ix_overrides_open", "lifted_at", "ends_at"),)
+
+
+class RotaShiftRow(Base):
+    """The weekly pattern of the lighthouse duty: ``user_id`` holds it on ``weekday``
+    (0 = Monday) from ``starts`` to ``ends`` (local ``HH:MM``; ``24:00`` is midnight)."""
+
+    __tablename__ = "rota_shifts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    weekday: Mapped[int] = mapped_column(Integer)
+    starts: Mapped[str] = mapped_column(String(5))
+    ends: Mapped[str] = mapped_column(String(5))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class RotaExceptionRow(Base):
+    """A dated exception to the pattern: ``absent`` (leave; the whole day when no times) or
+    ``extra`` (an extra shift)."""
+
+    __tablename__ = "rota_exceptions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(8))
+    starts: Mapped[str | None] = mapped_column(String(5))
+    ends: Mapped[str | None] = mapped_column(String(5))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str] = mapped_column(String(200), default="")
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    __table_args__ = (Index("ix_rota_exceptions_day", "day"),)
+
+
+class HandoverRow(Base):
+    """An agent took over the duty ("ik neem de wacht over"), from ``given_by`` (None: from
+    nobody), until ``ends_at`` (the end of that shift) or a handback (``ended_at``)."""
+
+    __tablename__ = "duty_handovers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    taken_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    given_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    ends_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    ended_by: Mapped[str | None] = mapped_column(String(80))
+
+    __table_args__ = (Index("ix_duty_handovers_open", "ended_at"),)
+
+
+class ClosureRow(Base):
+    """A planned closure of one or more counters (``scopes``: comma-separated ids, ``*`` for
+    all), from ``starts_at`` to ``ends_at``; imported ones name their ``source``."""
+
+    __tablename__ = "closures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scopes: Mapped[str] = mapped_column(String(1000))
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    all_day: Mapped[bool] = mapped_column(Boolean, default=True)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    source: Mapped[str] = mapped_column(String(300), default="")
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    deleted_by: Mapped[str | None] = mapped_column(String(80))
+    deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    __table_args__ = (Index("ix_closures_open", "deleted_at", "ends_at"),)
+
+
+class IntervalRow(Base):
+    """One queue's figures for one 15-minute interval (visits counted by when they joined),
+    with the live staffing seen when the interval closed."""
+
+    __tablename__ = "interval_snapshots"
+
+    queue: Mapped[str] = mapped_column(String(80), primary_key=True)
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime(), primary_key=True)
+    queued: Mapped[int] = mapped_column(Integer)
+    answered: Mapped[int] = mapped_column(Integer)
+    answered_within_sl: Mapped[int] = mapped_column(Integer)
+    abandoned: Mapped[int] = mapped_column(Integer)
+    abandoned_short: Mapped[int] = mapped_column(Integer)
+    timeout: Mapped[int] = mapped_column(Integer)
+    callback: Mapped[int] = mapped_column(Integer)
+    wait_seconds: Mapped[int] = mapped_column(Integer)
+    talk_seconds: Mapped[int] = mapped_column(Integer)
+    agents_logged_in: Mapped[int | None] = mapped_column(Integer)
+    agents_available: Mapped[int | None] = mapped_column(Integer)
+    waiting: Mapped[int | None] = mapped_column(Integer)

@@ -12,6 +12,7 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from callcenter.ami import AMIClient, ClientSettings, Message
+from callcenter.operations import Operations, open_operations
 from callcenter.service import CallService
 from callcenter.staff.services import StaffServices, open_staff
 from callcenter.staff.users import User
@@ -73,8 +74,14 @@ async def people(staff: StaffServices) -> dict[str, User]:
 
 
 @pytest.fixture
-def app(service: CallService, staff: StaffServices) -> Any:
-    return create_app(service, staff, WebSettings())
+async def ops(service: CallService, staff: StaffServices) -> Operations:
+    """Overrides, closures, agents, duty: built as the service builds them (no AMI link)."""
+    return await open_operations(staff.audit.engine, service, staff)
+
+
+@pytest.fixture
+def app(service: CallService, staff: StaffServices, ops: Operations) -> Any:
+    return create_app(service, staff, ops, WebSettings())
 
 
 class Session:

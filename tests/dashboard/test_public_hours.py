@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from callcenter.service import CallService
-from dashboard.keys import OVERRIDES
+from dashboard.keys import OPS
 from schedules.override_store import OverrideStore
 from tests.dashboard.conftest import Session
 from tests.service.conftest import at
@@ -59,7 +59,7 @@ async def test_the_json_says_who_is_open_now_and_next(
 async def test_an_override_shows_on_the_public_page_at_once(
     browse: Browse, monday: Fixed, app: Any
 ) -> None:
-    store: OverrideStore = app[OVERRIDES]
+    store: OverrideStore = app[OPS].overrides
     store.now = monday.now
     await store.set(
         "woonloket", "closed", kind="emergency", reason="Gesloten wegens verhuis.", actor="mia"
@@ -70,6 +70,7 @@ async def test_an_override_shows_on_the_public_page_at_once(
     assert woonloket["open_now"] is False and woonloket["next_open"] is None
     assert woonloket["override"] == {
         "mode": "closed",
+        "kind": "override",
         "until": None,
         "reason": "Gesloten wegens verhuis.",
     }

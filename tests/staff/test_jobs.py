@@ -1,11 +1,18 @@
-"""The nightly privacy job runs on the service's scheduler (APScheduler 3)."""
+"""The scheduler (APScheduler 3 behind an adapter for the service's clock) and its jobs."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
+from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from callcenter.ami import AMIClient, ClientSettings
+from callcenter.operations import open_operations
+from callcenter.service import CallService
+from callcenter.simulator.clock import SimClock
 from callcenter.staff.services import open_staff
 from callcenter.store import CallStore, upgrade
 from callcenter.tracker import CallRecord, Outcome
@@ -16,8 +23,60 @@ from tests.store.conftest import database_url, engine
 
 __all__ = ["database_url", "engine"]
 
+BRUSSELS = ZoneInfo("Europe/Brussels")
 
-async def test_the_nightly_job_is_scheduled_and_applies_retention(
+
+async def test_a_job_at_a_computed_instant_fires_then_at_the_next() -> None:
+    """On a virtual clock at 600x: instants one and two virtual minutes ahead fire in order,
+    at (not before) their time in service time, and the job plans the next itself."""
+    clock = SimClock(datetime(2026, 11, 23, 8, 0, tzinfo=UTC), speed=600)
+    jobs = Jobs(clock)
+    fired: list[datetime] = []
+    marks = [clock.now() + timedelta(minutes=1), clock.now() + timedelta(minutes=2)]
+
+    def after(at: datetime) -> datetime | None:
+        return next((m for m in marks if m > at), None)
+
+    async def work() -> None:
+        fired.append(clock.now())
+
+    jobs.following("marks", "test", after, work)
+    jobs.start()
+    try:
+        async with asyncio.timeout(5):
+            while len(fired) < 2:
+                await asyncio.sleep(0.01)
+    finally:
+        jobs.stop()
+    assert [f >= m for f, m in zip(fired, marks, strict=True)] == [True, True]
+    assert all(f - m < timedelta(seconds=30) for f, m in zip(fired, marks, strict=True))
+    listed = {j.id: j for j in jobs.jobs()}
+    assert listed["marks"].runs == 2 and listed["marks"].next_run is None
+
+
+async def test_a_recurring_job_follows_local_time_across_both_dst_nights() -> None:
+    """A job at 03:15 Brussels time: 02:15 UTC in winter, 01:15 UTC in summer; the nights the
+    clocks change it still runs once, at 03:15 local."""
+    for start, expected in (
+        # the night of 29 March 2026: 02:00 becomes 03:00
+        (datetime(2026, 3, 28, 12, 0, tzinfo=UTC), datetime(2026, 3, 29, 3, 15, tzinfo=BRUSSELS)),
+        # the night of 25 October 2026: 03:00 becomes 02:00
+        (datetime(2026, 10, 24, 12, 0, tzinfo=UTC), datetime(2026, 10, 25, 3, 15, tzinfo=BRUSSELS)),
+    ):
+        clock = SimClock(start, speed=1)
+        jobs = Jobs(clock)
+
+        async def nothing() -> None:
+            return None
+
+        jobs.every("night", "test", CronTrigger(hour=3, minute=15, timezone=BRUSSELS), nothing)
+        nxt = jobs.jobs()[0].next_run
+        assert nxt == expected, (start, nxt)
+        assert nxt is not None and nxt.utcoffset() == expected.utcoffset()
+        jobs.stop()
+
+
+async def test_the_nightly_job_is_planned_and_applies_retention(
     engine: AsyncEngine, example_site: Site
 ) -> None:
     await upgrade(engine)
@@ -26,18 +85,21 @@ async def test_the_nightly_job_is_scheduled_and_applies_retention(
     old = CallRecord("old", datetime.now(UTC) - timedelta(days=400), caller="+32470999999")
     old.outcome, old.ended = Outcome.ABANDONED, old.started
     await store.save(old)
-    jobs = Jobs(example_site, staff)
-    jobs.start()
+    service = CallService(example_site, AMIClient(ClientSettings(port=1)))
+    ops = await open_operations(engine, service, staff)
+    ops.plan_jobs()
     try:
-        listed = {j.id: j for j in jobs.jobs()}
+        listed = {j.id: j for j in ops.jobs.jobs()}
         nightly = listed["privacy-nightly"].next_run
-        assert nightly is not None and (nightly.hour, nightly.minute) == (3, 15)
-        assert str(nightly.tzinfo) == "Europe/Brussels"
-        assert "privacy-catch-up" in listed
-        await jobs.nightly()  # what the scheduler runs
+        assert nightly is not None
+        local = nightly.astimezone(example_site.zone)
+        assert (local.hour, local.minute) == (3, 15)
+        assert {"privacy-catch-up", "states", "duty", "snapshots"} <= set(listed)
+        assert listed["snapshots"].next_run is not None
+        assert listed["snapshots"].next_run.minute % 15 == 0
+        await ops.nightly()  # what the scheduler runs
     finally:
-        jobs.stop()
+        await ops.stop()
         staff.close()
     stored = await store.get("old")
     assert stored is not None and stored.caller is not None and stored.caller.startswith("p:")
-    assert jobs.runs == 1

@@ -1,0 +1,192 @@
+"""The callcenter's running operations around the call path, built and wired in one place:
+overrides and planned closures (what routing and Asterisk's states count), agents in the
+queues, the lighthouse duty, desk-phone codes, interval snapshots and the scheduled jobs.
+
+``serve``, ``demo`` and the tests build them with :func:`open_operations`; the dashboard's
+handlers reach them through :class:`Operations`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from callcenter.ami import AMIClient
+from callcenter.service import CallService
+from callcenter.staff.agents import AgentDesk
+from callcenter.staff.deskphone import DeskPhone
+from callcenter.staff.services import StaffServices
+from callcenter.store.intervals import IntervalStore, LiveStaffing
+from schedules.closures import ClosureStore
+from schedules.duty import Duty
+from schedules.jobs import CATCH_UP_AFTER, Jobs
+from schedules.override_store import OverrideStore
+from schedules.overrides import Override
+
+__all__ = ["Operations", "open_operations"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Operations:
+    service: CallService
+    staff: StaffServices
+    overrides: OverrideStore
+    closures: ClosureStore
+    desk: AgentDesk
+    duty: Duty
+    deskphone: DeskPhone
+    intervals: IntervalStore
+    jobs: Jobs
+    _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+
+    def all_overrides(self) -> list[Override]:
+        """Managers' overrides and planned closures: what routing and the states count."""
+        return [*self.overrides.current(), *self.closures.current()]
+
+    # -- scheduled work ------------------------------------------------------------------
+    async def write_states(self) -> None:
+        await self.closures.load()
+        await self.overrides.load()
+        if self.service.ami.state.value == "connected":
+            await self.service.publish_states()
+
+    async def follow_duty(self) -> None:
+        await self.duty.load()
+        await self.duty.reconcile("schedule")
+
+    async def snapshot(self) -> None:
+        now = self.service.clock.now()
+        live = {
+            name: LiveStaffing(
+                sum(1 for m in q.members.values() if m.logged_in),
+                sum(1 for m in q.members.values() if m.available),
+                len(q.waiting),
+            )
+            for name, q in self.service.tracker.queues.items()
+        }
+        if self.service.writer is not None:
+            await self.service.writer.flush()
+        await self.intervals.snapshot(now, live)
+
+    async def nightly(self) -> None:
+        now = self.service.clock.now()
+        report = await self.staff.privacy.retention(now, actor="nightly job")
+        purged = await self.staff.sessions.purge()
+        log.info(
+            "privacy job: %d call(s) pseudonymised, %d text(s) deleted, %d session(s) purged",
+            report.pseudonymised,
+            report.texts_deleted,
+            purged,
+        )
+
+    def _next_state_change(self, at: datetime) -> datetime | None:
+        return self.service.next_change(at)
+
+    def plan_jobs(self) -> None:
+        """The service's jobs (``schedules/jobs.py``), in the service's time."""
+        zone = self.service.site.zone
+        j = self.jobs
+        j.following(
+            "states",
+            "loketten openen en sluiten: toestanden naar Asterisk",
+            self.service.next_change,
+            self.write_states,
+        )
+        j.following(
+            "duty", "wacht: begin en einde van diensten", self.duty.next_change, self.follow_duty
+        )
+        j.every(
+            "snapshots",
+            "kwartiercijfers per wachtrij",
+            CronTrigger(minute="0,15,30,45", timezone=zone),
+            self.snapshot,
+        )
+        j.every(
+            "privacy-nightly",
+            "privacy: bewaartermijnen en verlopen sessies (nachtelijk)",
+            CronTrigger(hour=3, minute=15, timezone=zone),
+            self.nightly,
+        )
+        j.once(
+            "privacy-catch-up",
+            "privacy: inhalen na de start",
+            self.service.clock.now() + CATCH_UP_AFTER,
+            self.nightly,
+        )
+        self.overrides.on_change.append(lambda: j.replan("states"))
+        self.closures.on_change.append(lambda: j.replan("states"))
+        self.duty.on_change.append(lambda: j.replan("duty"))
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def start(self) -> None:
+        self.overrides.start()
+        self.plan_jobs()
+        self.jobs.start()
+
+    async def stop(self) -> None:
+        self.jobs.stop()
+        await self.overrides.stop()
+        await self.duty.stop()
+        for task in list(self._tasks):
+            task.cancel()
+
+    def _spawn(self, work: Any) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _users_changed(self) -> None:
+        try:
+            await self.duty.load()
+            await self.duty.reconcile("users changed")
+        except Exception:
+            log.exception("duty: following a change of users failed")
+
+    async def _after_resync(self, ami: AMIClient) -> None:
+        """After every (re)connect, once the queues are read back: the duty as it is now."""
+        await self.duty.load()
+        await self.duty.reconcile("reconnect")
+
+
+async def open_operations(
+    engine: AsyncEngine, service: CallService, staff: StaffServices
+) -> Operations:
+    """Build, load (overrides, closures, rota) and wire everything; call before the AMI
+    client connects, after :meth:`CallService.start`, so its first resync counts them."""
+    site, ami, now = service.site, service.ami, service.clock.now
+    overrides = OverrideStore(engine, staff.audit, site, now)
+    closures = ClosureStore(engine, staff.audit, site, now)
+    await overrides.load()
+    await closures.load()
+    desk = AgentDesk(site, ami, service.tracker, staff.users, staff.audit, now)
+    duty = Duty(engine, staff.audit, desk, site, now)
+    await duty.load()
+    deskphone = DeskPhone(site, ami, desk, duty, overrides, staff.users, staff.audit)
+    ops = Operations(
+        service,
+        staff,
+        overrides,
+        closures,
+        desk,
+        duty,
+        deskphone,
+        IntervalStore(engine, site),
+        Jobs(service.clock),
+    )
+    service.overrides = ops.all_overrides
+    overrides.on_change.append(service.poke_states)
+    closures.on_change.append(service.poke_states)
+    staff.users.on_change.append(lambda: ops._spawn(ops._users_changed()))
+    ami.intercept("AgentRingNoAnswer", desk.on_event)
+    ami.intercept("QueueMemberPause", desk.on_event)
+    ami.intercept("UserEvent", deskphone.on_event)
+    ami.add_resync_hook(ops._after_resync)
+    return ops
