@@ -297,6 +297,11 @@ def _extensions(site: Site, failsafe: int) -> str:
     return "".join(out)
 
 
+FEATURE_WAIT = 10
+"""Seconds a desk phone waits for Vuurtoren's answer to a feature code (checking a PIN takes
+a hash) before it says "failed"."""
+
+
 def _features(site: Site) -> str:
     """Desk-phone feature codes (``callcenter/staff/deskphone.py`` answers them)."""
     a = site.agents
@@ -310,7 +315,7 @@ def _features(site: Site) -> str:
         "; The PIN travels in the FeatureRequest event to AMI sessions with read class 'user'.\n"
         f"exten => {a.login_code},1,Answer()\n"
         f" same => n,UserEvent(FeatureRequest,Feature: agent-toggle,Device: {device})\n"
-        " same => n,Wait(${VUURTOREN_FAILSAFE})\n"
+        f" same => n,Wait({FEATURE_WAIT})\n"
         f" same => n,Goto({RESULT_CONTEXT},failed,1)\n"
         f"exten => {a.override_code},1,Answer()\n"
         + _sound("feature-loket", play=False)
@@ -319,7 +324,7 @@ def _features(site: Site) -> str:
         + " same => n,Read(PIN,${SOUND},8,,1,10)\n"
         " same => n,UserEvent(FeatureRequest,Feature: override,"
         f"Device: {device},Key: ${{KEY}},Pin: ${{PIN}})\n"
-        " same => n,Wait(${VUURTOREN_FAILSAFE})\n"
+        f" same => n,Wait({FEATURE_WAIT})\n"
         f" same => n,Goto({RESULT_CONTEXT},failed,1)\n\n"
         f"[{RESULT_CONTEXT}]\n; What Vuurtoren answered: a prompt, then hang up.\n"
         + "".join(

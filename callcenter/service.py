@@ -44,8 +44,9 @@ ASTDB_FAMILY = "vuurtoren"
 """AstDB family the dialplan's fail-safe reads: key ``counter/<id>`` (and
 ``counter/lighthouse``) is ``open``, ``closed`` or ``unstaffed`` (open, nobody logged in);
 ``next-open/<id>`` is the epoch of a closed counter's next opening."""
-EVENTS_READ = HANDLED_EVENTS | {"FullyBooted"}
-"""Every event the service reads: the tracker's, and the boot that starts a resync."""
+EVENTS_READ = HANDLED_EVENTS | {"FullyBooted", "AgentRingNoAnswer"}
+"""Every event the service reads: the tracker's, the boot that starts a resync, and a call
+left ringing (the agent is paused: ``callcenter/staff/agents.py``)."""
 PUBLISH_INTERVAL = 0.05
 """Queue snapshots go on the bus at most this often (seconds) per queue: at 200 calls a
 second a queue changes thousands of times a second, and no screen needs more than 20 frames."""
@@ -296,7 +297,21 @@ class CallService:
             "calls_up": len(self.tracker.calls),
             "routed": self.routed,
             "queues": queues,
+            "alerts": self.alerts(),
         }
+
+    def alerts(self) -> list[dict[str, str]]:
+        """What needs a manager's eyes now (the wallboard shows it)."""
+        out = []
+        if self.written.get(LIGHTHOUSE) == "unstaffed":
+            out.append(
+                {
+                    "id": "lighthouse-unstaffed",
+                    "message": "De vuurtoren is open, maar niemand heeft de wacht: bellers "
+                    "gaan naar de laatste uitweg.",
+                }
+            )
+        return out
 
     # -- resync ----------------------------------------------------------------------------
     async def _resync(self, ami: AMIClient) -> None:
@@ -417,6 +432,7 @@ class CallService:
             )
             for q in self.tracker.queues.values():
                 self._on_queue_change(q)
+            self.bus.publish("alerts", {"alerts": self.alerts()})
 
     def next_change(self, at: datetime) -> datetime | None:
         """The next instant after ``at`` at which a counter or the lighthouse opens or closes

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import Any
 
 from aiohttp import web
 
@@ -64,14 +65,18 @@ async def stream(request: web.Request) -> web.StreamResponse:
                     break  # logged out, disabled or expired meanwhile: the stream ends
                 await response.write(b": keepalive\n\n")
                 continue
-            changed = {first.payload.get("queue"): first} if first.kind == "queue" else {}
+            changed: dict[object, Any] = {}
+            alerts = None
             await asyncio.sleep(0.25)  # coalesce bursts
-            while not queue.empty():
-                msg = queue.get_nowait()
+            for msg in (first, *_drain(queue)):
                 if msg.kind == "queue":
                     changed[msg.payload.get("queue")] = msg
+                elif msg.kind == "alerts":
+                    alerts = msg
             for msg in changed.values():
                 await response.write(_sse("queue", msg.payload))
+            if alerts is not None:
+                await response.write(_sse("alerts", alerts.payload))
     except (ConnectionResetError, asyncio.CancelledError):
         pass
     finally:
@@ -85,6 +90,13 @@ async def still_allowed(request: web.Request) -> bool:
     """A long stream checks, now and then, that its user may still see it."""
     user = await identify(request)
     return user is not None and ROUTES["api-stream"].allows(user)
+
+
+def _drain(queue: asyncio.Queue[Any]) -> list[Any]:
+    out = []
+    while not queue.empty():
+        out.append(queue.get_nowait())
+    return out
 
 
 def _sse(kind: str, payload: object) -> bytes:

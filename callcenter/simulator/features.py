@@ -3,13 +3,15 @@
 counter's menu key and a PIN for the override code), sends ``UserEvent(FeatureRequest)`` with
 the device (the channel name without its ``-xxxxxxxx`` suffix), and waits for Vuurtoren's
 ``Redirect`` to ``vuurtoren-feature-result,<word>,1``, which plays the matching prompt and
-hangs up. Without an answer in ``failsafe_seconds`` the result is ``failed``.
+hangs up. Without an answer in ``FEATURE_WAIT`` seconds the result is ``failed``.
 """
 
 from __future__ import annotations
 
 import asyncio
 from typing import TYPE_CHECKING
+
+from callcenter.asterisk_config import FEATURE_WAIT
 
 if TYPE_CHECKING:
     from callcenter.simulator.core import SimAsterisk
@@ -29,6 +31,11 @@ class FeatureCall:
         self.headers = headers
         name = f"{device}-{ast.factory.suffix()}"
         self.channel = ast.new_channel(name, context=FEATURE_CONTEXT, exten=code, state=6)
+        codes = {
+            ast.site.agents.login_code: "agent-toggle",
+            ast.site.agents.override_code: "override",
+        }
+        self.feature = codes.get(code, "")
         self._redirected: asyncio.Future[str] = asyncio.get_running_loop().create_future()
 
     def redirect(self, context: str, exten: str) -> None:
@@ -49,15 +56,13 @@ class FeatureCall:
                 [
                     *ch.snapshot(),
                     ("UserEvent", "FeatureRequest"),
+                    ("Feature", self.feature),
                     *self.headers.items(),
                     ("Device", self.device),
                 ],
             )
-            hold = ast.settings.failsafe_seconds
-            if hold is None:
-                hold = float(ast.site.asterisk.failsafe_seconds)
             try:
-                async with asyncio.timeout(ast.clock.real(hold)):
+                async with asyncio.timeout(ast.clock.real(FEATURE_WAIT)):
                     word = await self._redirected
             except TimeoutError:
                 word = "failed"

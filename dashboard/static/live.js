@@ -38,16 +38,34 @@
     updated.setAttribute("datetime", now.toISOString());
   }
 
+  var alerts = document.getElementById("meldingen");
+  function showAlerts(list) {
+    if (!alerts) { return; }
+    var text = list.map(function (a) { return a.id + a.message; }).join("|");
+    if (alerts.getAttribute("data-shown") === text) { return; }
+    alerts.setAttribute("data-shown", text);
+    alerts.textContent = "";
+    list.forEach(function (a) {
+      var p = document.createElement("p");
+      p.className = "alert";
+      p.setAttribute("data-alert", a.id);
+      p.textContent = a.message;
+      alerts.appendChild(p);
+    });
+  }
+
   var source = new EventSource("/api/live/stream");
   source.addEventListener("snapshot", function (e) {
     var snap = JSON.parse(e.data);
     snap.queues.forEach(apply);
+    showAlerts(snap.alerts || []);
     if (connection) {
       connection.textContent = snap.connected === "connected" ? "verbonden" : "niet verbonden";
     }
     stamp();
   });
   source.addEventListener("queue", function (e) { apply(JSON.parse(e.data)); stamp(); });
+  source.addEventListener("alerts", function (e) { showAlerts(JSON.parse(e.data).alerts); });
   source.onerror = function () {
     if (connection) { connection.textContent = "verbinding met Vuurtoren verbroken, opnieuw…"; }
   };

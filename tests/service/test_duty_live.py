@@ -1,0 +1,209 @@
+"""The lighthouse duty against the simulated Asterisk over TCP, with its clock running 40 times
+faster: the rota's agents enter the lighthouse queue when their shift starts and leave it when
+it ends (never during a call), takeovers and handbacks, the unstaffed alarm, a restart across
+a shift boundary, and the desk-phone codes."""
+
+from __future__ import annotations
+
+from callcenter.service import device_for
+from callcenter.simulator import SimSettings
+from callcenter.staff.agents import MISSED_CALL
+from callcenter.staff.users import User
+from routing.site import Site
+from tests.ami.test_client import until
+from tests.service.conftest import Stack, StackFactory, at
+
+PASSWORD = "een-goed-wachtwoord-agent"
+NO_LIGHTHOUSE_PHONES = SimSettings(failsafe_seconds=6, lighthouse_agents=0)
+
+
+async def agent(s: Stack, login: str, phone: str, counters: list[str] | None = None) -> User:
+    return await s.run.staff.users.add(
+        login, login.title(), ["agent"], PASSWORD, counters=counters or [], interfaces=[phone]
+    )
+
+
+def lighthouse_phones(s: Stack) -> set[str]:
+    return set(s.sim.ast.queues["lighthouse"].members)
+
+
+def always_answers(s: Stack, phone: str) -> None:
+    for q in s.sim.ast.queues.values():
+        if phone in q.members:
+            q.members[phone].device.answer_probability = 1.0
+
+
+async def test_at_closing_time_calls_go_to_the_lighthouse_where_the_rota_put_its_agents(
+    stack: StackFactory,
+) -> None:
+    async with stack(at("2026-11-23 11:58"), settings=NO_LIGHTHOUSE_PHONES) as s:
+        an = await agent(s, "an", "PJSIP/an")
+        await s.run.ops.duty.add_shift(0, "12:00", "17:00", "an", actor="mia")
+        ast = s.sim.ast
+        assert lighthouse_phones(s) == set()
+        assert ast.db_get("vuurtoren", "counter/sociale-dienst") == "open"
+        # 12:00 passes: sociale dienst closes, An's shift starts; the jobs do it, nobody polls
+        await until(lambda: lighthouse_phones(s) == {"PJSIP/an"}, 10)
+        await until(lambda: ast.db_get("vuurtoren", "counter/sociale-dienst") == "closed", 10)
+        assert ast.db_get("vuurtoren", "counter/lighthouse") == "open"
+        call = s.call(number="+32470800011", digits="1", talk_seconds=5, patience=120)
+        rec = await s.record(call.truth.linkedid, timeout=30)
+        assert rec.decision is not None
+        assert (rec.decision.target.value, rec.decision.reason.value) == ("lighthouse", "closed")
+        assert call.truth.visits[0].queue == "lighthouse"
+        shifts = await s.run.staff.audit.query(kind="duty-shift")
+        assert any(e.detail.get("in") == [an.login] for e in shifts)
+
+
+async def test_takeover_names_giver_and_taker_and_handback_restores_the_rota(
+    stack: StackFactory,
+) -> None:
+    async with stack(at("2026-11-23 10:00"), settings=NO_LIGHTHOUSE_PHONES) as s:
+        await agent(s, "an", "PJSIP/an")
+        bert = await agent(s, "bert", "PJSIP/bert")
+        duty = s.run.ops.duty
+        await duty.add_shift(0, "08:00", "17:00", "an", actor="mia")
+        await until(lambda: lighthouse_phones(s) == {"PJSIP/an"})
+        handover = await duty.take_over(bert, actor="bert")
+        await until(lambda: lighthouse_phones(s) == {"PJSIP/bert"})
+        assert handover.ends == at("2026-11-23 17:00")  # An's shift end
+        took = (await s.run.staff.audit.query(kind="duty-takeover"))[0]
+        assert (took.actor, took.target, took.detail["from"]) == ("bert", "bert", "an")
+        status = duty.status()
+        assert [h["name"] for h in status["on_duty"]] == ["Bert"]
+        assert status["on_duty"][0]["took_over_from"] == "An"
+        await duty.hand_back(bert, actor="bert")
+        await until(lambda: lighthouse_phones(s) == {"PJSIP/an"})
+        back = (await s.run.staff.audit.query(kind="duty-handback"))[0]
+        assert back.detail["to"] == ["an"]
+
+
+async def test_an_agent_on_a_call_at_shift_end_leaves_the_queue_after_the_call(
+    stack: StackFactory,
+) -> None:
+    async with stack(at("2026-11-23 12:59:30"), settings=NO_LIGHTHOUSE_PHONES) as s:
+        await agent(s, "an", "PJSIP/an")
+        await s.run.ops.duty.add_shift(0, "12:00", "13:00", "an", actor="mia")
+        await until(lambda: lighthouse_phones(s) == {"PJSIP/an"})
+        always_answers(s, "PJSIP/an")
+        # sociale dienst is closed at 13:00 on Monday: the call goes to An in the lighthouse
+        call = s.call(number="+32470800012", digits="1", talk_seconds=150, patience=300)
+        member = s.sim.ast.queues["lighthouse"].members["PJSIP/an"]
+        await until(lambda: member.device.in_call, 20)
+        await until(lambda: s.run.ops.duty.waiting_for_call != set(), 20)  # 13:00 passed
+        assert "PJSIP/an" in lighthouse_phones(s)  # not cut off mid-call
+        await until(lambda: call.truth.ended is not None, 30)
+        await until(lambda: lighthouse_phones(s) == set(), 10)
+        assert call.truth.outcome == "answered"
+
+
+async def test_lighthouse_open_and_nobody_on_duty_sends_callers_to_the_last_resort(
+    stack: StackFactory,
+) -> None:
+    async with stack(at("2026-11-23 13:00"), settings=NO_LIGHTHOUSE_PHONES) as s:
+        ast = s.sim.ast
+        await until(lambda: ast.db_get("vuurtoren", "counter/lighthouse") == "unstaffed")
+        alerts = s.run.service.snapshot()["alerts"]
+        assert [a["id"] for a in alerts] == ["lighthouse-unstaffed"]
+        call = s.call(number="+32470800013", digits="1", talk_seconds=5)
+        rec = await s.record(call.truth.linkedid)
+        assert rec.decision is not None
+        assert (rec.decision.target.value, rec.decision.reason.value) == ("last_resort", "closed")
+        assert rec.decision.next_open == at("2026-11-24 09:00")
+        assert call.truth.visits == []  # never put in an empty queue
+
+
+async def test_a_restart_across_a_shift_boundary_ends_in_the_right_state(
+    stack: StackFactory, example_site: Site
+) -> None:
+    from callcenter.simulator import Simulator
+    from tests.service.conftest import service_account
+
+    sim = Simulator(
+        example_site,
+        accounts=[service_account(example_site)],
+        seed=5,
+        speed=40,
+        start=at("2026-11-23 11:58"),
+        settings=NO_LIGHTHOUSE_PHONES,
+    )
+    await sim.start()
+    try:
+        async with stack(at("2026-11-23 11:58"), sim=sim, db_name="r.sqlite3") as s:
+            await agent(s, "an", "PJSIP/an")
+            await agent(s, "bert", "PJSIP/bert")
+            await s.run.ops.duty.add_shift(0, "08:00", "12:00", "an", actor="mia")
+            await s.run.ops.duty.add_shift(0, "12:00", "17:00", "bert", actor="mia")
+            await until(lambda: lighthouse_phones(s) == {"PJSIP/an"})
+        # the service is down while 12:00 passes; Asterisk keeps An in the queue
+        await until(lambda: sim.clock.now() > at("2026-11-23 12:01"), 10)
+        assert lighthouse_phones(s) == {"PJSIP/an"}
+        async with stack(at("2026-11-23 12:01"), sim=sim, db_name="r.sqlite3") as s2:
+            await until(lambda: lighthouse_phones(s2) == {"PJSIP/bert"}, 10)
+    finally:
+        await sim.stop()
+
+
+async def test_a_missed_call_pauses_the_agent_until_they_resume(stack: StackFactory) -> None:
+    async with stack(at("2026-11-23 10:00"), settings=NO_LIGHTHOUSE_PHONES) as s:
+        an = await agent(s, "an", "PJSIP/an")
+        await s.run.ops.duty.add_shift(0, "08:00", "17:00", "an", actor="mia")
+        await until(lambda: lighthouse_phones(s) == {"PJSIP/an"})
+        for q in s.sim.ast.queues.values():
+            if "PJSIP/an" in q.members:
+                q.members["PJSIP/an"].device.answer_probability = 0.0
+        # the woonloket has its own phones; the call times out to nobody: use an override
+        await s.run.ops.overrides.set("sociale-dienst", "closed", kind="emergency", actor="mia")
+        s.call(number="+32470800014", digits="1", talk_seconds=5, patience=60)
+        member = s.sim.ast.queues["lighthouse"].members["PJSIP/an"]
+        await until(lambda: member.paused, 20)
+        assert member.paused_reason == MISSED_CALL
+        view = s.run.ops.desk.view(an)
+        assert view["missed_call"] is True and view["paused_reason"] == MISSED_CALL
+        await s.run.ops.desk.unpause(an, actor="an")
+        await until(lambda: not member.paused)
+        assert s.run.ops.desk.view(an)["missed_call"] is False
+
+
+async def test_desk_phone_codes_login_toggle_and_override_with_pin(stack: StackFactory) -> None:
+    # real time (speed 1): a person waits at most 10 s for the answer, which takes hashing
+    async with stack(at("2026-11-23 10:00"), speed=1) as s:
+        ast = s.sim.ast
+        chris = await agent(s, "chris", "PJSIP/chris-desk", counters=["woonloket"])
+        await s.run.staff.users.set_pin(chris.id, "4711", actor="admin")
+        assert await ast.dial_feature("PJSIP/chris-desk", "*45") == "loggedin"
+        await until(lambda: "PJSIP/chris-desk" in ast.queues["woonloket"].members)
+        assert ast.queues["woonloket"].members["PJSIP/chris-desk"].state_interface == (
+            "PJSIP/chris-desk"
+        )
+        assert await ast.dial_feature("PJSIP/chris-desk", "*45") == "loggedout"
+        await until(lambda: "PJSIP/chris-desk" not in ast.queues["woonloket"].members)
+        # override: key 3 is the woonloket; a wrong PIN changes nothing
+        wrong = await ast.dial_feature("PJSIP/chris-desk", "*46", Key="3", Pin="1234")
+        assert wrong == "wrongpin"
+        assert ast.db_get("vuurtoren", "counter/woonloket") != "closed"
+        assert await ast.dial_feature("PJSIP/chris-desk", "*46", Key="3", Pin="4711") == "closed"
+        await until(lambda: ast.db_get("vuurtoren", "counter/woonloket") == "closed")
+        assert ast.device_states[device_for("woonloket")] == "INUSE"  # the BLF lamp
+        current = s.run.ops.overrides.current()
+        assert [(o.scope, o.kind, o.created_by) for o in current] == [
+            ("woonloket", "temporary", "chris")
+        ]
+        assert current[0].ends == at("2026-11-23 12:00")  # the next scheduled change
+        # not their counter (key 1: sociale dienst)
+        other = await ast.dial_feature("PJSIP/chris-desk", "*46", Key="1", Pin="4711")
+        assert other == "refused"
+        assert await ast.dial_feature("PJSIP/chris-desk", "*46", Key="3", Pin="4711") == "opened"
+        await until(lambda: ast.db_get("vuurtoren", "counter/woonloket") == "open")
+        # a phone nobody owns
+        assert await ast.dial_feature("PJSIP/unknown", "*45") == "unknown"
+        # five wrong PINs block the phone, even for the right one
+        tries = [
+            await ast.dial_feature("PJSIP/chris-desk", "*46", Key="3", Pin="0000")
+            for _ in range(5)
+        ]
+        assert tries == ["wrongpin"] * 4 + ["blocked"]
+        blocked = await ast.dial_feature("PJSIP/chris-desk", "*46", Key="3", Pin="4711")
+        assert blocked == "blocked"
+        refused = await s.run.staff.audit.query(kind="deskphone-refused")
+        assert len(refused) >= 6
