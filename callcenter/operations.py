@@ -161,7 +161,11 @@ async def open_operations(
 ) -> Operations:
     """Build, load (overrides, closures, rota) and wire everything; call before the AMI
     client connects, after :meth:`CallService.start`, so its first resync counts them."""
-    site, ami, now = service.site, service.ami, service.clock.now
+    site, ami = service.site, service.ami
+
+    def now() -> datetime:  # late-bound: a test may swap the service's clock
+        return service.clock.now()
+
     overrides = OverrideStore(engine, staff.audit, site, now)
     closures = ClosureStore(engine, staff.audit, site, now)
     await overrides.load()

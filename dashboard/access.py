@@ -52,6 +52,9 @@ def roles(*names: str) -> Access:
 STAFF_LIVE = roles("agent", "manager")
 ADMIN = roles("admin")
 MANAGER = roles("manager")
+AGENTS = roles("agent", "counter")
+DUTY = roles("agent")
+"""The lighthouse duty is the callcenter agents'."""
 
 ROUTES: dict[str, Access] = {
     # public, and free of personal data
@@ -65,6 +68,7 @@ ROUTES: dict[str, Access] = {
     "logout": ANY_USER,
     "account": ANY_USER,
     "account-password": ANY_USER,
+    "account-pin": ANY_USER,
     "account-token-new": ANY_USER,
     "account-token-revoke": ANY_USER,
     "api-me": ANY_USER,
@@ -75,6 +79,45 @@ ROUTES: dict[str, Access] = {
     "live": STAFF_LIVE,
     "api-queues": STAFF_LIVE,
     "api-stream": STAFF_LIVE,
+    # agents in the queues and the duty
+    "agent": AGENTS,
+    "agent-login": AGENTS,
+    "agent-logout": AGENTS,
+    "agent-pause": AGENTS,
+    "agent-resume": AGENTS,
+    "agent-takeover": DUTY,
+    "agent-handback": DUTY,
+    "api-agent": AGENTS,
+    "api-agent-login": AGENTS,
+    "api-agent-logout": AGENTS,
+    "api-agent-pause": AGENTS,
+    "api-agent-resume": AGENTS,
+    "api-duty-takeover": DUTY,
+    "api-duty-handback": DUTY,
+    "api-duty": STAFF_LIVE,
+    # the rota, planned closures
+    "rota": MANAGER,
+    "rota-shift-new": MANAGER,
+    "rota-exception-new": MANAGER,
+    "rota-shift-delete": MANAGER,
+    "rota-exception-delete": MANAGER,
+    "api-rota": MANAGER,
+    "api-rota-shift-new": MANAGER,
+    "api-rota-exception-new": MANAGER,
+    "api-rota-shift-delete": MANAGER,
+    "api-rota-exception-delete": MANAGER,
+    "closures": MANAGER,
+    "closures-new": MANAGER,
+    "closures-ics-upload": MANAGER,
+    "closures-delete": MANAGER,
+    "api-closures": MANAGER,
+    "api-closures-new": MANAGER,
+    "api-closures-ics-upload": MANAGER,
+    "api-closures-delete": MANAGER,
+    "public-closures-ics": PUBLIC,
+    # the scheduler
+    "admin-jobs": ADMIN,
+    "api-jobs": ADMIN,
     # overrides of the opening hours
     "overrides": MANAGER,
     "overrides-new": MANAGER,

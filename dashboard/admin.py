@@ -12,7 +12,7 @@ from multidict import MultiDictProxy
 from callcenter.staff.audit import KINDS, to_csv
 from callcenter.staff.errors import StaffError
 from callcenter.staff.users import User
-from dashboard.keys import ADDRESS, SERVICE, STAFF, USER
+from dashboard.keys import ADDRESS, OPS, SERVICE, STAFF, USER
 from dashboard.render import render
 from dashboard.web import json_body
 
@@ -382,6 +382,36 @@ async def api_privacy_erase(request: web.Request) -> web.Response:
     return web.json_response({"erased_calls": erased})
 
 
+# -- the scheduler -------------------------------------------------------------------------------
+def _jobs(request: web.Request) -> list[dict[str, Any]]:
+    zone = request.app[SERVICE].site.zone
+
+    def local(value: datetime | None) -> str | None:
+        return None if value is None else value.astimezone(zone).isoformat(timespec="seconds")
+
+    return [
+        {
+            "id": j.id,
+            "name": j.name,
+            "next_run": local(j.next_run),
+            "runs": j.runs,
+            "last_run": local(j.last_run),
+            "last_error": j.last_error,
+        }
+        for j in request.app[OPS].jobs.jobs()
+    ]
+
+
+async def jobs_page(request: web.Request) -> web.Response:
+    return render(
+        request, "admin_jobs.html", jobs=_jobs(request), zone=request.app[SERVICE].site.zone.key
+    )
+
+
+async def api_jobs(request: web.Request) -> web.Response:
+    return web.json_response({"jobs": _jobs(request)})
+
+
 def setup(app: web.Application) -> None:
     r = app.router
     r.add_get("/admin/users", users, name="admin-users")
@@ -394,6 +424,8 @@ def setup(app: web.Application) -> None:
     r.add_get("/admin/privacy", privacy, name="admin-privacy")
     r.add_post("/admin/privacy/export", privacy_export, name="admin-privacy-export")
     r.add_post("/admin/privacy/erase", privacy_erase, name="admin-privacy-erase")
+    r.add_get("/admin/jobs", jobs_page, name="admin-jobs")
+    r.add_get("/api/jobs", api_jobs, name="api-jobs")
     r.add_get("/api/users", api_users, name="api-users")
     r.add_post("/api/users", api_new_user, name="api-users-new")
     r.add_get("/api/users/{user_id}", api_user, name="api-user")

@@ -21,7 +21,7 @@ from callcenter.operations import Operations
 from callcenter.service import CallService
 from callcenter.staff.errors import StaffError
 from callcenter.staff.services import StaffServices
-from dashboard import admin, auth, closures, live, public
+from dashboard import admin, auth, closures, duty, live, overrides, public
 from dashboard.access import access
 from dashboard.keys import BUS, OPS, SERVICE, STAFF, STREAMS, TEMPLATES, WEB
 from dashboard.web import MAX_BODY, WebSettings, problem
@@ -111,6 +111,8 @@ def create_app(
     app.router.add_static("/static/", HERE / "static", name="static", append_version=True)
     auth.setup(app)
     admin.setup(app)
+    overrides.setup(app)
+    duty.setup(app)
     closures.setup(app)
     public.setup(app)
     return app

@@ -8,7 +8,7 @@ from aiohttp import web
 
 from callcenter.staff.errors import StaffError
 from dashboard.access import SESSION_COOKIE, home_for
-from dashboard.keys import ADDRESS, STAFF, USER
+from dashboard.keys import ADDRESS, SERVICE, STAFF, USER
 from dashboard.render import render
 from dashboard.web import client_address, is_secure, json_body, safe_next, see_other
 
@@ -90,7 +90,10 @@ async def logout(request: web.Request) -> web.StreamResponse:
 # -- the own account -------------------------------------------------------------------------
 async def _account(request: web.Request, status: int = 200, **extra: object) -> web.Response:
     tokens = await request.app[STAFF].tokens.list(request[USER].id)
-    return render(request, "account.html", status=status, tokens=tokens, **extra)
+    code = request.app[SERVICE].site.agents.override_code
+    return render(
+        request, "account.html", status=status, tokens=tokens, override_code=code, **extra
+    )
 
 
 async def account(request: web.Request) -> web.Response:
@@ -118,6 +121,22 @@ async def change_password(request: web.Request) -> web.StreamResponse:
     response = see_other("/login?next=/account")
     response.del_cookie(SESSION_COOKIE, path="/")
     return response
+
+
+async def change_pin(request: web.Request) -> web.Response:
+    """The desk-phone PIN, after the password (a PIN closes counters: it is a secret)."""
+    form = await request.post()
+    staff = request.app[STAFF]
+    user = request[USER]
+    try:
+        if not await staff.users.password_matches(user.id, str(form.get("password", ""))[:256]):
+            raise StaffError("wrong-password", "Het wachtwoord klopt niet.", field="password")
+        await staff.users.set_pin(
+            user.id, str(form.get("pin", ""))[:16], actor=user.login, address=request[ADDRESS]
+        )
+    except StaffError as exc:
+        return await _account(request, status=exc.status, error=exc.message, error_field=exc.field)
+    return await _account(request, pin_saved=True)
 
 
 async def new_token(request: web.Request) -> web.Response:
@@ -176,6 +195,7 @@ def setup(app: web.Application) -> None:
     r.add_post("/logout", logout, name="logout")
     r.add_get("/account", account, name="account")
     r.add_post("/account/password", change_password, name="account-password")
+    r.add_post("/account/pin", change_pin, name="account-pin")
     r.add_post("/account/tokens", new_token, name="account-token-new")
     r.add_post("/account/tokens/{token_id}/revoke", revoke_token, name="account-token-revoke")
     r.add_get("/api/me", api_me, name="api-me")

@@ -12,10 +12,14 @@ __all__ = ["NAV", "render"]
 
 NAV = (
     ("/", "Wachtrijen", ("agent", "manager")),
+    ("/agent", "Mijn wachtrijen", ("agent", "counter")),
+    ("/rota", "Wachtrol", ("manager",)),
     ("/overrides", "Uitzonderingen", ("manager",)),
+    ("/sluitingen", "Sluitingen", ("manager",)),
     ("/admin/users", "Gebruikers", ("admin",)),
     ("/admin/audit", "Auditlog", ("admin",)),
     ("/admin/privacy", "Privacy", ("admin",)),
+    ("/admin/jobs", "Taken", ("admin",)),
     ("/account", "Mijn account", ()),
 )
 """(path, label, roles that see it; empty: everyone logged in)."""

@@ -60,12 +60,23 @@ def format_hhmm(value: time | None) -> str:
 
 
 def _span(day: date, starts: time, ends: time | None, zone: ZoneInfo) -> tuple[datetime, datetime]:
-    """A local period on one day as aware instants (a time that does not exist on the night
-    clocks go forward is read as the instant after the gap, as ``zoneinfo`` does)."""
-    lo = datetime.combine(day, starts, zone).astimezone(UTC).astimezone(zone)
+    """A local period on one day as instants in UTC. UTC, since Python compares and subtracts
+    two datetimes of the same zone by their wall clocks."""
     end_day, end_time = (day + timedelta(days=1), _MIDNIGHT) if ends is None else (day, ends)
-    hi = datetime.combine(end_day, end_time, zone).astimezone(UTC).astimezone(zone)
-    return lo, hi
+    return _instant(day, starts, zone), _instant(end_day, end_time, zone)
+
+
+def _instant(day: date, at: time, zone: ZoneInfo) -> datetime:
+    """A local wall-clock time as an instant (UTC). A time that does not exist (in the hour
+    skipped when clocks go forward) is read as the end of that gap: a shift from 02:30 starts
+    at 03:00 that night. A time that exists twice is its first occurrence."""
+    wall = datetime.combine(day, at)
+    for minutes in range(0, 24 * 60):
+        candidate = wall + timedelta(minutes=minutes)
+        instant = candidate.replace(tzinfo=zone).astimezone(UTC)
+        if instant.astimezone(zone).replace(tzinfo=None) == candidate:
+            return instant
+    raise ValueError(f"no instant for {wall} in {zone.key}")  # pragma: no cover
 
 
 def _check_period(starts: time, ends: time | None) -> None:
@@ -138,6 +149,7 @@ class Handover:
     id: int | None = None
 
     def active_at(self, at: datetime) -> bool:
+        at = at.astimezone(UTC)
         return self.started <= at and (self.ends is None or at < self.ends)
 
 
@@ -199,10 +211,12 @@ class Rota:
     def scheduled(self, at: datetime) -> set[int]:
         """The users the rota puts on duty at ``at``."""
         require_aware(at, "duty time")
+        at = at.astimezone(UTC)
         return {user for user, lo, hi in self._around(at) if lo <= at < hi}
 
     def shift_end(self, user: int, at: datetime) -> datetime | None:
         """When the user's period of duty that holds ``at`` ends (None: not on duty)."""
+        at = at.astimezone(UTC)
         ends = [hi for who, lo, hi in self._around(at) if who == user and lo <= at < hi]
         return max(ends, default=None)
 
@@ -210,6 +224,7 @@ class Rota:
         """The first instant after ``at`` at which someone's duty starts or ends."""
         require_aware(at, "duty time")
         local = at.astimezone(self.zone).date()
+        at = at.astimezone(UTC)
         edges = [
             t
             for offset in range(-1, horizon_days + 1)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
+from datetime import date
 from typing import Any
 
 import pytest
@@ -35,6 +36,10 @@ PAGES = [
     "/admin/privacy",
     "/overrides",
     "/openingsuren",
+    "/agent",
+    "/rota",
+    "/sluitingen",
+    "/admin/jobs",
 ]
 PASSWORD = "een-goed-wachtwoord-browser"
 
@@ -61,7 +66,18 @@ async def browser() -> AsyncIterator[Any]:
 async def base_url(stack: StackFactory) -> AsyncIterator[str]:
     async with stack(at("2026-11-23 10:00"), speed=30) as s:
         roles = ["admin", "agent", "manager"]
-        await s.run.staff.users.add("eva", 'Eva "<b>" Claes', roles, PASSWORD)
+        await s.run.staff.users.add(
+            "eva",
+            'Eva "<b>" Claes',
+            roles,
+            PASSWORD,
+            counters=["woonloket"],
+            interfaces=["PJSIP/eva"],
+        )
+        await s.run.ops.duty.add_shift(0, "08:00", "13:00", "eva", actor="test")
+        await s.run.ops.closures.add(
+            ["woonloket"], date(2026, 12, 24), reason="Kerstavond", actor="test"
+        )
         s.sim.traffic.calls_per_hour = 600
         s.sim.ast.start_task(s.sim.traffic.run(), name="traffic")
         yield s.run.url.rstrip("/")
@@ -169,3 +185,22 @@ async def test_a_user_is_made_and_logs_in_in_the_browser(browser: Any, base_url:
     await agent.get_by_role("button", name="Afmelden").click()
     await agent.wait_for_url(base_url + "/login")
     await ctx.close()
+
+
+async def test_an_agent_logs_in_on_a_queue_from_the_page(browser: Any, base_url: str) -> None:
+    """The agent's page: "Aanmelden" for the woonloket puts the phone in Asterisk's queue;
+    the page, reloaded, shows it as Asterisk reports it."""
+    context = await logged_in(browser, base_url)
+    page = await context.new_page()
+    await page.goto(base_url + "/agent")
+    row = page.locator("tr", has_text="Woonloket")
+    assert await row.locator("td").first.inner_text() == "nee"
+    async with page.expect_navigation():
+        await row.get_by_role("button", name="Aanmelden").click()
+    for _ in range(50):
+        if await page.locator("tr", has_text="Woonloket").locator("td").first.inner_text() == "ja":
+            break
+        await page.wait_for_timeout(100)
+        await page.reload()
+    assert await page.locator("tr", has_text="Woonloket").locator("td").first.inner_text() == "ja"
+    await context.close()

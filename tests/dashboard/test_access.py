@@ -25,6 +25,8 @@ def concrete(path: str, people: dict[str, User]) -> str:
         path.replace("{user_id}", str(people["agent"].id))
         .replace("{token_id}", "999")
         .replace("{override_id}", "999")
+        .replace("{item_id}", "999")
+        .replace("{closure_id}", "999")
         .replace("{action}", "unlock")
         .replace("{filename}", "style.css")
     )

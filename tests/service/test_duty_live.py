@@ -199,8 +199,7 @@ async def test_desk_phone_codes_login_toggle_and_override_with_pin(stack: StackF
         assert await ast.dial_feature("PJSIP/unknown", "*45") == "unknown"
         # five wrong PINs block the phone, even for the right one
         tries = [
-            await ast.dial_feature("PJSIP/chris-desk", "*46", Key="3", Pin="0000")
-            for _ in range(5)
+            await ast.dial_feature("PJSIP/chris-desk", "*46", Key="3", Pin="0000") for _ in range(5)
         ]
         assert tries == ["wrongpin"] * 4 + ["blocked"]
         blocked = await ast.dial_feature("PJSIP/chris-desk", "*46", Key="3", Pin="4711")

@@ -1,0 +1,302 @@
+"""Agents and the lighthouse duty on the web: "Mijn wachtrijen" for agents and counter staff
+(log in and out, pause with a reason, take over and hand back the duty), the rota for
+managers, and their JSON API. Thin handlers: the work is in ``callcenter/staff/agents.py``
+and ``schedules/duty.py``."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime
+from typing import Any
+
+from aiohttp import web
+
+from callcenter.staff.errors import StaffError
+from dashboard.keys import ADDRESS, OPS, SERVICE, USER
+from dashboard.render import render
+from dashboard.web import json_body
+from schedules.rota import WEEKDAYS
+
+__all__ = ["setup"]
+
+
+def _local(value: datetime | None, request: web.Request) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(request.app[SERVICE].site.zone).isoformat()
+
+
+def _duty_json(request: web.Request) -> dict[str, Any]:
+    status = request.app[OPS].duty.status()
+    for holder in status["on_duty"]:
+        holder["until"] = _local(holder["until"], request)
+    status["next_change"] = _local(status["next_change"], request)
+    return status
+
+
+def _agent_json(request: web.Request) -> dict[str, Any]:
+    user = request[USER]
+    ops = request.app[OPS]
+    view = ops.desk.view(user)
+    view["on_duty"] = user.id in ops.duty.on_duty()
+    view["duty"] = _duty_json(request)
+    return view
+
+
+# -- "Mijn wachtrijen" --------------------------------------------------------------------------
+async def agent_page(request: web.Request, status: int = 200, **extra: Any) -> web.Response:
+    return render(
+        request,
+        "agent.html",
+        status=status,
+        me=_agent_json(request),
+        codes={"login": request.app[SERVICE].site.agents.login_code},
+        **extra,
+    )
+
+
+def _form_action(
+    work: Callable[[web.Request, dict[str, str]], Awaitable[object]], page: str
+) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """A form post: do the work, then back to the page (or the page with the error)."""
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        form = {k: str(v) for k, v in (await request.post()).items()}
+        try:
+            await work(request, form)
+        except StaffError as exc:
+            show = agent_page if page == "/agent" else rota_page
+            return await show(request, status=exc.status, error=exc.message, error_field=exc.field)
+        raise web.HTTPSeeOther(page)
+
+    return handler
+
+
+def _who(request: web.Request) -> dict[str, Any]:
+    return {"actor": request[USER].login, "address": request[ADDRESS]}
+
+
+async def _login(request: web.Request, data: dict[str, str]) -> object:
+    return await request.app[OPS].desk.login(
+        request[USER], data.get("queue") or None, **_who(request)
+    )
+
+
+async def _logout(request: web.Request, data: dict[str, str]) -> object:
+    return await request.app[OPS].desk.logout(
+        request[USER], data.get("queue") or None, **_who(request)
+    )
+
+
+async def _pause(request: web.Request, data: dict[str, str]) -> None:
+    await request.app[OPS].desk.pause(request[USER], data.get("reason", ""), **_who(request))
+
+
+async def _resume(request: web.Request, data: dict[str, str]) -> None:
+    await request.app[OPS].desk.unpause(request[USER], **_who(request))
+
+
+async def _take_over(request: web.Request, data: dict[str, str]) -> object:
+    giver = data.get("from") or None
+    return await request.app[OPS].duty.take_over(
+        request[USER], None if giver == "-" else giver, beside=giver == "-", **_who(request)
+    )
+
+
+async def _hand_back(request: web.Request, data: dict[str, str]) -> object:
+    return await request.app[OPS].duty.hand_back(request[USER], **_who(request))
+
+
+def _api_action(
+    work: Callable[[web.Request, dict[str, str]], Awaitable[object]],
+    fields: dict[str, type | tuple[type, ...]] | None = None,
+) -> Callable[[web.Request], Awaitable[web.Response]]:
+    async def handler(request: web.Request) -> web.Response:
+        data: dict[str, Any] = {}
+        if request.can_read_body:
+            data = await json_body(request, fields or {})
+        await work(request, data)
+        return web.json_response(_agent_json(request))
+
+    return handler
+
+
+async def api_agent(request: web.Request) -> web.Response:
+    return web.json_response(_agent_json(request))
+
+
+async def api_duty(request: web.Request) -> web.Response:
+    return web.json_response(_duty_json(request))
+
+
+# -- the rota (managers) --------------------------------------------------------------------------
+async def _agents(request: web.Request) -> list[tuple[str, str]]:
+    users = await request.app[OPS].desk.users.list()
+    return [(u.login, u.name) for u in users if u.active and u.has("agent")]
+
+
+async def rota_page(request: web.Request, status: int = 200, **extra: Any) -> web.Response:
+    ops = request.app[OPS]
+    await ops.duty.load()
+    return render(
+        request,
+        "rota.html",
+        status=status,
+        rota=ops.duty.table(),
+        duty=_duty_json(request),
+        agents=await _agents(request),
+        weekdays=list(enumerate(WEEKDAYS)),
+        today=ops.service.clock.now().astimezone(ops.service.site.zone).date().isoformat(),
+        **extra,
+    )
+
+
+def _weekday(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 6:
+        raise StaffError("invalid-field", "Kies een dag van de week.", field="weekday")
+    return value
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise StaffError(
+            "invalid-field", f"{text!r} is geen datum (jjjj-mm-dd).", field="day"
+        ) from None
+
+
+async def _add_shift(request: web.Request, data: dict[str, Any]) -> object:
+    return await request.app[OPS].duty.add_shift(
+        _weekday(str(data.get("weekday", ""))),
+        str(data.get("starts", "")),
+        str(data.get("ends", "")),
+        str(data.get("user", "")),
+        **_who(request),
+    )
+
+
+async def _add_exception(request: web.Request, data: dict[str, Any]) -> object:
+    return await request.app[OPS].duty.add_exception(
+        _day(str(data.get("day", ""))),
+        str(data.get("kind", "")),
+        str(data.get("user", "")),
+        str(data.get("starts", "")),
+        str(data.get("ends", "")),
+        str(data.get("note", "")),
+        **_who(request),
+    )
+
+
+def _delete(what: str) -> Callable[[web.Request, dict[str, str]], Awaitable[object]]:
+    async def work(request: web.Request, data: dict[str, str]) -> object:
+        try:
+            item = int(request.match_info["item_id"])
+        except ValueError:
+            raise StaffError("not-found", "Die regel bestaat niet.", status=404) from None
+        await request.app[OPS].duty.delete(what, item, **_who(request))
+        return None
+
+    return work
+
+
+async def api_rota(request: web.Request) -> web.Response:
+    ops = request.app[OPS]
+    await ops.duty.load()
+    return web.json_response({**ops.duty.table(), "duty": _duty_json(request)})
+
+
+def _api_rota_add(
+    work: Callable[[web.Request, dict[str, Any]], Awaitable[object]],
+    fields: dict[str, type | tuple[type, ...]],
+    required: frozenset[str],
+) -> Callable[[web.Request], Awaitable[web.Response]]:
+    async def handler(request: web.Request) -> web.Response:
+        data = await json_body(request, fields, required)
+        await work(request, data)
+        return await _rota_created(request)
+
+    return handler
+
+
+async def _rota_created(request: web.Request) -> web.Response:
+    response = await api_rota(request)
+    response.set_status(201)
+    return response
+
+
+async def api_rota_delete_shift(request: web.Request) -> web.Response:
+    await _delete("shift")(request, {})
+    return await api_rota(request)
+
+
+async def api_rota_delete_exception(request: web.Request) -> web.Response:
+    await _delete("exception")(request, {})
+    return await api_rota(request)
+
+
+def setup(app: web.Application) -> None:
+    r = app.router
+    r.add_get("/agent", agent_page, name="agent")
+    for action, work in (
+        ("login", _login),
+        ("logout", _logout),
+        ("pause", _pause),
+        ("resume", _resume),
+        ("takeover", _take_over),
+        ("handback", _hand_back),
+    ):
+        r.add_post(f"/agent/{action}", _form_action(work, "/agent"), name=f"agent-{action}")
+    r.add_get("/api/agent", api_agent, name="api-agent")
+    r.add_post("/api/agent/login", _api_action(_login, {"queue": str}), name="api-agent-login")
+    r.add_post("/api/agent/logout", _api_action(_logout, {"queue": str}), name="api-agent-logout")
+    r.add_post("/api/agent/pause", _api_action(_pause, {"reason": str}), name="api-agent-pause")
+    r.add_post("/api/agent/resume", _api_action(_resume), name="api-agent-resume")
+    r.add_post(
+        "/api/duty/takeover", _api_action(_take_over, {"from": str}), name="api-duty-takeover"
+    )
+    r.add_post("/api/duty/handback", _api_action(_hand_back), name="api-duty-handback")
+    r.add_get("/api/duty", api_duty, name="api-duty")
+
+    r.add_get("/rota", rota_page, name="rota")
+    r.add_post("/rota/shifts", _form_action(_add_shift, "/rota"), name="rota-shift-new")
+    r.add_post("/rota/exceptions", _form_action(_add_exception, "/rota"), name="rota-exception-new")
+    r.add_post(
+        "/rota/shifts/{item_id}/delete",
+        _form_action(_delete("shift"), "/rota"),
+        name="rota-shift-delete",
+    )
+    r.add_post(
+        "/rota/exceptions/{item_id}/delete",
+        _form_action(_delete("exception"), "/rota"),
+        name="rota-exception-delete",
+    )
+    r.add_get("/api/rota", api_rota, name="api-rota")
+    r.add_post(
+        "/api/rota/shifts",
+        _api_rota_add(
+            _add_shift,
+            {"weekday": int, "starts": str, "ends": str, "user": str},
+            frozenset({"weekday", "starts", "ends", "user"}),
+        ),
+        name="api-rota-shift-new",
+    )
+    r.add_post(
+        "/api/rota/exceptions",
+        _api_rota_add(
+            _add_exception,
+            {"day": str, "kind": str, "user": str, "starts": str, "ends": str, "note": str},
+            frozenset({"day", "kind", "user"}),
+        ),
+        name="api-rota-exception-new",
+    )
+    r.add_delete("/api/rota/shifts/{item_id}", api_rota_delete_shift, name="api-rota-shift-delete")
+    r.add_delete(
+        "/api/rota/exceptions/{item_id}",
+        api_rota_delete_exception,
+        name="api-rota-exception-delete",
+    )

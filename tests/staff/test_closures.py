@@ -1,0 +1,161 @@
+"""Planned closures: stored, imported from iCalendar (recurring events too), ranked below a
+manager's override, routed with reason ``closure``, listed in the public feed."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import icalendar
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from callcenter.staff.errors import StaffError
+from callcenter.staff.services import StaffServices, open_staff
+from callcenter.store import upgrade
+from routing.decide import decide
+from routing.site import Site
+from schedules.closures import ClosureStore, feed
+from schedules.override_store import OverrideStore
+from tests.staff.test_staff_store import KEY
+from tests.store.conftest import database_url, engine
+
+__all__ = ["database_url", "engine"]
+
+BXL = ZoneInfo("Europe/Brussels")
+
+
+def local(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=BXL)
+
+
+NOW = local("2026-11-23 10:00")
+
+RECURRING = b"""BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//Gemeente//Personeelsdienst//NL
+BEGIN:VEVENT
+UID:teamdag@gemeente.example
+DTSTART;VALUE=DATE:20261204
+DTEND;VALUE=DATE:20261205
+RRULE:FREQ=MONTHLY;BYDAY=1FR;COUNT=3
+SUMMARY:Teamdag
+END:VEVENT
+BEGIN:VEVENT
+UID:kerst@gemeente.example
+DTSTART;VALUE=DATE:20261228
+DTEND;VALUE=DATE:20261231
+SUMMARY:Sluiting tussen Kerst en Nieuwjaar
+END:VEVENT
+BEGIN:VEVENT
+UID:vorming@gemeente.example
+DTSTART;TZID=Europe/Brussels:20261209T130000
+DTEND;TZID=Europe/Brussels:20261209T170000
+SUMMARY:Vorming
+END:VEVENT
+END:VCALENDAR
+"""
+
+
+@pytest.fixture
+async def staff(engine: AsyncEngine, example_site: Site) -> AsyncIterator[StaffServices]:
+    await upgrade(engine)
+    services = open_staff(engine, example_site, KEY)
+    yield services
+    services.close()
+
+
+def store(staff: StaffServices, site: Site) -> ClosureStore:
+    return ClosureStore(staff.audit.engine, staff.audit, site, lambda: NOW)
+
+
+async def test_an_ics_with_a_recurring_closure_is_imported_once(
+    staff: StaffServices, example_site: Site
+) -> None:
+    closures = store(staff, example_site)
+    report = await closures.import_ics(RECURRING, ["*"], name="personeel.ics", actor="mia")
+    assert (report.added, report.already_there) == (5, 0)  # 3 Fridays, Christmas, training
+    again = await closures.import_ics(RECURRING, ["*"], name="personeel.ics", actor="mia")
+    assert (again.added, again.already_there) == (0, 5)
+    days = [(c.starts.astimezone(BXL).date(), c.all_day) for c in closures.upcoming()]
+    assert days == [
+        (date(2026, 12, 4), True),
+        (date(2026, 12, 9), False),
+        (date(2026, 12, 28), True),
+        (date(2027, 1, 1), True),
+        (date(2027, 2, 5), True),
+    ]
+    xmas = closures.upcoming()[2]
+    assert xmas.ends == local("2026-12-31 00:00") and xmas.reason.startswith("Sluiting")
+    entries = await staff.audit.query(kind="closure")
+    assert entries[0].detail["added"] == 0 and entries[1].detail["added"] == 5
+
+
+async def test_a_closure_routes_with_its_reason_and_an_override_outranks_it(
+    staff: StaffServices, example_site: Site
+) -> None:
+    closures = store(staff, example_site)
+    await closures.add(
+        ["sociale-dienst", "woonloket"],
+        date(2026, 11, 24),
+        date(2026, 11, 25),
+        reason="Verhuis",
+        actor="mia",
+    )
+    tuesday = local("2026-11-24 10:00")
+    d = decide(example_site, "1", None, tuesday, overrides=closures.current())
+    assert (d.target.value, d.reason.value) == ("lighthouse", "closure")
+    # two days closed: the next opening is Thursday morning (Wednesday's hours are skipped)
+    assert d.next_open == local("2026-11-26 09:00")
+    overrides = OverrideStore(staff.audit.engine, staff.audit, example_site, lambda: tuesday)
+    await overrides.set("sociale-dienst", "open", kind="emergency", actor="mia", now=tuesday)
+    both = [*overrides.current(), *closures.current()]
+    d = decide(example_site, "1", None, tuesday, overrides=both)
+    assert (d.target.value, d.reason.value) == ("counter", "override")
+
+
+async def test_bad_closures_name_the_field_and_store_nothing(
+    staff: StaffServices, example_site: Site
+) -> None:
+    closures = store(staff, example_site)
+    cases = [
+        ({"scopes": ["nergens"], "first_day": date(2026, 12, 1)}, "scopes"),
+        (
+            {"scopes": ["*"], "first_day": date(2026, 12, 2), "last_day": date(2026, 12, 1)},
+            "last_day",
+        ),
+        (
+            {"scopes": ["*"], "first_day": date(2026, 11, 1), "last_day": date(2026, 11, 2)},
+            "last_day",
+        ),
+        ({"scopes": ["*"], "first_day": date(2026, 12, 1), "reason": "x" * 201}, "reason"),
+    ]
+    for kwargs, field in cases:
+        with pytest.raises(StaffError) as err:
+            await closures.add(**{"reason": "", **kwargs}, actor="mia")  # type: ignore[arg-type]
+        assert err.value.field == field, kwargs
+    for data, words in (
+        (b"this is no calendar", "Geen geldig iCalendar"),
+        (
+            b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nSUMMARY:x\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+            "DTSTART",
+        ),
+    ):
+        with pytest.raises(StaffError) as err:
+            await closures.import_ics(data, ["*"], name="slecht.ics", actor="mia")
+        assert err.value.field == "file" and words in err.value.message
+    assert await closures.load() == []
+
+
+async def test_the_public_feed_lists_the_closures_without_people(
+    staff: StaffServices, example_site: Site
+) -> None:
+    closures = store(staff, example_site)
+    await closures.add(["woonloket"], date(2026, 12, 24), reason="Kerstavond", actor="mia")
+    body = feed(example_site, closures.upcoming(), stamp=NOW)
+    cal = icalendar.Calendar.from_ical(body)
+    (event,) = cal.walk("VEVENT")
+    assert event["DTSTART"].dt == date(2026, 12, 24) and event["DTEND"].dt == date(2026, 12, 25)
+    assert str(event["SUMMARY"]) == "Gesloten: Woonloket (Kerstavond)"
+    assert b"mia" not in body
