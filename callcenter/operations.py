@@ -26,7 +26,7 @@ from callcenter.store.intervals import IntervalStore, LiveStaffing
 from schedules.closures import ClosureStore
 from schedules.duty import Duty
 from schedules.jobs import CATCH_UP_AFTER, Jobs
-from schedules.override_store import OverrideStore
+from schedules.override_store import RELOAD_SECONDS, OverrideStore
 from schedules.overrides import Override
 
 __all__ = ["Operations", "open_operations"]
@@ -127,13 +127,31 @@ class Operations:
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> None:
-        self.overrides.start()
         self.plan_jobs()
         self.jobs.start()
+        self._spawn(self._reload_forever())
+
+    async def reload(self) -> None:
+        """Read back what another process (the command line) may have changed: overrides,
+        closures, the rota and handovers. A change re-plans the jobs it moves."""
+        await self.overrides.load()
+        await self.closures.load()
+        before = self.duty.signature()
+        await self.duty.load()
+        if self.duty.signature() != before:
+            await self.duty.reconcile("rota changed")
+            self.jobs.replan("duty")
+
+    async def _reload_forever(self) -> None:
+        while True:
+            await asyncio.sleep(RELOAD_SECONDS)  # wall-clock time: a person's patience
+            try:
+                await self.reload()
+            except Exception:
+                log.exception("reloading overrides, closures and the rota failed; kept the last")
 
     async def stop(self) -> None:
         self.jobs.stop()
-        await self.overrides.stop()
         await self.duty.stop()
         for task in list(self._tasks):
             task.cancel()
@@ -157,10 +175,11 @@ class Operations:
 
 
 async def open_operations(
-    engine: AsyncEngine, service: CallService, staff: StaffServices
+    engine: AsyncEngine, service: CallService, staff: StaffServices, *, live: bool = True
 ) -> Operations:
     """Build, load (overrides, closures, rota) and wire everything; call before the AMI
-    client connects, after :meth:`CallService.start`, so its first resync counts them."""
+    client connects, after :meth:`CallService.start`, so its first resync counts them.
+    ``live`` False: for a command that reads or edits, with no Asterisk to drive."""
     site, ami = service.site, service.ami
 
     def now() -> datetime:  # late-bound: a test may swap the service's clock
@@ -171,7 +190,7 @@ async def open_operations(
     await overrides.load()
     await closures.load()
     desk = AgentDesk(site, ami, service.tracker, staff.users, staff.audit, now)
-    duty = Duty(engine, staff.audit, desk, site, now)
+    duty = Duty(engine, staff.audit, desk, site, now, live=live)
     await duty.load()
     deskphone = DeskPhone(site, ami, desk, duty, overrides, staff.users, staff.audit)
     ops = Operations(

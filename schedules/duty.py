@@ -90,9 +90,14 @@ class Duty:
         desk: AgentDesk,
         site: Site,
         now: Callable[[], datetime] | None = None,
+        *,
+        live: bool = True,
     ) -> None:
+        """``live``: this process runs the queue (``serve``); a command that only edits the
+        rota passes False, and the running service follows within its reload time."""
         self.sessions = async_sessionmaker(engine, expire_on_commit=False)
         self.audit = audit
+        self.live = live
         self.desk = desk
         self.site = site
         self.now = now or (lambda: datetime.now(UTC))
@@ -110,6 +115,10 @@ class Duty:
         desk.tracker.on_queue_change.append(self._queue_changed)
 
     # -- loading ---------------------------------------------------------------------------
+    def signature(self) -> tuple[object, ...]:
+        """What the duty is computed from (to tell whether a reload changed anything)."""
+        return (self.rota.shifts, self.rota.exceptions, tuple(self.handovers))
+
     async def load(self) -> None:
         now = self.now()
         async with self.sessions() as session:
@@ -197,6 +206,8 @@ class Duty:
     async def reconcile(self, why: str = "schedule") -> tuple[list[str], list[str]]:
         """Make the lighthouse queue hold exactly the phones of those on duty (those on a
         call stay until it ends). Returns the logins added and removed."""
+        if not self.live:
+            return [], []
         async with self._lock:
             return await self._reconcile(why)
 

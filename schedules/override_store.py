@@ -9,14 +9,13 @@ Two kinds, as callcenter managers know them:
 - ``emergency``: stays until lifted (or until the time given).
 
 Routing reads :meth:`OverrideStore.current` (a list in memory, never the database); the
-store reloads it after its own changes and every :data:`RELOAD_SECONDS`, so a change made by
-the command line beside a running service takes effect within that time.
+store reloads it after its own changes, and the service (``callcenter/operations.py``) every
+:data:`RELOAD_SECONDS`, so a change made by the command line beside a running service takes
+effect within that time.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -66,7 +65,6 @@ class OverrideStore:
         self.now = clock or (lambda: datetime.now(UTC))
         self._current: list[Override] = []
         self.on_change: list[Callable[[], None]] = []
-        self._task: asyncio.Task[None] | None = None
 
     def current(self) -> list[Override]:
         """The overrides in force or to come (for routing: no I/O)."""
@@ -190,21 +188,3 @@ class OverrideStore:
         )
         await self.load(now)
         return _override(row)
-
-    # -- reloading -------------------------------------------------------------------------------
-    def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._reload_forever())
-
-    async def _reload_forever(self) -> None:
-        while True:
-            await asyncio.sleep(RELOAD_SECONDS)
-            try:
-                await self.load()
-            except Exception:
-                log.exception("reloading the overrides failed; routing keeps the last ones")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task

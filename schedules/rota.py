@@ -167,7 +167,7 @@ class Rota:
             for b in self.shifts[i + 1 :]:
                 if a.overlaps(b):
                     raise RotaError(
-                        f"Deze wacht overlapt met {b.describe()} van dezelfde medewerker.",
+                        f"Deze wacht overlapt met {a.describe()} van dezelfde medewerker.",
                         "starts",
                     )
 

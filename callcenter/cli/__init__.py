@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from callcenter.cli import (
     asterisk_commands,
     capture_commands,
+    duty_commands,
     override_commands,
     routing_commands,
     service_commands,
@@ -33,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     asterisk_commands.register(sub)
     staff_commands.register(sub)
     override_commands.register(sub)
+    duty_commands.register(sub)
     return parser
 
 

@@ -69,6 +69,12 @@ def register(sub: Any) -> None:
             q.add_argument("--password-stdin", action="store_true")
         q.set_defaults(handler=users_change, action=name)
 
+    pin = users.add_parser("pin", help="set (or with an empty PIN remove) a desk-phone PIN")
+    pin.add_argument("login")
+    pin.add_argument("--pin-stdin", action="store_true", help="read the PIN from stdin")
+    pin.add_argument("--data-dir", help="SQLite directory (default ./data)")
+    pin.set_defaults(handler=users_pin)
+
     ls = users.add_parser("list", help="every user with roles and state")
     ls.add_argument("--json", action="store_true")
     ls.add_argument("--data-dir", help="SQLite directory (default ./data)")
@@ -120,7 +126,7 @@ def with_staff(
     try:
         return asyncio.run(main())
     except StaffError as exc:
-        raise CommandError(exc.message) from None
+        raise CommandError(f"{exc.field}: {exc.message}" if exc.field else exc.message) from None
 
 
 def _password(args: argparse.Namespace) -> str:
@@ -174,6 +180,23 @@ def users_change(args: argparse.Namespace) -> int:
             )
         await s.users.unlock(user.id, actor=actor())
         return f"{user.login}: unlocked"
+
+    print(with_staff(args, work))
+    return EXIT_OK
+
+
+def users_pin(args: argparse.Namespace) -> int:
+    if args.pin_stdin:
+        value = sys.stdin.readline().strip()
+    else:
+        value = getpass.getpass("PIN voor het toestel (4 tot 8 cijfers; leeg: wissen): ")
+        if getpass.getpass("Nog eens: ") != value:
+            raise SystemExit("de twee PINs verschillen")
+
+    async def work(s: StaffServices) -> str:
+        user = await s.users.by_login(args.login)
+        await s.users.set_pin(user.id, value, actor=actor())
+        return f"{user.login}: desk-phone PIN {'set' if value else 'removed'}"
 
     print(with_staff(args, work))
     return EXIT_OK

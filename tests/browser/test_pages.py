@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import AsyncIterator
-from pathlib import Path
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
