@@ -17,7 +17,6 @@ from typing import Any
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from callcenter.ami import AMIClient
 from callcenter.service import CallService
 from callcenter.staff.agents import AgentDesk
 from callcenter.staff.deskphone import DeskPhone
@@ -168,10 +167,27 @@ class Operations:
         except Exception:
             log.exception("duty: following a change of users failed")
 
-    async def _after_resync(self, ami: AMIClient) -> None:
+    async def _after_resync(self) -> None:
         """After every (re)connect, once the queues are read back: the duty as it is now."""
         await self.duty.load()
         await self.duty.reconcile("reconnect")
+
+
+class _ServiceClock:
+    """The service's clock, looked up at each use (a test may swap it)."""
+
+    def __init__(self, service: CallService) -> None:
+        self.service = service
+
+    def now(self) -> datetime:
+        return self.service.clock.now()
+
+    async def sleep(self, virtual_seconds: float) -> None:
+        await self.service.clock.sleep(virtual_seconds)
+
+    @property
+    def speed(self) -> float:
+        return float(getattr(self.service.clock, "speed", 1.0))
 
 
 async def open_operations(
@@ -202,7 +218,7 @@ async def open_operations(
         duty,
         deskphone,
         IntervalStore(engine, site),
-        Jobs(service.clock),
+        Jobs(_ServiceClock(service)),
     )
     service.overrides = ops.all_overrides
     overrides.on_change.append(service.poke_states)
@@ -211,5 +227,5 @@ async def open_operations(
     ami.intercept("AgentRingNoAnswer", desk.on_event)
     ami.intercept("QueueMemberPause", desk.on_event)
     ami.intercept("UserEvent", deskphone.on_event)
-    ami.add_resync_hook(ops._after_resync)
+    service.after_resync.append(ops._after_resync)
     return ops

@@ -11,7 +11,7 @@ import contextlib
 import gc
 import logging
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -65,9 +65,11 @@ async def running(
     port: int = 8080,
     clock: Clock | None = None,
     privacy_key: bytes | None = None,
+    prepare: Callable[[StaffServices, Operations], Awaitable[None]] | None = None,
 ) -> AsyncIterator[Running]:
     """Everything ``serve`` runs. ``privacy_key``: the pseudonymisation key (default: from
-    the site's ``[privacy]`` key_env or key_file; missing is a :class:`StartupError`)."""
+    the site's ``[privacy]`` key_env or key_file; missing is a :class:`StartupError`).
+    ``prepare``: runs before Asterisk is first connected (the demo's users and rota)."""
     if privacy_key is None:
         try:
             privacy_key = load_key(site.privacy)
@@ -95,6 +97,8 @@ async def running(
         # overrides, closures and the rota before the first connect: the first states
         # written and the first duty count them
         ops = await open_operations(engine, service, staff)
+        if prepare is not None:
+            await prepare(staff, ops)
         await ami.start()
         ops.start()
         app = create_app(service, staff, ops)

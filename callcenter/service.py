@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -90,6 +90,9 @@ class CallService:
         self._state_changed = asyncio.Event()
         self._decisions: dict[str, tuple[Decision, datetime]] = {}
         self._dirty_queues: dict[str, LiveQueue] = {}
+        self._resyncing = False
+        self.after_resync: list[Callable[[], Awaitable[None]]] = []
+        """Steps after every resync, before the states are written (the duty's reconcile)."""
         self._publish_handle: asyncio.TimerHandle | None = None
         t = self.tracker
         if writer is not None:
@@ -315,6 +318,13 @@ class CallService:
 
     # -- resync ----------------------------------------------------------------------------
     async def _resync(self, ami: AMIClient) -> None:
+        self._resyncing = True
+        try:
+            await self._resync_now(ami)
+        finally:
+            self._resyncing = False
+
+    async def _resync_now(self, ami: AMIClient) -> None:
         now = self.clock.now()
         status = await ami.queue_status()
         channels = await ami.core_show_channels()
@@ -340,6 +350,13 @@ class CallService:
                 "resync: %d call(s) ended while disconnected; recorded as lost_track", len(gone)
             )
         await self._collect_outage_records(ami)
+        for step in self.after_resync:  # the duty: the queues as they should be, first
+            try:
+                await step()
+            except AMIError:
+                raise
+            except Exception:
+                log.exception("resync step %s failed", getattr(step, "__qualname__", step))
         await self.publish_states()
 
     async def _collect_outage_records(self, ami: AMIClient) -> None:
@@ -450,8 +467,8 @@ class CallService:
         while True:
             await self._state_changed.wait()
             self._state_changed.clear()
-            if self.ami.state.value != "connected":
-                continue  # the resync after the next connect writes them
+            if self.ami.state.value != "connected" or self._resyncing:
+                continue  # the resync (after the next connect) writes them at its end
             try:
                 await self.publish_states()
             except AMIError as exc:

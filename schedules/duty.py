@@ -203,6 +203,12 @@ class Duty:
         except Exception:
             log.exception("duty: removing an agent after their call failed")
 
+    def _set_problems(self, problems: list[str]) -> None:
+        for problem in problems:
+            if problem not in self.problems:  # said once, not at every reconcile
+                log.warning("duty: %s", problem)
+        self.problems = problems
+
     async def reconcile(self, why: str = "schedule") -> tuple[list[str], list[str]]:
         """Make the lighthouse queue hold exactly the phones of those on duty (those on a
         call stay until it ends). Returns the logins added and removed."""
@@ -212,6 +218,10 @@ class Duty:
             return await self._reconcile(why)
 
     async def _reconcile(self, why: str) -> tuple[list[str], list[str]]:
+        if self.desk.ami.state.value != "connected":
+            # the queue follows at the resync after the next connect (nothing to log)
+            self.problems = ["Asterisk is niet verbonden: de wachtrij volgt bij het verbinden."]
+            return [], []
         queue = self.site.lighthouse.queue
         live = self.desk.tracker.queues.get(queue)
         members = dict(live.members) if live else {}
@@ -227,8 +237,13 @@ class Duty:
             if not user.interfaces:
                 problems.append(f"{user.name} staat van wacht maar heeft geen toestel.")
                 continue
-            if user.interfaces[0] not in members and await self.desk.join(user, queue):
-                added.append(user.login)
+            if user.interfaces[0] in members:
+                continue
+            try:
+                if await self.desk.join(user, queue):
+                    added.append(user.login)
+            except StaffError as exc:  # Asterisk away: the resync after reconnect does it
+                problems.append(f"{user.name} kon niet in de wachtrij: {exc.message}")
         waiting: set[int] = set()
         for iface, member in members.items():
             user = self.desk.by_interface.get(iface)
@@ -237,12 +252,13 @@ class Duty:
             if member.in_call:
                 waiting.add(user.id)
                 continue
-            if await self.desk.leave(user, queue):
-                removed.append(user.login)
+            try:
+                if await self.desk.leave(user, queue):
+                    removed.append(user.login)
+            except StaffError as exc:
+                problems.append(f"{user.name} kon niet uit de wachtrij: {exc.message}")
         self.waiting_for_call = waiting
-        self.problems = problems
-        for problem in problems:
-            log.warning("duty: %s", problem)
+        self._set_problems(problems)
         if added or removed:
             log.info("duty (%s): in %s, out %s", why, added or "-", removed or "-")
             await self.audit.record(

@@ -16,8 +16,9 @@ from callcenter.asterisk_config import event_filters
 from callcenter.cli.common import EXIT_INVALID, EXIT_OK, read_secret, site_or_exit
 from callcenter.cli.demo_guard import DB_NAME, claim_demo_dir, release
 from callcenter.cli.simulator_commands import DEMO_SECRET
+from callcenter.operations import Operations
 from callcenter.runner import StartupError, run_until_stopped, running, settle_heap
-from callcenter.simulator import Account, Simulator
+from callcenter.simulator import Account, SimSettings, Simulator
 from callcenter.staff.services import StaffServices
 from callcenter.store import database_url, open_engine, upgrade
 from callcenter.store.db import current_revision, head_revision
@@ -31,6 +32,8 @@ def _logging(verbose: bool) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logmask.install()  # welfare data: no caller number in a log line at INFO or above
+    # the scheduler says "Added job" each time a job is planned: our jobs log what they do
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 def register(sub: Any) -> None:
@@ -140,6 +143,7 @@ def demo(args: argparse.Namespace) -> int:
     directory = Path(args.data_dir)
     lock = claim_demo_dir(directory, host, port)
     demo_db = f"sqlite+aiosqlite:///{directory / DB_NAME}"
+    password = secrets.token_urlsafe(12)
 
     async def main() -> None:
         sim = Simulator(
@@ -149,6 +153,8 @@ def demo(args: argparse.Namespace) -> int:
             speed=args.speed,
             start=start,
             calls_per_hour=args.calls_per_hour,
+            # the lighthouse queue is the duty rota's; agents who miss a call come back
+            settings=SimSettings(lighthouse_agents=0, pause_return_seconds=120),
         )
         await sim.start()
         settings = ClientSettings(
@@ -163,8 +169,8 @@ def demo(args: argparse.Namespace) -> int:
                 port=port,
                 clock=sim.clock,
                 privacy_key=secrets.token_bytes(32),  # a fresh demo database: a fresh key
+                prepare=lambda staff, ops: demo_people(staff, ops, password),
             ) as r:
-                password = await demo_users(r.staff)
                 settle_heap()
                 print(
                     f"Vuurtoren demo for {site.name!r}\n"
@@ -177,6 +183,7 @@ def demo(args: argparse.Namespace) -> int:
                     f"  log in as:          {DEMO_USERS[0][0]!r} (beheerder) or "
                     f"{DEMO_USERS[1][0]!r} (medewerker en leidinggevende), "
                     f"password {password!r} (new for this run)\n"
+                    f"  lighthouse duty:    {DEMO_ROTA_TEXT}\n"
                     "Ctrl-C stops.",
                     flush=True,
                 )
@@ -193,17 +200,31 @@ def demo(args: argparse.Namespace) -> int:
 
 
 DEMO_USERS = (
-    ("beheerder", "Demo Beheerder", ("admin",)),
-    ("demo", "Demo Medewerker", ("agent", "manager")),
+    ("beheerder", "Demo Beheerder", ("admin",), (), ()),
+    ("demo", "Demo Medewerker", ("agent", "manager"), ("onthaal",), ("PJSIP/demo",)),
+    ("an", "An Peeters", ("agent",), (), ("PJSIP/vuurtoren-an",)),
+    ("bert", "Bert Janssens", ("agent",), (), ("PJSIP/vuurtoren-bert",)),
+    ("chris", "Chris Maes", ("agent",), (), ("PJSIP/vuurtoren-chris",)),
 )
+DEMO_ROTA = (
+    *((day, "08:00", "13:00", "an") for day in range(5)),
+    *((day, "13:00", "19:00", "bert") for day in range(5)),
+    *((day, "10:00", "16:00", "chris") for day in range(5)),
+    (5, "09:00", "12:00", "an"),
+)
+DEMO_ROTA_TEXT = "weekdays An 08-13, Chris 10-16, Bert 13-19; Saturday An 09-12"
 
 
-async def demo_users(staff: StaffServices) -> str:
-    """The demo's two users, with one password made for this run (never a fixed one)."""
-    password = secrets.token_urlsafe(12)
-    for login, name, roles in DEMO_USERS:
-        await staff.users.add(login, name, roles, password, actor="demo")
-    return password
+async def demo_people(staff: StaffServices, ops: Operations, password: str) -> None:
+    """The demo's users, with the password made for this run (never a fixed one), and the
+    lighthouse duty, whose shifts come and go as the virtual day passes. Made before
+    Asterisk is connected: the first resync puts those on duty in the queue."""
+    for login, name, roles, counters, phones in DEMO_USERS:
+        await staff.users.add(
+            login, name, roles, password, counters=counters, interfaces=phones, actor="demo"
+        )
+    for day, starts, ends, login in DEMO_ROTA:
+        await ops.duty.add_shift(day, starts, ends, login, actor="demo")
 
 
 def db_upgrade(args: argparse.Namespace) -> int:
