@@ -44,6 +44,7 @@ bench: $(STAMP)
 	$(PY) bench/route_latency.py
 	$(PY) bench/store_queries.py
 	$(PY) bench/public_hours.py
+	$(PY) bench/staffing.py
 
 all: lint typecheck test
 

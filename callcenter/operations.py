@@ -27,6 +27,7 @@ from schedules.duty import Duty
 from schedules.jobs import CATCH_UP_AFTER, Jobs
 from schedules.override_store import RELOAD_SECONDS, OverrideStore
 from schedules.overrides import Override
+from schedules.staffing import Advice, history, staffing_advice
 
 __all__ = ["Operations", "open_operations"]
 
@@ -45,6 +46,13 @@ class Operations:
     intervals: IntervalStore
     jobs: Jobs
     _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+
+    async def advice(self, weeks: int = 8) -> Advice:
+        """Staffing advice for the lighthouse over the coming week (``schedules/staffing.py``)."""
+        site = self.service.site
+        now = self.service.clock.now()
+        past = await history(self.intervals.engine, site, site.lighthouse.queue, now, weeks)
+        return staffing_advice(site, past, self.duty.rota, now.astimezone(site.zone).date())
 
     def all_overrides(self) -> list[Override]:
         """Managers' overrides and planned closures: what routing and the states count."""

@@ -102,6 +102,7 @@ ROUTES: dict[str, Access] = {
     "rota-shift-delete": MANAGER,
     "rota-exception-delete": MANAGER,
     "api-rota": MANAGER,
+    "api-rota-advice": MANAGER,
     "api-rota-shift-new": MANAGER,
     "api-rota-exception-new": MANAGER,
     "api-rota-shift-delete": MANAGER,

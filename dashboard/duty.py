@@ -16,6 +16,7 @@ from dashboard.keys import ADDRESS, OPS, SERVICE, USER
 from dashboard.render import render
 from dashboard.web import json_body
 from schedules.rota import WEEKDAYS
+from schedules.staffing import Advice
 
 __all__ = ["setup"]
 
@@ -135,9 +136,40 @@ async def _agents(request: web.Request) -> list[tuple[str, str]]:
     return [(u.login, u.name) for u in users if u.active and u.has("agent")]
 
 
+def _advice_json(request: web.Request, advice: Advice) -> dict[str, Any]:
+    zone = request.app[SERVICE].site.zone
+    return {
+        "weeks": advice.weeks,
+        "target_percent": advice.target_percent,
+        "target_seconds": advice.target_seconds,
+        "short_slots": advice.short_slots,
+        "days": [
+            {"date": day.isoformat(), "slots": [s.as_json(zone) for s in slots]}
+            for day, slots in advice.days
+        ],
+    }
+
+
+def _advice_table(advice: Advice) -> dict[str, Any]:
+    """Rows: the half hours in which the lighthouse is open on some day; columns: days."""
+    days = [day for day, _ in advice.days]
+    by_time: dict[str, list[Any]] = {}
+    for column, (_, slots) in enumerate(advice.days):
+        for slot in slots:
+            label = slot.starts.strftime("%H:%M")
+            by_time.setdefault(label, [None] * len(days))[column] = slot
+    rows = [
+        (label, cells)
+        for label, cells in sorted(by_time.items())
+        if any(c is not None and c.open for c in cells)
+    ]
+    return {"days": days, "rows": rows}
+
+
 async def rota_page(request: web.Request, status: int = 200, **extra: Any) -> web.Response:
     ops = request.app[OPS]
     await ops.duty.load()
+    advice = await ops.advice()
     return render(
         request,
         "rota.html",
@@ -147,6 +179,9 @@ async def rota_page(request: web.Request, status: int = 200, **extra: Any) -> we
         agents=await _agents(request),
         weekdays=list(enumerate(WEEKDAYS)),
         today=ops.service.clock.now().astimezone(ops.service.site.zone).date().isoformat(),
+        advice=advice,
+        table=_advice_table(advice),
+        day_names=WEEKDAYS,
         **extra,
     )
 
@@ -202,6 +237,14 @@ def _delete(what: str) -> Callable[[web.Request, dict[str, str]], Awaitable[obje
         return None
 
     return work
+
+
+async def api_advice(request: web.Request) -> web.Response:
+    weeks = request.query.get("weeks", "8")
+    if not weeks.isdigit() or not 1 <= int(weeks) <= 52:
+        raise StaffError("invalid-field", "weeks: 1 to 52.", field="weeks")
+    advice = await request.app[OPS].advice(int(weeks))
+    return web.json_response(_advice_json(request, advice))
 
 
 async def api_rota(request: web.Request) -> web.Response:
@@ -276,6 +319,7 @@ def setup(app: web.Application) -> None:
         name="rota-exception-delete",
     )
     r.add_get("/api/rota", api_rota, name="api-rota")
+    r.add_get("/api/rota/advice", api_advice, name="api-rota-advice")
     r.add_post(
         "/api/rota/shifts",
         _api_rota_add(

@@ -154,6 +154,7 @@ def _located(kind: str, index: int, item: Mapping[str, Any]) -> str:
 
 _SITE_KEYS = {"name", "timezone", "country"}
 _LIGHTHOUSE_KEYS = {
+    "service_level_percent",
     "queue",
     "hours",
     "name",
@@ -219,6 +220,7 @@ def parse_site(text: str, source: str = "<site>") -> Site:
         sl = r.integer(lh_data, "service_level_seconds", "[lighthouse]", low=1, high=3600)
         short = r.integer(lh_data, "short_abandon_seconds", "[lighthouse]", low=0, high=600)
         agents = r.integer(lh_data, "agents", "[lighthouse]", low=0, high=500)
+        target = r.integer(lh_data, "service_level_percent", "[lighthouse]", low=1, high=99)
         if lh_queue and lh_hours and lh_name:
             lighthouse = Lighthouse(
                 lh_queue,
@@ -227,6 +229,7 @@ def parse_site(text: str, source: str = "<site>") -> Site:
                 sl or 20,
                 5 if short is None else short,
                 3 if agents is None else agents,
+                target or 80,
             )
 
     counters = _read_counters(r, data, zone, country)

@@ -59,6 +59,10 @@ class Lighthouse:
     service_level_seconds: int = 20
     short_abandon_seconds: int = 5
     agents: int = 3
+    """How many agents the simulator staffs the lighthouse queue with (none: the rota does)."""
+    service_level_percent: int = 80
+    """The target: this share of callers answered within ``service_level_seconds`` (the
+    staffing advice plans the duty for it)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -67,6 +67,20 @@ async def test_the_rota_api_adds_shifts_and_refuses_an_overlap_storing_nothing(
     assert (await leave.json())["exceptions"][0]["note"] == "verlof"
     page = await (await m.client.get("/rota")).text()
     assert "maandag" in page and "Agent Eén" in page and "verlof" in page
+    assert "Bezettingsadvies" in page
+    advice = await (await m.api("GET", "/api/rota/advice")).json()
+    assert (advice["target_percent"], advice["target_seconds"], advice["weeks"]) == (80, 20, 8)
+    monday = advice["days"][0]
+    assert monday["date"] == "2026-11-23" and len(monday["slots"]) == 48
+    eight = next(x for x in monday["slots"] if x["starts"].endswith("08:00:00+01:00"))
+    # no history: the open lighthouse needs its one agent on duty, and agent1 is there
+    assert (eight["open"], eight["needed"], eight["scheduled"], eight["short"]) == (
+        True, 1, 1, False,
+    )
+    seven = next(x for x in monday["slots"] if x["starts"].endswith("07:30:00+01:00"))
+    assert (seven["open"], seven["needed"]) == (False, 0)
+    bad = await m.api("GET", "/api/rota/advice?weeks=0")
+    assert bad.status == 400 and (await bad.json())["error"]["field"] == "weeks"
 
 
 async def test_the_rota_form_shows_the_error_at_the_field(
