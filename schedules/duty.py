@@ -181,6 +181,10 @@ class Duty:
         nxt = self.next_change(at)
         return {
             "on_duty": holders,
+            "by_hand": [
+                {"queue": queue, "interface": m.interface, "name": m.name}
+                for queue, m in self.desk.members_by_hand()
+            ],
             "waiting_for_call": sorted(self.name(u) for u in self.waiting_for_call),
             "problems": list(self.problems),
             "next_change": nxt,

@@ -75,7 +75,10 @@ async def test_the_rota_api_adds_shifts_and_refuses_an_overlap_storing_nothing(
     eight = next(x for x in monday["slots"] if x["starts"].endswith("08:00:00+01:00"))
     # no history: the open lighthouse needs its one agent on duty, and agent1 is there
     assert (eight["open"], eight["needed"], eight["scheduled"], eight["short"]) == (
-        True, 1, 1, False,
+        True,
+        1,
+        1,
+        False,
     )
     seven = next(x for x in monday["slots"] if x["starts"].endswith("07:30:00+01:00"))
     assert (seven["open"], seven["needed"]) == (False, 0)

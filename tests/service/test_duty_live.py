@@ -206,3 +206,34 @@ async def test_desk_phone_codes_login_toggle_and_override_with_pin(stack: StackF
         assert blocked == "blocked"
         refused = await s.run.staff.audit.query(kind="deskphone-refused")
         assert len(refused) >= 6
+
+
+async def test_members_added_on_the_pbx_are_shown_and_never_removed(stack: StackFactory) -> None:
+    """The simulated PBX has three phones of its own in the lighthouse queue: An's shift
+    comes and goes beside them."""
+    async with stack(at("2026-11-23 16:59:40")) as s:
+        own = {"PJSIP/vuurtoren-01", "PJSIP/vuurtoren-02", "PJSIP/vuurtoren-03"}
+        await agent(s, "an", "PJSIP/an")
+        await s.run.ops.duty.add_shift(0, "08:00", "17:00", "an", actor="mia")
+        await until(lambda: lighthouse_phones(s) == own | {"PJSIP/an"})
+        by_hand = s.run.ops.duty.status()["by_hand"]
+        assert {m["interface"] for m in by_hand if m["queue"] == "lighthouse"} == own
+        await until(lambda: lighthouse_phones(s) == own, 10)  # 17:00: An leaves, they stay
+
+
+async def test_a_temporary_closure_ends_at_the_next_boundary_by_itself(
+    stack: StackFactory,
+) -> None:
+    async with stack(at("2026-11-23 11:59:30")) as s:
+        ops, ast = s.run.ops, s.sim.ast
+        await ops.overrides.set("woonloket", "closed", kind="temporary", actor="mia")
+        (closing,) = ops.overrides.current()
+        assert closing.ends == at("2026-11-23 12:00")
+        await until(lambda: ast.db_get("vuurtoren", "counter/woonloket") == "closed")
+        # 12:00: the states job reloads; the override is over, the hours say closed now
+        await until(lambda: ops.overrides.current() == [], 10)
+        nxt = ops.jobs.jobs()
+        assert all(j.next_run is None or j.next_run > at("2026-11-23 12:00") for j in nxt)
+        call = s.call(number="+32470800015", digits="3", talk_seconds=5)
+        rec = await s.record(call.truth.linkedid)
+        assert rec.decision is not None and rec.decision.reason.value == "closed"

@@ -82,7 +82,7 @@ async def test_the_advice_reads_eight_weeks_of_history_and_marks_short_slots(
     assert past.calls == {(0, 20): 320} and past.aht == 240
     rota = Rota(BXL, [Shift(0, time(8), time(19), 1)])
     advice = staffing_advice(example_site, past, rota, date(2026, 11, 23), days=7)
-    monday = dict((s.starts.strftime("%H:%M"), s) for s in advice.days[0][1])
+    monday = {s.starts.strftime("%H:%M"): s for s in advice.days[0][1]}
     ten = monday["10:00"]
     assert (ten.calls, ten.needed, ten.scheduled, ten.short) == (40, 8, 1, True)
     assert (monday["09:30"].needed, monday["09:30"].short) == (1, False)
