@@ -395,16 +395,13 @@ class Duty:
             created_by=actor,
             created_at=self.now(),
         )
-        async with self.sessions.begin() as session:
-            session.add(row)
-        await self.audit.record(
-            "rota",
-            actor=actor,
-            target=login,
-            detail={"added": "shift", "id": row.id, "when": shift.describe()},
-            address=address,
+        await self._store_rota(
+            row,
+            login,
+            lambda: {"added": "shift", "id": row.id, "when": shift.describe()},
+            actor,
+            address,
         )
-        await self._after_edit()
         return _shift(row)
 
     async def add_exception(
@@ -440,13 +437,10 @@ class Duty:
             created_by=actor,
             created_at=self.now(),
         )
-        async with self.sessions.begin() as session:
-            session.add(row)
-        await self.audit.record(
-            "rota",
-            actor=actor,
-            target=login,
-            detail={
+        await self._store_rota(
+            row,
+            login,
+            lambda: {
                 "added": kind,
                 "id": row.id,
                 "day": day.isoformat(),
@@ -454,9 +448,9 @@ class Duty:
                 "to": row.ends,
                 "note": note,
             },
-            address=address,
+            actor,
+            address,
         )
-        await self._after_edit()
         return RotaException(exc.day, exc.kind, exc.user_id, exc.starts, exc.ends, note, row.id)
 
     async def delete(
@@ -475,6 +469,20 @@ class Duty:
         await self.audit.record(
             "rota", actor=actor, target=str(item_id), detail={"deleted": what}, address=address
         )
+        await self._after_edit()
+
+    async def _store_rota(
+        self,
+        row: RotaShiftRow | RotaExceptionRow,
+        login: str,
+        detail: Callable[[], dict[str, Any]],
+        actor: str,
+        address: str | None,
+    ) -> None:
+        """Store a new rota line, audit it (``detail`` once the row has its id), follow it."""
+        async with self.sessions.begin() as session:
+            session.add(row)
+        await self.audit.record("rota", actor=actor, target=login, detail=detail(), address=address)
         await self._after_edit()
 
     async def _after_edit(self) -> None:

@@ -17,7 +17,7 @@ The counters' queues are logged into here; the lighthouse queue follows the duty
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -64,9 +64,21 @@ class QueueSeat:
         }
 
 
-def _ignore(exc: ActionFailed, *words: str) -> bool:
-    text = str(exc).lower()
-    return any(w in text for w in words)
+async def _asked(action: Awaitable[Message], done_already: str = "") -> bool:
+    """Send one queue action: True when it did something, False when Asterisk says it was
+    done already (``done_already`` in its message); any other refusal or a lost link is a
+    :class:`StaffError` that says so in Dutch."""
+    try:
+        await action
+    except ActionFailed as exc:
+        if done_already and done_already in str(exc).lower():
+            return False
+        raise StaffError("asterisk-refused", f"Asterisk weigert: {exc}", status=502) from None
+    except AMIError as exc:
+        raise StaffError(
+            "asterisk-unreachable", f"Asterisk is niet bereikbaar ({exc}).", status=503
+        ) from None
+    return True
 
 
 class AgentDesk:
@@ -190,34 +202,16 @@ class AgentDesk:
     async def join(self, user: User, queue: str) -> bool:
         """Add the user's phone to a queue (True: added; False: already a member)."""
         iface = self.phone(user)
-        try:
-            await self.ami.queue_add(
+        return await _asked(
+            self.ami.queue_add(
                 queue, iface, member_name=user.name, state_interface=iface, paused=False
-            )
-        except ActionFailed as exc:
-            if _ignore(exc, "already there"):
-                return False
-            raise StaffError("asterisk-refused", f"Asterisk weigert: {exc}", status=502) from None
-        except AMIError as exc:
-            raise StaffError(
-                "asterisk-unreachable", f"Asterisk is niet bereikbaar ({exc}).", status=503
-            ) from None
-        return True
+            ),
+            done_already="already there",
+        )
 
     async def leave(self, user: User, queue: str) -> bool:
         """Take the user's phone out of a queue (a call in progress goes on)."""
-        iface = self.phone(user)
-        try:
-            await self.ami.queue_remove(queue, iface)
-        except ActionFailed as exc:
-            if _ignore(exc, "not there"):
-                return False
-            raise StaffError("asterisk-refused", f"Asterisk weigert: {exc}", status=502) from None
-        except AMIError as exc:
-            raise StaffError(
-                "asterisk-unreachable", f"Asterisk is niet bereikbaar ({exc}).", status=503
-            ) from None
-        return True
+        return await _asked(self.ami.queue_remove(queue, self.phone(user)), "not there")
 
     def _queues(self, user: User, queue: str | None) -> list[str]:
         if queue:
@@ -241,17 +235,7 @@ class AgentDesk:
         via: str = "web",
     ) -> list[str]:
         """Log in on one counter queue, or on all of them; returns the queues joined."""
-        joined = [q for q in self._queues(user, queue) if await self.join(user, q)]
-        if joined:
-            await self.audit.record(
-                "agent-login",
-                actor=actor,
-                target=user.login,
-                detail={"queues": joined, "via": via},
-                address=address,
-            )
-        self._changed()
-        return joined
+        return await self._move(user, queue, True, actor, address, via)
 
     async def logout(
         self,
@@ -262,17 +246,29 @@ class AgentDesk:
         address: str | None = None,
         via: str = "web",
     ) -> list[str]:
-        left = [q for q in self._queues(user, queue) if await self.leave(user, q)]
-        if left:
+        return await self._move(user, queue, False, actor, address, via)
+
+    async def _move(
+        self,
+        user: User,
+        queue: str | None,
+        into: bool,
+        actor: str,
+        address: str | None,
+        via: str,
+    ) -> list[str]:
+        step = self.join if into else self.leave
+        moved = [q for q in self._queues(user, queue) if await step(user, q)]
+        if moved:
             await self.audit.record(
-                "agent-logout",
+                "agent-login" if into else "agent-logout",
                 actor=actor,
                 target=user.login,
-                detail={"queues": left, "via": via},
+                detail={"queues": moved, "via": via},
                 address=address,
             )
         self._changed()
-        return left
+        return moved
 
     def logged_in_anywhere(self, user: User, queues: Iterable[str]) -> bool:
         iface = user.interfaces[0] if user.interfaces else ""
@@ -303,19 +299,14 @@ class AgentDesk:
         await self.audit.record("agent-unpause", actor=actor, target=user.login, address=address)
 
     async def _pause(self, user: User, paused: bool, reason: str) -> None:
-        iface = self.phone(user)
         try:
-            await self.ami.queue_pause(iface, paused, reason=reason or None)
-        except ActionFailed as exc:
-            if _ignore(exc, "not found"):
+            await _asked(self.ami.queue_pause(self.phone(user), paused, reason=reason or None))
+        except StaffError as exc:
+            if "interface not found" in exc.message.lower():
                 raise StaffError(
                     "not-logged-in", "U bent in geen enkele wachtrij aangemeld.", status=409
                 ) from None
-            raise StaffError("asterisk-refused", f"Asterisk weigert: {exc}", status=502) from None
-        except AMIError as exc:
-            raise StaffError(
-                "asterisk-unreachable", f"Asterisk is niet bereikbaar ({exc}).", status=503
-            ) from None
+            raise
         self._changed()
 
     # -- events --------------------------------------------------------------------------------
