@@ -83,9 +83,7 @@ def _place(
         "next_change": _iso(change),
         "next_open": _iso(next_open),
         "days": schedule,
-        "closures": [
-            {"from": _iso(o.starts), "to": _iso(o.ends), "reason": o.note} for o in closures
-        ],
+        "closures": [_closure(o, site) for o in closures],
     }
     if override is not None:
         out["override"] = {
@@ -95,6 +93,20 @@ def _place(
             "reason": override.note,
         }
     return out
+
+
+def _closure(o: Override, site: Site) -> dict[str, Any]:
+    assert o.starts is not None and o.ends is not None
+    lo, hi = o.starts.astimezone(site.zone), o.ends.astimezone(site.zone)
+    all_day = lo.time() == time(0) and hi.time() == time(0)
+    return {
+        "from": lo.isoformat(),
+        "to": hi.isoformat(),
+        "all_day": all_day,
+        "first_day": lo.date().isoformat(),
+        "last_day": (hi - timedelta(seconds=1)).date().isoformat(),
+        "reason": o.note,
+    }
 
 
 def hours_report(

@@ -127,8 +127,11 @@ async def test_closures_by_api_and_ics_show_on_the_public_hours_and_feed(
     hours = await (await anyone.client.get("/api/public/hours")).json()
     woon = next(p for p in hours["places"] if p["id"] == "woonloket")
     assert woon["closures"][0]["reason"] == "Opleiding"
+    assert woon["closures"][0]["first_day"] == woon["closures"][0]["last_day"] == "2026-11-25"
     wednesday = next(d for d in woon["days"] if d["date"] == "2026-11-25")
     assert wednesday["closure"] == "Opleiding"
+    public = await (await anyone.client.get("/openingsuren")).text()
+    assert "sluiting: Opleiding" in public and "woensdag 25/11/2026: Opleiding" in public
     feed = await anyone.client.get("/openingsuren/sluitingen.ics")
     assert feed.status == 200 and feed.content_type == "text/calendar"
     text = await feed.text()
