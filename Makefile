@@ -45,6 +45,7 @@ bench: $(STAMP)
 	$(PY) bench/store_queries.py
 	$(PY) bench/public_hours.py
 	$(PY) bench/staffing.py
+	$(PY) bench/catalog_search.py
 
 all: lint typecheck test
 

@@ -17,11 +17,13 @@ from typing import Any
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from callcenter.contacts.catalog import Catalog
 from callcenter.service import CallService
 from callcenter.staff.agents import AgentDesk
 from callcenter.staff.deskphone import DeskPhone
 from callcenter.staff.services import StaffServices
 from callcenter.store.intervals import IntervalStore, LiveStaffing
+from routing.decide import next_open
 from schedules.closures import ClosureStore
 from schedules.duty import Duty
 from schedules.jobs import CATCH_UP_AFTER, Jobs
@@ -45,6 +47,7 @@ class Operations:
     deskphone: DeskPhone
     intervals: IntervalStore
     jobs: Jobs
+    catalog: Catalog
     _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
 
     async def advice(self, weeks: int = 8) -> Advice:
@@ -53,6 +56,22 @@ class Operations:
         now = self.service.clock.now()
         past = await history(self.intervals.engine, site, site.lighthouse.queue, now, weeks)
         return staffing_advice(site, past, self.duty.rota, now.astimezone(site.zone).date())
+
+    def place(self, counter_id: str) -> dict[str, Any]:
+        """A counter as a search hit or a referral shows it: open now, its next opening."""
+        site = self.service.site
+        counter = site.counter(counter_id)
+        now = self.service.clock.now()
+        overrides = self.all_overrides()
+        nxt = next_open(counter.hours, counter.id, now, overrides)
+        is_open = nxt == now
+        return {
+            "id": counter.id,
+            "name": counter.name,
+            "address": counter.address,
+            "open": is_open,
+            "next_open": None if is_open or nxt is None else nxt.astimezone(site.zone).isoformat(),
+        }
 
     def all_overrides(self) -> list[Override]:
         """Managers' overrides and planned closures: what routing and the states count."""
@@ -227,7 +246,9 @@ async def open_operations(
         deskphone,
         IntervalStore(engine, site),
         Jobs(_ServiceClock(service)),
+        Catalog(engine, staff.audit, site, now),
     )
+    await ops.catalog.load()
     service.overrides = ops.all_overrides
     overrides.on_change.append(service.poke_states)
     closures.on_change.append(service.poke_states)

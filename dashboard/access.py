@@ -54,6 +54,7 @@ ADMIN = roles("admin")
 MANAGER = roles("manager")
 AGENTS = roles("agent", "counter")
 DUTY = roles("agent")
+CATALOG_READERS = roles("agent", "counter", "manager")
 """The lighthouse duty is the callcenter agents'."""
 
 ROUTES: dict[str, Access] = {
@@ -116,6 +117,15 @@ ROUTES: dict[str, Access] = {
     "api-closures-ics-upload": MANAGER,
     "api-closures-delete": MANAGER,
     "public-closures-ics": PUBLIC,
+    # the product catalog
+    "catalog": CATALOG_READERS,
+    "api-catalog": CATALOG_READERS,
+    "api-catalog-product": CATALOG_READERS,
+    "catalog-save": MANAGER,
+    "catalog-delete": MANAGER,
+    "api-catalog-save": MANAGER,
+    "api-catalog-load": MANAGER,
+    "api-catalog-delete": MANAGER,
     # the scheduler
     "admin-jobs": ADMIN,
     "api-jobs": ADMIN,

@@ -21,7 +21,7 @@ from callcenter.operations import Operations
 from callcenter.service import CallService
 from callcenter.staff.errors import StaffError
 from callcenter.staff.services import StaffServices
-from dashboard import admin, auth, closures, duty, live, overrides, public
+from dashboard import admin, auth, catalog, closures, duty, live, overrides, public
 from dashboard.access import access
 from dashboard.keys import BUS, OPS, SERVICE, STAFF, STREAMS, TEMPLATES, WEB
 from dashboard.web import MAX_BODY, WebSettings, problem
@@ -114,5 +114,6 @@ def create_app(
     overrides.setup(app)
     duty.setup(app)
     closures.setup(app)
+    catalog.setup(app)
     public.setup(app)
     return app

@@ -13,6 +13,7 @@ __all__ = ["NAV", "render"]
 NAV = (
     ("/", "Wachtrijen", ("agent", "manager")),
     ("/agent", "Mijn wachtrijen", ("agent", "counter")),
+    ("/catalogus", "Catalogus", ("agent", "counter", "manager")),
     ("/rota", "Wachtrol", ("manager",)),
     ("/overrides", "Uitzonderingen", ("manager",)),
     ("/sluitingen", "Sluitingen", ("manager",)),

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from callcenter.cli import (
     asterisk_commands,
     capture_commands,
+    catalog_commands,
     duty_commands,
     override_commands,
     routing_commands,
@@ -35,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     staff_commands.register(sub)
     override_commands.register(sub)
     duty_commands.register(sub)
+    catalog_commands.register(sub)
     return parser
 
 

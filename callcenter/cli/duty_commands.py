@@ -101,7 +101,7 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=jobs_list)
 
 
-def _with_ops(args: argparse.Namespace, work: Callable[[Operations], Awaitable[T]]) -> T:
+def with_ops(args: argparse.Namespace, work: Callable[[Operations], Awaitable[T]]) -> T:
     site = site_or_exit(args.config)
 
     async def run(staff: StaffServices) -> T:
@@ -156,7 +156,7 @@ def rota_list(args: argparse.Namespace) -> int:
     async def work(ops: Operations) -> tuple[dict[str, Any], dict[str, Any]]:
         return ops.duty.table(), ops.duty.status()
 
-    table, status = _with_ops(args, work)
+    table, status = with_ops(args, work)
     site = site_or_exit(args.config)
     if args.json:
         status["next_change"] = status["next_change"] and status["next_change"].isoformat()
@@ -177,7 +177,7 @@ def rota_shift(args: argparse.Namespace) -> int:
         shift = await ops.duty.add_shift(day, args.starts, args.ends, args.login, actor=actor())
         return f"#{shift.id} {shift.describe()} {args.login}"
 
-    print(_with_ops(args, work))
+    print(with_ops(args, work))
     return EXIT_OK
 
 
@@ -190,7 +190,7 @@ def rota_exception(args: argparse.Namespace) -> int:
         )
         return f"#{exc.id} {on} {args.kind} {args.login}"
 
-    print(_with_ops(args, work))
+    print(with_ops(args, work))
     return EXIT_OK
 
 
@@ -199,7 +199,7 @@ def rota_delete(args: argparse.Namespace) -> int:
         await ops.duty.delete(args.what, args.id, actor=actor())
         return f"{args.what} #{args.id} deleted"
 
-    print(_with_ops(args, work))
+    print(with_ops(args, work))
     return EXIT_OK
 
 
@@ -210,7 +210,7 @@ def closure_list(args: argparse.Namespace) -> int:
     async def work(ops: Operations) -> list[dict[str, Any]]:
         return [c.as_json(site.zone) for c in ops.closures.upcoming()]
 
-    closures = _with_ops(args, work)
+    closures = with_ops(args, work)
     if args.json:
         print(json.dumps(closures, ensure_ascii=False))
         return EXIT_OK
@@ -240,7 +240,7 @@ def closure_add(args: argparse.Namespace) -> int:
         lo, hi = (t.astimezone(ops.service.site.zone) for t in (c.starts, c.ends))
         return f"#{c.id} closed: {','.join(c.scopes)} {lo:%Y-%m-%d %H:%M} .. {hi:%Y-%m-%d %H:%M}"
 
-    print(_with_ops(args, work))
+    print(with_ops(args, work))
     return EXIT_OK
 
 
@@ -257,7 +257,7 @@ def closure_import(args: argparse.Namespace) -> int:
         )
         return f"{path.name}: {report.added} closure(s) added, {report.already_there} already there"
 
-    print(_with_ops(args, work))
+    print(with_ops(args, work))
     return EXIT_OK
 
 
@@ -266,7 +266,7 @@ def closure_delete(args: argparse.Namespace) -> int:
         await ops.closures.delete(args.id, actor=actor())
         return f"closure #{args.id} deleted"
 
-    print(_with_ops(args, work))
+    print(with_ops(args, work))
     return EXIT_OK
 
 
@@ -286,7 +286,7 @@ def jobs_list(args: argparse.Namespace) -> int:
             for j in ops.jobs.jobs()
         ]
 
-    jobs = _with_ops(args, work)
+    jobs = with_ops(args, work)
     if args.json:
         print(json.dumps(jobs, ensure_ascii=False))
         return EXIT_OK

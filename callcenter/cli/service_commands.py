@@ -16,6 +16,7 @@ from callcenter.asterisk_config import event_filters
 from callcenter.cli.common import EXIT_INVALID, EXIT_OK, read_secret, site_or_exit
 from callcenter.cli.demo_guard import DB_NAME, claim_demo_dir, release
 from callcenter.cli.simulator_commands import DEMO_SECRET
+from callcenter.contacts.catalog import CatalogError, Product, parse_catalog
 from callcenter.operations import Operations
 from callcenter.runner import StartupError, run_until_stopped, running, settle_heap
 from callcenter.simulator import Account, SimSettings, Simulator
@@ -144,6 +145,15 @@ def demo(args: argparse.Namespace) -> int:
     lock = claim_demo_dir(directory, host, port)
     demo_db = f"sqlite+aiosqlite:///{directory / DB_NAME}"
     password = secrets.token_urlsafe(12)
+    catalog_file = Path(args.config).with_name("catalogus.toml")
+    catalog = None
+    if catalog_file.exists():
+        try:
+            catalog = parse_catalog(
+                catalog_file.read_text(encoding="utf-8"), str(catalog_file), site
+            )
+        except CatalogError as exc:
+            print(f"warning: the catalog is not loaded: {exc}", file=sys.stderr)
 
     async def main() -> None:
         sim = Simulator(
@@ -169,7 +179,7 @@ def demo(args: argparse.Namespace) -> int:
                 port=port,
                 clock=sim.clock,
                 privacy_key=secrets.token_bytes(32),  # a fresh demo database: a fresh key
-                prepare=lambda staff, ops: demo_people(staff, ops, password),
+                prepare=lambda staff, ops: demo_people(staff, ops, password, catalog),
             ) as r:
                 settle_heap()
                 print(
@@ -215,7 +225,9 @@ DEMO_ROTA = (
 DEMO_ROTA_TEXT = "weekdays An 08-13, Chris 10-16, Bert 13-19; Saturday An 09-12"
 
 
-async def demo_people(staff: StaffServices, ops: Operations, password: str) -> None:
+async def demo_people(
+    staff: StaffServices, ops: Operations, password: str, catalog: list[Product] | None = None
+) -> None:
     """The demo's users, with the password made for this run (never a fixed one), and the
     lighthouse duty, whose shifts come and go as the virtual day passes. Made before
     Asterisk is connected: the first resync puts those on duty in the queue."""
@@ -225,6 +237,8 @@ async def demo_people(staff: StaffServices, ops: Operations, password: str) -> N
         )
     for day, starts, ends, login in DEMO_ROTA:
         await ops.duty.add_shift(day, starts, ends, login, actor="demo")
+    if catalog:  # the site's catalog, beside its file
+        await ops.catalog.replace(catalog, source="catalogus.toml", actor="demo")
 
 
 def db_upgrade(args: argparse.Namespace) -> int:

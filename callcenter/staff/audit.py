@@ -48,6 +48,7 @@ KINDS = (
     "referral",
     "override",
     "closure",
+    "catalog",
     "rota",
     "duty-shift",
     "duty-takeover",

@@ -27,6 +27,7 @@ __all__ = [
     "HandoverRow",
     "IntervalRow",
     "OverrideRow",
+    "ProductRow",
     "RotaExceptionRow",
     "RotaShiftRow",
     "SessionRow",
@@ -335,3 +336,20 @@ class IntervalRow(Base):
     agents_logged_in: Mapped[int | None] = mapped_column(Integer)
     agents_available: Mapped[int | None] = mapped_column(Integer)
     waiting: Mapped[int | None] = mapped_column(Integer)
+
+
+class ProductRow(Base):
+    """A service of the site (productencatalogus): who provides it, words people use for it,
+    what to bring."""
+
+    __tablename__ = "products"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    counter: Mapped[str] = mapped_column(String(64))
+    keywords: Mapped[str] = mapped_column(Text, default="")
+    """One per line."""
+    bring: Mapped[str] = mapped_column(Text, default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    updated_by: Mapped[str] = mapped_column(String(80))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from callcenter.contacts.catalog import parse_catalog
 from tests.service.conftest import StackFactory, at
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,6 +41,8 @@ PAGES = [
     "/rota",
     "/sluitingen",
     "/admin/jobs",
+    "/catalogus",
+    "/catalogus?q=leeflon",
 ]
 PASSWORD = "een-goed-wachtwoord-browser"
 
@@ -75,6 +78,12 @@ async def base_url(stack: StackFactory) -> AsyncIterator[str]:
             interfaces=["PJSIP/eva"],
         )
         await s.run.ops.duty.add_shift(0, "08:00", "13:00", "eva", actor="test")
+        catalog = ROOT / "examples" / "catalogus.toml"
+        await s.run.ops.catalog.replace(
+            parse_catalog(catalog.read_text(encoding="utf-8"), "example", s.run.service.site),
+            source="catalogus.toml",
+            actor="test",
+        )
         await s.run.ops.closures.add(
             ["woonloket"], date(2026, 12, 24), reason="Kerstavond", actor="test"
         )
@@ -203,4 +212,19 @@ async def test_an_agent_logs_in_on_a_queue_from_the_page(browser: Any, base_url:
         await page.wait_for_timeout(100)
         await page.reload()
     assert await page.locator("tr", has_text="Woonloket").locator("td").first.inner_text() == "ja"
+    await context.close()
+
+
+async def test_the_catalog_answers_as_you_type(browser: Any, base_url: str) -> None:
+    """Typing (with a typo) shows the product, its counter and whether it is open, without a
+    reload; the page was never left."""
+    context = await logged_in(browser, base_url)
+    page = await context.new_page()
+    await page.goto(base_url + "/catalogus")
+    await page.get_by_label("Zoeken in de catalogus").focus()
+    await page.keyboard.type("leeflon", delay=30)
+    hit = page.locator("#resultaten article", has_text="Leefloon").first
+    await hit.wait_for(timeout=5000)
+    assert "Sociale dienst" in await hit.inner_text()
+    assert page.url == base_url + "/catalogus"
     await context.close()

@@ -27,6 +27,7 @@ def concrete(path: str, people: dict[str, User]) -> str:
         .replace("{override_id}", "999")
         .replace("{item_id}", "999")
         .replace("{closure_id}", "999")
+        .replace("{product_id}", "geen-product")
         .replace("{action}", "unlock")
         .replace("{filename}", "style.css")
     )

@@ -174,3 +174,48 @@ async def test_the_admin_sees_the_jobs(
         assert "kwartiercijfers" in page
     finally:
         await ops.stop()
+
+
+async def test_the_catalog_is_searched_by_agents_and_counter_staff_and_kept_by_managers(
+    browse: Browse, people: dict[str, User], monday: Fixed, ops: Any
+) -> None:
+    from tests.staff.test_catalog import CATALOG
+
+    m = await manager(browse)
+    loaded = await m.client.put(
+        "/api/catalog", data=CATALOG.read_bytes(), headers={"X-CSRF-Token": m.csrf}
+    )
+    assert loaded.status == 201 and (await loaded.json())["loaded"] >= 60
+    bad = await m.client.put(
+        "/api/catalog", data=b'[[products]]\nid="x"\n', headers={"X-CSRF-Token": m.csrf}
+    )
+    assert bad.status == 400 and (await bad.json())["error"]["field"] == "file"
+    for role in ("agent1", "counter1"):
+        s = await browse()
+        assert (await s.login(role)).status == 303
+        found = await (await s.api("GET", "/api/catalog?q=leeflon")).json()
+        first = found["products"][0]
+        assert first["id"] == "leefloon" and first["bring"]
+        # Monday 10:00: the sociale dienst is open
+        assert first["place"] == {
+            "id": "sociale-dienst",
+            "name": "Sociale dienst",
+            "address": first["place"]["address"],
+            "open": True,
+            "next_open": None,
+        }
+        refused = await s.api(
+            "POST", "/api/catalog", {"id": "x", "name": "X", "counter": "onthaal"}
+        )
+        assert refused.status == 403
+    closed = await (await m.api("GET", "/api/catalog?q=schuldbemiddeling")).json()
+    place = closed["products"][0]["place"]  # Monday: no debt counselling
+    assert place["open"] is False and place["next_open"] == "2026-11-24T09:00:00+01:00"
+    made = await m.api(
+        "POST", "/api/catalog", {"id": "fietsbieb", "name": "Fietsbieb", "counter": "jobpunt"}
+    )
+    assert made.status == 201
+    page = await (await m.client.get("/catalogus?q=fietsbieb")).text()
+    assert "Fietsbieb" in page and "Jobpunt" in page
+    limit = await m.api("GET", "/api/catalog?q=a&limit=0")
+    assert limit.status == 400 and (await limit.json())["error"]["field"] == "limit"

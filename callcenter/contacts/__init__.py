@@ -1,0 +1,1 @@
+"""Contacts with citizens: the product catalog; questions, referrals and callbacks follow."""
