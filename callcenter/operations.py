@@ -18,6 +18,7 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from callcenter.contacts.catalog import Catalog
+from callcenter.contacts.register import Register
 from callcenter.service import CallService
 from callcenter.staff.agents import AgentDesk
 from callcenter.staff.deskphone import DeskPhone
@@ -48,6 +49,7 @@ class Operations:
     intervals: IntervalStore
     jobs: Jobs
     catalog: Catalog
+    register: Register
     _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
 
     async def advice(self, weeks: int = 8) -> Advice:
@@ -236,6 +238,7 @@ async def open_operations(
     duty = Duty(engine, staff.audit, desk, site, now, live=live)
     await duty.load()
     deskphone = DeskPhone(site, ami, desk, duty, overrides, staff.users, staff.audit)
+    catalog = Catalog(engine, staff.audit, site, now)
     ops = Operations(
         service,
         staff,
@@ -246,7 +249,8 @@ async def open_operations(
         deskphone,
         IntervalStore(engine, site),
         Jobs(_ServiceClock(service)),
-        Catalog(engine, staff.audit, site, now),
+        catalog,
+        Register(engine, staff.audit, site, catalog, staff.privacy, now),
     )
     await ops.catalog.load()
     service.overrides = ops.all_overrides

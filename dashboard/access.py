@@ -55,6 +55,8 @@ MANAGER = roles("manager")
 AGENTS = roles("agent", "counter")
 DUTY = roles("agent")
 CATALOG_READERS = roles("agent", "counter", "manager")
+HISTORY_READERS = roles("agent", "manager")
+"""A caller's history: those who take calls, and managers (audited at every reading)."""
 """The lighthouse duty is the callcenter agents'."""
 
 ROUTES: dict[str, Access] = {
@@ -126,6 +128,15 @@ ROUTES: dict[str, Access] = {
     "api-catalog-save": MANAGER,
     "api-catalog-load": MANAGER,
     "api-catalog-delete": MANAGER,
+    # the question log
+    "api-contacts-new": AGENTS,
+    "api-contacts-vocabulary": CATALOG_READERS,
+    "api-contact": CATALOG_READERS,
+    "api-contact-edit": CATALOG_READERS,
+    "api-contact-changes": CATALOG_READERS,
+    "api-history": HISTORY_READERS,
+    "api-referrals": CATALOG_READERS,
+    "api-referral-report": roles("counter", "manager"),
     # the scheduler
     "admin-jobs": ADMIN,
     "api-jobs": ADMIN,

@@ -21,7 +21,7 @@ from callcenter.operations import Operations
 from callcenter.service import CallService
 from callcenter.staff.errors import StaffError
 from callcenter.staff.services import StaffServices
-from dashboard import admin, auth, catalog, closures, duty, live, overrides, public
+from dashboard import admin, auth, catalog, closures, contacts, duty, live, overrides, public
 from dashboard.access import access
 from dashboard.keys import BUS, OPS, SERVICE, STAFF, STREAMS, TEMPLATES, WEB
 from dashboard.web import MAX_BODY, WebSettings, problem
@@ -115,5 +115,6 @@ def create_app(
     duty.setup(app)
     closures.setup(app)
     catalog.setup(app)
+    contacts.setup(app)
     public.setup(app)
     return app

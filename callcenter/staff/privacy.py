@@ -5,8 +5,11 @@
   pseudonym, so repeat callers still count as repeat callers; without the key (from the
   environment or a file, never the repository) the number cannot be recovered.
 - **Deletion of text.** After ``delete_text_after_days`` question summaries and free text are
-  deleted. The store holds no free text yet: the question log (the agent console) registers
-  its text tables in :data:`TEXT_COLUMNS` and this job then clears them.
+  deleted: every table's free text is listed in :data:`TEXT_COLUMNS` (the question log's
+  summaries, referrals' requests and answers, the history of edits).
+- The caller numbers of other tables than the calls (the question log) are listed in
+  :data:`CALLER_COLUMNS`: retention pseudonymises them too, access shows them, erasure
+  removes them.
 - **Access and erasure** per caller number: every record about the number (in clear or as
   its pseudonym), as JSON; erasure removes the number from every call and keeps the calls as
   anonymous counts. Both are audited under the pseudonym, never the number.
@@ -28,13 +31,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from callcenter.staff.audit import AuditLog
 from callcenter.staff.errors import StaffError
-from callcenter.store.models import CallRow
+from callcenter.store.models import CallRow, ContactChangeRow, ContactRow, ReferralRow
 from callcenter.store.repository import call_values, to_record, visit_values
 from routing.site import PrivacySettings
 
 __all__ = [
+    "CALLER_COLUMNS",
     "PSEUDONYM_PREFIX",
     "TEXT_COLUMNS",
+    "CallerColumn",
     "Privacy",
     "RetentionReport",
     "TextRetention",
@@ -55,8 +60,27 @@ class TextRetention:
     columns: tuple[Any, ...]
 
 
-TEXT_COLUMNS: list[TextRetention] = []
-"""Every table's free text under the retention policy; the question log adds its own."""
+TEXT_COLUMNS: list[TextRetention] = [
+    TextRetention(ContactRow.created_at, (ContactRow.summary,)),
+    TextRetention(ReferralRow.created_at, (ReferralRow.request, ReferralRow.response)),
+    TextRetention(ContactChangeRow.at, (ContactChangeRow.before,)),
+]
+"""Every table's free text under the retention policy."""
+
+
+@dataclass(frozen=True, slots=True)
+class CallerColumn:
+    """A table besides the calls that holds a caller's number (``caller``), dated by
+    ``time``; ``label`` names its rows in an access export."""
+
+    caller: Any
+    time: Any
+    label: str
+
+
+CALLER_COLUMNS: list[CallerColumn] = [
+    CallerColumn(ContactRow.caller, ContactRow.created_at, "contacts"),
+]
 _COUNTRY_CODES = {"BE": "32", "NL": "31", "FR": "33", "DE": "49", "LU": "352"}
 _SEPARATORS = re.compile(r"[\s./()-]")
 _BATCH = 500
@@ -154,6 +178,11 @@ class Privacy:
         )
         return PSEUDONYM_PREFIX + digest.hexdigest()[:32]
 
+    def forms(self, number: str) -> list[str]:
+        """Every stored form of a number (clear forms and its pseudonym); a bad number is a
+        :class:`StaffError` on field ``caller``."""
+        return self._forms(number)
+
     def _forms(self, number: str) -> list[str]:
         number = (number or "").strip()
         if not re.fullmatch(r"\+?[0-9 ./()-]{3,32}", number):
@@ -195,6 +224,27 @@ class Privacy:
                             for rid, caller in chunk
                         ],
                     )
+            for col in CALLER_COLUMNS:
+                key = col.caller.table.c.id
+                rows = list(
+                    (
+                        await session.execute(
+                            select(key, col.caller).where(
+                                col.time < pseudo_before,
+                                col.caller.is_not(None),
+                                col.caller.not_like(PSEUDONYM_PREFIX + "%"),
+                            )
+                        )
+                    ).all()
+                )
+                pseudonymised += len(rows)
+                if not dry_run:
+                    for rid, caller in rows:
+                        await session.execute(
+                            update(col.caller.table)
+                            .where(key == rid)
+                            .values({col.caller.key: self.pseudonym(caller or "")})
+                        )
             texts = 0
             for text in TEXT_COLUMNS:
                 table = text.time_column.table
@@ -236,14 +286,28 @@ class Privacy:
             call["visits"] = [_plain(v) for v in visit_values(record)]
             calls.append(call)
         pseudonym = self.pseudonym(number)
+        others: dict[str, list[dict[str, Any]]] = {}
+        async with self.sessions() as session:
+            for col in CALLER_COLUMNS:
+                table = col.caller.table
+                found = await session.execute(
+                    select(table).where(col.caller.in_(self._forms(number))).order_by(col.time)
+                )
+                others[col.label] = [
+                    {
+                        k: v.isoformat() if isinstance(v, datetime) else v
+                        for k, v in r._mapping.items()
+                    }
+                    for r in found
+                ]
         await self.audit.record(
             "privacy-export",
             actor=actor,
             target=pseudonym,
-            detail={"calls": len(calls)},
+            detail={"calls": len(calls), **{k: len(v) for k, v in others.items()}},
             address=address,
         )
-        return {"caller": number, "pseudonym": pseudonym, "calls": calls}
+        return {"caller": number, "pseudonym": pseudonym, "calls": calls, **others}
 
     async def erase(
         self, number: str, *, actor: str | None = None, address: str | None = None
@@ -255,6 +319,12 @@ class Privacy:
             result = await session.execute(
                 update(CallRow).where(CallRow.caller.in_(forms)).values(caller=None)
             )
+            for col in CALLER_COLUMNS:
+                await session.execute(
+                    update(col.caller.table)
+                    .where(col.caller.in_(forms))
+                    .values({col.caller.key: None})
+                )
         erased = int(getattr(result, "rowcount", 0) or 0)
         await self.audit.record(
             "privacy-erase",

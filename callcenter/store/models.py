@@ -24,10 +24,13 @@ __all__ = [
     "Base",
     "CallRow",
     "ClosureRow",
+    "ContactChangeRow",
+    "ContactRow",
     "HandoverRow",
     "IntervalRow",
     "OverrideRow",
     "ProductRow",
+    "ReferralRow",
     "RotaExceptionRow",
     "RotaShiftRow",
     "SessionRow",
@@ -353,3 +356,74 @@ class ProductRow(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     updated_by: Mapped[str] = mapped_column(String(80))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class ContactRow(Base):
+    """A registered question (klantcontact): what a citizen asked, on a call or at a counter,
+    and what came of it. ``caller`` is the number (pseudonymised by retention); ``summary``
+    is free text (deleted by retention)."""
+
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    call_id: Mapped[str | None] = mapped_column(String(64))
+    caller: Mapped[str | None] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(16))
+    """``phone`` or ``walk-in``."""
+    counter: Mapped[str | None] = mapped_column(String(64))
+    topic: Mapped[str] = mapped_column(String(64))
+    category: Mapped[str] = mapped_column(String(64))
+    product: Mapped[str | None] = mapped_column(String(64))
+    summary: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str] = mapped_column(String(16))
+    """``answered``, ``referred``, ``appointment`` or ``callback``."""
+    author: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_by: Mapped[str | None] = mapped_column(String(80))
+    updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    __table_args__ = (
+        Index("ix_contacts_caller_created", "caller", "created_at"),
+        Index("ix_contacts_call", "call_id"),
+        Index("ix_contacts_created", "created_at"),
+    )
+
+
+class ContactChangeRow(Base):
+    """A contact as it was before an edit (JSON): the history of changes."""
+
+    __tablename__ = "contact_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    actor: Mapped[str] = mapped_column(String(80))
+    before: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_contact_changes_contact", "contact_id"),)
+
+
+class ReferralRow(Base):
+    """A referral (doorverwijzing) of a contact to a counter of the site or an outside
+    partner, with what is asked and by when; the receiver reports back (terugkoppeling)."""
+
+    __tablename__ = "referrals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
+    to_counter: Mapped[str | None] = mapped_column(String(64))
+    to_partner: Mapped[str | None] = mapped_column(String(200))
+    request: Mapped[str | None] = mapped_column(Text)
+    due: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))
+    """``open``, ``contacted``, ``handled``, ``unreachable`` or ``not_for_us``."""
+    response: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_by: Mapped[str | None] = mapped_column(String(80))
+    updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    __table_args__ = (
+        Index("ix_referrals_counter_status", "to_counter", "status"),
+        Index("ix_referrals_contact", "contact_id"),
+    )

@@ -28,6 +28,8 @@ def concrete(path: str, people: dict[str, User]) -> str:
         .replace("{item_id}", "999")
         .replace("{closure_id}", "999")
         .replace("{product_id}", "geen-product")
+        .replace("{contact_id}", "999")
+        .replace("{referral_id}", "999")
         .replace("{action}", "unlock")
         .replace("{filename}", "style.css")
     )

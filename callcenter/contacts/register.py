@@ -1,0 +1,544 @@
+"""The question log: every question registered with its outcome, referral and follow-up, so
+a citizen tells the story once.
+
+- A *contact* (klantcontact) is one question: on a call (with the call id) or at a counter (a
+  walk-in), its topic, a category, optionally the product asked about, a short summary and the
+  outcome: answered directly, referred, appointment made, callback needed.
+- A *referral* (doorverwijzing) sends it to a counter of the site or an outside partner, with
+  what is asked and by when. The receiving counter reports back (terugkoppeling): contacted,
+  handled, not reachable, or not for us (and referred on); then the loop is closed.
+- A caller's history (their last contacts with referrals and follow-up) is read on every call;
+  each reading is audited. Edits keep the version before them.
+
+Numbers are stored in one form (``+32470123456``); retention pseudonymises them after the
+site's term and deletes the free text (``callcenter/staff/privacy.py`` lists these columns).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from callcenter.contacts.catalog import Catalog
+from callcenter.staff.audit import AuditLog
+from callcenter.staff.errors import StaffError
+from callcenter.staff.privacy import Privacy, normalise_number
+from callcenter.staff.users import User
+from callcenter.store.models import CallRow, ContactChangeRow, ContactRow, ReferralRow
+from routing.site import Site
+
+__all__ = [
+    "CATEGORIES",
+    "OUTCOMES",
+    "REFERRAL_STATES",
+    "Contact",
+    "Referral",
+    "Register",
+]
+
+OUTCOMES = {
+    "answered": "Direct beantwoord",
+    "referred": "Doorverwezen",
+    "appointment": "Afspraak gemaakt",
+    "callback": "Terugbellen nodig",
+}
+REFERRAL_STATES = {
+    "open": "Open",
+    "contacted": "Contact opgenomen",
+    "handled": "Afgehandeld",
+    "unreachable": "Niet bereikbaar",
+    "not_for_us": "Niet voor ons",
+}
+CLOSED_STATES = frozenset({"handled", "unreachable", "not_for_us"})
+CATEGORIES = {
+    "inkomen": "Inkomen en financiële hulp",
+    "schulden": "Schulden en budget",
+    "wonen": "Wonen",
+    "gezin": "Gezin en kinderen",
+    "werk": "Werk, opleiding en taal",
+    "zorg": "Zorg en gezondheid",
+    "welzijn": "Welzijn en relaties",
+    "administratie": "Administratie en papieren",
+    "andere": "Andere",
+}
+DEFAULT_DUE_DAYS = 5
+MAX_TEXT = 1000
+HISTORY = 20
+
+
+@dataclass(slots=True)
+class Referral:
+    id: int
+    contact_id: int
+    to_counter: str | None
+    to_partner: str | None
+    request: str | None
+    due: date
+    status: str
+    response: str | None
+    created_by: str
+    created_at: datetime
+    updated_by: str | None = None
+    updated_at: datetime | None = None
+
+    @property
+    def closed(self) -> bool:
+        return self.status in CLOSED_STATES
+
+    def overdue(self, today: date) -> bool:
+        return not self.closed and self.due < today
+
+    def as_json(self, today: date | None = None) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "contact_id": self.contact_id,
+            "to_counter": self.to_counter,
+            "to_partner": self.to_partner,
+            "request": self.request,
+            "due": self.due.isoformat(),
+            "status": self.status,
+            "response": self.response,
+            "created_by": self.created_by,
+            "created_at": self.created_at.isoformat(),
+            "updated_by": self.updated_by,
+            "updated_at": self.updated_at.isoformat() if self.updated_at else None,
+            "overdue": None if today is None else self.overdue(today),
+        }
+
+
+@dataclass(slots=True)
+class Contact:
+    id: int
+    call_id: str | None
+    caller: str | None
+    channel: str
+    counter: str | None
+    topic: str
+    category: str
+    product: str | None
+    summary: str | None
+    outcome: str
+    author: str
+    created_at: datetime
+    updated_by: str | None = None
+    updated_at: datetime | None = None
+    referrals: list[Referral] = field(default_factory=list)
+
+    def as_json(self, today: date | None = None) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "call_id": self.call_id,
+            "caller": self.caller,
+            "channel": self.channel,
+            "counter": self.counter,
+            "topic": self.topic,
+            "category": self.category,
+            "product": self.product,
+            "summary": self.summary,
+            "outcome": self.outcome,
+            "author": self.author,
+            "created_at": self.created_at.isoformat(),
+            "updated_by": self.updated_by,
+            "updated_at": self.updated_at.isoformat() if self.updated_at else None,
+            "referrals": [r.as_json(today) for r in self.referrals],
+        }
+
+
+def _contact(row: ContactRow, referrals: Iterable[ReferralRow] = ()) -> Contact:
+    return Contact(
+        row.id,
+        row.call_id,
+        row.caller,
+        row.channel,
+        row.counter,
+        row.topic,
+        row.category,
+        row.product,
+        row.summary,
+        row.outcome,
+        row.author,
+        row.created_at,
+        row.updated_by,
+        row.updated_at,
+        [_referral(r) for r in referrals],
+    )
+
+
+def _referral(row: ReferralRow) -> Referral:
+    return Referral(
+        row.id,
+        row.contact_id,
+        row.to_counter,
+        row.to_partner,
+        row.request,
+        row.due,
+        row.status,
+        row.response,
+        row.created_by,
+        row.created_at,
+        row.updated_by,
+        row.updated_at,
+    )
+
+
+def _text(value: object, name: str, *, required: bool = False, limit: int = MAX_TEXT) -> str | None:
+    if value is None or value == "":
+        if required:
+            raise StaffError("invalid-field", "Vul dit in.", field=name)
+        return None
+    if not isinstance(value, str):
+        raise StaffError("invalid-field", "Tekst verwacht.", field=name)
+    text = " ".join(value.split())
+    if len(text) > limit or any(not ch.isprintable() for ch in text):
+        raise StaffError(
+            "invalid-field", f"Ten hoogste {limit} tekens, zonder stuurtekens.", field=name
+        )
+    return text or None
+
+
+def _choice(value: object, name: str, allowed: Mapping[str, str] | Iterable[str]) -> str:
+    options = list(allowed)
+    if not isinstance(value, str) or value not in options:
+        raise StaffError("invalid-field", f"Kies uit: {', '.join(options)}.", field=name)
+    return value
+
+
+class Register:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        audit: AuditLog,
+        site: Site,
+        catalog: Catalog,
+        privacy: Privacy,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self.audit = audit
+        self.site = site
+        self.catalog = catalog
+        self.privacy = privacy
+        self.now = clock or (lambda: datetime.now(UTC))
+
+    def today(self) -> date:
+        return self.now().astimezone(self.site.zone).date()
+
+    # -- checking ------------------------------------------------------------------------------
+    def _number(self, value: object) -> str | None:
+        if value in (None, ""):
+            return None
+        if not isinstance(value, str):
+            raise StaffError("invalid-field", "Een telefoonnummer verwacht.", field="caller")
+        self.privacy.forms(value)  # refuses what is no number, naming the field
+        return normalise_number(value, self.privacy.country)
+
+    def _referral_values(self, raw: Mapping[str, Any]) -> dict[str, Any]:
+        counters = {c.id for c in self.site.counters}
+        to_counter = raw.get("to_counter") or None
+        to_partner = _text(raw.get("to_partner"), "to_partner", limit=200)
+        if to_counter is not None and to_counter not in counters:
+            raise StaffError("invalid-field", f"Onbekend loket {to_counter!r}.", field="to_counter")
+        if (to_counter is None) == (to_partner is None):
+            raise StaffError(
+                "invalid-field",
+                "Verwijs naar een loket of naar een partner (één van beide).",
+                field="to_counter",
+            )
+        due = raw.get("due")
+        if due in (None, ""):
+            due_day = self.today() + timedelta(days=DEFAULT_DUE_DAYS)
+        else:
+            try:
+                due_day = date.fromisoformat(str(due))
+            except ValueError:
+                raise StaffError(
+                    "invalid-field", f"{due!r} is geen datum (jjjj-mm-dd).", field="due"
+                ) from None
+            if due_day < self.today():
+                raise StaffError("invalid-field", "De termijn ligt in het verleden.", field="due")
+        return {
+            "to_counter": to_counter,
+            "to_partner": to_partner,
+            "request": _text(raw.get("request"), "request"),
+            "due": due_day,
+        }
+
+    def _values(self, raw: Mapping[str, Any]) -> dict[str, Any]:
+        topics = {t.id for t in self.site.topics}
+        product = raw.get("product") or None
+        if product is not None and product not in self.catalog.products:
+            raise StaffError("invalid-field", f"Onbekend product {product!r}.", field="product")
+        return {
+            "topic": _choice(raw.get("topic"), "topic", sorted(topics)),
+            "category": _choice(raw.get("category"), "category", CATEGORIES),
+            "product": product,
+            "summary": _text(raw.get("summary"), "summary"),
+            "outcome": _choice(raw.get("outcome"), "outcome", OUTCOMES),
+        }
+
+    # -- registering -----------------------------------------------------------------------------
+    async def register(
+        self, user: User, raw: Mapping[str, Any], *, address: str | None = None
+    ) -> Contact:
+        """Register a question (``raw``: topic, category, product, summary, outcome, and
+        ``call_id`` on a call or ``counter`` for a walk-in; ``referral`` when referred).
+        :class:`StaffError` names the first bad field; nothing is stored then."""
+        values = self._values(raw)
+        call_id = raw.get("call_id") or None
+        caller = self._number(raw.get("caller"))
+        counter = raw.get("counter") or None
+        async with self.sessions() as session:
+            if call_id is not None:
+                call = await session.scalar(select(CallRow).where(CallRow.call_id == call_id))
+                if call is None:
+                    raise StaffError("invalid-field", f"Geen oproep {call_id!r}.", field="call_id")
+                caller = caller or call.caller
+        if call_id is None:
+            if counter is None or counter not in {c.id for c in self.site.counters}:
+                raise StaffError(
+                    "invalid-field", "Een vraag aan de balie hoort bij een loket.", field="counter"
+                )
+            if not (user.has("manager") or counter in user.counters):
+                raise StaffError(
+                    "not-your-counter", "U werkt niet aan dat loket.", field="counter", status=403
+                )
+        referral = raw.get("referral")
+        if values["outcome"] == "referred":
+            if not isinstance(referral, Mapping):
+                raise StaffError(
+                    "invalid-field", "Een doorverwijzing zegt naar wie.", field="referral"
+                )
+            referral_values = self._referral_values(referral)
+        elif referral:
+            raise StaffError(
+                "invalid-field",
+                "Alleen bij 'doorverwezen' hoort een doorverwijzing.",
+                field="referral",
+            )
+        now = self.now()
+        row = ContactRow(
+            call_id=call_id,
+            caller=caller,
+            channel="phone" if call_id else "walk-in",
+            counter=counter,
+            author=user.login,
+            created_at=now,
+            **values,
+        )
+        referral_rows: list[ReferralRow] = []
+        async with self.sessions.begin() as session:
+            session.add(row)
+            await session.flush()
+            if values["outcome"] == "referred":
+                referral_rows.append(
+                    ReferralRow(
+                        contact_id=row.id,
+                        status="open",
+                        created_by=user.login,
+                        created_at=now,
+                        **referral_values,
+                    )
+                )
+                session.add_all(referral_rows)
+        await self.audit.record(
+            "registration",
+            actor=user.login,
+            target=str(row.id),
+            detail={
+                "call_id": call_id,
+                "outcome": values["outcome"],
+                "referred_to": [r.to_counter or r.to_partner for r in referral_rows],
+            },
+            address=address,
+        )
+        return _contact(row, referral_rows)
+
+    async def get(self, contact_id: int) -> Contact:
+        async with self.sessions() as session:
+            row = await session.get(ContactRow, contact_id)
+            if row is None:
+                raise StaffError(
+                    "contact-not-found", f"Registratie {contact_id} bestaat niet.", status=404
+                )
+            refs = await session.scalars(
+                select(ReferralRow)
+                .where(ReferralRow.contact_id == contact_id)
+                .order_by(ReferralRow.id)
+            )
+            return _contact(row, refs)
+
+    async def edit(
+        self, user: User, contact_id: int, raw: Mapping[str, Any], *, address: str | None = None
+    ) -> Contact:
+        """Change a registration (its author or a manager); the version before is kept."""
+        current = await self.get(contact_id)
+        if current.author != user.login and not user.has("manager"):
+            raise StaffError(
+                "not-yours", "Alleen wie registreerde (of een manager) past dit aan.", status=403
+            )
+        merged = {
+            "topic": current.topic,
+            "category": current.category,
+            "product": current.product,
+            "summary": current.summary,
+            "outcome": current.outcome,
+            **raw,
+        }
+        values = self._values(merged)
+        now = self.now()
+        async with self.sessions.begin() as session:
+            row = await session.get(ContactRow, contact_id)
+            assert row is not None
+            before = {k: getattr(row, k) for k in values}
+            session.add(
+                ContactChangeRow(
+                    contact_id=contact_id,
+                    at=now,
+                    actor=user.login,
+                    before=json.dumps(before, ensure_ascii=False),
+                )
+            )
+            for key, value in values.items():
+                setattr(row, key, value)
+            row.updated_by, row.updated_at = user.login, now
+        await self.audit.record(
+            "registration",
+            actor=user.login,
+            target=str(contact_id),
+            detail={"edited": sorted(k for k in values if values[k] != before[k])},
+            address=address,
+        )
+        return await self.get(contact_id)
+
+    async def changes(self, contact_id: int) -> list[dict[str, Any]]:
+        async with self.sessions() as session:
+            rows = await session.scalars(
+                select(ContactChangeRow)
+                .where(ContactChangeRow.contact_id == contact_id)
+                .order_by(ContactChangeRow.id)
+            )
+            return [
+                {
+                    "at": r.at.isoformat(),
+                    "actor": r.actor,
+                    "before": json.loads(r.before) if r.before else None,
+                }
+                for r in rows
+            ]
+
+    # -- a caller's history --------------------------------------------------------------------
+    async def history(
+        self, number: str, *, actor: str, address: str | None = None, limit: int = HISTORY
+    ) -> list[Contact]:
+        """The caller's latest contacts, newest first, with referrals and follow-up (their
+        number in any form, or its pseudonym after retention). Audited."""
+        forms = self.privacy.forms(number)
+        async with self.sessions() as session:
+            rows = list(
+                await session.scalars(
+                    select(ContactRow)
+                    .where(ContactRow.caller.in_(forms))
+                    .order_by(ContactRow.created_at.desc())
+                    .limit(limit)
+                )
+            )
+            refs: dict[int, list[ReferralRow]] = {}
+            if rows:
+                for ref in await session.scalars(
+                    select(ReferralRow).where(ReferralRow.contact_id.in_([r.id for r in rows]))
+                ):
+                    refs.setdefault(ref.contact_id, []).append(ref)
+        await self.audit.record(
+            "history-read",
+            actor=actor,
+            target=self.privacy.pseudonym(number),
+            detail={"contacts": len(rows)},
+            address=address,
+        )
+        return [_contact(r, sorted(refs.get(r.id, []), key=lambda x: x.id)) for r in rows]
+
+    # -- referrals and follow-up -----------------------------------------------------------------
+    async def referrals(
+        self, user: User, *, status: str = "open"
+    ) -> list[tuple[Referral, Contact]]:
+        """Referrals the user may see: counter staff their counters' incoming ones, agents the
+        ones they made, managers all; ``status`` ``open`` (not closed), ``overdue`` or ``all``."""
+        _choice(status, "status", ("open", "overdue", "all"))
+        stmt = select(ReferralRow, ContactRow).join(
+            ContactRow, ContactRow.id == ReferralRow.contact_id
+        )
+        if not user.has("manager"):
+            stmt = stmt.where(
+                or_(
+                    ReferralRow.to_counter.in_(user.counters if user.has("counter") else ()),
+                    ReferralRow.created_by == user.login,
+                )
+            )
+        if status != "all":
+            stmt = stmt.where(ReferralRow.status.not_in(sorted(CLOSED_STATES)))
+        if status == "overdue":
+            stmt = stmt.where(ReferralRow.due < self.today())
+        async with self.sessions() as session:
+            rows = (await session.execute(stmt.order_by(ReferralRow.due, ReferralRow.id))).all()
+        return [(_referral(r), _contact(c)) for r, c in rows]
+
+    async def report_back(
+        self,
+        user: User,
+        referral_id: int,
+        raw: Mapping[str, Any],
+        *,
+        address: str | None = None,
+    ) -> Referral:
+        """The receiving counter answers a referral (terugkoppeling); ``not_for_us`` may
+        refer it on (``refer_on``: a counter or a partner), which opens a new referral."""
+        async with self.sessions() as session:
+            row = await session.get(ReferralRow, referral_id)
+        if row is None:
+            raise StaffError(
+                "referral-not-found", f"Doorverwijzing {referral_id} bestaat niet.", status=404
+            )
+        if not (user.has("manager") or (user.has("counter") and row.to_counter in user.counters)):
+            raise StaffError(
+                "not-your-counter", "Deze doorverwijzing is voor een ander loket.", status=403
+            )
+        if row.status in CLOSED_STATES:
+            raise StaffError("referral-closed", "Deze doorverwijzing is al afgesloten.", status=409)
+        status = _choice(raw.get("status"), "status", [s for s in REFERRAL_STATES if s != "open"])
+        response = _text(raw.get("response"), "response")
+        onward = raw.get("refer_on")
+        if onward and status != "not_for_us":
+            raise StaffError(
+                "invalid-field", "Doorverwijzen kan alleen bij 'niet voor ons'.", field="refer_on"
+            )
+        onward_values = self._referral_values(onward) if isinstance(onward, Mapping) else None
+        now = self.now()
+        async with self.sessions.begin() as session:
+            fresh = await session.get(ReferralRow, referral_id)
+            assert fresh is not None
+            fresh.status, fresh.response = status, response
+            fresh.updated_by, fresh.updated_at = user.login, now
+            if onward_values is not None:
+                session.add(
+                    ReferralRow(
+                        contact_id=fresh.contact_id,
+                        status="open",
+                        created_by=user.login,
+                        created_at=now,
+                        **onward_values,
+                    )
+                )
+        await self.audit.record(
+            "referral",
+            actor=user.login,
+            target=str(referral_id),
+            detail={"status": status, "referred_on": bool(onward_values)},
+            address=address,
+        )
+        return _referral(fresh)

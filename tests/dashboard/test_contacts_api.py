@@ -1,0 +1,227 @@
+"""The question log over the API: an agent registers a question on a call and refers it, the
+caller's history shows it (audited, never with the number in the log), the receiving
+counter reports back and the loop closes; overdue referrals surface; refusals for the wrong
+role, another counter's referral, bad input and unknown ids; privacy covers the register."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+import pytest
+
+from callcenter.service import CallService
+from callcenter.staff.services import StaffServices
+from callcenter.staff.users import User
+from callcenter.store import CallStore
+from callcenter.tracker import CallRecord, Outcome
+from tests.dashboard.conftest import PASSWORD, Session
+from tests.dashboard.test_public_hours import Fixed
+from tests.service.conftest import at
+
+Browse = Callable[[], Awaitable[Session]]
+NUMBER = "+32470123456"
+
+
+@pytest.fixture
+def monday(service: CallService) -> Fixed:
+    clock = Fixed(at("2026-11-23 10:00"))
+    service.clock = clock
+    return clock
+
+
+async def as_user(browse: Browse, login: str) -> Session:
+    s = await browse()
+    assert (await s.login(login)).status == 303, login
+    return s
+
+
+async def a_call(staff: StaffServices) -> str:
+    call = CallRecord("1795424100.7", at("2026-11-23 09:58"), caller=NUMBER)
+    call.outcome, call.ended = Outcome.ANSWERED, at("2026-11-23 10:02")
+    await CallStore(staff.audit.engine).save(call)
+    return call.call_id
+
+
+QUESTION = {
+    "topic": "wonen",
+    "category": "wonen",
+    "product": None,
+    "summary": "Vraagt naar de huurpremie; wacht 4 jaar op een sociale woning.",
+    "outcome": "referred",
+    "referral": {"to_counter": "woonloket", "request": "Huurpremie nakijken en terugbellen."},
+}
+
+
+async def test_the_loop_from_question_to_report_back(
+    browse: Browse, people: dict[str, User], staff: StaffServices, monday: Fixed
+) -> None:
+    call_id = await a_call(staff)
+    agent = await as_user(browse, "agent1")
+    made = await agent.api(
+        "POST",
+        "/api/contacts",
+        {**{k: v for k, v in QUESTION.items() if v is not None}, "call_id": call_id},
+    )
+    assert made.status == 201, await made.text()
+    contact = await made.json()
+    assert contact["caller"] == NUMBER and contact["channel"] == "phone"
+    (referral,) = contact["referrals"]
+    assert (referral["status"], referral["due"], referral["overdue"]) == (
+        "open",
+        "2026-11-28",
+        False,
+    )
+
+    history = await (await agent.api("POST", "/api/history", {"caller": "0470 12 34 56"})).json()
+    assert [c["id"] for c in history["contacts"]] == [contact["id"]]
+    read = (await staff.audit.query(kind="history-read"))[0]
+    assert read.actor == "agent1" and read.target.startswith("p:") and "470" not in read.target
+
+    counter = await as_user(browse, "counter1")  # the woonloket
+    incoming = (await (await counter.api("GET", "/api/referrals")).json())["referrals"]
+    assert [r["id"] for r in incoming] == [referral["id"]]
+    assert incoming[0]["contact"]["summary"].startswith("Vraagt naar de huurpremie")
+    refused = await agent.api(
+        "POST", f"/api/referrals/{referral['id']}/report", {"status": "handled"}
+    )
+    assert refused.status == 403  # agents do not answer referrals
+    await staff.users.add(
+        "sd1", "Sociale Dienst", ["counter"], PASSWORD, counters=["sociale-dienst"]
+    )
+    other = await as_user(browse, "sd1")
+    wrong = await other.api(
+        "POST", f"/api/referrals/{referral['id']}/report", {"status": "handled"}
+    )
+    assert wrong.status == 403 and (await wrong.json())["error"]["id"] == "not-your-counter"
+    done = await counter.api(
+        "POST",
+        f"/api/referrals/{referral['id']}/report",
+        {"status": "handled", "response": "Premie aangevraagd, burger verwittigd."},
+    )
+    assert done.status == 200 and (await done.json())["status"] == "handled"
+    again = await counter.api(
+        "POST", f"/api/referrals/{referral['id']}/report", {"status": "contacted"}
+    )
+    assert again.status == 409
+    assert (await (await counter.api("GET", "/api/referrals")).json())["referrals"] == []
+    closed = await (await agent.api("GET", f"/api/contacts/{contact['id']}")).json()
+    assert closed["referrals"][0]["response"] == "Premie aangevraagd, burger verwittigd."
+
+
+async def test_not_for_us_refers_on_and_overdue_referrals_surface(
+    browse: Browse, people: dict[str, User], staff: StaffServices, monday: Fixed
+) -> None:
+    agent = await as_user(browse, "agent1")
+    walk_in = dict(QUESTION, referral={"to_counter": "woonloket", "due": "2026-11-25"})
+    walk_in.pop("product")
+    refused = await agent.api("POST", "/api/contacts", walk_in)  # no call, no counter
+    assert refused.status == 400 and (await refused.json())["error"]["field"] == "counter"
+    counter = await as_user(browse, "counter1")
+    made = await counter.api("POST", "/api/contacts", {**walk_in, "counter": "woonloket"})
+    assert made.status == 201 and (await made.json())["channel"] == "walk-in"
+    ref = (await made.json())["referrals"][0]
+    onward = await counter.api(
+        "POST",
+        f"/api/referrals/{ref['id']}/report",
+        {"status": "not_for_us", "refer_on": {"to_partner": "OCMW Buurgemeente"}},
+    )
+    assert onward.status == 200
+    manager = await as_user(browse, "manager1")
+    open_now = (await (await manager.api("GET", "/api/referrals")).json())["referrals"]
+    assert [r["to_partner"] for r in open_now] == ["OCMW Buurgemeente"]
+    monday.value += timedelta(days=10)  # its due date (5 days) passes
+    overdue = await (await manager.api("GET", "/api/referrals?status=overdue")).json()
+    assert [r["overdue"] for r in overdue["referrals"]] == [True]
+    bad = await manager.api("GET", "/api/referrals?status=soon")
+    assert bad.status == 400 and (await bad.json())["error"]["field"] == "status"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"topic": "nergens"}, "topic"),
+        ({"category": "x"}, "category"),
+        ({"outcome": "maybe"}, "outcome"),
+        ({"product": "geen-product"}, "product"),
+        ({"summary": "x" * 1001}, "summary"),
+        ({"referral": None}, "referral"),
+        ({"referral": {"to_counter": "woonloket", "due": "2020-01-01"}}, "due"),
+        ({"referral": {"to_counter": "nergens"}}, "to_counter"),
+        ({"referral": {}}, "to_counter"),
+        ({"call_id": "999.9"}, "call_id"),
+        ({"caller": "bel me"}, "caller"),
+        ({"unknown": 1}, "unknown"),
+    ],
+)
+async def test_bad_registrations_name_the_field_and_store_nothing(
+    browse: Browse,
+    people: dict[str, User],
+    staff: StaffServices,
+    monday: Fixed,
+    change: dict[str, object],
+    field: str,
+) -> None:
+    call_id = await a_call(staff)
+    agent = await as_user(browse, "agent1")
+    body = {**{k: v for k, v in QUESTION.items() if v is not None}, "call_id": call_id, **change}
+    body = {k: v for k, v in body.items() if v is not None}
+    resp = await agent.api("POST", "/api/contacts", body)
+    assert resp.status == 400, await resp.text()
+    assert (await resp.json())["error"]["field"] == field
+    history = await (await agent.api("POST", "/api/history", {"caller": NUMBER})).json()
+    assert history["contacts"] == []
+
+
+async def test_edits_keep_history_and_only_the_author_or_a_manager_edits(
+    browse: Browse, people: dict[str, User], staff: StaffServices, monday: Fixed
+) -> None:
+    call_id = await a_call(staff)
+    agent = await as_user(browse, "agent1")
+    q = {
+        "topic": "wonen",
+        "category": "wonen",
+        "outcome": "answered",
+        "call_id": call_id,
+        "summary": "Eerste versie.",
+    }
+    contact = await (await agent.api("POST", "/api/contacts", q)).json()
+    await staff.users.add("agent2", "Agent Twee", ["agent"], PASSWORD)
+    other = await as_user(browse, "agent2")
+    assert (
+        await other.api("PATCH", f"/api/contacts/{contact['id']}", {"summary": "x"})
+    ).status == 403
+    edited = await agent.api(
+        "PATCH", f"/api/contacts/{contact['id']}", {"summary": "Tweede versie."}
+    )
+    assert (await edited.json())["summary"] == "Tweede versie."
+    changes = await (await agent.api("GET", f"/api/contacts/{contact['id']}/changes")).json()
+    assert changes["changes"][0]["before"]["summary"] == "Eerste versie."
+    assert (await agent.api("GET", "/api/contacts/99999")).status == 404
+    assert (await agent.api("GET", "/api/contacts/abc")).status == 404
+
+
+async def test_privacy_covers_the_question_log(
+    browse: Browse, people: dict[str, User], staff: StaffServices, monday: Fixed
+) -> None:
+    call_id = await a_call(staff)
+    agent = await as_user(browse, "agent1")
+    q = {
+        "topic": "wonen",
+        "category": "wonen",
+        "outcome": "answered",
+        "call_id": call_id,
+        "summary": "Persoonlijk verhaal.",
+    }
+    assert (await agent.api("POST", "/api/contacts", q)).status == 201
+    export = await staff.privacy.export(NUMBER, actor="admin1")
+    assert [c["summary"] for c in export["contacts"]] == ["Persoonlijk verhaal."]
+    later = at("2027-12-31 10:00")  # past both the 90-day and the 365-day terms
+    report = await staff.privacy.retention(later, actor="test")
+    assert report.pseudonymised == 2 and report.texts_deleted >= 1  # the call and the contact
+    history = await (await agent.api("POST", "/api/history", {"caller": NUMBER})).json()
+    (kept,) = history["contacts"]  # found by its pseudonym, the text gone
+    assert kept["caller"].startswith("p:") and kept["summary"] is None
+    await staff.privacy.erase(NUMBER, actor="admin1")
+    gone = await (await agent.api("POST", "/api/history", {"caller": NUMBER})).json()
+    assert gone["contacts"] == []
