@@ -129,6 +129,10 @@ ROUTES: dict[str, Access] = {
     "api-catalog-load": MANAGER,
     "api-catalog-delete": MANAGER,
     # the question log
+    "referrals": CATALOG_READERS,
+    "agent-register": AGENTS,
+    "agent-history": HISTORY_READERS,
+    "referral-report": roles("counter", "manager"),
     "api-contacts-new": AGENTS,
     "api-contacts-vocabulary": CATALOG_READERS,
     "api-contact": CATALOG_READERS,

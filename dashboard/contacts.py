@@ -4,11 +4,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
 from callcenter.contacts.register import CATEGORIES, OUTCOMES, REFERRAL_STATES
 from callcenter.staff.errors import StaffError
-from dashboard.keys import ADDRESS, OPS, USER
+from dashboard.duty import agent_page
+from dashboard.keys import ADDRESS, OPS, SERVICE, USER
+from dashboard.render import render
 from dashboard.web import json_body
 
 __all__ = ["setup"]
@@ -137,8 +141,105 @@ async def api_vocabulary(request: web.Request) -> web.Response:
     )
 
 
+async def register_form(request: web.Request) -> web.StreamResponse:
+    """The console's registration form (without JavaScript too)."""
+    form = await request.post()
+    data: dict[str, Any] = {
+        k: str(form.get(k, "")).strip()
+        for k in (
+            "caller",
+            "call_id",
+            "counter",
+            "topic",
+            "category",
+            "product",
+            "summary",
+            "outcome",
+        )
+    }
+    data = {k: v for k, v in data.items() if v}
+    if data.get("outcome") == "referred":
+        data["referral"] = {
+            k: str(form.get(k, "")).strip()
+            for k in ("to_counter", "to_partner", "request", "due")
+            if str(form.get(k, "")).strip()
+        }
+    ops = request.app[OPS]
+    try:
+        contact = await ops.register.register(request[USER], data, address=request[ADDRESS])
+    except StaffError as exc:
+        return await agent_page(
+            request, exc.status, error=exc.message, error_field=exc.field, form=data
+        )
+    return await agent_page(request, registered=contact)
+
+
+async def history_form(request: web.Request) -> web.StreamResponse:
+    form = await request.post()
+    number = str(form.get("caller", "")).strip()
+    try:
+        found = await request.app[OPS].register.history(
+            number, actor=request[USER].login, address=request[ADDRESS]
+        )
+    except StaffError as exc:
+        return await agent_page(request, exc.status, error=exc.message, error_field=exc.field)
+    return await agent_page(request, history=found, looked_up=number)
+
+
+FILTERS = (("open", "Open"), ("overdue", "Te laat"), ("all", "Alle"))
+
+
+async def referrals_page(
+    request: web.Request, status_code: int = 200, **extra: Any
+) -> web.Response:
+    ops = request.app[OPS]
+    site = request.app[SERVICE].site
+    status = request.query.get("status", "open")
+    if status not in dict(FILTERS):
+        status = "open"
+    return render(
+        request,
+        "referrals.html",
+        status=status_code,
+        referrals=await ops.register.referrals(request[USER], status=status),
+        filters=FILTERS,
+        today=ops.register.today(),
+        zone=site.zone,
+        states=REFERRAL_STATES,
+        topics={t.id: t.label for t in site.topics},
+        names={c.id: c.name for c in site.counters},
+        counters=[(c.id, c.name) for c in site.counters],
+        chosen=status,
+        **extra,
+    )
+
+
+async def report_form(request: web.Request) -> web.StreamResponse:
+    form = await request.post()
+    data: dict[str, Any] = {
+        "status": str(form.get("status", "")),
+        "response": str(form.get("response", "")),
+    }
+    onward = str(form.get("refer_on", ""))
+    if onward:
+        data["refer_on"] = {"to_counter": onward}
+    try:
+        await request.app[OPS].register.report_back(
+            request[USER], _id(request, "referral_id"), data, address=request[ADDRESS]
+        )
+    except StaffError as exc:
+        if exc.status == 404:
+            raise web.HTTPNotFound(text=exc.message) from None
+        return await referrals_page(request, exc.status, error=exc.message, error_field=exc.field)
+    return await referrals_page(request, saved=True)
+
+
 def setup(app: web.Application) -> None:
     r = app.router
+    r.add_post("/agent/register", register_form, name="agent-register")
+    r.add_post("/agent/history", history_form, name="agent-history")
+    r.add_get("/doorverwijzingen", referrals_page, name="referrals")
+    r.add_post("/doorverwijzingen/{referral_id}/report", report_form, name="referral-report")
     r.add_post("/api/contacts", api_register, name="api-contacts-new")
     r.add_get("/api/contacts/vocabulary", api_vocabulary, name="api-contacts-vocabulary")
     r.add_get("/api/contacts/{contact_id}", api_contact, name="api-contact")

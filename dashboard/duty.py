@@ -11,6 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
+from callcenter.contacts.register import CATEGORIES, OUTCOMES, REFERRAL_STATES
 from callcenter.staff.errors import StaffError
 from dashboard.keys import ADDRESS, OPS, SERVICE, USER
 from dashboard.render import render
@@ -46,13 +47,32 @@ def _agent_json(request: web.Request) -> dict[str, Any]:
 
 # -- "Mijn wachtrijen" --------------------------------------------------------------------------
 async def agent_page(request: web.Request, status: int = 200, **extra: Any) -> web.Response:
+    site = request.app[SERVICE].site
+    user = request[USER]
+    context: dict[str, Any] = {
+        "form": {},
+        "history": None,
+        "zone": site.zone,
+        "topics": {t.id: t.label for t in site.topics},
+        "outcomes": OUTCOMES,
+        "states": REFERRAL_STATES,
+        "my_counters": [(c.id, c.name) for c in site.counters if c.id in user.counters],
+        "vocabulary": {
+            "topics": [{"id": t.id, "label": t.label} for t in site.topics],
+            "categories": list(CATEGORIES.items()),
+            "outcomes": list(OUTCOMES.items()),
+            "counters": [(c.id, c.name) for c in site.counters],
+            "products": [(p.id, p.name) for p in request.app[OPS].catalog.products.values()],
+        },
+        **extra,
+    }
     return render(
         request,
         "agent.html",
         status=status,
         me=_agent_json(request),
-        codes={"login": request.app[SERVICE].site.agents.login_code},
-        **extra,
+        codes={"login": site.agents.login_code},
+        **context,
     )
 
 

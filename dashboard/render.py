@@ -14,6 +14,7 @@ NAV = (
     ("/", "Wachtrijen", ("agent", "manager")),
     ("/agent", "Mijn wachtrijen", ("agent", "counter")),
     ("/catalogus", "Catalogus", ("agent", "counter", "manager")),
+    ("/doorverwijzingen", "Doorverwijzingen", ("agent", "counter", "manager")),
     ("/rota", "Wachtrol", ("manager",)),
     ("/overrides", "Uitzonderingen", ("manager",)),
     ("/sluitingen", "Sluitingen", ("manager",)),

@@ -43,6 +43,7 @@ PAGES = [
     "/admin/jobs",
     "/catalogus",
     "/catalogus?q=leeflon",
+    "/doorverwijzingen",
 ]
 PASSWORD = "een-goed-wachtwoord-browser"
 

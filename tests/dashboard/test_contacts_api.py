@@ -225,3 +225,44 @@ async def test_privacy_covers_the_question_log(
     await staff.privacy.erase(NUMBER, actor="admin1")
     gone = await (await agent.api("POST", "/api/history", {"caller": NUMBER})).json()
     assert gone["contacts"] == []
+
+
+async def test_the_console_forms_register_look_up_and_report_back(
+    browse: Browse, people: dict[str, User], staff: StaffServices, monday: Fixed
+) -> None:
+    """The same loop without JavaScript: the forms of /agent and /doorverwijzingen."""
+    call_id = await a_call(staff)
+    agent = await as_user(browse, "agent1")
+    bad = await agent.post(
+        "/agent/register",
+        {"call_id": call_id, "topic": "wonen", "category": "wonen", "outcome": "referred"},
+    )
+    assert bad.status == 400
+    page = await bad.text()
+    assert "Verwijs naar een loket of naar een partner" in page and 'aria-invalid="true"' in page
+    ok = await agent.post(
+        "/agent/register",
+        {
+            "call_id": call_id,
+            "topic": "wonen",
+            "category": "wonen",
+            "outcome": "referred",
+            "summary": "Huurpremie.",
+            "to_counter": "woonloket",
+            "request": "Terugbellen.",
+        },
+    )
+    assert ok.status == 200 and "is geregistreerd, met een doorverwijzing naar woonloket" in (
+        await ok.text()
+    )
+    looked = await agent.post("/agent/history", {"caller": NUMBER})
+    assert "Huurpremie." in await looked.text()
+    counter = await as_user(browse, "counter1")
+    listing = await (await counter.client.get("/doorverwijzingen")).text()
+    assert "Terugbellen." in listing and "Terugkoppeling bewaren" in listing
+    ref = (await (await counter.api("GET", "/api/referrals")).json())["referrals"][0]
+    done = await counter.post(
+        f"/doorverwijzingen/{ref['id']}/report", {"status": "contacted", "response": "Gebeld."}
+    )
+    assert done.status == 200 and "De terugkoppeling is bewaard." in await done.text()
+    assert (await counter.post("/doorverwijzingen/999/report", {"status": "handled"})).status == 404
