@@ -137,6 +137,8 @@ class CallService:
     # -- events ----------------------------------------------------------------------------
     def _on_event(self, event: Message) -> None:
         self.tracker.handle(event)
+        if event.name == "AgentConnect":
+            self._announce_connect(event)
         if event.name == "UserEvent" and event.get("UserEvent") == "RouteRequest":
             routed = self._decisions.pop(event.get("Channel") or "", None)
             if routed is not None:  # the tracker has the call now: attach its decision
@@ -148,6 +150,31 @@ class CallService:
             call_id = event.get("Linkedid")
             if call_id:
                 self._chore(self.ami.db_del(ASTDB_FAMILY, f"{FAILSAFE_TREE}/{call_id}"))
+
+    def _announce_connect(self, event: Message) -> None:
+        """A caller is put through to an agent's phone: the agent's console shows who it is
+        (the screen pop), through the bus, within the same loop iteration."""
+        call = self.tracker.call_for(event)
+        if call is None:
+            return
+        d = call.decision
+        topic = self.site.find_topic(d.topic if d else call.digits)
+        self.bus.publish(
+            "connect",
+            {
+                "interface": event.get("Interface") or "",
+                "queue": event.get("Queue") or "",
+                "call_id": call.call_id,
+                "caller": call.caller,
+                "topic": topic.id if topic else None,
+                "topic_label": topic.label if topic else None,
+                "counter": d.counter if d else None,
+                "reason": d.reason.value if d else ("failsafe" if call.failsafe else None),
+                "next_open": d.next_open.isoformat() if d and d.next_open else None,
+                "waited_seconds": int(event.get("HoldTime") or 0),
+                "at": self.clock.now().isoformat(),
+            },
+        )
 
     def _chore(self, work: Any) -> None:
         """Fire and forget a small AMI action; a failure is logged, never raised."""

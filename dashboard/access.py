@@ -91,6 +91,7 @@ ROUTES: dict[str, Access] = {
     "agent-takeover": DUTY,
     "agent-handback": DUTY,
     "api-agent": AGENTS,
+    "api-agent-stream": AGENTS,
     "api-agent-login": AGENTS,
     "api-agent-logout": AGENTS,
     "api-agent-pause": AGENTS,

@@ -11,10 +11,12 @@ from typing import Any
 
 from aiohttp import web
 
+from callcenter.bus import BusMessage
 from callcenter.contacts.register import CATEGORIES, OUTCOMES, REFERRAL_STATES
 from callcenter.staff.errors import StaffError
 from dashboard.keys import ADDRESS, OPS, SERVICE, USER
 from dashboard.render import render
+from dashboard.sse import Event, serve_events
 from dashboard.web import json_body
 from schedules.rota import WEEKDAYS
 from schedules.staffing import Advice
@@ -72,6 +74,7 @@ async def agent_page(request: web.Request, status: int = 200, **extra: Any) -> w
         status=status,
         me=_agent_json(request),
         codes={"login": site.agents.login_code},
+        js=request.app.router["static"].url_for(filename="agent.js"),
         **context,
     )
 
@@ -144,6 +147,24 @@ def _api_action(
 
 async def api_agent(request: web.Request) -> web.Response:
     return web.json_response(_agent_json(request))
+
+
+async def agent_stream(request: web.Request) -> web.StreamResponse:
+    """The agent's console, live: ``call`` when a caller is put through to one of their
+    phones (the screen pop), ``me`` when their queues or pauses change."""
+    phones = set(request[USER].interfaces)
+
+    def pick(burst: list[BusMessage]) -> list[Event]:
+        out: list[Event] = [
+            ("call", m.payload)
+            for m in burst
+            if m.kind == "connect" and m.payload.get("interface") in phones
+        ]
+        if any(m.kind == "queue" for m in burst):
+            out.append(("me", _agent_json(request)))
+        return out
+
+    return await serve_events(request, "api-agent-stream", [("me", _agent_json(request))], pick)
 
 
 async def api_duty(request: web.Request) -> web.Response:
@@ -315,6 +336,7 @@ def setup(app: web.Application) -> None:
     ):
         r.add_post(f"/agent/{action}", _form_action(work, "/agent"), name=f"agent-{action}")
     r.add_get("/api/agent", api_agent, name="api-agent")
+    r.add_get("/api/agent/stream", agent_stream, name="api-agent-stream")
     r.add_post("/api/agent/login", _api_action(_login, {"queue": str}), name="api-agent-login")
     r.add_post("/api/agent/logout", _api_action(_logout, {"queue": str}), name="api-agent-logout")
     r.add_post("/api/agent/pause", _api_action(_pause, {"reason": str}), name="api-agent-pause")

@@ -4,6 +4,7 @@ axe-core (npm); without them these tests skip and say why."""
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from collections.abc import AsyncIterator
 from datetime import date
@@ -229,3 +230,34 @@ async def test_the_catalog_answers_as_you_type(browser: Any, base_url: str) -> N
     assert "Sociale dienst" in await hit.inner_text()
     assert page.url == base_url + "/catalogus"
     await context.close()
+
+
+async def test_the_console_pops_up_when_a_call_is_put_through(
+    browser: Any, stack: StackFactory
+) -> None:
+    """In a real browser on Eva's console: a call put through to her phone shows the caller,
+    the topic and why it came to the lighthouse, and fills the registration form in."""
+    async with stack(at("2026-11-23 13:00"), speed=30) as s:
+        await s.run.staff.users.add(
+            "eva", "Eva Claes", ["agent"], PASSWORD, interfaces=["PJSIP/eva"]
+        )
+        await s.run.ops.duty.add_shift(0, "08:00", "17:00", "eva", actor="test")
+        ast = s.sim.ast
+        for _ in range(100):
+            if "PJSIP/eva" in ast.queues["lighthouse"].members:
+                break
+            await asyncio.sleep(0.05)
+        for phone, member in ast.queues["lighthouse"].members.items():
+            member.device.answer_probability = 1.0 if phone == "PJSIP/eva" else 0.0
+        context = await logged_in(browser, s.run.url.rstrip("/"))
+        page = await context.new_page()
+        await page.goto(s.run.url + "agent")
+        await page.wait_for_timeout(300)  # the console's stream is open
+        s.call(number="+32470800017", digits="1", talk_seconds=30, patience=120)
+        panel = page.locator("#gesprek")
+        await panel.get_by_text("+32470800017").wait_for(timeout=15000)
+        text = await panel.inner_text()
+        assert "Nu in gesprek" in text and "het loket is gesloten" in text
+        assert await page.locator("#r-caller").input_value() == "+32470800017"
+        assert await page.locator("#r-call").input_value() != ""
+        await context.close()

@@ -5,6 +5,10 @@ a shift boundary, and the desk-phone codes."""
 
 from __future__ import annotations
 
+import asyncio
+
+import pytest
+
 from callcenter.service import device_for
 from callcenter.simulator import SimSettings
 from callcenter.staff.agents import MISSED_CALL
@@ -237,3 +241,61 @@ async def test_a_temporary_closure_ends_at_the_next_boundary_by_itself(
         call = s.call(number="+32470800015", digits="3", talk_seconds=5)
         rec = await s.record(call.truth.linkedid)
         assert rec.decision is not None and rec.decision.reason.value == "closed"
+
+
+async def test_the_agents_console_pops_up_with_the_caller_when_the_call_is_put_through(
+    stack: StackFactory,
+) -> None:
+    """AgentConnect on An's phone: An's console stream says who calls, about what, why the
+    call came to the lighthouse and when the counter opens; nobody else's stream does."""
+    import json
+    import re
+
+    import aiohttp
+
+    async with stack(at("2026-11-23 13:00"), settings=NO_LIGHTHOUSE_PHONES) as s:
+        await agent(s, "an", "PJSIP/an")
+        await agent(s, "bert", "PJSIP/bert")
+        await s.run.ops.duty.add_shift(0, "08:00", "17:00", "an", actor="mia")
+        await until(lambda: lighthouse_phones(s) == {"PJSIP/an"})
+        always_answers(s, "PJSIP/an")
+        sessions = {}
+        for login in ("an", "bert"):
+            http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+            form = await (await http.get(s.run.url + "login")).text()
+            token = re.search(r'name="csrf" value="([^"]+)"', form)
+            assert token
+            await http.post(
+                s.run.url + "login",
+                data={"login": login, "password": PASSWORD, "csrf": token.group(1)},
+            )
+            sessions[login] = http
+        try:
+            streams = {
+                login: await http.get(s.run.url + "api/agent/stream")
+                for login, http in sessions.items()
+            }
+            for resp in streams.values():
+                assert (await resp.content.readline()).startswith(b"event: me")
+            call = s.call(number="+32470800016", digits="1", talk_seconds=20, patience=120)
+
+            async def next_call(resp: aiohttp.ClientResponse) -> dict[str, object]:
+                while True:
+                    line = await resp.content.readline()
+                    if line.startswith(b"event: call"):
+                        data = await resp.content.readline()
+                        return dict(json.loads(data.split(b":", 1)[1]))
+
+            popped = await asyncio.wait_for(next_call(streams["an"]), 20)
+            assert popped["call_id"] == call.truth.linkedid
+            assert (popped["caller"], popped["topic"], popped["reason"]) == (
+                "+32470800016",
+                "financiele-hulp",
+                "closed",
+            )
+            assert popped["next_open"] == "2026-11-24T09:00:00+01:00"
+            with pytest.raises(TimeoutError):
+                await asyncio.wait_for(next_call(streams["bert"]), 1)
+        finally:
+            for http in sessions.values():
+                await http.close()

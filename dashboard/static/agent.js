@@ -1,0 +1,81 @@
+// The agent's console, live: when a caller is put through to this agent's phone, show who it
+// is, why the call came here, and their earlier contacts; fill the registration form in.
+// Without JavaScript the page works by its forms.
+(function () {
+  "use strict";
+  var panel = document.getElementById("gesprek");
+  if (!panel || !window.EventSource || !window.fetch) { return; }
+  var csrf = (document.querySelector("input[name=csrf]") || {}).value || "";
+  var REASONS = {
+    open: "het loket is open",
+    closed: "het loket is gesloten",
+    holiday: "het is een feestdag",
+    closure: "geplande sluiting van het loket",
+    override: "het loket is uitzonderlijk gesloten",
+    overflow: "het is te druk aan het loket",
+    no_agents: "niemand is aangemeld aan het loket",
+    failsafe: "doorgeschakeld zonder Vuurtoren"
+  };
+
+  function el(tag, text) {
+    var node = document.createElement(tag);
+    if (text) { node.textContent = text; }
+    return node;
+  }
+
+  function set(id, value) {
+    var field = document.getElementById(id);
+    if (field && value) { field.value = value; }
+  }
+
+  function when(iso) {
+    return iso ? iso.slice(8, 10) + "/" + iso.slice(5, 7) + " om " + iso.slice(11, 16) : "";
+  }
+
+  function history(caller, list) {
+    fetch("/api/history", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: {"Content-Type": "application/json", "X-CSRF-Token": csrf},
+      body: JSON.stringify({caller: caller})
+    }).then(function (r) { return r.ok ? r.json() : {contacts: []}; })
+      .then(function (data) {
+        list.textContent = "";
+        if (!data.contacts.length) { list.appendChild(el("li", "Geen eerdere contacten.")); }
+        data.contacts.forEach(function (c) {
+          var refs = c.referrals.map(function (r) {
+            return "naar " + (r.to_counter || r.to_partner) + ": " + r.status;
+          }).join("; ");
+          list.appendChild(el("li", c.created_at.slice(0, 10) + " " + c.topic + ": " +
+            (c.summary || "–") + " (" + c.outcome + (refs ? "; " + refs : "") + ")"));
+        });
+      });
+  }
+
+  function show(call) {
+    panel.textContent = "";
+    panel.hidden = false;
+    panel.appendChild(el("h2", "Nu in gesprek"));
+    var facts = el("dl");
+    [["Beller", call.caller || "onbekend nummer"],
+     ["Onderwerp", call.topic_label || "geen keuze"],
+     ["Waarom hier", (REASONS[call.reason] || call.reason || "") +
+       (call.next_open ? ", opent " + when(call.next_open) : "")],
+     ["Gewacht", call.waited_seconds + " s"]].forEach(function (pair) {
+      facts.appendChild(el("dt", pair[0]));
+      facts.appendChild(el("dd", pair[1]));
+    });
+    panel.appendChild(facts);
+    panel.appendChild(el("h3", "Eerdere contacten"));
+    var list = el("ul");
+    list.className = "history";
+    panel.appendChild(list);
+    set("r-caller", call.caller);
+    set("r-call", call.call_id);
+    set("r-topic", call.topic);
+    if (call.caller) { history(call.caller, list); } else { list.appendChild(el("li", "Nummer onbekend.")); }
+  }
+
+  var source = new EventSource("/api/agent/stream");
+  source.addEventListener("call", function (e) { show(JSON.parse(e.data)); });
+})();
