@@ -136,6 +136,7 @@ ROUTES: dict[str, Access] = {
     "referral-report": roles("counter", "manager"),
     "api-contacts-new": AGENTS,
     "api-contacts-vocabulary": CATALOG_READERS,
+    "api-contacts-export": MANAGER,
     "api-contact": CATALOG_READERS,
     "api-contact-edit": CATALOG_READERS,
     "api-contact-changes": CATALOG_READERS,

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -127,6 +128,38 @@ async def api_report(request: web.Request) -> web.Response:
     return web.json_response(referral.as_json(ops.register.today()))
 
 
+async def api_export(request: web.Request) -> web.Response:
+    """``?from=YYYY-MM-DD&to=YYYY-MM-DD`` (inclusive days, site time); ``excel=1`` for a
+    Belgian Excel (semicolons, BOM)."""
+    site = request.app[SERVICE].site
+    days = []
+    for name in ("from", "to"):
+        try:
+            days.append(date.fromisoformat(request.query.get(name, "")))
+        except ValueError:
+            raise StaffError(
+                "invalid-field", f"{name}: a date with its year (YYYY-MM-DD).", field=name
+            ) from None
+    if days[1] < days[0] or (days[1] - days[0]).days > 366:
+        raise StaffError("invalid-field", "to: after from, at most a year later.", field="to")
+    start = datetime.combine(days[0], time(0), site.zone)
+    end = datetime.combine(days[1] + timedelta(days=1), time(0), site.zone)
+    excel = request.query.get("excel") == "1"
+    body = await request.app[OPS].register.export_csv(
+        start, end, actor=request[USER].login, excel=excel, address=request[ADDRESS]
+    )
+    name = f"vragen-{days[0].isoformat()}-{days[1].isoformat()}.csv"
+    return web.Response(
+        text=body,
+        content_type="text/csv",
+        charset="utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
 async def api_vocabulary(request: web.Request) -> web.Response:
     """The lists a client needs to fill a registration in."""
     site = request.app[OPS].service.site
@@ -242,6 +275,7 @@ def setup(app: web.Application) -> None:
     r.add_post("/doorverwijzingen/{referral_id}/report", report_form, name="referral-report")
     r.add_post("/api/contacts", api_register, name="api-contacts-new")
     r.add_get("/api/contacts/vocabulary", api_vocabulary, name="api-contacts-vocabulary")
+    r.add_get("/api/contacts/export.csv", api_export, name="api-contacts-export")
     r.add_get("/api/contacts/{contact_id}", api_contact, name="api-contact")
     r.add_patch("/api/contacts/{contact_id}", api_edit, name="api-contact-edit")
     r.add_get("/api/contacts/{contact_id}/changes", api_changes, name="api-contact-changes")

@@ -16,6 +16,8 @@ site's term and deletes the free text (``callcenter/staff/privacy.py`` lists the
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -26,7 +28,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from callcenter.contacts.catalog import Catalog
-from callcenter.staff.audit import AuditLog
+from callcenter.staff.audit import AuditLog, safe_cell
 from callcenter.staff.errors import StaffError
 from callcenter.staff.privacy import Privacy, normalise_number
 from callcenter.staff.users import User
@@ -462,6 +464,89 @@ class Register:
             address=address,
         )
         return [_contact(r, sorted(refs.get(r.id, []), key=lambda x: x.id)) for r in rows]
+
+    # -- export ----------------------------------------------------------------------------------
+    async def export_csv(
+        self,
+        start: datetime,
+        end: datetime,
+        *,
+        actor: str,
+        excel: bool = False,
+        address: str | None = None,
+    ) -> str:
+        """The question log of ``[start, end)`` as CSV (managers), one row per contact with
+        its latest referral. The caller appears only as a pseudonym: a spreadsheet leaves the
+        system's access rules and retention behind. Audited."""
+        async with self.sessions() as session:
+            contacts = list(
+                await session.scalars(
+                    select(ContactRow)
+                    .where(ContactRow.created_at >= start, ContactRow.created_at < end)
+                    .order_by(ContactRow.created_at)
+                )
+            )
+            refs: dict[int, ReferralRow] = {}
+            if contacts:
+                for ref in await session.scalars(
+                    select(ReferralRow)
+                    .where(ReferralRow.contact_id.in_([c.id for c in contacts]))
+                    .order_by(ReferralRow.id)
+                ):
+                    refs[ref.contact_id] = ref
+        out = io.StringIO()
+        writer = csv.writer(out, delimiter=";" if excel else ",", lineterminator="\r\n")
+        writer.writerow(
+            [
+                "id",
+                "tijdstip",
+                "kanaal",
+                "loket",
+                "onderwerp",
+                "categorie",
+                "product",
+                "uitkomst",
+                "samenvatting",
+                "doorverwezen naar",
+                "termijn",
+                "status",
+                "registratie door",
+                "beller (pseudoniem)",
+            ]
+        )
+        for c in contacts:
+            r = refs.get(c.id)
+            writer.writerow(
+                [
+                    c.id,
+                    c.created_at.astimezone(self.site.zone).isoformat(timespec="seconds"),
+                    c.channel,
+                    c.counter or "",
+                    c.topic,
+                    c.category,
+                    c.product or "",
+                    c.outcome,
+                    safe_cell(c.summary or ""),
+                    safe_cell((r.to_counter or r.to_partner or "") if r else ""),
+                    r.due.isoformat() if r else "",
+                    r.status if r else "",
+                    c.author,
+                    self.privacy.pseudonym(c.caller) if c.caller else "",
+                ]
+            )
+        await self.audit.record(
+            "export",
+            actor=actor,
+            target="contacts",
+            detail={
+                "rows": len(contacts),
+                "from": start.isoformat(),
+                "to": end.isoformat(),
+                "excel": excel,
+            },
+            address=address,
+        )
+        return ("\ufeff" if excel else "") + out.getvalue()
 
     # -- referrals and follow-up -----------------------------------------------------------------
     async def referrals(

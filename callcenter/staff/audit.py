@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from callcenter.store.models import AuditRow
 
-__all__ = ["GENESIS", "KINDS", "AuditEntry", "AuditLog", "ChainReport", "to_csv"]
+__all__ = ["GENESIS", "KINDS", "AuditEntry", "AuditLog", "ChainReport", "safe_cell", "to_csv"]
 
 GENESIS = "0" * 64
 """The ``prev_hash`` of the first entry."""
@@ -234,14 +234,14 @@ def to_csv(entries: Sequence[AuditEntry], *, excel: bool = False) -> str:
                 e.at.isoformat(),
                 e.actor or "",
                 e.kind,
-                _cell(e.target),
-                _cell(json.dumps(e.detail, ensure_ascii=False, sort_keys=True)),
+                safe_cell(e.target),
+                safe_cell(json.dumps(e.detail, ensure_ascii=False, sort_keys=True)),
                 e.address or "",
             ]
         )
     return ("\ufeff" if excel else "") + out.getvalue()
 
 
-def _cell(value: str) -> str:
+def safe_cell(value: str) -> str:
     """Neutralise spreadsheet formulas (CSV injection): a leading = + - @ becomes text."""
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

@@ -266,3 +266,37 @@ async def test_the_console_forms_register_look_up_and_report_back(
     )
     assert done.status == 200 and "De terugkoppeling is bewaard." in await done.text()
     assert (await counter.post("/doorverwijzingen/999/report", {"status": "handled"})).status == 404
+
+
+async def test_managers_export_the_question_log_without_numbers(
+    browse: Browse, people: dict[str, User], staff: StaffServices, monday: Fixed
+) -> None:
+    call_id = await a_call(staff)
+    agent = await as_user(browse, "agent1")
+    q = {
+        "topic": "wonen",
+        "category": "wonen",
+        "outcome": "answered",
+        "call_id": call_id,
+        "summary": '=HYPERLINK("x") probeert een formule.',
+    }
+    assert (await agent.api("POST", "/api/contacts", q)).status == 201
+    assert (
+        await agent.client.get("/api/contacts/export.csv?from=2026-11-23&to=2026-11-23")
+    ).status == 403
+    manager = await as_user(browse, "manager1")
+    resp = await manager.client.get("/api/contacts/export.csv?from=2026-11-23&to=2026-11-23")
+    assert resp.status == 200 and resp.content_type == "text/csv"
+    text = await resp.text()
+    lines = text.strip().split("\r\n")
+    assert len(lines) == 2 and lines[0].startswith("id,tijdstip,kanaal")
+    assert "'=HYPERLINK" in lines[1]  # a spreadsheet shows it, never runs it
+    assert NUMBER not in text and ",p:" in lines[1]
+    excel = await (
+        await manager.client.get("/api/contacts/export.csv?from=2026-11-23&to=2026-11-23&excel=1")
+    ).text()
+    assert excel.startswith("\ufeffid;tijdstip")
+    bad = await manager.client.get("/api/contacts/export.csv?from=2026-11-30&to=2026-11-23")
+    assert bad.status == 400 and (await bad.json())["error"]["field"] == "to"
+    exports = await staff.audit.query(kind="export")
+    assert exports[0].target == "contacts" and exports[0].detail["rows"] == 1
