@@ -46,6 +46,7 @@ bench: $(STAMP)
 	$(PY) bench/public_hours.py
 	$(PY) bench/staffing.py
 	$(PY) bench/catalog_search.py
+	$(PY) bench/caller_history.py
 
 all: lint typecheck test
 
