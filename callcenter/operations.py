@@ -17,6 +17,7 @@ from typing import Any
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from callcenter.contacts.callbacks import CallbackList
 from callcenter.contacts.catalog import Catalog
 from callcenter.contacts.register import Register
 from callcenter.service import CallService
@@ -50,6 +51,7 @@ class Operations:
     jobs: Jobs
     catalog: Catalog
     register: Register
+    callbacks: CallbackList
     _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
 
     async def advice(self, weeks: int = 8) -> Advice:
@@ -251,6 +253,7 @@ async def open_operations(
         Jobs(_ServiceClock(service)),
         catalog,
         Register(engine, staff.audit, site, catalog, staff.privacy, now),
+        CallbackList(engine, staff.audit, site, now),
     )
     await ops.catalog.load()
     service.overrides = ops.all_overrides

@@ -131,6 +131,10 @@ ROUTES: dict[str, Access] = {
     "api-catalog-delete": MANAGER,
     # the question log
     "referrals": CATALOG_READERS,
+    "callbacks": HISTORY_READERS,
+    "callback-attempt": HISTORY_READERS,
+    "api-callbacks": HISTORY_READERS,
+    "api-callback-attempt": HISTORY_READERS,
     "agent-register": AGENTS,
     "agent-history": HISTORY_READERS,
     "referral-report": roles("counter", "manager"),

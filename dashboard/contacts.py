@@ -9,6 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
+from callcenter.contacts.callbacks import RESULTS as CALLBACK_RESULTS
 from callcenter.contacts.register import CATEGORIES, OUTCOMES, REFERRAL_STATES
 from callcenter.staff.errors import StaffError
 from dashboard.duty import agent_page
@@ -219,6 +220,61 @@ async def history_form(request: web.Request) -> web.StreamResponse:
     return await agent_page(request, history=found, looked_up=number)
 
 
+async def callbacks_page(request: web.Request, status: int = 200, **extra: Any) -> web.Response:
+    ops = request.app[OPS]
+    site = request.app[SERVICE].site
+    groups: dict[str | None, list[Any]] = {}
+    for item in await ops.callbacks.lost():
+        groups.setdefault(item.queue, []).append(item)
+    names = {c.queue: c.name for c in site.counters}
+    names[site.lighthouse.queue] = site.lighthouse.name
+    return render(
+        request,
+        "callbacks.html",
+        status=status,
+        groups=list(groups.items()),
+        queue_names=names,
+        topics={t.id: t.label for t in site.topics},
+        results=CALLBACK_RESULTS,
+        zone=site.zone,
+        **extra,
+    )
+
+
+async def callback_form(request: web.Request) -> web.StreamResponse:
+    form = await request.post()
+    try:
+        await request.app[OPS].callbacks.attempt(
+            request[USER],
+            request.match_info["call_id"],
+            str(form.get("result", "")),
+            str(form.get("note", "")),
+            address=request[ADDRESS],
+        )
+    except StaffError as exc:
+        if exc.status == 404:
+            raise web.HTTPNotFound(text=exc.message) from None
+        return await callbacks_page(request, exc.status, error=exc.message, error_field=exc.field)
+    return await callbacks_page(request, saved=True)
+
+
+async def api_callbacks(request: web.Request) -> web.Response:
+    lost = await request.app[OPS].callbacks.lost(request.query.get("queue") or None)
+    return web.json_response({"calls": [c.as_json() for c in lost]})
+
+
+async def api_callback_attempt(request: web.Request) -> web.Response:
+    data = await json_body(request, {"result": str, "note": str}, frozenset({"result"}))
+    await request.app[OPS].callbacks.attempt(
+        request[USER],
+        request.match_info["call_id"],
+        data["result"],
+        data.get("note", ""),
+        address=request[ADDRESS],
+    )
+    return web.json_response({"registered": True}, status=201)
+
+
 FILTERS = (("open", "Open"), ("overdue", "Te laat"), ("all", "Alle"))
 
 
@@ -272,6 +328,12 @@ def setup(app: web.Application) -> None:
     r.add_post("/agent/register", register_form, name="agent-register")
     r.add_post("/agent/history", history_form, name="agent-history")
     r.add_get("/doorverwijzingen", referrals_page, name="referrals")
+    r.add_get("/terugbellen", callbacks_page, name="callbacks")
+    r.add_post("/terugbellen/{call_id}", callback_form, name="callback-attempt")
+    r.add_get("/api/callbacks", api_callbacks, name="api-callbacks")
+    r.add_post(
+        "/api/callbacks/{call_id}/attempts", api_callback_attempt, name="api-callback-attempt"
+    )
     r.add_post("/doorverwijzingen/{referral_id}/report", report_form, name="referral-report")
     r.add_post("/api/contacts", api_register, name="api-contacts-new")
     r.add_get("/api/contacts/vocabulary", api_vocabulary, name="api-contacts-vocabulary")

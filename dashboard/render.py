@@ -15,6 +15,7 @@ NAV = (
     ("/agent", "Mijn wachtrijen", ("agent", "counter")),
     ("/catalogus", "Catalogus", ("agent", "counter", "manager")),
     ("/doorverwijzingen", "Doorverwijzingen", ("agent", "counter", "manager")),
+    ("/terugbellen", "Terugbellen", ("agent", "manager")),
     ("/rota", "Wachtrol", ("manager",)),
     ("/overrides", "Uitzonderingen", ("manager",)),
     ("/sluitingen", "Sluitingen", ("manager",)),

@@ -49,6 +49,7 @@ KINDS = (
     "override",
     "closure",
     "catalog",
+    "callback",
     "rota",
     "duty-shift",
     "duty-takeover",

@@ -31,7 +31,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from callcenter.staff.audit import AuditLog
 from callcenter.staff.errors import StaffError
-from callcenter.store.models import CallRow, ContactChangeRow, ContactRow, ReferralRow
+from callcenter.store.models import (
+    CallbackAttemptRow,
+    CallRow,
+    ContactChangeRow,
+    ContactRow,
+    ReferralRow,
+)
 from callcenter.store.repository import call_values, to_record, visit_values
 from routing.site import PrivacySettings
 
@@ -64,6 +70,7 @@ TEXT_COLUMNS: list[TextRetention] = [
     TextRetention(ContactRow.created_at, (ContactRow.summary,)),
     TextRetention(ReferralRow.created_at, (ReferralRow.request, ReferralRow.response)),
     TextRetention(ContactChangeRow.at, (ContactChangeRow.before,)),
+    TextRetention(CallbackAttemptRow.at, (CallbackAttemptRow.note,)),
 ]
 """Every table's free text under the retention policy."""
 

@@ -23,6 +23,7 @@ __all__ = [
     "AuditRow",
     "Base",
     "CallRow",
+    "CallbackAttemptRow",
     "ClosureRow",
     "ContactChangeRow",
     "ContactRow",
@@ -427,3 +428,19 @@ class ReferralRow(Base):
         Index("ix_referrals_counter_status", "to_counter", "status"),
         Index("ix_referrals_contact", "contact_id"),
     )
+
+
+class CallbackAttemptRow(Base):
+    """An agent called a citizen back for a call that reached nobody; ``result``
+    ``reached``, ``no_answer``, ``busy`` or ``wrong_number``."""
+
+    __tablename__ = "callback_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    call_id: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    actor: Mapped[str] = mapped_column(String(80))
+    result: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_callback_attempts_call", "call_id"),)

@@ -45,6 +45,7 @@ PAGES = [
     "/catalogus",
     "/catalogus?q=leeflon",
     "/doorverwijzingen",
+    "/terugbellen",
 ]
 PASSWORD = "een-goed-wachtwoord-browser"
 

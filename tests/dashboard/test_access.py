@@ -30,6 +30,7 @@ def concrete(path: str, people: dict[str, User]) -> str:
         .replace("{product_id}", "geen-product")
         .replace("{contact_id}", "999")
         .replace("{referral_id}", "999")
+        .replace("{call_id}", "geen-oproep")
         .replace("{action}", "unlock")
         .replace("{filename}", "style.css")
     )

@@ -1,0 +1,219 @@
+"""The callback list: every call that reached nobody, per queue, oldest first, so that no
+citizen who gave up is forgotten.
+
+On the list: calls of the last ``days`` days with a known number that were abandoned after
+the short-abandon threshold (a visit ``abandoned``, not ``abandoned_short``), or that asked
+for a callback in the last resort. Off the list, by themselves: a number that called again
+later and got through, and a call whose callback reached the citizen (or found the number
+wrong). Each attempt is registered (``callback_attempts``) and audited.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from callcenter.staff.audit import AuditLog
+from callcenter.staff.errors import StaffError
+from callcenter.staff.privacy import PSEUDONYM_PREFIX
+from callcenter.staff.users import User
+from callcenter.store.models import CallbackAttemptRow, CallRow, ContactRow, VisitRow
+from routing.site import Site
+
+__all__ = ["RESULTS", "CallbackList", "LostCall"]
+
+RESULTS = {
+    "reached": "Bereikt",
+    "no_answer": "Neemt niet op",
+    "busy": "In gesprek",
+    "wrong_number": "Verkeerd nummer",
+}
+CLOSING = frozenset({"reached", "wrong_number"})
+DAYS = 14
+LIMIT = 500
+
+
+@dataclass(slots=True)
+class LostCall:
+    call_id: str
+    caller: str
+    started: datetime
+    queue: str | None
+    counter: str | None
+    topic: str | None
+    reason: str | None
+    kind: str
+    """``abandoned`` or ``callback_request``."""
+    waited_seconds: int | None
+    earlier_contacts: int = 0
+    attempts: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "call_id": self.call_id,
+            "caller": self.caller,
+            "started": self.started.isoformat(),
+            "queue": self.queue,
+            "counter": self.counter,
+            "topic": self.topic,
+            "reason": self.reason,
+            "kind": self.kind,
+            "waited_seconds": self.waited_seconds,
+            "earlier_contacts": self.earlier_contacts,
+            "attempts": self.attempts,
+        }
+
+
+class CallbackList:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        audit: AuditLog,
+        site: Site,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self.audit = audit
+        self.site = site
+        self.now = clock or (lambda: datetime.now(UTC))
+
+    async def lost(self, queue: str | None = None, days: int = DAYS) -> list[LostCall]:
+        """The list now (``queue``: one queue only), oldest first."""
+        since = self.now() - timedelta(days=days)
+        abandoned = (
+            select(VisitRow.call_id)
+            .where(VisitRow.joined_at >= since, VisitRow.outcome == "abandoned")
+            .scalar_subquery()
+        )
+        stmt = (
+            select(CallRow)
+            .where(
+                CallRow.started_at >= since,
+                CallRow.caller.is_not(None),
+                CallRow.caller.not_like(PSEUDONYM_PREFIX + "%"),
+                CallRow.outcome.is_not(None),
+                or_(
+                    CallRow.callback_requested_at.is_not(None),
+                    (CallRow.outcome == "abandoned") & CallRow.call_id.in_(abandoned),
+                ),
+            )
+            .order_by(CallRow.started_at)
+            .limit(LIMIT)
+        )
+        async with self.sessions() as session:
+            candidates = list(await session.scalars(stmt))
+            if not candidates:
+                return []
+            callers = sorted({c.caller for c in candidates if c.caller})
+            # got through later: the latest answered call per number
+            answered = dict(
+                (
+                    await session.execute(
+                        select(CallRow.caller, func.max(CallRow.started_at))
+                        .where(
+                            CallRow.caller.in_(callers),
+                            CallRow.outcome == "answered",
+                            CallRow.started_at >= since,
+                        )
+                        .group_by(CallRow.caller)
+                    )
+                ).all()
+            )
+            attempts: dict[str, list[CallbackAttemptRow]] = {}
+            for a in await session.scalars(
+                select(CallbackAttemptRow)
+                .where(CallbackAttemptRow.call_id.in_([c.call_id for c in candidates]))
+                .order_by(CallbackAttemptRow.id)
+            ):
+                attempts.setdefault(a.call_id, []).append(a)
+            contacts = dict(
+                (
+                    await session.execute(
+                        select(ContactRow.caller, func.count())
+                        .where(ContactRow.caller.in_(callers))
+                        .group_by(ContactRow.caller)
+                    )
+                ).all()
+            )
+        out: list[LostCall] = []
+        seen: set[str] = set()
+        for c in candidates:
+            assert c.caller is not None
+            got_through = answered.get(c.caller)
+            if got_through is not None and got_through > c.started_at:
+                continue
+            tried = attempts.get(c.call_id, [])
+            if any(a.result in CLOSING for a in tried):
+                continue
+            where = c.final_queue or c.target_queue
+            if queue is not None and where != queue:
+                continue
+            if c.caller in seen:
+                continue  # one line per number: the oldest call that reached nobody
+            seen.add(c.caller)
+            out.append(
+                LostCall(
+                    c.call_id,
+                    c.caller,
+                    c.started_at,
+                    where,
+                    c.counter,
+                    c.topic,
+                    c.reason,
+                    "callback_request" if c.callback_requested_at else "abandoned",
+                    c.wait_seconds,
+                    int(contacts.get(c.caller, 0)),
+                    [
+                        {
+                            "at": a.at.isoformat(),
+                            "actor": a.actor,
+                            "result": a.result,
+                            "note": a.note,
+                        }
+                        for a in tried
+                    ],
+                )
+            )
+        return out
+
+    async def attempt(
+        self,
+        user: User,
+        call_id: str,
+        result: str,
+        note: str = "",
+        *,
+        address: str | None = None,
+    ) -> None:
+        """Register a callback attempt; ``reached`` or ``wrong_number`` takes the call off
+        the list."""
+        if result not in RESULTS:
+            raise StaffError("invalid-field", f"Kies uit: {', '.join(RESULTS)}.", field="result")
+        note = " ".join((note or "").split())
+        if len(note) > 500:
+            raise StaffError("invalid-field", "Ten hoogste 500 tekens.", field="note")
+        async with self.sessions.begin() as session:
+            call = await session.scalar(select(CallRow).where(CallRow.call_id == call_id))
+            if call is None:
+                raise StaffError("call-not-found", f"Geen oproep {call_id!r}.", status=404)
+            session.add(
+                CallbackAttemptRow(
+                    call_id=call_id,
+                    at=self.now(),
+                    actor=user.login,
+                    result=result,
+                    note=note or None,
+                )
+            )
+        await self.audit.record(
+            "callback",
+            actor=user.login,
+            target=call_id,
+            detail={"result": result},
+            address=address,
+        )

@@ -1,0 +1,121 @@
+"""The callback list: who reached nobody, per queue, oldest first; off the list when they
+got through later or were reached; attempts registered; refusals."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+
+import pytest
+
+from callcenter.service import CallService
+from callcenter.staff.services import StaffServices
+from callcenter.staff.users import User
+from callcenter.store import CallStore
+from callcenter.tracker import CallRecord, Outcome, Visit, VisitOutcome
+from tests.dashboard.conftest import Session
+from tests.dashboard.test_public_hours import Fixed
+from tests.service.conftest import at
+
+Browse = Callable[[], Awaitable[Session]]
+
+
+@pytest.fixture
+def monday(service: CallService) -> Fixed:
+    clock = Fixed(at("2026-11-23 12:00"))
+    service.clock = clock
+    return clock
+
+
+def call(
+    cid: str,
+    caller: str,
+    started: datetime,
+    outcome: Outcome,
+    visit: VisitOutcome | None,
+    wait: int = 40,
+    callback: bool = False,
+) -> CallRecord:
+    c = CallRecord(cid, started, caller=caller)
+    if visit is not None:
+        c.visits.append(
+            Visit("woonloket", started, 1, cid, started + timedelta(seconds=wait), visit, wait)
+        )
+    c.outcome, c.ended = outcome, started + timedelta(minutes=2)
+    if callback:
+        c.callback_requested = started + timedelta(minutes=1)
+    return c
+
+
+async def test_the_list_shows_who_reached_nobody_until_they_are_reached(
+    browse: Browse, people: dict[str, User], staff: StaffServices, monday: Fixed
+) -> None:
+    await CallStore(staff.audit.engine).save_many(
+        [
+            call(
+                "1.1",
+                "+32470000001",
+                at("2026-11-23 09:00"),
+                Outcome.ABANDONED,
+                VisitOutcome.ABANDONED,
+            ),
+            call(
+                "1.2",
+                "+32470000002",
+                at("2026-11-23 09:01"),
+                Outcome.ABANDONED,
+                VisitOutcome.ABANDONED_SHORT,
+                wait=2,
+            ),
+            call(
+                "1.3",
+                "+32470000003",
+                at("2026-11-23 09:02"),
+                Outcome.LAST_RESORT,
+                None,
+                callback=True,
+            ),
+            call(
+                "1.4",
+                "+32470000004",
+                at("2026-11-23 09:03"),
+                Outcome.ABANDONED,
+                VisitOutcome.ABANDONED,
+            ),
+            call(
+                "1.5",
+                "+32470000004",
+                at("2026-11-23 09:30"),
+                Outcome.ANSWERED,
+                VisitOutcome.ANSWERED,
+            ),  # called again and got through
+        ]
+    )
+    agent = await browse()
+    assert (await agent.login("agent1")).status == 303
+    listed = (await (await agent.api("GET", "/api/callbacks")).json())["calls"]
+    assert [(c["caller"], c["kind"]) for c in listed] == [
+        ("+32470000001", "abandoned"),
+        ("+32470000003", "callback_request"),
+    ]
+    tried = await agent.api("POST", "/api/callbacks/1.3/attempts", {"result": "no_answer"})
+    assert tried.status == 201
+    listed = (await (await agent.api("GET", "/api/callbacks")).json())["calls"]
+    assert listed[1]["attempts"][0]["result"] == "no_answer"
+    page = await (await agent.client.get("/terugbellen")).text()
+    assert "+32470000001" in page and "Neemt niet op" in page
+    done = await agent.post("/terugbellen/1.3", {"result": "reached", "note": "Geholpen."})
+    assert done.status == 200 and "De poging is geregistreerd." in await done.text()
+    listed = (await (await agent.api("GET", "/api/callbacks")).json())["calls"]
+    assert [c["caller"] for c in listed] == ["+32470000001"]
+    bad = await agent.api("POST", "/api/callbacks/1.1/attempts", {"result": "misschien"})
+    assert bad.status == 400 and (await bad.json())["error"]["field"] == "result"
+    missing = await agent.api("POST", "/api/callbacks/9.9/attempts", {"result": "reached"})
+    assert missing.status == 404
+    counter = await browse()
+    assert (await counter.login("counter1")).status == 303
+    assert (await counter.api("GET", "/api/callbacks")).status == 403
+    assert [e.detail["result"] for e in await staff.audit.query(kind="callback")] == [
+        "reached",
+        "no_answer",
+    ]
