@@ -20,10 +20,11 @@ from zoneinfo import ZoneInfo
 import icalendar
 import recurring_ical_events
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from callcenter.staff.audit import AuditLog
 from callcenter.staff.errors import StaffError
+from callcenter.staff.stores import SiteStore
 from callcenter.store.models import ClosureRow
 from routing.site import Site
 from schedules.overrides import ALL_COUNTERS, CLOSURE, Override, OverrideMode
@@ -113,7 +114,7 @@ def _clean_reason(reason: str) -> str:
     return reason
 
 
-class ClosureStore:
+class ClosureStore(SiteStore):
     def __init__(
         self,
         engine: AsyncEngine,
@@ -121,10 +122,7 @@ class ClosureStore:
         site: Site,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
-        self.sessions = async_sessionmaker(engine, expire_on_commit=False)
-        self.audit = audit
-        self.site = site
-        self.now = clock or (lambda: datetime.now(UTC))
+        super().__init__(engine, audit, site, clock)
         self._closures: list[Closure] = []
         self._current: list[Override] = []
         self.on_change: list[Callable[[], None]] = []

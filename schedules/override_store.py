@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import or_, select
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from callcenter.staff.audit import AuditLog
 from callcenter.staff.errors import StaffError
+from callcenter.staff.stores import SiteStore
 from callcenter.store.models import OverrideRow
 from routing.site import Site
 from schedules.overrides import ALL_COUNTERS, LIGHTHOUSE, Override, OverrideMode
@@ -50,7 +51,7 @@ def _override(row: OverrideRow) -> Override:
     )
 
 
-class OverrideStore:
+class OverrideStore(SiteStore):
     def __init__(
         self,
         engine: AsyncEngine,
@@ -58,11 +59,7 @@ class OverrideStore:
         site: Site,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
-        """``clock``: the service's time (the demo's is virtual); default the wall clock."""
-        self.sessions = async_sessionmaker(engine, expire_on_commit=False)
-        self.audit = audit
-        self.site = site
-        self.now = clock or (lambda: datetime.now(UTC))
+        super().__init__(engine, audit, site, clock)
         self._current: list[Override] = []
         self.on_change: list[Callable[[], None]] = []
 

@@ -12,15 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from callcenter.staff.audit import AuditLog
 from callcenter.staff.errors import StaffError
 from callcenter.staff.privacy import PSEUDONYM_PREFIX
+from callcenter.staff.stores import SiteStore
 from callcenter.staff.users import User
 from callcenter.store.models import CallbackAttemptRow, CallRow, ContactRow, VisitRow
 from routing.site import Site
@@ -69,7 +70,7 @@ class LostCall:
         }
 
 
-class CallbackList:
+class CallbackList(SiteStore):
     def __init__(
         self,
         engine: AsyncEngine,
@@ -77,10 +78,7 @@ class CallbackList:
         site: Site,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
-        self.sessions = async_sessionmaker(engine, expire_on_commit=False)
-        self.audit = audit
-        self.site = site
-        self.now = clock or (lambda: datetime.now(UTC))
+        super().__init__(engine, audit, site, clock)
 
     async def lost(self, queue: str | None = None, days: int = DAYS) -> list[LostCall]:
         """The list now (``queue``: one queue only), oldest first."""

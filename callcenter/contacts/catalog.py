@@ -12,15 +12,16 @@ import tomllib
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from rapidfuzz import fuzz, process
 from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from callcenter.staff.audit import AuditLog
 from callcenter.staff.errors import StaffError
+from callcenter.staff.stores import SiteStore
 from callcenter.store.models import ProductRow
 from routing.site import Site
 
@@ -157,7 +158,7 @@ def _row_values(p: Product, actor: str, at: datetime) -> dict[str, Any]:
     }
 
 
-class Catalog:
+class Catalog(SiteStore):
     def __init__(
         self,
         engine: AsyncEngine,
@@ -165,10 +166,7 @@ class Catalog:
         site: Site,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
-        self.sessions = async_sessionmaker(engine, expire_on_commit=False)
-        self.audit = audit
-        self.site = site
-        self.now = clock or (lambda: datetime.now(UTC))
+        super().__init__(engine, audit, site, clock)
         self.products: dict[str, Product] = {}
         self._names: list[str] = []
         self._words: list[str] = []

@@ -21,16 +21,17 @@ import io
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from callcenter.contacts.catalog import Catalog
 from callcenter.staff.audit import AuditLog, safe_cell
 from callcenter.staff.errors import StaffError
 from callcenter.staff.privacy import Privacy, normalise_number
+from callcenter.staff.stores import SiteStore
 from callcenter.staff.users import User
 from callcenter.store.models import CallRow, ContactChangeRow, ContactRow, ReferralRow
 from routing.site import Site
@@ -211,7 +212,7 @@ def _choice(value: object, name: str, allowed: Mapping[str, str] | Iterable[str]
     return value
 
 
-class Register:
+class Register(SiteStore):
     def __init__(
         self,
         engine: AsyncEngine,
@@ -221,12 +222,9 @@ class Register:
         privacy: Privacy,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
-        self.sessions = async_sessionmaker(engine, expire_on_commit=False)
-        self.audit = audit
-        self.site = site
+        super().__init__(engine, audit, site, clock)
         self.catalog = catalog
         self.privacy = privacy
-        self.now = clock or (lambda: datetime.now(UTC))
 
     def today(self) -> date:
         return self.now().astimezone(self.site.zone).date()

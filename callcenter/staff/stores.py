@@ -1,0 +1,29 @@
+"""What every store of site data that people change shares: sessions over the engine, the
+audit log every change goes to, the site, and the service's clock (the demo's is virtual)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from callcenter.staff.audit import AuditLog
+from routing.site import Site
+
+__all__ = ["SiteStore"]
+
+
+class SiteStore:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        audit: AuditLog,
+        site: Site,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        """``clock``: the service's time; default the wall clock."""
+        self.sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self.audit = audit
+        self.site = site
+        self.now: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
