@@ -275,11 +275,10 @@ async def test_the_agents_console_pops_up_with_the_caller_when_the_call_is_put_t
                 data={"login": login, "password": PASSWORD, "csrf": token.group(1)},
             )
             sessions[login] = http
+        streams: dict[str, aiohttp.ClientResponse] = {}
         try:
-            streams = {
-                login: await http.get(s.run.url + "api/agent/stream")
-                for login, http in sessions.items()
-            }
+            for login, http in sessions.items():
+                streams[login] = await http.get(s.run.url + "api/agent/stream")
             for resp in streams.values():
                 assert (await resp.content.readline()).startswith(b"event: me")
             call = s.call(number="+32470800016", digits="1", talk_seconds=20, patience=120)
@@ -302,5 +301,7 @@ async def test_the_agents_console_pops_up_with_the_caller_when_the_call_is_put_t
             with pytest.raises(TimeoutError):
                 await asyncio.wait_for(next_call(streams["bert"]), 1)
         finally:
+            for resp in streams.values():
+                resp.close()  # an endless stream: let go of its connection
             for http in sessions.values():
                 await http.close()
