@@ -305,3 +305,24 @@ async def test_the_agents_console_pops_up_with_the_caller_when_the_call_is_put_t
                 resp.close()  # an endless stream: let go of its connection
             for http in sessions.values():
                 await http.close()
+
+
+@pytest.mark.parametrize(
+    ("night", "start"),
+    [("spring", "2026-03-29 03:29:00"), ("autumn", "2026-10-25 03:29:00")],
+)
+async def test_shifts_change_at_local_time_on_both_dst_nights(
+    stack: StackFactory, night: str, start: str
+) -> None:
+    """The nights the clocks change, a shift change at 03:30 local happens at 03:30 local
+    (01:30 UTC in spring, 02:30 UTC in autumn), through the scheduler, against Asterisk."""
+    async with stack(at(start), settings=NO_LIGHTHOUSE_PHONES) as s:
+        await agent(s, "chris", "PJSIP/chris")
+        await agent(s, "bert", "PJSIP/bert")
+        await s.run.ops.duty.add_shift(6, "00:00", "03:30", "chris", actor="mia")
+        await s.run.ops.duty.add_shift(6, "03:30", "24:00", "bert", actor="mia")
+        await until(lambda: lighthouse_phones(s) == {"PJSIP/chris"})
+        duty_job = next(j for j in s.run.ops.jobs.jobs() if j.id == "duty")
+        assert duty_job.next_run == at(start.replace("03:29:00", "03:30:00")), night
+        await until(lambda: lighthouse_phones(s) == {"PJSIP/bert"}, 15)
+        assert s.sim.clock.now() >= at(start.replace("03:29:00", "03:30:00"))
