@@ -132,8 +132,9 @@ class Duty:
             ]
         self.rota = Rota(self.site.zone, shifts, exceptions)
         self.handovers = [h for h in handovers if h.ends is None or h.ends > now]
-        self.users = {u.id: u for u in await self.desk.users.list()}
-        await self.desk.refresh()
+        users = await self.desk.users.list()
+        self.users = {u.id: u for u in users}
+        await self.desk.refresh(users)
 
     def _changed(self) -> None:
         for listener in self.on_change:

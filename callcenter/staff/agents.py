@@ -104,9 +104,11 @@ class AgentDesk:
         self.on_change: list[Callable[[], None]] = []
 
     # -- who is who ------------------------------------------------------------------------
-    async def refresh(self) -> None:
-        """Reload the users (after a user changed): which phone is whose."""
-        users = await self.users.list()
+    async def refresh(self, users: list[User] | None = None) -> None:
+        """Reload the users (after a user changed): which phone is whose. ``users``: a list
+        just read (saves reading it again)."""
+        if users is None:
+            users = await self.users.list()
         self.by_interface = {i: u for u in users if u.active for i in u.interfaces}
 
     @staticmethod
