@@ -151,20 +151,33 @@ async def api_agent(request: web.Request) -> web.Response:
 
 async def agent_stream(request: web.Request) -> web.StreamResponse:
     """The agent's console, live: ``call`` when a caller is put through to one of their
-    phones (the screen pop), ``me`` when their queues or pauses change."""
-    phones = set(request[USER].interfaces)
+    phones (the screen pop, at once), ``me`` when their queues or pauses changed (looked at
+    at most every :data:`ME_EVERY` seconds, sent only when different: a busy site changes
+    its queues hundreds of times a second)."""
+    user = request[USER]
+    phones = set(user.interfaces)
+    mine = {seat.queue for seat in request.app[OPS].desk.seats(user)}
+    last = _agent_json(request)
+
+    def is_mine(m: BusMessage) -> bool:
+        return m.kind == "connect" and m.payload.get("interface") in phones
 
     def pick(burst: list[BusMessage]) -> list[Event]:
-        out: list[Event] = [
-            ("call", m.payload)
-            for m in burst
-            if m.kind == "connect" and m.payload.get("interface") in phones
-        ]
-        if any(m.kind == "queue" for m in burst):
-            out.append(("me", _agent_json(request)))
+        nonlocal last
+        out: list[Event] = [("call", m.payload) for m in burst if is_mine(m)]
+        if any(m.kind == "queue" and m.payload.get("queue") in mine for m in burst):
+            now = _agent_json(request)
+            if now != last:
+                last = now
+                out.append(("me", now))
         return out
 
-    return await serve_events(request, "api-agent-stream", [("me", _agent_json(request))], pick)
+    return await serve_events(
+        request, "api-agent-stream", [("me", last)], pick, coalesce=ME_EVERY, urgent=is_mine
+    )
+
+
+ME_EVERY = 0.2
 
 
 async def api_duty(request: web.Request) -> web.Response:

@@ -34,9 +34,10 @@ async def serve_events(
     pick: Callable[[list[BusMessage]], Iterable[Event]],
     *,
     coalesce: float = 0.0,
+    urgent: Callable[[BusMessage], bool] | None = None,
 ) -> web.StreamResponse:
     """Stream ``first``, then ``pick(burst)`` for every burst of bus messages (gathered for
-    ``coalesce`` seconds after the first of them)."""
+    ``coalesce`` seconds after the first of them, unless that one is ``urgent``)."""
     bus = request.app[BUS]
     response = web.StreamResponse(
         headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
@@ -59,7 +60,7 @@ async def serve_events(
                     break  # logged out, disabled or expired meanwhile: the stream ends
                 await response.write(b": keepalive\n\n")
                 continue
-            if coalesce:
+            if coalesce and not (urgent is not None and urgent(burst[0])):
                 await asyncio.sleep(coalesce)
             while not queue.empty():
                 burst.append(queue.get_nowait())
