@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from callcenter.contacts.names import DIAL_CONTEXT, QUEUE_EXIT_CONTEXT, WAIT_CONTEXT
 from callcenter.outage import HANGUP_TARGET, LAST_RESORT_TARGET
 from callcenter.service import ASTDB_FAMILY, EVENTS_READ
 from callcenter.staff.deskphone import RESULT_CONTEXT, RESULTS
@@ -30,13 +31,13 @@ MEMBER_RING_TIMEOUT = 15
 
 READ_CLASSES = "system,call,agent,user,dialplan"
 """What the service reads: boots and shutdowns, channels, queues, RouteRequest, VarSet."""
-WRITE_CLASSES = "system,call,agent"
+WRITE_CLASSES = "system,call,agent,originate"
 """What its actions need, as Asterisk registers them: Redirect and Setvar (NEXT_OPEN, custom
 device states) need ``call``; DBPut and CoreShowChannels need ``system``; QueueAdd,
-QueueRemove and QueuePause (agents in the queues, the duty) need ``agent``; QueueStatus, Ping
-and Login need none. Not ``command`` (the CLI), not ``originate``: the feature that will need
-it (callbacks) adds it when it comes. The simulated Asterisk checks these per action, and the
-end-to-end tests log in with them."""
+QueueRemove and QueuePause (agents in the queues, the duty) need ``agent``; Originate (calling
+citizens back, dialplan form only) needs ``originate``; QueueStatus, Ping and Login need none.
+Not ``command`` (the CLI). The simulated Asterisk checks these per action, and the end-to-end
+tests log in with them."""
 
 
 _WORD = re.compile(r"[A-Za-z0-9_-]+")
@@ -105,6 +106,17 @@ def sound_files(site: Site) -> list[tuple[str, str]]:
     out += [
         ("keuze-terugbellen", "press 1 to be called back (without it no callback is offered)"),
         ("terugbellen-bevestigd", "the callback request is recorded"),
+    ]
+    if site.callbacks.queued:
+        key = site.callbacks.key
+        out += [
+            (
+                "terugbellen-in-rij",
+                f"while waiting: press {key} to be called back, keeping your place",
+            ),
+            ("terugbellen-geen-nummer", "no callback: your number is not shown; keep waiting"),
+        ]
+    out += [
         ("tot-ziens", "goodbye"),
         ("feature-loket", "desk phone, override code: the counter's menu key, please"),
         ("feature-pin", "desk phone, override code: your PIN, please"),
@@ -246,18 +258,23 @@ def _extensions(site: Site, failsafe: int) -> str:
         f"exten => default,1,Set(COUNTER={default_counter.id})\n"
         f" same => n,Set(QUEUE={default_counter.queue})\n same => n,Return()\n\n"
     )
-    out.append("[queues]\n; A Redirect to queues,<queue>,1 puts the caller in that queue.\n")
+    out.append(
+        "[queues]\n; A Redirect to queues,<queue>,1 puts the caller in that queue. VT_POS: the\n"
+        "; place in line to go back to (after a callback key pressed without a known number).\n"
+    )
     for c in site.counters:
         out.append(
-            f"exten => {c.queue},1,Queue({c.queue},t,,,{COUNTER_QUEUE_TIMEOUT})"
-            f"  ; {c.name} ({c.organisation})\n"
+            f"exten => {c.queue},1,Set(VT_QUEUE={c.queue})  ; {c.name} ({c.organisation})\n"
             f" same => n,Set(COUNTER={c.id})\n"
+            " same => n,Set(VT_POS=)\n"
+            f" same => n(wait),Queue({c.queue},t,,,{COUNTER_QUEUE_TIMEOUT},,,,${{VT_POS}})\n"
             f" same => n,GotoIf({_lighthouse_closed(f)}?last-resort,{c.id},1)\n"
             f" same => n,Goto(queues,{lh},1)  ; timeout or empty: the lighthouse\n"
         )
     out.append(
-        f"exten => {lh},1,Queue({lh},t,,,{LIGHTHOUSE_QUEUE_TIMEOUT})"
-        f"  ; {site.lighthouse.name}\n"
+        f"exten => {lh},1,Set(VT_QUEUE={lh})  ; {site.lighthouse.name}\n"
+        " same => n,Set(VT_POS=)\n"
+        f" same => n(wait),Queue({lh},t,,,{LIGHTHOUSE_QUEUE_TIMEOUT},,,,${{VT_POS}})\n"
         ' same => n,Goto(last-resort,${IF($["${COUNTER}" = ""]?s:${COUNTER})},1)\n\n'
     )
     out.append(
@@ -293,7 +310,59 @@ def _extensions(site: Site, failsafe: int) -> str:
         f"?Set(DB({f}/callback/${{CHANNEL(linkedid)}})=${{EPOCH}},${{COUNTER}},"
         "${CALLERID(num)}))\n" + _sound("terugbellen-bevestigd") + " same => n,Hangup()\n"
     )
+    out.append(_callbacks(site))
     out.append(_features(site))
+    return "".join(out)
+
+
+def _callbacks(site: Site) -> str:
+    """Callbacks (``callcenter/contacts/dialer.py`` drives them): the queue's exit key, the
+    callback waiting in line in the caller's place, and the citizen's side of every callback."""
+    cb = site.callbacks
+    f = ASTDB_FAMILY
+    dial = cb.dial.replace("{number}", "${CB_NUMBER}")
+    out = []
+    if cb.queued:
+        out.append(
+            f"\n[{QUEUE_EXIT_CONTEXT}]\n"
+            f"; queues.conf context: a caller waiting in a queue presses {cb.key} to be called\n"
+            "; back instead of waiting. Vuurtoren puts a callback in line at their place\n"
+            "; (QUEUEPOSITION). Without a known number the caller goes back to that place.\n"
+            f"exten => {cb.key},1,NoOp(callback from ${{VT_QUEUE}} at ${{QUEUEPOSITION}})\n"
+            ' same => n,GotoIf($["${CALLERID(num)}" = "" | "${CALLERID(num)}" = "anonymous"]'
+            "?back)\n"
+            " same => n,UserEvent(CallbackRequest,Uniqueid: ${UNIQUEID},Queue: ${VT_QUEUE},"
+            "Position: ${QUEUEPOSITION},Counter: ${COUNTER},Caller: ${CALLERID(num)})\n"
+            " same => n,ExecIf($[0${AMI_CLIENT(${VUURTOREN_AMI_USER},sessions)} = 0]"
+            f"?Set(DB({f}/callback/${{CHANNEL(linkedid)}})=${{EPOCH}},${{COUNTER}},"
+            "${CALLERID(num)}))\n" + _sound("terugbellen-bevestigd") + " same => n,Hangup()\n"
+            " same => n(back),Set(VT_POS=${QUEUEPOSITION})\n"
+            + _sound("terugbellen-geen-nummer")
+            + " same => n,Goto(queues,${VT_QUEUE},wait)\n"
+        )
+    out.append(
+        f"\n[{WAIT_CONTEXT}]\n"
+        "; A callback waiting in line in the caller's place: Vuurtoren originates\n"
+        f"; Local/<queue>@{WAIT_CONTEXT}/n with VT_POS (the place), CB_WAIT (seconds) and\n"
+        f"; CB_REQUEST. When a member answers, the other leg goes on in {DIAL_CONTEXT}.\n"
+    )
+    for q in [site.lighthouse.queue, *(c.queue for c in site.counters)]:
+        out.append(
+            f"exten => {q},1,Queue({q},t,,,${{CB_WAIT}},,,,${{VT_POS}})\n"
+            " same => n,UserEvent(CallbackResult,Request: ${CB_REQUEST},"
+            "Status: QUEUE-${QUEUESTATUS})\n"
+            " same => n,Hangup()\n"
+        )
+    out.append(
+        f"\n[{DIAL_CONTEXT}]\n"
+        "; The agent is on the line (their phone answered, or the queue connected them):\n"
+        "; ring the citizen over the outside line ([callbacks] dial). The h extension tells\n"
+        "; Vuurtoren how it went (DIALSTATUS: ANSWER, NOANSWER, BUSY, CONGESTION, CANCEL...).\n"
+        f"exten => citizen,1,Dial({dial},${{CB_RING}})\n"
+        " same => n,Hangup()\n"
+        "exten => h,1,UserEvent(CallbackResult,Request: ${CB_REQUEST},Call: ${CB_CALL},"
+        "Status: ${DIALSTATUS},Talk: ${ANSWEREDTIME})\n"
+    )
     return "".join(out)
 
 
@@ -336,7 +405,9 @@ def _features(site: Site) -> str:
     )
 
 
-def _queue_block(name: str, comment: str, strategy: str, service_level: int, wrapup: int) -> str:
+def _queue_block(
+    name: str, comment: str, strategy: str, service_level: int, wrapup: int, extra: str = ""
+) -> str:
     return (
         f"[{name}]  ; {comment}\n"
         f"strategy = {strategy}\n"
@@ -349,7 +420,7 @@ def _queue_block(name: str, comment: str, strategy: str, service_level: int, wra
         "ringinuse = no\n"
         "announce-frequency = 60\n"
         "announce-holdtime = once\n"
-        "musicclass = default\n\n"
+        "musicclass = default\n" + extra + "\n"
     )
 
 
@@ -361,7 +432,14 @@ def _queues(site: Site) -> str:
     ]
     lh = site.lighthouse
     wrapup = site.agents.wrapup_seconds
-    out.append(_queue_block(lh.queue, lh.name, "ringall", lh.service_level_seconds, wrapup))
+    extra = ""
+    if site.callbacks.queued:  # the callback key leaves the queue (QUEUE_EXIT_CONTEXT)
+        extra = (
+            f"context = {QUEUE_EXIT_CONTEXT}\n"
+            "periodic-announce = vuurtoren/terugbellen-in-rij\n"
+            "periodic-announce-frequency = 60\n"
+        )
+    out.append(_queue_block(lh.queue, lh.name, "ringall", lh.service_level_seconds, wrapup, extra))
     for c in site.counters:
         out.append(
             _queue_block(
@@ -370,6 +448,7 @@ def _queues(site: Site) -> str:
                 "rrmemory",
                 c.service_level_seconds,
                 wrapup,
+                extra,
             )
         )
     return "".join(out)

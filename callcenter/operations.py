@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from callcenter.contacts.callbacks import CallbackList
 from callcenter.contacts.catalog import Catalog
+from callcenter.contacts.dialer import Dialer
 from callcenter.contacts.register import Register
 from callcenter.service import CallService
 from callcenter.staff.agents import AgentDesk
@@ -52,6 +53,7 @@ class Operations:
     catalog: Catalog
     register: Register
     callbacks: CallbackList
+    dialer: Dialer
     _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
 
     async def advice(self, weeks: int = 8) -> Advice:
@@ -76,6 +78,11 @@ class Operations:
             "open": is_open,
             "next_open": None if is_open or nxt is None else nxt.astimezone(site.zone).isoformat(),
         }
+
+    def counter_opens(self, counter_id: str, at: datetime) -> datetime | None:
+        """When a counter is open next from ``at`` (``at`` itself when open then)."""
+        counter = self.service.site.counter(counter_id)
+        return next_open(counter.hours, counter.id, at, self.all_overrides())
 
     def all_overrides(self) -> list[Override]:
         """Managers' overrides and planned closures: what routing and the states count."""
@@ -151,6 +158,13 @@ class Operations:
             self.service.clock.now() + CATCH_UP_AFTER,
             self.nightly,
         )
+        j.following(
+            "callbacks",
+            "terugbellen: verzoeken in de rij zetten",
+            self.dialer.next_due,
+            self.dialer.dial_due,
+        )
+        self.dialer.on_change.append(lambda: j.replan("callbacks"))
         self.overrides.on_change.append(lambda: j.replan("states"))
         self.closures.on_change.append(lambda: j.replan("states"))
         self.duty.on_change.append(lambda: j.replan("duty"))
@@ -183,6 +197,7 @@ class Operations:
     async def stop(self) -> None:
         self.jobs.stop()
         await self.duty.stop()
+        await self.dialer.stop()
         for task in list(self._tasks):
             task.cancel()
 
@@ -202,6 +217,7 @@ class Operations:
         """After every (re)connect, once the queues are read back: the duty as it is now."""
         await self.duty.load()
         await self.duty.reconcile("reconnect")
+        await self.dialer.after_resync()
 
 
 class _ServiceClock:
@@ -241,6 +257,18 @@ async def open_operations(
     await duty.load()
     deskphone = DeskPhone(site, ami, desk, duty, overrides, staff.users, staff.audit)
     catalog = Catalog(engine, staff.audit, site, now)
+    callbacks = CallbackList(engine, staff.audit, site, now)
+    ops: Operations
+    dialer = Dialer(
+        engine,
+        staff.audit,
+        site,
+        ami,
+        service.bus,
+        callbacks,
+        lambda counter_id, at: ops.counter_opens(counter_id, at),
+        now,
+    )
     ops = Operations(
         service,
         staff,
@@ -253,9 +281,11 @@ async def open_operations(
         Jobs(_ServiceClock(service)),
         catalog,
         Register(engine, staff.audit, site, catalog, staff.privacy, now),
-        CallbackList(engine, staff.audit, site, now),
+        callbacks,
+        dialer,
     )
     await ops.catalog.load()
+    await dialer.load()
     service.overrides = ops.all_overrides
     overrides.on_change.append(service.poke_states)
     closures.on_change.append(service.poke_states)
@@ -263,5 +293,7 @@ async def open_operations(
     ami.intercept("AgentRingNoAnswer", desk.on_event)
     ami.intercept("QueueMemberPause", desk.on_event)
     ami.intercept("UserEvent", deskphone.on_event)
+    ami.intercept("UserEvent", dialer.on_event)
+    ami.intercept("AgentConnect", dialer.on_event)
     service.after_resync.append(ops._after_resync)
     return ops

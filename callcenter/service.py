@@ -44,9 +44,10 @@ ASTDB_FAMILY = "vuurtoren"
 """AstDB family the dialplan's fail-safe reads: key ``counter/<id>`` (and
 ``counter/lighthouse``) is ``open``, ``closed`` or ``unstaffed`` (open, nobody logged in);
 ``next-open/<id>`` is the epoch of a closed counter's next opening."""
-EVENTS_READ = HANDLED_EVENTS | {"FullyBooted", "AgentRingNoAnswer"}
-"""Every event the service reads: the tracker's, the boot that starts a resync, and a call
-left ringing (the agent is paused: ``callcenter/staff/agents.py``)."""
+EVENTS_READ = HANDLED_EVENTS | {"FullyBooted", "AgentRingNoAnswer", "OriginateResponse"}
+"""Every event the service reads: the tracker's, the boot that starts a resync, a call left
+ringing (the agent is paused: ``callcenter/staff/agents.py``) and how an Originate went
+(callbacks: ``callcenter/contacts/dialer.py``)."""
 PUBLISH_INTERVAL = 0.05
 """Queue snapshots go on the bus at most this often (seconds) per queue: at 200 calls a
 second a queue changes thousands of times a second, and no screen needs more than 20 frames."""

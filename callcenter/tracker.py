@@ -5,8 +5,10 @@ One :class:`CallRecord` per call that entered the central number, keyed by Aster
 exactly one of ``answered``, ``abandoned``, ``abandoned_short``, ``timeout`` or ``callback``
 (``shared/DESIGN.md``, metric definitions), or ``lost`` when Vuurtoren could not see how it
 ended (Asterisk shut down, the link was down): a lost visit counts in no figure. A call ends
-with one outcome: ``answered``, ``abandoned``, ``last_resort``, ``failsafe`` or ``lost_track``
-(with a reason).
+with one outcome: ``answered``, ``abandoned``, ``callback`` (left a queue with the callback
+key), ``last_resort``, ``failsafe`` or ``lost_track`` (with a reason). Callbacks Vuurtoren
+originates (Linkedid starting ``vtcb-``) are no calls to the central number: they only count
+as waiting in the live queue state.
 
 The facts it relies on (``shared/reference``): a queue timeout also emits
 ``QueueCallerAbandon``; it is told apart by ``VarSet QUEUESTATUS=TIMEOUT`` or by the call going
@@ -31,6 +33,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from callcenter.ami.codec import Message
+from callcenter.contacts.names import CALLBACK_PREFIX
 from routing.site import Site
 from routing.types import Decision, QueueState
 
@@ -56,6 +59,8 @@ _GONE = (4, 5)  # member device states that count as not logged in
 class Outcome(StrEnum):
     ANSWERED = "answered"
     ABANDONED = "abandoned"
+    CALLBACK = "callback"
+    """Left a queue with the callback key (a queued callback: the citizen is called back)."""
     LAST_RESORT = "last_resort"
     FAILSAFE = "failsafe"
     LOST_TRACK = "lost_track"
@@ -348,6 +353,8 @@ class CallTracker:
             return Outcome.FAILSAFE
         if call.answered_visit is not None:
             return Outcome.ANSWERED
+        if any(v.outcome is VisitOutcome.CALLBACK for v in call.visits):
+            return Outcome.CALLBACK
         if call.last_resort:
             return Outcome.LAST_RESORT
         return Outcome.ABANDONED
@@ -480,10 +487,21 @@ def _on_user_event(t: CallTracker, e: Message, at: datetime) -> None:
             t._changed(call)
     elif kind == "CallbackRequest":
         found = t.call_for(e)
-        if found is not None and found.callback_requested is None:
+        if found is None or found.callback_requested is not None:
+            return
+        found.callback_requested = at
+        queue = e.get("Queue")
+        if not queue:  # asked in the last resort
             found.last_resort = True
-            found.callback_requested = at
-            t._changed(found)
+        else:  # the callback key while waiting: the visit ends as CB
+            for visit in reversed(found.visits):
+                if visit.queue == queue and visit.open:
+                    visit.left = visit.left or at
+                    visit.outcome = VisitOutcome.CALLBACK
+                    visit._abandon_hold = None
+                    visit.wait_seconds = max(0, int((visit.left - visit.joined).total_seconds()))
+                    break
+        t._changed(found)
 
 
 def _on_varset(t: CallTracker, e: Message, at: datetime) -> None:
@@ -506,9 +524,15 @@ def _on_varset(t: CallTracker, e: Message, at: datetime) -> None:
 
 
 def _on_join(t: CallTracker, e: Message, at: datetime) -> None:
-    call = t.call_for(e) or t._ensure_call(e, at)
     uid = e.get("Uniqueid") or ""
     queue = e.get("Queue") or ""
+    if (e.get("Linkedid") or "").startswith(CALLBACK_PREFIX):
+        q = t._queue(queue)  # a callback in line: a citizen waiting, not a new call
+        if q is not None:
+            q.waiting[uid] = at
+            t._queue_changed(q)
+        return
+    call = t.call_for(e) or t._ensure_call(e, at)
     previous = t._open_visit(call, uid)
     if previous is not None:
         if previous.queue == queue and previous.joined == at:

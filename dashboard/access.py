@@ -135,6 +135,8 @@ ROUTES: dict[str, Access] = {
     "callback-attempt": HISTORY_READERS,
     "api-callbacks": HISTORY_READERS,
     "api-callback-attempt": HISTORY_READERS,
+    "callback-dial": HISTORY_READERS,
+    "api-callback-dial": HISTORY_READERS,
     "agent-register": AGENTS,
     "agent-history": HISTORY_READERS,
     "referral-report": roles("counter", "manager"),

@@ -236,6 +236,8 @@ async def callbacks_page(request: web.Request, status: int = 200, **extra: Any) 
         queue_names=names,
         topics={t.id: t.label for t in site.topics},
         results=CALLBACK_RESULTS,
+        dial_states=DIAL_STATES,
+        has_phone=bool(request[USER].interfaces),
         zone=site.zone,
         **extra,
     )
@@ -258,6 +260,26 @@ async def callback_form(request: web.Request) -> web.StreamResponse:
     return await callbacks_page(request, saved=True)
 
 
+async def callback_dial_form(request: web.Request) -> web.StreamResponse:
+    """One click: the user's phone rings; when they pick up, the citizen is dialled."""
+    try:
+        done = await request.app[OPS].dialer.call_back(
+            request[USER], request.match_info["call_id"], address=request[ADDRESS]
+        )
+    except StaffError as exc:
+        if exc.status == 404:
+            raise web.HTTPNotFound(text=exc.message) from None
+        return await callbacks_page(request, exc.status, error=exc.message)
+    return await callbacks_page(request, dialing=done["number"])
+
+
+async def api_callback_dial(request: web.Request) -> web.Response:
+    done = await request.app[OPS].dialer.call_back(
+        request[USER], request.match_info["call_id"], address=request[ADDRESS]
+    )
+    return web.json_response(done)
+
+
 async def api_callbacks(request: web.Request) -> web.Response:
     lost = await request.app[OPS].callbacks.lost(request.query.get("queue") or None)
     return web.json_response({"calls": [c.as_json() for c in lost]})
@@ -274,6 +296,15 @@ async def api_callback_attempt(request: web.Request) -> web.Response:
     )
     return web.json_response({"registered": True}, status=201)
 
+
+DIAL_STATES = {
+    "waiting": "Vuurtoren belt terug",
+    "in_line": "Staat in de rij om teruggebeld te worden",
+    "dialing": "Wordt nu teruggebeld",
+    "reached": "Teruggebeld",
+    "given_up": "Vuurtoren bereikte de burger niet",
+    "cancelled": "Niet meer nodig",
+}
 
 FILTERS = (("open", "Open"), ("overdue", "Te laat"), ("all", "Alle"))
 
@@ -330,10 +361,12 @@ def setup(app: web.Application) -> None:
     r.add_get("/doorverwijzingen", referrals_page, name="referrals")
     r.add_get("/terugbellen", callbacks_page, name="callbacks")
     r.add_post("/terugbellen/{call_id}", callback_form, name="callback-attempt")
+    r.add_post("/terugbellen/{call_id}/bellen", callback_dial_form, name="callback-dial")
     r.add_get("/api/callbacks", api_callbacks, name="api-callbacks")
     r.add_post(
         "/api/callbacks/{call_id}/attempts", api_callback_attempt, name="api-callback-attempt"
     )
+    r.add_post("/api/callbacks/{call_id}/dial", api_callback_dial, name="api-callback-dial")
     r.add_post("/doorverwijzingen/{referral_id}/report", report_form, name="referral-report")
     r.add_post("/api/contacts", api_register, name="api-contacts-new")
     r.add_get("/api/contacts/vocabulary", api_vocabulary, name="api-contacts-vocabulary")

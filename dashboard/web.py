@@ -88,6 +88,8 @@ def problem(
         413: web.HTTPRequestEntityTooLarge,
         423: HTTPLocked,
         429: web.HTTPTooManyRequests,
+        502: web.HTTPBadGateway,
+        503: web.HTTPServiceUnavailable,
     }
     cls = kinds.get(status, web.HTTPBadRequest)
     if is_api(request):

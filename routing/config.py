@@ -20,6 +20,7 @@ import opening_hours
 from routing.site import (
     AgentSettings,
     AsteriskSettings,
+    CallbackSettings,
     Counter,
     Helpline,
     Lighthouse,
@@ -182,10 +183,22 @@ _TOPIC_KEYS = {"id", "digit", "label", "counter"}
 _HELPLINE_KEYS = {"label", "number"}
 _ASTERISK_KEYS = {"host", "port", "username", "secret_env", "secret_file", "failsafe_seconds"}
 _PRIVACY_KEYS = {"pseudonymise_after_days", "delete_text_after_days", "key_env", "key_file"}
+_CALLBACK_KEYS = {
+    "dial",
+    "queued",
+    "key",
+    "attempts",
+    "retry_minutes",
+    "agent_ring_seconds",
+    "citizen_ring_seconds",
+    "wait_minutes",
+}
+_DIAL = re.compile(r"^[A-Za-z0-9_]+/[^,;|\s]*\{number\}[^,;|\s]*$")
 _AGENT_KEYS = {"wrapup_seconds", "pause_reasons", "auto_pause", "login_code", "override_code"}
 _FEATURE_CODE = re.compile(r"^\*[0-9]{1,4}$")
 _TOP_KEYS = {
     "agents",
+    "callbacks",
     "site",
     "lighthouse",
     "routing",
@@ -238,6 +251,7 @@ def parse_site(text: str, source: str = "<site>") -> Site:
     asterisk = _read_asterisk(r, data)
     privacy = _read_privacy(r, data)
     agent_settings = _read_agents(r, data)
+    callback_settings = _read_callbacks(r, data)
 
     default_topic: str | None = None
     routing = r.table(data, "routing", "file")
@@ -262,6 +276,7 @@ def parse_site(text: str, source: str = "<site>") -> Site:
         asterisk=asterisk,
         privacy=privacy,
         agents=agent_settings,
+        callbacks=callback_settings,
         warnings=tuple(str(w) for w in r.warnings),
     )
 
@@ -462,6 +477,49 @@ def _read_agents(r: _Reader, data: Mapping[str, Any]) -> AgentSettings:
         auto_pause=auto,
         login_code=login or d.login_code,
         override_code=override or d.override_code,
+    )
+
+
+def _read_callbacks(r: _Reader, data: Mapping[str, Any]) -> CallbackSettings:
+    section = data.get("callbacks")
+    d = CallbackSettings()
+    if section is None:
+        return d
+    if not isinstance(section, dict):
+        r.add("file", "[callbacks] must be a table")
+        return d
+    where = "[callbacks]"
+    r.keys(section, _CALLBACK_KEYS, where)
+    dial = r.text(
+        section,
+        "dial",
+        where,
+        pattern=_DIAL,
+        hint="an Asterisk dial string with {number}, such as 'PJSIP/{number}@trunk'",
+        default="",
+    )
+    key = r.text(
+        section, "key", where, pattern=re.compile(r"^[0-9*#]$"), hint="one key", default=""
+    )
+    queued = section.get("queued", d.queued)
+    if not isinstance(queued, bool):
+        r.add(f"{where}.queued", f"must be true or false, got {queued!r}")
+        queued = d.queued
+    numbers = {
+        name: r.integer(section, name, where, low=low, high=high)
+        for name, low, high in (
+            ("attempts", 1, 10),
+            ("retry_minutes", 1, 24 * 60),
+            ("agent_ring_seconds", 5, 120),
+            ("citizen_ring_seconds", 5, 120),
+            ("wait_minutes", 1, 24 * 60),
+        )
+    }
+    return CallbackSettings(
+        dial=dial or d.dial,
+        queued=queued,
+        key=key or d.key,
+        **{name: getattr(d, name) if v is None else v for name, v in numbers.items()},
     )
 
 

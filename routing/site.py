@@ -14,6 +14,7 @@ from schedules.hours import HolidayCalendar, Hours
 __all__ = [
     "AgentSettings",
     "AsteriskSettings",
+    "CallbackSettings",
     "Counter",
     "Helpline",
     "Lighthouse",
@@ -111,6 +112,28 @@ class AgentSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class CallbackSettings:
+    """How Vuurtoren calls citizens back (``[callbacks]``).
+
+    ``dial`` is the Asterisk dial string of the outside line, with ``{number}`` where the
+    citizen's number goes (``PJSIP/{number}@trunk``). ``queued``: a caller waiting in a queue
+    may press ``key`` to be called back instead of waiting; the request keeps the caller's
+    place in line. Each callback rings the agent's phone first (``agent_ring_seconds``),
+    then the citizen (``citizen_ring_seconds``); a citizen not reached is tried again after
+    ``retry_minutes``, at most ``attempts`` times. A request waits at most ``wait_minutes``
+    in line before it is tried again later."""
+
+    dial: str = "PJSIP/{number}@trunk"
+    queued: bool = True
+    key: str = "5"
+    attempts: int = 3
+    retry_minutes: int = 10
+    agent_ring_seconds: int = 20
+    citizen_ring_seconds: int = 30
+    wait_minutes: int = 60
+
+
+@dataclass(frozen=True, slots=True)
 class PrivacySettings:
     """How long welfare data is kept (``[privacy]``). After ``pseudonymise_after_days`` a
     caller's number is replaced by a keyed hash (the same number, the same pseudonym: repeat
@@ -136,6 +159,7 @@ class Site:
     asterisk: AsteriskSettings = field(default_factory=AsteriskSettings)
     privacy: PrivacySettings = field(default_factory=PrivacySettings)
     agents: AgentSettings = field(default_factory=AgentSettings)
+    callbacks: CallbackSettings = field(default_factory=CallbackSettings)
     warnings: tuple[str, ...] = ()
     """Findings that do not make the file invalid but are probably mistakes."""
     holidays: HolidayCalendar = field(init=False, repr=False, compare=False)

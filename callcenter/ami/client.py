@@ -390,15 +390,18 @@ class AMIClient(ActionsMixin):
             self._interceptors.setdefault(name, []).append(callback)
 
     async def originate(
-        self, *, timeout: float | None = None, **fields: object
+        self, *headers: tuple[str, str], timeout: float | None = None, **fields: object
     ) -> tuple[Message, Message]:
-        """Originate with ``Async: true``; returns (response, OriginateResponse event)."""
+        """Originate with ``Async: true``; returns (response, OriginateResponse event).
+        ``headers``: repeated ones, such as several ``("Variable", "NAME=value")``."""
         action_id = self._next_id()
         waiter: asyncio.Future[Message] = asyncio.get_running_loop().create_future()
         self._originates[action_id] = waiter
         try:
             response = await self.send(
-                Message.action("Originate", ("ActionID", action_id), Async="true", **fields),
+                Message.action(
+                    "Originate", ("ActionID", action_id), *headers, Async="true", **fields
+                ),
                 timeout=timeout,
             )
             ring = float(str(fields.get("Timeout", 30000))) / 1000.0

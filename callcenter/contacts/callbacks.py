@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -23,7 +24,7 @@ from callcenter.staff.errors import StaffError
 from callcenter.staff.privacy import PSEUDONYM_PREFIX
 from callcenter.staff.stores import SiteStore
 from callcenter.staff.users import User
-from callcenter.store.models import CallbackAttemptRow, CallRow, ContactRow, VisitRow
+from callcenter.store.models import CallbackAttemptRow, CallRow, ContactRow, DialRow, VisitRow
 from routing.site import Site
 
 __all__ = ["RESULTS", "CallbackList", "LostCall"]
@@ -53,6 +54,8 @@ class LostCall:
     waited_seconds: int | None
     earlier_contacts: int = 0
     attempts: list[dict[str, Any]] = field(default_factory=list)
+    dial: dict[str, Any] | None = None
+    """Vuurtoren dials it by itself (``dialer.py``): state, attempts, next time, place."""
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -67,7 +70,22 @@ class LostCall:
             "waited_seconds": self.waited_seconds,
             "earlier_contacts": self.earlier_contacts,
             "attempts": self.attempts,
+            "dial": self.dial,
         }
+
+
+def _dial_json(row: DialRow | None, zone: ZoneInfo) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    return {
+        "id": row.id,
+        "kind": row.kind,
+        "state": row.state,
+        "attempts": row.attempts,
+        "position": row.position,
+        "next_at": row.next_at.astimezone(zone).isoformat() if row.next_at else None,
+        "agent": row.agent,
+    }
 
 
 class CallbackList(SiteStore):
@@ -129,6 +147,14 @@ class CallbackList(SiteStore):
                 .order_by(CallbackAttemptRow.id)
             ):
                 attempts.setdefault(a.call_id, []).append(a)
+            dials: dict[str, DialRow] = {
+                d.call_id: d
+                for d in await session.scalars(
+                    select(DialRow)
+                    .where(DialRow.call_id.in_([c.call_id for c in candidates]))
+                    .order_by(DialRow.id)
+                )
+            }
             contacts = dict(
                 (
                     await session.execute(
@@ -175,6 +201,7 @@ class CallbackList(SiteStore):
                         }
                         for a in tried
                     ],
+                    _dial_json(dials.get(c.call_id), self.site.zone),
                 )
             )
         return out
@@ -190,6 +217,18 @@ class CallbackList(SiteStore):
     ) -> None:
         """Register a callback attempt; ``reached`` or ``wrong_number`` takes the call off
         the list."""
+        await self.record(call_id, user.login, result, note, address=address)
+
+    async def record(
+        self,
+        call_id: str,
+        actor: str,
+        result: str,
+        note: str = "",
+        *,
+        address: str | None = None,
+    ) -> None:
+        """An attempt by ``actor`` (a user's login, or ``vuurtoren`` for one it dialled)."""
         if result not in RESULTS:
             raise StaffError("invalid-field", f"Kies uit: {', '.join(RESULTS)}.", field="result")
         note = " ".join((note or "").split())
@@ -203,14 +242,14 @@ class CallbackList(SiteStore):
                 CallbackAttemptRow(
                     call_id=call_id,
                     at=self.now(),
-                    actor=user.login,
+                    actor=actor,
                     result=result,
                     note=note or None,
                 )
             )
         await self.audit.record(
             "callback",
-            actor=user.login,
+            actor=actor,
             target=call_id,
             detail={"result": result},
             address=address,

@@ -28,9 +28,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from callcenter.asterisk_config import HOLD_MUSIC_APP, HOLD_STEP_APP
+from callcenter.contacts.names import QUEUE_EXIT_CONTEXT
 from callcenter.outage import HANGUP_TARGET, LAST_RESORT_TARGET
 from callcenter.simulator.core import CallTruth, Visit
-from callcenter.simulator.queues import Entry, VisitResult
+from callcenter.simulator.queues import Entry, SimQueue, VisitResult
 
 if TYPE_CHECKING:
     from callcenter.simulator.core import SimAsterisk
@@ -54,6 +55,9 @@ class CallerProfile:
     hangup_in_menu: bool = False
     last_resort_choice: str = "callback"
     """In the last resort: ``callback`` (press 1 when offered) or ``hangup``."""
+    callback_after: float | None = None
+    """Seconds into a queue visit after which the caller presses the callback key (when the
+    site offers queued callbacks); None: never."""
 
 
 def _bridge(bridge: str, channels: int) -> list[tuple[str, str]]:
@@ -326,6 +330,12 @@ class InboundCall:
             elif context == "last-resort":
                 await self._last_resort(exten)
                 return
+            elif context == QUEUE_EXIT_CONTEXT:
+                queue_name, position = exten.split(",")
+                nxt = await self._callback_key(queue_name, int(position))
+                if nxt is None:
+                    return
+                target = nxt
             else:  # an unknown place: Asterisk would hang up (no such extension)
                 self.truth.outcome = "lost"
                 self.truth.hangup_stage = f"invalid target {context},{exten}"
@@ -333,21 +343,26 @@ class InboundCall:
                 self._hangup_caller_leg()
                 return
 
-    async def _queue_visit(self, queue_name: str) -> tuple[str, str] | None:
+    async def _queue_visit(
+        self, queue_name: str, position: int | None = None
+    ) -> tuple[str, str] | None:
         ast = self.ast
         queue = ast.queues[queue_name]
         visit = Visit(queue_name, ast.clock.epoch())
         self.truth.visits.append(visit)
-        entry = queue.join(self.leg2)
+        entry = queue.join(self.leg2, position=position)
         self._entry, self._entry_queue = entry, queue_name
         patience_left = max(0.0, self.profile.patience - self._waited)
         redirect = self._redirect if not self._redirect.done() else None
         waiters: set[asyncio.Future[object]] = {entry.future}  # type: ignore[arg-type]
         if redirect is not None:
             waiters.add(redirect)  # type: ignore[arg-type]
+        key = self._callback_key_timer(queue, entry)
         done, _ = await asyncio.wait(
             waiters, timeout=ast.clock.real(patience_left), return_when=asyncio.FIRST_COMPLETED
         )
+        if key is not None:
+            key.cancel()
         self._entry = self._entry_queue = None
         caller_left = False
         if not entry.future.done():
@@ -370,6 +385,9 @@ class InboundCall:
             self.truth.hangup_stage = "queue"
             self._hangup_dialplan_leg()
             return None
+        if result.outcome == "key":
+            visit.outcome = "callback"
+            return (QUEUE_EXIT_CONTEXT, f"{queue_name},{result.position}")
         if result.outcome == "redirected":
             target = self._redirect.result()
             self._redirect = asyncio.get_running_loop().create_future()
@@ -385,6 +403,60 @@ class InboundCall:
             )
             return ("queues", ast.site.lighthouse.queue)
         return ("last-resort", counter)
+
+    def _callback_key_timer(self, queue: SimQueue, entry: Entry) -> asyncio.TimerHandle | None:
+        """The caller presses the callback key after ``callback_after`` seconds in line (the
+        queue's periodic announcement offers it when the site has queued callbacks on)."""
+        ast, after = self.ast, self.profile.callback_after
+        if after is None or not ast.site.callbacks.queued or not ast.settings.prompts:
+            return None
+        key = ast.site.callbacks.key
+        return ast.clock.call_later(after, queue.exit_with_key, entry, key)
+
+    async def _callback_key(self, queue_name: str, position: int) -> tuple[str, str] | None:
+        """``vuurtoren-queue-exit``: with a known number, ``UserEvent(CallbackRequest)`` with
+        the queue and the place, a confirmation, hang up; without one, back to that place."""
+        ast, p = self.ast, self.profile
+        key = ast.site.callbacks.key
+        leg = self.leg2
+        ast.newexten(leg, QUEUE_EXIT_CONTEXT, key, 1, "NoOp", f"callback from {queue_name}")
+        if not p.number:
+            ast.set_var(leg, "VT_POS", str(position))
+            ast.newexten(leg, QUEUE_EXIT_CONTEXT, key, 9, "Goto", f"queues,{queue_name},wait")
+            await ast.clock.sleep(3.0)  # "your number is not shown; keep waiting"
+            return await self._queue_visit(queue_name, position)
+        counter = leg.variables.get("COUNTER") or self._counter_of(queue_name)
+        ast.newexten(leg, QUEUE_EXIT_CONTEXT, key, 3, "UserEvent", "CallbackRequest")
+        ast.emit(
+            "UserEvent",
+            "user",
+            [
+                *leg.snapshot(),
+                ("UserEvent", "CallbackRequest"),
+                ("Uniqueid", leg.uniqueid),
+                ("Queue", queue_name),
+                ("Position", str(position)),
+                ("Counter", counter),
+                ("Caller", p.number),
+            ],
+        )
+        if not ast.ami_sessions(ast.site.asterisk.username):
+            ast.db_put(
+                "vuurtoren",
+                f"callback/{self.truth.linkedid}",
+                f"{int(ast.clock.epoch())},{counter},{p.number}",
+            )
+        self.truth.outcome = "callback"
+        self.truth.hangup_stage = "queue-callback"
+        await ast.clock.sleep(3.0)  # "we call you back"
+        self._hangup_dialplan_leg()
+        self._hangup_caller_leg()
+        return None
+
+    def _counter_of(self, queue_name: str) -> str:
+        site = self.ast.site
+        found = next((c.id for c in site.counters if c.queue == queue_name), None)
+        return found or site.topic(self._topic or None).counter
 
     async def _talk(self, queue_name: str, result: VisitResult, entry: Entry) -> None:
         ast = self.ast

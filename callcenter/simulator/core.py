@@ -27,6 +27,7 @@ from callcenter.simulator.queues import Device, Member, SimQueue
 from routing.site import Site
 
 if TYPE_CHECKING:
+    from callcenter.simulator.callbacks import Citizen
     from callcenter.simulator.calls import InboundCall
 
 __all__ = ["AMI_VERSIONS", "CallTruth", "SimAsterisk", "SimSettings", "Visit"]
@@ -77,7 +78,7 @@ class Visit:
     queue: str
     joined: float
     left: float | None = None
-    outcome: str | None = None  # answered, abandoned, timeout, redirected, gone
+    outcome: str | None = None  # answered, abandoned, timeout, redirected, gone, callback
     hold_seconds: int | None = None
     member: str | None = None
     talk_seconds: int | None = None
@@ -100,7 +101,7 @@ class CallTruth:
     failsafe: bool = False
     visits: list[Visit] = field(default_factory=list)
     last_resort: str | None = None  # callback, hangup
-    outcome: str | None = None  # answered, abandoned, last_resort, lost
+    outcome: str | None = None  # answered, abandoned, last_resort, callback, lost
     ended: float | None = None
     hangup_stage: str | None = None
 
@@ -129,6 +130,10 @@ class SimAsterisk:
         self.channels: dict[str, Channel] = {}
         self.calls: dict[str, InboundCall] = {}
         self.feature_calls: dict[str, FeatureCall] = {}
+        self.devices: dict[str, Device] = {}
+        """Phones in no queue (an agent called back from their own phone)."""
+        self.citizens: dict[str, Citizen] = {}
+        """How a citizen's phone behaves when called back, by number (``callbacks.py``)."""
         self.queues: dict[str, SimQueue] = {}
         self.astdb: dict[tuple[str, str], str] = {}
         self.device_states: dict[str, str] = {}
@@ -298,9 +303,11 @@ class SimAsterisk:
         exten: str = "s",
         caller_num: str | None = None,
         caller_name: str | None = None,
+        uniqueid: str | None = None,
     ) -> Channel:
+        """``uniqueid``: the one an Originate asked for (``ChannelId``), else a new one."""
         assert self.factory is not None, "boot() first"
-        uniqueid = self.factory.uniqueid()
+        uniqueid = uniqueid or self.factory.uniqueid()
         channel = Channel(
             name,
             uniqueid,

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 __all__ = ["Device", "Entry", "Member", "SimQueue", "VisitResult"]
 
 Header = tuple[str, str]
-Outcome = Literal["answered", "abandoned", "timeout", "redirected", "gone"]
+Outcome = Literal["answered", "abandoned", "timeout", "redirected", "gone", "key"]
 
 
 @dataclass(slots=True)
@@ -99,6 +99,8 @@ class VisitResult:
     member: Member | None = None
     member_channel: Channel | None = None
     ring_seconds: int = 0
+    position: int = 0
+    """Where the caller was in line when they left (the exit key: ``QUEUEPOSITION``)."""
 
 
 @dataclass(slots=True)
@@ -191,11 +193,16 @@ class SimQueue:
         return sum(1 for m in self.members.values() if m.available(now))
 
     # -- callers ----------------------------------------------------------------------
-    def join(self, channel: Channel) -> Entry:
+    def join(
+        self, channel: Channel, *, position: int | None = None, timeout: float | None = None
+    ) -> Entry:
+        """``position``: Queue()'s position argument (1 is the head; past the end or None:
+        the end). ``timeout``: Queue()'s timeout argument, else the queue's."""
         now = self.ast.clock.epoch()
         future: asyncio.Future[VisitResult] = asyncio.get_running_loop().create_future()
-        entry = Entry(channel, now, len(self.entries) + 1, future)
-        self.entries.append(entry)
+        at = len(self.entries) if not position or position > len(self.entries) else position - 1
+        entry = Entry(channel, now, at + 1, future)
+        self.entries.insert(at, entry)
         channel.context, channel.exten, channel.priority = "queues", self.name, 1
         channel.application, channel.app_data = "Queue", self.name
         self.ast.emit(
@@ -215,7 +222,9 @@ class SimQueue:
             "ENTERQUEUE",
             f"|{channel.caller_num or ''}|{entry.original_position}",
         )
-        entry.timeout_timer = self.ast.clock.call_later(self.timeout, self._on_timeout, entry)
+        entry.timeout_timer = self.ast.clock.call_later(
+            self.timeout if timeout is None else timeout, self._on_timeout, entry
+        )
         self.dispatch()
         return entry
 
@@ -292,6 +301,25 @@ class SimQueue:
         )
         entry.future.set_result(VisitResult("timeout", hold))
         self.dispatch()
+
+    def exit_with_key(self, entry: Entry, key: str) -> int:
+        """The caller pressed a key of the queue's ``context``: only QueueCallerLeave (no
+        abandon), ``QUEUEPOSITION`` set, queue_log ``EXITWITHKEY``. Returns the position."""
+        if entry.future.done():
+            return 0
+        hold = int(self.ast.clock.epoch() - entry.joined)
+        position = self._leave(entry)
+        self.ast.set_var(entry.channel, "QUEUEPOSITION", str(position))
+        self.ast.queue_log(
+            entry.channel.uniqueid,
+            self.name,
+            "NONE",
+            "EXITWITHKEY",
+            f"{key}|{position}|{entry.original_position}|{hold}",
+        )
+        entry.future.set_result(VisitResult("key", hold, position=position))
+        self.dispatch()
+        return position
 
     def withdraw(self, entry: Entry, outcome: Outcome = "redirected") -> None:
         """The channel left the queue application without an abandon (Redirect, restart)."""

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from callcenter.ami.codec import Decoder, FrameError, Message, encode_message
+from callcenter.simulator.callbacks import is_callback, start_callback
 from callcenter.simulator.calls import CallerProfile, start_call
 from callcenter.simulator.core import SimAsterisk
 from callcenter.simulator.filters import EventFilter
@@ -384,6 +385,16 @@ class Session(asyncio.Protocol):
             self.error(action, "Channel not specified")
             return
         context = action.get("Context") or ""
+        if is_callback(action):
+            if (action.get("Async") or "").lower() not in ("true", "yes", "1"):
+                self.error(action, "Originate failed")  # Vuurtoren always originates async
+                return
+            problem = start_callback(self.ast, action)
+            if problem:
+                self.error(action, problem)
+            else:
+                self.respond(action, "Success", ("Message", "Originate successfully queued"))
+            return
         to_central = "@central-number" in channel or context == "central-number"
         if not to_central and not (action.get("Application") or action.get("Exten")):
             self.error(action, "Extension does not exist.")

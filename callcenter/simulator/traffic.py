@@ -101,6 +101,9 @@ def draw_caller(site: Site, rng: random.Random, callers: int = 5000) -> CallerPr
         menu_seconds=rng.uniform(4.0, 12.0),
         hangup_in_menu=rng.random() < 0.02,
         last_resort_choice=rng.choices(["callback", "hangup"], [0.6, 0.4])[0],
+        # the most patient callers would rather be called back than wait long (no draw: the
+        # random sequence, and so every seeded run, stays as it was)
+        callback_after=75.0 if number and patience > 360.0 else None,
     )
 
 

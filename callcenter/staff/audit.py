@@ -50,6 +50,7 @@ KINDS = (
     "closure",
     "catalog",
     "callback",
+    "callback-dial",
     "rota",
     "duty-shift",
     "duty-takeover",

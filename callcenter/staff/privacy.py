@@ -36,6 +36,7 @@ from callcenter.store.models import (
     CallRow,
     ContactChangeRow,
     ContactRow,
+    DialRow,
     ReferralRow,
 )
 from callcenter.store.repository import call_values, to_record, visit_values
@@ -87,6 +88,7 @@ class CallerColumn:
 
 CALLER_COLUMNS: list[CallerColumn] = [
     CallerColumn(ContactRow.caller, ContactRow.created_at, "contacts"),
+    CallerColumn(DialRow.caller, DialRow.requested_at, "callback_dials"),
 ]
 _COUNTRY_CODES = {"BE": "32", "NL": "31", "FR": "33", "DE": "49", "LU": "352"}
 _SEPARATORS = re.compile(r"[\s./()-]")

@@ -27,6 +27,7 @@ __all__ = [
     "ClosureRow",
     "ContactChangeRow",
     "ContactRow",
+    "DialRow",
     "HandoverRow",
     "IntervalRow",
     "OverrideRow",
@@ -444,3 +445,35 @@ class CallbackAttemptRow(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (Index("ix_callback_attempts_call", "call_id"),)
+
+
+class DialRow(Base):
+    """A callback Vuurtoren dials by itself (``callcenter/contacts/dialer.py``): a queued
+    callback (the caller's place in line, ``position``), a callback request of the last resort
+    (at the counter's next opening), or a redial. ``state``: ``waiting`` (for ``next_at``),
+    ``in_line`` (a callback waits in the queue, channel ``channel_id``), ``dialing`` (an agent
+    took it, the citizen's phone rings), ``reached``, ``given_up`` (after the last attempt:
+    the callback list has it) or ``cancelled``. At most one open row per number and queue."""
+
+    __tablename__ = "callback_dials"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    call_id: Mapped[str] = mapped_column(String(64))
+    caller: Mapped[str | None] = mapped_column(String(64))
+    """None after an erasure: nobody left to call."""
+    queue: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    """``queued`` or ``opening``."""
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    position: Mapped[int | None] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    channel_id: Mapped[str | None] = mapped_column(String(64))
+    agent: Mapped[str | None] = mapped_column(String(80))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    __table_args__ = (
+        Index("ix_callback_dials_state", "state"),
+        Index("ix_callback_dials_call", "call_id"),
+    )

@@ -124,7 +124,11 @@ def to_record(row: CallRow) -> CallRecord:
         route_requested=row.route_requested_at,
         redirected=row.redirected_at,
         failsafe=row.failsafe,
-        last_resort=row.target == "last_resort" or row.callback_requested_at is not None,
+        last_resort=row.target == "last_resort"
+        or (
+            row.callback_requested_at is not None
+            and not any(v.outcome == "callback" for v in row.visits)
+        ),
         callback_requested=row.callback_requested_at,
         ended=row.ended_at,
         outcome=Outcome(row.outcome) if row.outcome else None,

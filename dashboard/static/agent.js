@@ -14,7 +14,8 @@
     override: "het loket is uitzonderlijk gesloten",
     overflow: "het is te druk aan het loket",
     no_agents: "niemand is aangemeld aan het loket",
-    failsafe: "doorgeschakeld zonder Vuurtoren"
+    failsafe: "doorgeschakeld zonder Vuurtoren",
+    callback: "terugbelverzoek: de burger wordt nu voor u gebeld"
   };
 
   function el(tag, text) {
@@ -55,7 +56,7 @@
   function show(call) {
     panel.textContent = "";
     panel.hidden = false;
-    panel.appendChild(el("h2", "Nu in gesprek"));
+    panel.appendChild(el("h2", call.callback ? "Terugbellen: de burger gaat over" : "Nu in gesprek"));
     var facts = el("dl");
     [["Beller", call.caller || "onbekend nummer"],
      ["Onderwerp", call.topic_label || "geen keuze"],

@@ -119,3 +119,45 @@ async def test_the_list_shows_who_reached_nobody_until_they_are_reached(
         "reached",
         "no_answer",
     ]
+
+
+async def test_one_click_callback_refusals(
+    browse: Browse, people: dict[str, User], staff: StaffServices, monday: Fixed
+) -> None:
+    """The dial button and its API refuse clearly: no phone on the account, another role,
+    an unknown call, Asterisk out of reach (these tests run without one). The call itself is
+    tested against the simulated Asterisk (``tests/service/test_callbacks_live.py``)."""
+    await CallStore(staff.audit.engine).save_many(
+        [
+            call(
+                "2.1",
+                "+32470000011",
+                at("2026-11-23 09:00"),
+                Outcome.ABANDONED,
+                VisitOutcome.ABANDONED,
+            )
+        ]
+    )
+    await staff.users.add(
+        "telefoon", "Met Toestel", ["agent"], "een-goed-wachtwoord-x", interfaces=["PJSIP/201"]
+    )
+    agent = await browse()
+    assert (await agent.login("agent1")).status == 303
+    page = await (await agent.client.get("/terugbellen")).text()
+    assert "Bel terug" not in page  # no phone, no button
+    refused = await agent.api("POST", "/api/callbacks/2.1/dial")
+    assert refused.status == 409 and (await refused.json())["error"]["id"] == "no-phone"
+    with_phone = await browse()
+    assert (await with_phone.login("telefoon", "een-goed-wachtwoord-x")).status == 303
+    page = await (await with_phone.client.get("/terugbellen")).text()
+    assert "Bel terug" in page
+    missing = await with_phone.api("POST", "/api/callbacks/9.9/dial")
+    assert missing.status == 404
+    away = await with_phone.api("POST", "/api/callbacks/2.1/dial")
+    assert away.status == 503, await away.text()
+    assert (await away.json())["error"]["id"] == "asterisk-unreachable"
+    form = await with_phone.post("/terugbellen/2.1/bellen")
+    assert form.status == 503 and "Asterisk is niet bereikbaar" in await form.text()
+    counter = await browse()
+    assert (await counter.login("counter1")).status == 303
+    assert (await counter.api("POST", "/api/callbacks/2.1/dial")).status == 403

@@ -115,12 +115,15 @@ def stack(example_site: Site, tmp_path: Path, timestamps: bool) -> StackFactory:
         db_name: str = "v.sqlite3",
         sim: Simulator | None = None,
         db_url: str | None = None,
+        site: Site | None = None,
     ) -> AsyncIterator[Stack]:
+        """``site``: a variant of the example site (both Asterisk and the service use it)."""
+        site = site or example_site
         own = sim is None
         if sim is None:
             sim = Simulator(
-                example_site,
-                accounts=[service_account(example_site)],
+                site,
+                accounts=[service_account(site)],
                 seed=11,
                 speed=speed,
                 start=start,
@@ -141,7 +144,7 @@ def stack(example_site: Site, tmp_path: Path, timestamps: bool) -> StackFactory:
         )
         try:
             async with running(
-                example_site, client, url, port=0, clock=sim.clock, privacy_key=PRIVACY_KEY
+                site, client, url, port=0, clock=sim.clock, privacy_key=PRIVACY_KEY
             ) as run:
                 if overrides:  # fixed overrides for this test, instead of the stored ones
                     run.service.overrides = lambda: overrides

@@ -30,13 +30,36 @@ def test_every_redirect_target_of_the_service_exists(
     assert {"central-number", "queues", "topics", "last-resort"} <= set(plan)
     assert plan["central-number"]["s"][0].priority == 1
     for queue in example_site.queues:  # Redirect(channel, "queues", queue, 1)
-        first = plan["queues"][queue][0]
-        assert (first.priority, first.app) == (1, "Queue")
-        assert first.args.split(",")[0] == queue
+        steps = plan["queues"][queue]
+        assert steps[0].priority == 1
+        waits = [s for s in steps if s.app == "Queue"]
+        assert len(waits) == 1 and waits[0].args.split(",")[0] == queue
+        assert waits[0].label == "wait"  # the callback exit key goes back here
+        assert waits[0].args.split(",")[8] == "${VT_POS}"  # Queue()'s position argument
     for counter in example_site.counters:  # Redirect(channel, "last-resort", counter.id, 1)
         assert plan["last-resort"][counter.id][0].priority == 1
     for topic in example_site.topics:
         assert plan["topics"][topic.digit][0].args == f"COUNTER={topic.counter}"
+
+
+def test_callbacks_in_the_dialplan(example_site: Site, files: dict[str, str]) -> None:
+    """The queued callback: the queues' exit context has the key, every queue has its
+    stand-in extension, the citizen's side dials the site's outside line and reports."""
+    plan = dialplan(parse(files["extensions.conf"], "extensions.conf"))
+    key = example_site.callbacks.key
+    exit_steps = plan["vuurtoren-queue-exit"][key]
+    assert any(s.app == "UserEvent" and "CallbackRequest" in s.args for s in exit_steps)
+    assert any(s.app == "Goto" and s.args == "queues,${VT_QUEUE},wait" for s in exit_steps)
+    for queue in example_site.queues:
+        stand_in = plan["vuurtoren-callback-queue"][queue]
+        assert stand_in[0].app == "Queue"
+        assert stand_in[0].args.split(",")[8] == "${VT_POS}"
+    dial = plan["vuurtoren-callback"]["citizen"][0]
+    assert (dial.app, dial.args) == ("Dial", "PJSIP/${CB_NUMBER}@trunk,${CB_RING}")
+    assert "CallbackResult" in plan["vuurtoren-callback"]["h"][0].args
+    queues = parse(files["queues.conf"], "queues.conf")
+    for queue in example_site.queues:
+        assert queues[queue].get("context") == "vuurtoren-queue-exit"
 
 
 def test_static_jumps_and_labels_resolve(files: dict[str, str]) -> None:
@@ -75,6 +98,7 @@ def test_queues_and_manager(example_site: Site, files: dict[str, str]) -> None:
     write = set((account.get("write") or "").split(","))
     assert {"call", "agent", "user", "system", "dialplan"} <= read
     assert "command" not in write  # least privilege: no CLI through AMI
+    assert "originate" in write  # callbacks
     assert account.get("deny") == "0.0.0.0/0.0.0.0"
 
 
