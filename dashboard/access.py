@@ -67,6 +67,7 @@ ROUTES: dict[str, Access] = {
     "login-post": PUBLIC,
     "public-hours": PUBLIC,
     "api-public-hours": PUBLIC,
+    "api-openapi": PUBLIC,
     # any logged-in user
     "logout": ANY_USER,
     "account": ANY_USER,

@@ -14,7 +14,7 @@ from callcenter.staff.errors import StaffError
 from callcenter.staff.users import User
 from dashboard.keys import ADDRESS, OPS, SERVICE, STAFF, USER
 from dashboard.render import render
-from dashboard.web import json_body
+from dashboard.web import json_body, record_id
 
 __all__ = ["setup"]
 
@@ -28,7 +28,7 @@ ROLE_LABELS = {
 
 def _user_id(request: web.Request) -> int:
     try:
-        return int(request.match_info["user_id"])
+        return record_id(request.match_info["user_id"])
     except ValueError:
         raise StaffError("user-not-found", "Deze gebruiker bestaat niet.", status=404) from None
 

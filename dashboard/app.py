@@ -21,7 +21,18 @@ from callcenter.operations import Operations
 from callcenter.service import CallService
 from callcenter.staff.errors import StaffError
 from callcenter.staff.services import StaffServices
-from dashboard import admin, auth, catalog, closures, contacts, duty, live, overrides, public
+from dashboard import (
+    admin,
+    auth,
+    catalog,
+    closures,
+    contacts,
+    duty,
+    live,
+    openapi,
+    overrides,
+    public,
+)
 from dashboard.access import access
 from dashboard.keys import BUS, OPS, SERVICE, STAFF, STREAMS, TEMPLATES, WEB
 from dashboard.web import MAX_BODY, WebSettings, problem
@@ -116,5 +127,6 @@ def create_app(
     closures.setup(app)
     catalog.setup(app)
     contacts.setup(app)
+    openapi.setup(app)
     public.setup(app)
     return app

@@ -10,7 +10,7 @@ from callcenter.staff.errors import StaffError
 from dashboard.access import SESSION_COOKIE, home_for
 from dashboard.keys import ADDRESS, SERVICE, STAFF, USER
 from dashboard.render import render
-from dashboard.web import client_address, is_secure, json_body, safe_next, see_other
+from dashboard.web import client_address, is_secure, json_body, record_id, safe_next, see_other
 
 __all__ = ["setup"]
 
@@ -152,7 +152,7 @@ async def new_token(request: web.Request) -> web.Response:
 
 async def revoke_token(request: web.Request) -> web.StreamResponse:
     try:
-        token_id = int(request.match_info["token_id"])
+        token_id = record_id(request.match_info["token_id"])
         await request.app[STAFF].tokens.revoke(request[USER], token_id, address=request[ADDRESS])
     except (ValueError, StaffError):
         raise web.HTTPNotFound(text="Dit token bestaat niet.") from None
@@ -179,7 +179,7 @@ async def api_new_token(request: web.Request) -> web.Response:
 
 async def api_revoke_token(request: web.Request) -> web.Response:
     try:
-        token_id = int(request.match_info["token_id"])
+        token_id = record_id(request.match_info["token_id"])
     except ValueError:
         raise StaffError("token-not-found", "No such token.", status=404) from None
     token = await request.app[STAFF].tokens.revoke(

@@ -12,7 +12,7 @@ from aiohttp import web
 from callcenter.staff.errors import StaffError
 from dashboard.keys import ADDRESS, OPS, SERVICE, USER
 from dashboard.render import render
-from dashboard.web import MAX_BODY, json_body
+from dashboard.web import MAX_BODY, json_body, record_id
 from schedules.closures import ImportReport, feed
 
 __all__ = ["setup"]
@@ -109,7 +109,7 @@ async def import_form(request: web.Request) -> web.StreamResponse:
 async def delete(request: web.Request) -> web.StreamResponse:
     try:
         await request.app[OPS].closures.delete(
-            int(request.match_info["closure_id"]),
+            record_id(request.match_info["closure_id"]),
             actor=request[USER].login,
             address=request[ADDRESS],
         )
@@ -153,7 +153,7 @@ async def api_import(request: web.Request) -> web.Response:
 
 async def api_delete(request: web.Request) -> web.Response:
     try:
-        closure_id = int(request.match_info["closure_id"])
+        closure_id = record_id(request.match_info["closure_id"])
     except ValueError:
         raise StaffError("closure-not-found", "No such closure.", status=404) from None
     await request.app[OPS].closures.delete(

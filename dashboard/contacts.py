@@ -15,7 +15,7 @@ from callcenter.staff.errors import StaffError
 from dashboard.duty import agent_page
 from dashboard.keys import ADDRESS, OPS, SERVICE, USER
 from dashboard.render import render
-from dashboard.web import json_body
+from dashboard.web import json_body, record_id
 
 __all__ = ["setup"]
 
@@ -34,7 +34,7 @@ _CONTACT_FIELDS: dict[str, type | tuple[type, ...]] = {
 
 def _id(request: web.Request, name: str) -> int:
     try:
-        return int(request.match_info[name])
+        return record_id(request.match_info[name])
     except ValueError:
         raise StaffError("not-found", "No such record.", status=404) from None
 

@@ -17,7 +17,7 @@ from callcenter.staff.errors import StaffError
 from dashboard.keys import ADDRESS, OPS, SERVICE, USER
 from dashboard.render import render
 from dashboard.sse import Event, serve_events
-from dashboard.web import json_body
+from dashboard.web import json_body, record_id
 from schedules.rota import WEEKDAYS
 from schedules.staffing import Advice
 
@@ -284,7 +284,7 @@ async def _add_exception(request: web.Request, data: dict[str, Any]) -> object:
 def _delete(what: str) -> Callable[[web.Request, dict[str, str]], Awaitable[object]]:
     async def work(request: web.Request, data: dict[str, str]) -> object:
         try:
-            item = int(request.match_info["item_id"])
+            item = record_id(request.match_info["item_id"])
         except ValueError:
             raise StaffError("not-found", "Die regel bestaat niet.", status=404) from None
         await request.app[OPS].duty.delete(what, item, **_who(request))

@@ -10,7 +10,7 @@ from aiohttp import web
 from callcenter.staff.errors import StaffError
 from dashboard.keys import ADDRESS, OPS, SERVICE, USER
 from dashboard.render import render
-from dashboard.web import json_body
+from dashboard.web import json_body, record_id
 from schedules.overrides import Override
 
 __all__ = ["setup"]
@@ -95,7 +95,7 @@ async def add(request: web.Request) -> web.StreamResponse:
 async def lift(request: web.Request) -> web.StreamResponse:
     try:
         await request.app[OPS].overrides.lift(
-            int(request.match_info["override_id"]),
+            record_id(request.match_info["override_id"]),
             actor=request[USER].login,
             address=request[ADDRESS],
         )
@@ -130,7 +130,7 @@ async def api_add(request: web.Request) -> web.Response:
 
 async def api_lift(request: web.Request) -> web.Response:
     try:
-        override_id = int(request.match_info["override_id"])
+        override_id = record_id(request.match_info["override_id"])
     except ValueError:
         raise StaffError("override-not-found", "No such override.", status=404) from None
     ov = await request.app[OPS].overrides.lift(

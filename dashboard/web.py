@@ -158,3 +158,15 @@ async def json_body(
     if missing:
         raise StaffError("missing-field", f"Missing field {missing[0]!r}.", field=missing[0])
     return data
+
+
+MAX_ID = 2**31 - 1
+"""Record ids are 32-bit integers in PostgreSQL; a larger number names no record."""
+
+
+def record_id(text: str) -> int:
+    """A record's id from a URL; :class:`ValueError` when it cannot name one."""
+    value = int(text)
+    if not 1 <= value <= MAX_ID:
+        raise ValueError(f"no record id: {text!r}")
+    return value
