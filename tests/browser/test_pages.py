@@ -262,3 +262,133 @@ async def test_the_console_pops_up_when_a_call_is_put_through(
         assert await page.locator("#r-caller").input_value() == "+32470800017"
         assert await page.locator("#r-call").input_value() != ""
         await context.close()
+
+
+async def login_as(browser: Any, base_url: str, login: str) -> Any:
+    ctx = await browser.new_context(locale="nl-BE")
+    page = await ctx.new_page()
+    await page.goto(base_url + "/login")
+    await page.fill("#login", login)
+    await page.fill("#password", PASSWORD)
+    async with page.expect_navigation():
+        await page.press("#password", "Enter")
+    assert "/login" not in page.url, await page.inner_text("main")  # each role its home page
+    await page.close()
+    return ctx
+
+
+async def test_the_whole_loop_from_call_to_closed_referral(
+    browser: Any, stack: StackFactory
+) -> None:
+    """A call is put through to Eva; her console pops with the caller's earlier contact; she
+    registers the question with a referral to the woonloket; Wout at the woonloket reports
+    back; the referral is closed and Eva sees it so."""
+    async with stack(at("2026-11-23 13:00"), speed=30) as s:
+        base = s.run.url.rstrip("/")
+        users = s.run.staff.users
+        eva = await users.add(
+            "eva", "Eva Claes", ["agent"], PASSWORD, counters=["onthaal"], interfaces=["PJSIP/eva"]
+        )
+        await users.add("wout", "Wout Peeters", ["counter"], PASSWORD, counters=["woonloket"])
+        await s.run.ops.duty.add_shift(0, "08:00", "17:00", "eva", actor="test")
+        number = "+32470800018"
+        await s.run.ops.register.register(
+            eva,
+            {
+                "caller": number,
+                "counter": "onthaal",  # a walk-in, last week
+                "topic": "financiele-hulp",
+                "category": "inkomen",
+                "outcome": "answered",
+                "summary": "Vroeg naar het leefloon.",
+            },
+        )
+        ast = s.sim.ast
+        for _ in range(100):
+            if "PJSIP/eva" in ast.queues["lighthouse"].members:
+                break
+            await asyncio.sleep(0.05)
+        for phone, member in ast.queues["lighthouse"].members.items():
+            member.device.answer_probability = 1.0 if phone == "PJSIP/eva" else 0.0
+        agent_ctx = await login_as(browser, base, "eva")
+        page = await agent_ctx.new_page()
+        await page.goto(base + "/agent")
+        await page.wait_for_timeout(300)
+        s.call(number=number, digits="3", talk_seconds=60, patience=120)
+        panel = page.locator("#gesprek")
+        await panel.get_by_text("Vroeg naar het leefloon.").wait_for(timeout=15000)
+        assert number in await panel.inner_text()
+        assert await page.locator("#r-topic").input_value() == "wonen"
+        await page.select_option("#r-category", "wonen")
+        await page.fill("#r-summary", "Huurachterstel, vraagt naar de huurpremie.")
+        await page.check("#o-referred")
+        await page.select_option("#r-to", "woonloket")
+        await page.fill("#r-request", "Bel mevrouw terug over de huurpremie.")
+        await page.fill("#r-due", "2026-11-27")
+        async with page.expect_navigation():
+            await page.click("button:has-text('Registreren')")
+        assert "geregistreerd" in (await page.inner_text("main")).lower()
+        counter_ctx = await login_as(browser, base, "wout")
+        desk = await counter_ctx.new_page()
+        await desk.goto(base + "/doorverwijzingen")
+        card = desk.locator("section.referral", has_text="Bel mevrouw terug over de huurpremie.")
+        await card.wait_for(timeout=5000)
+        await card.get_by_label("Afgehandeld").check()
+        await card.get_by_label("Toelichting").fill("Huurpremie aangevraagd.")
+        async with desk.expect_navigation():
+            await card.get_by_role("button", name="Terugkoppeling bewaren").click()
+        assert "Bel mevrouw terug" not in await desk.inner_text("main")  # off the open list
+        await page.goto(base + "/doorverwijzingen?status=all")
+        closed = page.locator("section.referral", has_text="Bel mevrouw terug over de huurpremie.")
+        text = await closed.inner_text()
+        assert "Afgehandeld" in text and "Huurpremie aangevraagd." in text
+        [(referral, contact)] = [
+            (r, c)
+            for r, c in await s.run.ops.register.referrals(eva, status="all")
+            if r.request == "Bel mevrouw terug over de huurpremie."
+        ]
+        assert (referral.status, referral.updated_by, contact.caller) == (
+            "handled",
+            "wout",
+            number,
+        )
+        await agent_ctx.close()
+        await counter_ctx.close()
+
+
+async def test_a_last_resort_request_on_the_callback_list_until_called_back(
+    browser: Any, stack: StackFactory
+) -> None:
+    """13:26, onthaal closed until 13:30, nobody on the lighthouse: the caller asks for a
+    callback. The callback list shows it waiting for 13:30; after the opening Vuurtoren has
+    called back and the line is gone."""
+    from callcenter.simulator import SimSettings
+    from callcenter.simulator.callbacks import Citizen
+
+    settings = SimSettings(failsafe_seconds=6, lighthouse_agents=0)
+    async with stack(at("2026-11-23 13:26"), settings=settings) as s:
+        base = s.run.url.rstrip("/")
+        await s.run.staff.users.add("eva", "Eva Claes", ["agent"], PASSWORD)
+        number = "+32470800019"
+        s.sim.ast.citizens[number] = Citizen("answer", delay=2, talk=10)
+        call = s.call(number=number, digits="0", last_resort_choice="callback")
+        await s.record(call.truth.linkedid, timeout=30)
+        ctx = await login_as(browser, base, "eva")
+        page = await ctx.new_page()
+        for _ in range(50):
+            await page.goto(base + "/terugbellen")
+            if number in await page.inner_text("main"):
+                break
+            await page.wait_for_timeout(100)
+        line = page.locator("article", has_text=number)
+        text = await line.inner_text()
+        assert "Vroeg om teruggebeld te worden" in text
+        assert "Vuurtoren belt terug, vanaf 23/11 om 13:30" in text
+        for _ in range(300):
+            await page.goto(base + "/terugbellen")
+            if number not in await page.inner_text("main"):
+                break
+            await page.wait_for_timeout(200)
+        assert number not in await page.inner_text("main")
+        assert s.sim.ast.clock.now() >= at("2026-11-23 13:30")
+        await ctx.close()
