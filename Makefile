@@ -47,6 +47,7 @@ bench: $(STAMP)
 	$(PY) bench/staffing.py
 	$(PY) bench/catalog_search.py
 	$(PY) bench/caller_history.py
+	$(PY) bench/screen_pop.py
 
 all: lint typecheck test
 

@@ -37,7 +37,7 @@ async def serve_events(
     urgent: Callable[[BusMessage], bool] | None = None,
 ) -> web.StreamResponse:
     """Stream ``first``, then ``pick(burst)`` for every burst of bus messages (gathered for
-    ``coalesce`` seconds after the first of them, unless that one is ``urgent``)."""
+    ``coalesce`` seconds after the first of them, until an ``urgent`` one comes)."""
     bus = request.app[BUS]
     response = web.StreamResponse(
         headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
@@ -61,7 +61,7 @@ async def serve_events(
                 await response.write(b": keepalive\n\n")
                 continue
             if coalesce and not (urgent is not None and urgent(burst[0])):
-                await asyncio.sleep(coalesce)
+                await _gather(queue, burst, coalesce, urgent)
             while not queue.empty():
                 burst.append(queue.get_nowait())
             for kind, payload in pick(burst):
@@ -73,6 +73,27 @@ async def serve_events(
         if task is not None:
             streams.discard(task)
     return response
+
+
+async def _gather(
+    queue: asyncio.Queue[BusMessage],
+    burst: list[BusMessage],
+    seconds: float,
+    urgent: Callable[[BusMessage], bool] | None,
+) -> None:
+    """Add to ``burst`` what comes within ``seconds``; an urgent message ends the wait at
+    once (a screen pop never waits behind the queue figures that came just before it)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while (left := deadline - loop.time()) > 0:
+        try:
+            async with asyncio.timeout(left):
+                message = await queue.get()
+        except TimeoutError:
+            return
+        burst.append(message)
+        if urgent is not None and urgent(message):
+            return
 
 
 async def _still_allowed(request: web.Request, route: str) -> bool:
