@@ -59,6 +59,7 @@ async def agent_page(request: web.Request, status: int = 200, **extra: Any) -> w
         "outcomes": OUTCOMES,
         "states": REFERRAL_STATES,
         "my_counters": [(c.id, c.name) for c in site.counters if c.id in user.counters],
+        "overdue_mine": await request.app[OPS].register.overdue_count(user.login),
         "vocabulary": {
             "topics": [{"id": t.id, "label": t.label} for t in site.topics],
             "categories": list(CATEGORIES.items()),

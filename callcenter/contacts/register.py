@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from callcenter.contacts.catalog import Catalog
@@ -570,6 +570,16 @@ class Register(SiteStore):
         async with self.sessions() as session:
             rows = (await session.execute(stmt.order_by(ReferralRow.due, ReferralRow.id))).all()
         return [(_referral(r), _contact(c)) for r, c in rows]
+
+    async def overdue_count(self, referrer: str | None = None) -> int:
+        """Open referrals past their due date: those ``referrer`` made, or all (None)."""
+        stmt = select(func.count()).select_from(ReferralRow).where(
+            ReferralRow.status.not_in(sorted(CLOSED_STATES)), ReferralRow.due < self.today()
+        )
+        if referrer is not None:
+            stmt = stmt.where(ReferralRow.created_by == referrer)
+        async with self.sessions() as session:
+            return int(await session.scalar(stmt) or 0)
 
     async def report_back(
         self,

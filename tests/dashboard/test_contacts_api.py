@@ -133,6 +133,11 @@ async def test_not_for_us_refers_on_and_overdue_referrals_surface(
     monday.value += timedelta(days=10)  # its due date (5 days) passes
     overdue = await (await manager.api("GET", "/api/referrals?status=overdue")).json()
     assert [r["overdue"] for r in overdue["referrals"]] == [True]
+    # flagged on the manager's page and to the one who referred (on)
+    assert "1 doorverwijzing over de termijn" in await (await manager.client.get("/")).text()
+    mine = await (await counter.client.get("/agent")).text()
+    assert "1 van uw doorverwijzingen is over de termijn" in mine
+    assert "over de termijn" not in await (await agent.client.get("/agent")).text()
     bad = await manager.api("GET", "/api/referrals?status=soon")
     assert bad.status == 400 and (await bad.json())["error"]["field"] == "status"
 

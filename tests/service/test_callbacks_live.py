@@ -21,6 +21,7 @@ from callcenter.simulator import SimSettings
 from callcenter.simulator.callbacks import Citizen
 from callcenter.simulator.queues import Device
 from callcenter.staff.errors import StaffError
+from callcenter.stats import queue_stats
 from callcenter.store.models import CallbackAttemptRow, DialRow
 from routing.site import Site
 from tests.ami.test_client import until
@@ -138,6 +139,11 @@ async def test_a_queued_callback_keeps_its_place_and_is_called_when_an_agent_fre
         assert (pop["call_id"], pop["caller"], pop["reason"]) == (b.truth.linkedid, bea, "callback")
         assert pop["topic"] == "financiele-hulp"
         assert all(item.call_id != b.truth.linkedid for item in await s.run.ops.callbacks.lost())
+        # in the figures: Bea's visit counts as CB, her stand-in not at all
+        await s.record(c.truth.linkedid, timeout=30)
+        await s.record(busy.truth.linkedid, timeout=30)
+        figures = queue_stats(await s.run.store.all_calls(), s.run.service.site)["sociale-dienst"]
+        assert (figures.queued, figures.callback) == (3, 1)
 
 
 async def _has(s: Stack, call_id: str, expected: list[tuple[str, str]]) -> bool:
