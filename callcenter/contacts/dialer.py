@@ -40,14 +40,14 @@ from callcenter.ami.client import AMIClient
 from callcenter.ami.codec import Message
 from callcenter.ami.errors import ActionFailed, AMIError
 from callcenter.bus import Bus
-from callcenter.contacts.callbacks import CallbackList
+from callcenter.contacts.callbacks import CLOSING, CallbackList
 from callcenter.contacts.names import CALLBACK_PREFIX, DIAL_CONTEXT, WAIT_CONTEXT
 from callcenter.staff.audit import AuditLog
 from callcenter.staff.errors import StaffError
 from callcenter.staff.privacy import PSEUDONYM_PREFIX
 from callcenter.staff.stores import SiteStore
 from callcenter.staff.users import User
-from callcenter.store.models import CallRow, DialRow
+from callcenter.store.models import CallbackAttemptRow, CallRow, DialRow
 from routing.site import Site
 
 __all__ = ["ACTOR", "OPEN", "Dialer"]
@@ -143,8 +143,10 @@ class Dialer(SiteStore):
             await self._put_in_line(rid)
 
     async def after_resync(self) -> None:
-        """After a (re)connect: a stand-in Asterisk no longer has (it restarted, or the
-        callback ended while Vuurtoren was away) goes in line again, at the head."""
+        """After a (re)connect: requests kept in AstDB while Vuurtoren was away are taken
+        up; a stand-in Asterisk no longer has (it restarted, or the callback ended while
+        Vuurtoren was away) goes in line again, at the head."""
+        await self._adopt_recorded()
         try:
             listed = await self.ami.list_action("CoreShowChannels")
         except AMIError as exc:
@@ -176,17 +178,24 @@ class Dialer(SiteStore):
     async def _requested(self, event: Message) -> None:
         """A ``CallbackRequest``: with ``Queue`` (the callback key while waiting) in line at
         once at the caller's place; without (the last resort) at the counter's next opening."""
-        caller = (event.get("Caller") or "").strip()
-        call_id = event.get("Linkedid") or event.get("Uniqueid") or ""
+        await self._request(
+            event.get("Linkedid") or event.get("Uniqueid") or "",
+            (event.get("Caller") or "").strip(),
+            event.get("Queue") or "",
+            event.get("Counter") or "",
+            _int(event.get("Position")),
+        )
+
+    async def _request(
+        self, call_id: str, caller: str, queue: str, counter_id: str, position: int | None
+    ) -> None:
         if not _NUMBER.match(caller) or not call_id:
             log.warning("callbacks: request without a number that can be called (%s)", call_id)
             return
         now = self.now()
-        queue = event.get("Queue") or ""
-        counter_id = event.get("Counter") or ""
         at: datetime | None = now
         if queue:
-            kind, position = "queued", _int(event.get("Position"))
+            kind = "queued"
         else:
             counter = next(
                 (c for c in self.site.counters if c.id == counter_id),
@@ -225,6 +234,33 @@ class Dialer(SiteStore):
         if at <= now:
             await self._put_in_line(rid)
         self._changed()
+
+    async def _adopt_recorded(self) -> None:
+        """Callback requests the dialplan kept in AstDB while Vuurtoren was away (the service
+        stored them with their calls at this resync): called back at the counter's next
+        opening, like any request of the last resort."""
+        since = self.now() - GIVE_UP_AFTER
+        async with self.sessions() as session:
+            rows = (
+                await session.execute(
+                    select(CallRow.call_id, CallRow.caller, CallRow.counter, CallRow.digits).where(
+                        CallRow.callback_requested_at >= since,
+                        CallRow.caller.is_not(None),
+                        ~select(DialRow.id).where(DialRow.call_id == CallRow.call_id).exists(),
+                        ~select(CallbackAttemptRow.id)
+                        .where(
+                            CallbackAttemptRow.call_id == CallRow.call_id,
+                            CallbackAttemptRow.result.in_(sorted(CLOSING)),
+                        )
+                        .exists(),
+                    )
+                )
+            ).all()
+        for call_id, caller, counter, digits in rows:
+            if not counter:  # a call the dialplan routed alone: its menu choice says which
+                topic = self.site.find_topic(digits)
+                counter = topic.counter if topic else ""
+            await self._request(call_id, caller or "", "", counter or "", None)
 
     async def _put_in_line(self, rid: int) -> None:
         """Originate the stand-in that waits in the queue in the citizen's place."""

@@ -4,15 +4,19 @@ unstaffed, ``core restart now``, music on hold that cannot play, no prompts inst
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
+from sqlalchemy import select
 
 import callcenter.simulator.calls as sim_calls
 from callcenter.simulator import CallerProfile, SimSettings, Simulator
 from callcenter.stats import queue_stats
+from callcenter.store.models import DialRow
 from callcenter.tracker import Outcome, VisitOutcome
 from routing.site import Site
 from tests.ami.test_client import until
-from tests.service.conftest import StackFactory, at, lone_sim
+from tests.service.conftest import Stack, StackFactory, at, lone_sim
 from tests.service.conftest import (
     both_timestamp_modes as both_timestamp_modes,  # all tests run in both modes
 )
@@ -107,9 +111,21 @@ async def test_failsafe_skips_a_lighthouse_that_cannot_answer(
         assert int(next_open) == int(at("2026-11-24 09:00").timestamp())
         async with stack(at(start), sim=sim) as s:
             rec = await s.record(call.truth.linkedid)
+            # ...and Vuurtoren calls back at the counter's next opening, as if it had been there
+            async with asyncio.timeout(10):
+                while not (dials := await _dials(s)):
+                    await asyncio.sleep(0.05)
     finally:
         await sim.stop()
     assert rec.failsafe and rec.last_resort and rec.callback_requested is not None
+    [dial] = dials
+    assert (dial.call_id, dial.kind, dial.state) == (call.truth.linkedid, "opening", "waiting")
+    assert dial.next_at == at("2026-11-24 09:00")
+
+
+async def _dials(s: Stack) -> list[DialRow]:
+    async with s.run.ops.dialer.sessions() as session:
+        return list(await session.scalars(select(DialRow)))
 
 
 async def test_asterisk_shutdown_is_no_abandon(stack: StackFactory, example_site: Site) -> None:
