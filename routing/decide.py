@@ -27,7 +27,7 @@ from routing.types import Decision, QueueState, Reason, Target
 from schedules.hours import Hours, require_aware
 from schedules.overrides import CLOSURE, LIGHTHOUSE, Override, OverrideMode, active_override
 
-__all__ = ["decide", "expected_wait_seconds", "next_open"]
+__all__ = ["PlaceState", "decide", "expected_wait_seconds", "next_open", "place_state"]
 
 _UNKNOWN = QueueState()
 
@@ -47,9 +47,32 @@ def expected_wait_seconds(state: QueueState, average_handle_seconds: float) -> f
 
 
 @dataclass(frozen=True, slots=True)
-class _Closure:
+class PlaceState:
+    """Whether a counter (or the lighthouse) is open at an instant, and why: ``reason`` is
+    ``open`` or ``override`` when open; ``closed``, ``holiday``, ``closure`` or ``override``
+    when closed (the override, or the planned closure, in ``override``)."""
+
+    open: bool
     reason: Reason
-    override: Override | None
+    override: Override | None = None
+
+
+def place_state(
+    site: Site, scope: str, hours: Hours, at: datetime, overrides: Sequence[Override] = ()
+) -> PlaceState:
+    """The state of a place (a counter's id, or ``LIGHTHOUSE``) with the precedence of the
+    rules above: a manager's override, then a planned closure or a holiday, then the hours."""
+    override = active_override(overrides, scope, at) if overrides else None
+    if override is not None:
+        if override.mode is OverrideMode.OPEN:
+            return PlaceState(True, Reason.OVERRIDE, override)
+        kind = Reason.CLOSURE if override.kind == CLOSURE else Reason.OVERRIDE
+        return PlaceState(False, kind, override)
+    if hours.is_open(at):
+        return PlaceState(True, Reason.OPEN)
+    if scope != LIGHTHOUSE and site.holidays.is_holiday_at(at):
+        return PlaceState(False, Reason.HOLIDAY)
+    return PlaceState(False, Reason.CLOSED)
 
 
 def decide(
@@ -66,35 +89,19 @@ def decide(
     counter = site.counter(chosen.counter)
     live = live or {}
 
-    override = active_override(overrides, counter.id, at) if overrides else None
-    if override is not None and override.mode is OverrideMode.OPEN:
-        is_open = True
-    elif override is not None:
-        is_open = False
-    else:
-        is_open = counter.hours.is_open(at)
-
-    if is_open:
+    place = place_state(site, counter.id, counter.hours, at, overrides)
+    if place.open:
         state = live.get(counter.queue, _UNKNOWN)
         leave = _overflow_reason(counter, state)
         if leave is None:
-            reason = Reason.OVERRIDE if override is not None else Reason.OPEN
             return _decision(
-                Target.COUNTER, counter.queue, counter, chosen.id, reason, None, caller
+                Target.COUNTER, counter.queue, counter, chosen.id, place.reason, None, caller
             )
         return _to_lighthouse(site, counter, chosen.id, leave, None, caller, at, live, overrides)
 
-    closure = _Closure(
-        (Reason.CLOSURE if override.kind == CLOSURE else Reason.OVERRIDE)
-        if override is not None
-        else Reason.HOLIDAY
-        if site.holidays.is_holiday_at(at)
-        else Reason.CLOSED,
-        override,
-    )
-    next_open = _next_open(counter.hours, counter.id, closure.override, at, overrides)
+    next_open = _next_open(counter.hours, counter.id, place.override, at, overrides)
     return _to_lighthouse(
-        site, counter, chosen.id, closure.reason, next_open, caller, at, live, overrides
+        site, counter, chosen.id, place.reason, next_open, caller, at, live, overrides
     )
 
 

@@ -573,8 +573,10 @@ class Register(SiteStore):
 
     async def overdue_count(self, referrer: str | None = None) -> int:
         """Open referrals past their due date: those ``referrer`` made, or all (None)."""
-        stmt = select(func.count()).select_from(ReferralRow).where(
-            ReferralRow.status.not_in(sorted(CLOSED_STATES)), ReferralRow.due < self.today()
+        stmt = (
+            select(func.count())
+            .select_from(ReferralRow)
+            .where(ReferralRow.status.not_in(sorted(CLOSED_STATES)), ReferralRow.due < self.today())
         )
         if referrer is not None:
             stmt = stmt.where(ReferralRow.created_by == referrer)
