@@ -53,6 +53,8 @@ class Running:
     staff: StaffServices
     ops: Operations
     url: str
+    app: web.Application | None = None
+    """The dashboard's app (tests reach its live streams through it)."""
 
 
 @contextlib.asynccontextmanager
@@ -94,6 +96,7 @@ async def running(
         service = CallService(site, ami, writer=writer, bus=Bus(), clock=clock)
         staff = open_staff(engine, site, privacy_key)
         await service.start(await store.open_calls())
+        await service.load_today()
         # overrides, closures and the rota before the first connect: the first states
         # written and the first duty count them
         ops = await open_operations(engine, service, staff)
@@ -113,7 +116,7 @@ async def running(
             ) from None
         bound = runner.addresses[0][1] if runner.addresses else port
         shown = f"[{host}]" if ":" in host else host
-        yield Running(service, store, writer, ami, staff, ops, f"http://{shown}:{bound}/")
+        yield Running(service, store, writer, ami, staff, ops, f"http://{shown}:{bound}/", app)
     finally:
         if runner is not None:
             await runner.cleanup()

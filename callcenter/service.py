@@ -31,6 +31,7 @@ from callcenter.outage import (
 )
 from callcenter.store.repository import StoreWriter
 from callcenter.tracker import HANDLED_EVENTS, CallRecord, CallTracker, LiveQueue
+from callcenter.wallboard import Today
 from routing.decide import decide, next_open
 from routing.site import Site
 from routing.types import Decision, Target
@@ -102,6 +103,9 @@ class CallService:
             t.on_end.append(writer.submit)
         t.on_end.append(self._on_end)
         t.on_queue_change.append(self._on_queue_change)
+        self.today = Today(site, lambda: self.clock.now())
+        """The day's figures for the wallboard (``callcenter/wallboard.py``)."""
+        t.on_end.append(self.today.add)
 
     # -- lifecycle -----------------------------------------------------------------------
     async def start(self, open_calls: Sequence[CallRecord] = ()) -> None:
@@ -331,6 +335,15 @@ class CallService:
             "alerts": self.alerts(),
         }
 
+    async def load_today(self) -> None:
+        """Read the day's ended calls back from the store (at start)."""
+        if self.writer is None:
+            return
+        now = self.clock.now()
+        local = now.astimezone(self.site.zone)
+        midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+        self.today.load(await self.writer.store.calls_between(midnight, now))
+
     def alerts(self) -> list[dict[str, str]]:
         """What needs a manager's eyes now (the wallboard shows it)."""
         out = []
@@ -471,6 +484,7 @@ class CallService:
         changed = [k for k, w in words.items() if self.written.get(k) != w]
         self.states, self.written = states, words
         if changed:
+            self.bus.publish("states", {"changed": changed})
             log.info(
                 "counter states written to Asterisk: %s",
                 ", ".join(f"{k}={words[k]}" for k in changed),

@@ -83,6 +83,8 @@ ROUTES: dict[str, Access] = {
     "live": STAFF_LIVE,
     "api-queues": STAFF_LIVE,
     "api-stream": STAFF_LIVE,
+    "api-wallboard": STAFF_LIVE,
+    "api-wallboard-stream": STAFF_LIVE,
     # agents in the queues and the duty
     "agent": AGENTS,
     "agent-login": AGENTS,

@@ -16,6 +16,7 @@ from pathlib import Path
 from aiohttp import web
 from aiohttp.typedefs import Handler
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from callcenter.operations import Operations
 from callcenter.service import CallService
@@ -32,6 +33,7 @@ from dashboard import (
     openapi,
     overrides,
     public,
+    wallboard,
 )
 from dashboard.access import access
 from dashboard.keys import BUS, OPS, SERVICE, STAFF, STREAMS, TEMPLATES, WEB
@@ -94,6 +96,13 @@ async def _end_streams(app: web.Application) -> None:
         task.cancel()
 
 
+def _script_json(value: object) -> Markup:
+    """JSON for a ``<script type="application/json">`` block: nothing in it can end the
+    block or start markup (``<``, ``>`` and ``&`` as JSON escapes)."""
+    text = json.dumps(value, ensure_ascii=False)
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
 def create_app(
     service: CallService,
     staff: StaffServices,
@@ -112,10 +121,11 @@ def create_app(
         auto_reload=False,
     )
     env.filters["tojson"] = lambda v: json.dumps(v, ensure_ascii=False)
+    env.filters["script_json"] = _script_json
     app[TEMPLATES] = env
     app[STREAMS] = set[asyncio.Task[object]]()
     app.on_shutdown.append(_end_streams)
-    app.router.add_get("/", live.page, name="live")
+    wallboard.setup(app)
     app.router.add_get("/api/queues", live.queues_json, name="api-queues")
     app.router.add_get("/api/live/stream", live.stream, name="api-stream")
     app.router.add_get("/healthz", live.health, name="health")

@@ -1,26 +1,13 @@
-"""The live queues page, its JSON and its server-sent events stream."""
+"""The live queues as JSON and as a server-sent events stream (for API clients; the
+wallboard page has its own: ``dashboard/wallboard.py``), and the health check."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
 from callcenter.bus import BusMessage
-from dashboard.keys import OPS, SERVICE, USER
-from dashboard.render import render
+from dashboard.keys import SERVICE
 from dashboard.sse import Event, serve_events
-
-
-async def page(request: web.Request) -> web.Response:
-    static = request.app.router["static"]
-    user = request[USER]
-    overdue = await request.app[OPS].register.overdue_count() if user.has("manager") else 0
-    return render(
-        request,
-        "live.html",
-        snapshot=request.app[SERVICE].snapshot(),
-        js=static.url_for(filename="live.js"),
-        overdue=overdue,
-    )
 
 
 async def queues_json(request: web.Request) -> web.Response:

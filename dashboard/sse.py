@@ -15,7 +15,7 @@ from callcenter.bus import BusMessage
 from dashboard.access import ROUTES, identify
 from dashboard.keys import BUS, STREAMS
 
-__all__ = ["KEEPALIVE", "Event", "serve_events"]
+__all__ = ["KEEPALIVE", "Encoded", "Event", "serve_events"]
 
 KEEPALIVE = 15.0
 """Seconds between keepalives of a quiet stream (each one re-checks the user's session)."""
@@ -23,8 +23,13 @@ KEEPALIVE = 15.0
 Event = tuple[str, object]
 
 
+class Encoded(str):
+    """A payload already in JSON (built once for every stream that sends it)."""
+
+
 def _sse(kind: str, payload: object) -> bytes:
-    return f"event: {kind}\ndata: {json.dumps(payload, ensure_ascii=False)}\n\n".encode()
+    data = payload if isinstance(payload, Encoded) else json.dumps(payload, ensure_ascii=False)
+    return f"event: {kind}\ndata: {data}\n\n".encode()
 
 
 async def serve_events(
@@ -35,9 +40,11 @@ async def serve_events(
     *,
     coalesce: float = 0.0,
     urgent: Callable[[BusMessage], bool] | None = None,
+    quiet: Callable[[], Iterable[Event]] | None = None,
 ) -> web.StreamResponse:
     """Stream ``first``, then ``pick(burst)`` for every burst of bus messages (gathered for
-    ``coalesce`` seconds after the first of them, until an ``urgent`` one comes)."""
+    ``coalesce`` seconds after the first of them, until an ``urgent`` one comes). A quiet
+    stream sends ``quiet()`` (else a keepalive comment) every :data:`KEEPALIVE` seconds."""
     bus = request.app[BUS]
     response = web.StreamResponse(
         headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
@@ -58,7 +65,10 @@ async def serve_events(
             except TimeoutError:
                 if not await _still_allowed(request, route):
                     break  # logged out, disabled or expired meanwhile: the stream ends
-                await response.write(b": keepalive\n\n")
+                if quiet is None:
+                    await response.write(b": keepalive\n\n")
+                for kind, payload in quiet() if quiet is not None else ():
+                    await response.write(_sse(kind, payload))
                 continue
             if coalesce and not (urgent is not None and urgent(burst[0])):
                 await _gather(queue, burst, coalesce, urgent)

@@ -27,6 +27,7 @@ from routing.site import (
     PrivacySettings,
     Site,
     Topic,
+    WallboardSettings,
 )
 from schedules.hours import Hours, HoursSyntaxError, UnknownCountryError, overridden_rules
 
@@ -199,6 +200,7 @@ _FEATURE_CODE = re.compile(r"^\*[0-9]{1,4}$")
 _TOP_KEYS = {
     "agents",
     "callbacks",
+    "wallboard",
     "site",
     "lighthouse",
     "routing",
@@ -252,6 +254,7 @@ def parse_site(text: str, source: str = "<site>") -> Site:
     privacy = _read_privacy(r, data)
     agent_settings = _read_agents(r, data)
     callback_settings = _read_callbacks(r, data)
+    wallboard_settings = _read_wallboard(r, data)
 
     default_topic: str | None = None
     routing = r.table(data, "routing", "file")
@@ -277,6 +280,7 @@ def parse_site(text: str, source: str = "<site>") -> Site:
         privacy=privacy,
         agents=agent_settings,
         callbacks=callback_settings,
+        wallboard=wallboard_settings,
         warnings=tuple(str(w) for w in r.warnings),
     )
 
@@ -521,6 +525,26 @@ def _read_callbacks(r: _Reader, data: Mapping[str, Any]) -> CallbackSettings:
         key=key or d.key,
         **{name: getattr(d, name) if v is None else v for name, v in numbers.items()},
     )
+
+
+def _read_wallboard(r: _Reader, data: Mapping[str, Any]) -> WallboardSettings:
+    section = data.get("wallboard")
+    d = WallboardSettings()
+    if section is None:
+        return d
+    if not isinstance(section, dict):
+        r.add("file", "[wallboard] must be a table")
+        return d
+    where = "[wallboard]"
+    r.keys(section, {"wait_amber_seconds", "wait_red_seconds", "service_level_percent"}, where)
+    amber = r.integer(section, "wait_amber_seconds", where, low=0, high=3600)
+    red = r.integer(section, "wait_red_seconds", where, low=0, high=7200)
+    target = r.integer(section, "service_level_percent", where, low=1, high=100)
+    amber = d.wait_amber_seconds if amber is None else amber
+    red = d.wait_red_seconds if red is None else red
+    if red < amber:
+        r.add(f"{where}.wait_red_seconds", f"{red} is below wait_amber_seconds ({amber})")
+    return WallboardSettings(amber, red, d.service_level_percent if target is None else target)
 
 
 def _raw(items: list[Mapping[str, Any]], kind: str, key: str) -> list[tuple[str, str]]:

@@ -21,6 +21,7 @@ __all__ = [
     "PrivacySettings",
     "Site",
     "Topic",
+    "WallboardSettings",
 ]
 
 
@@ -134,6 +135,17 @@ class CallbackSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class WallboardSettings:
+    """When a wallboard tile asks for attention (``[wallboard]``): the longest wait now at
+    ``wait_amber_seconds`` (amber) or ``wait_red_seconds`` (red), today's service level under
+    ``service_level_percent`` (amber) or more than 10 points under it (red)."""
+
+    wait_amber_seconds: int = 120
+    wait_red_seconds: int = 300
+    service_level_percent: int = 80
+
+
+@dataclass(frozen=True, slots=True)
 class PrivacySettings:
     """How long welfare data is kept (``[privacy]``). After ``pseudonymise_after_days`` a
     caller's number is replaced by a keyed hash (the same number, the same pseudonym: repeat
@@ -160,6 +172,7 @@ class Site:
     privacy: PrivacySettings = field(default_factory=PrivacySettings)
     agents: AgentSettings = field(default_factory=AgentSettings)
     callbacks: CallbackSettings = field(default_factory=CallbackSettings)
+    wallboard: WallboardSettings = field(default_factory=WallboardSettings)
     warnings: tuple[str, ...] = ()
     """Findings that do not make the file invalid but are probably mistakes."""
     holidays: HolidayCalendar = field(init=False, repr=False, compare=False)

@@ -161,13 +161,51 @@ async def test_live_updates_arrive_without_reloading(browser: Any, base_url: str
     messages: list[str] = []
     page.on("console", lambda m: messages.append(m.text))
     await page.goto(base_url + "/")
-    first = await page.text_content("#bijgewerkt")
-    await page.wait_for_function(
-        "(t) => document.querySelector('#bijgewerkt').textContent !== t", arg=first, timeout=10_000
-    )
+    await page.locator("#link[data-state=live]").wait_for(timeout=10_000)
     status = await page.text_content("#verbinding [data-field=connected]")
     assert status == "verbonden"
     assert not [m for m in messages if "Content Security Policy" in m]  # our JS is allowed
+
+
+async def test_the_wallboard_updates_ticks_and_shows_a_lost_link(
+    browser: Any, stack: StackFactory
+) -> None:
+    """A caller joins a queue: the tile shows it without a reload. The link to the server is
+    cut: the page says so, and the longest wait keeps ticking on the screen's own clock;
+    the link comes back and the page says that too."""
+    from playwright.async_api import expect
+
+    from dashboard.keys import STREAMS
+
+    async with stack(at("2026-11-23 10:00"), speed=30) as s:
+        base = s.run.url.rstrip("/")
+        await s.run.staff.users.add("eva", "Eva Claes", ["manager"], PASSWORD)
+        q = s.sim.ast.queues["sociale-dienst"]
+        for member in list(q.members.values()):
+            q.pause(member, True, "test")  # nobody answers: the caller waits
+        ctx = await login_as(browser, base, "eva")
+        page = await ctx.new_page()
+        await page.goto(base + "/")
+        await page.locator("#link[data-state=live]").wait_for(timeout=10_000)
+        assert (await page.text_content("#klok") or "").startswith("10:")  # the service's time
+        tile = page.locator("[data-tile=sociale-dienst]")
+        assert await tile.locator("[data-field=waiting]").inner_text() == "0"
+        s.call(number="+32470800020", digits="1", patience=900)
+        await expect(tile.locator("[data-field=waiting]")).to_have_text("1", timeout=15_000)
+        # the server's streams end and it cannot be reached
+        await page.route("**/api/wallboard/stream", lambda route: route.abort())
+        assert s.run.app is not None
+        for task in list(s.run.app[STREAMS]):
+            task.cancel()
+        await page.locator("#link[data-state=lost]").wait_for(timeout=10_000)
+        assert "verbinding verbroken" in await page.inner_text("#link")
+        longest = tile.locator("[data-field=longest]")
+        first = await longest.inner_text()
+        await page.wait_for_timeout(2500)  # no event can arrive now
+        assert await longest.inner_text() != first  # ticking on the screen's own clock
+        await page.unroute("**/api/wallboard/stream")
+        await page.locator("#link[data-state=live]").wait_for(timeout=15_000)
+        await ctx.close()
 
 
 async def test_a_user_is_made_and_logs_in_in_the_browser(browser: Any, base_url: str) -> None:
