@@ -1,4 +1,10 @@
 # Vuurtoren: the service (AMI client, routing, store, dashboard) in one image.
+# The web assets it serves itself (Chart.js) come from npm at build time, never at run time.
+FROM node:20-slim AS assets
+WORKDIR /assets
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
@@ -10,6 +16,7 @@ COPY callcenter ./callcenter
 COPY routing ./routing
 COPY schedules ./schedules
 COPY dashboard ./dashboard
+COPY --from=assets /assets/node_modules/chart.js/dist/chart.umd.min.js ./dashboard/static/vendor/
 RUN pip install . && useradd --system --home /var/lib/vuurtoren --create-home vuurtoren
 
 USER vuurtoren

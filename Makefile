@@ -12,10 +12,17 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test,dev]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+## Web assets the dashboard serves itself, from npm (package-lock.json), never a CDN.
+CHART := dashboard/static/vendor/chart.umd.min.js
+$(CHART): package-lock.json
+	npm ci --no-audit --no-fund --silent
+	mkdir -p $(dir $(CHART))
+	cp node_modules/chart.js/dist/chart.umd.min.js $(CHART)
+
+setup: $(STAMP) $(CHART)
 
 ## The main job: simulated Asterisk + service + dashboard on SQLite, with traffic.
-demo: $(STAMP)
+demo: $(STAMP) $(CHART)
 	$(VENV)/bin/vuurtoren demo
 
 ## Ask the router about the shipped example site.
@@ -26,7 +33,7 @@ route: $(STAMP)
 
 ## The store's PostgreSQL tests run against a local PostgreSQL when one is installed (started
 ## the way CI starts it), or VUURTOREN_TEST_POSTGRES_URL; without either they are skipped.
-test: $(STAMP)
+test: $(STAMP) $(CHART)
 	@url="$${VUURTOREN_TEST_POSTGRES_URL:-$$(bash .ci/postgres.sh --no-install 2>/dev/null | tail -n 1 || true)}"; \
 	case "$$url" in postgresql*) ;; *) url=""; echo "make test: no PostgreSQL: its tests are skipped";; esac; \
 	VUURTOREN_TEST_POSTGRES_URL="$$url" $(PY) -m pytest

@@ -85,6 +85,9 @@ ROUTES: dict[str, Access] = {
     "api-stream": STAFF_LIVE,
     "api-wallboard": STAFF_LIVE,
     "api-wallboard-stream": STAFF_LIVE,
+    "reports": MANAGER,
+    "api-reports": MANAGER,
+    "api-reports-export": MANAGER,
     # agents in the queues and the duty
     "agent": AGENTS,
     "agent-login": AGENTS,

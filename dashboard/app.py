@@ -33,6 +33,7 @@ from dashboard import (
     openapi,
     overrides,
     public,
+    reports,
     wallboard,
 )
 from dashboard.access import access
@@ -138,5 +139,6 @@ def create_app(
     catalog.setup(app)
     contacts.setup(app)
     openapi.setup(app)
+    reports.setup(app)
     public.setup(app)
     return app

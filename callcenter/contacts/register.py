@@ -16,8 +16,6 @@ site's term and deletes the free text (``callcenter/staff/privacy.py`` lists the
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -28,7 +26,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from callcenter.contacts.catalog import Catalog
-from callcenter.staff.audit import AuditLog, safe_cell
+from callcenter.csvout import to_csv
+from callcenter.staff.audit import AuditLog
 from callcenter.staff.errors import StaffError
 from callcenter.staff.privacy import Privacy, normalise_number
 from callcenter.staff.stores import SiteStore
@@ -492,29 +491,26 @@ class Register(SiteStore):
                     .order_by(ReferralRow.id)
                 ):
                     refs[ref.contact_id] = ref
-        out = io.StringIO()
-        writer = csv.writer(out, delimiter=";" if excel else ",", lineterminator="\r\n")
-        writer.writerow(
-            [
-                "id",
-                "tijdstip",
-                "kanaal",
-                "loket",
-                "onderwerp",
-                "categorie",
-                "product",
-                "uitkomst",
-                "samenvatting",
-                "doorverwezen naar",
-                "termijn",
-                "status",
-                "registratie door",
-                "beller (pseudoniem)",
-            ]
-        )
+        header = [
+            "id",
+            "tijdstip",
+            "kanaal",
+            "loket",
+            "onderwerp",
+            "categorie",
+            "product",
+            "uitkomst",
+            "samenvatting",
+            "doorverwezen naar",
+            "termijn",
+            "status",
+            "registratie door",
+            "beller (pseudoniem)",
+        ]
+        rows = []
         for c in contacts:
             r = refs.get(c.id)
-            writer.writerow(
+            rows.append(
                 [
                     c.id,
                     c.created_at.astimezone(self.site.zone).isoformat(timespec="seconds"),
@@ -524,8 +520,8 @@ class Register(SiteStore):
                     c.category,
                     c.product or "",
                     c.outcome,
-                    safe_cell(c.summary or ""),
-                    safe_cell((r.to_counter or r.to_partner or "") if r else ""),
+                    c.summary or "",
+                    (r.to_counter or r.to_partner or "") if r else "",
                     r.due.isoformat() if r else "",
                     r.status if r else "",
                     c.author,
@@ -544,7 +540,7 @@ class Register(SiteStore):
             },
             address=address,
         )
-        return ("\ufeff" if excel else "") + out.getvalue()
+        return to_csv(header, rows, excel=excel)
 
     # -- referrals and follow-up -----------------------------------------------------------------
     async def referrals(

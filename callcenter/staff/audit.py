@@ -10,9 +10,7 @@ keyed pseudonym the privacy module uses.
 from __future__ import annotations
 
 import asyncio
-import csv
 import hashlib
-import io
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,6 +20,8 @@ from typing import Any
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
+from callcenter.csvout import safe_cell
+from callcenter.csvout import to_csv as write_csv
 from callcenter.store.models import AuditRow
 
 __all__ = ["GENESIS", "KINDS", "AuditEntry", "AuditLog", "ChainReport", "safe_cell", "to_csv"]
@@ -226,24 +226,19 @@ class AuditLog:
 
 def to_csv(entries: Sequence[AuditEntry], *, excel: bool = False) -> str:
     """CSV of entries; ``excel``: semicolons and a UTF-8 BOM, as a Belgian Excel opens it."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";" if excel else ",", lineterminator="\r\n")
-    writer.writerow(["id", "tijdstip", "gebruiker", "soort", "onderwerp", "details", "adres"])
-    for e in entries:
-        writer.writerow(
+    return write_csv(
+        ["id", "tijdstip", "gebruiker", "soort", "onderwerp", "details", "adres"],
+        (
             [
                 e.id,
                 e.at.isoformat(),
                 e.actor or "",
                 e.kind,
-                safe_cell(e.target),
-                safe_cell(json.dumps(e.detail, ensure_ascii=False, sort_keys=True)),
+                e.target,
+                json.dumps(e.detail, ensure_ascii=False, sort_keys=True),
                 e.address or "",
             ]
-        )
-    return ("\ufeff" if excel else "") + out.getvalue()
-
-
-def safe_cell(value: str) -> str:
-    """Neutralise spreadsheet formulas (CSV injection): a leading = + - @ becomes text."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+            for e in entries
+        ),
+        excel=excel,
+    )

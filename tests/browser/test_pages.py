@@ -46,6 +46,8 @@ PAGES = [
     "/catalogus?q=leeflon",
     "/doorverwijzingen",
     "/terugbellen",
+    "/rapporten",
+    "/?wand=1",
 ]
 PASSWORD = "een-goed-wachtwoord-browser"
 
@@ -206,6 +208,35 @@ async def test_the_wallboard_updates_ticks_and_shows_a_lost_link(
         await page.unroute("**/api/wallboard/stream")
         await page.locator("#link[data-state=live]").wait_for(timeout=15_000)
         await ctx.close()
+
+
+async def test_a_report_draws_its_charts_and_exports_its_rows(
+    browser: Any, base_url: str, tmp_path: Path
+) -> None:
+    context = await logged_in(browser, base_url, accept_downloads=True)
+    page = await context.new_page()
+    await page.goto(base_url + "/rapporten")
+    for _ in range(50):  # Chart.js drew each chart
+        drawn = await page.evaluate(
+            "() => ['uren', 'weekdagen', 'wachtrijen'].every("
+            "n => window.Chart && Chart.getChart(document.getElementById('grafiek-' + n)))"
+        )
+        if drawn:
+            break
+        await page.wait_for_timeout(100)
+    assert drawn
+    rows = await page.locator("table[data-table=uren] tbody tr").count()
+    assert rows == 24
+    link = page.locator("table[data-table=uren] caption a", has_text="Excel")
+    async with page.expect_download() as info:
+        await link.click()
+    download = await info.value
+    target = tmp_path / download.suggested_filename
+    await download.save_as(target)
+    text = target.read_text(encoding="utf-8")
+    assert text.startswith("\ufeffuur;oproepen")
+    assert len(text.strip().splitlines()) == 1 + 24
+    await context.close()
 
 
 async def test_a_user_is_made_and_logs_in_in_the_browser(browser: Any, base_url: str) -> None:

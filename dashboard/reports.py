@@ -1,0 +1,136 @@
+"""Reports (``/rapporten``, managers): the figures of a day, a week, a month or a period,
+with charts (Chart.js, served by the app) and every table as CSV, and a printable version.
+``/api/reports`` gives the same figures as JSON; every export is audited."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from aiohttp import web
+
+from callcenter.reports import TABLES, Period, build_report, period, report_csv
+from callcenter.staff.errors import StaffError
+from dashboard.keys import ADDRESS, OPS, SERVICE, STAFF, USER
+from dashboard.render import render
+
+__all__ = ["setup"]
+
+KINDS = {"day": "Dag", "week": "Week", "month": "Maand", "period": "Periode"}
+TABLE_TITLES = {
+    "wachtrijen": "Per wachtrij",
+    "loketten": "Per loket",
+    "onderwerpen": "Per onderwerp",
+    "vuurtoren": "Naar de vuurtoren, per reden",
+    "uren": "Oproepen per uur",
+    "weekdagen": "Oproepen per weekdag",
+    "kwartieren": "Per kwartier",
+}
+
+
+PERCENT_COLUMNS = frozenset(
+    {"abandon_rate", "service_level", "answer_rate", "servicelevel", "aandeel van alle oproepen"}
+)
+"""Columns holding ratios: shown as percentages on the page (the CSV keeps the ratio)."""
+
+
+def _period(request: web.Request) -> Period:
+    q = request.query
+    kind = q.get("soort", "day")
+    today = request.app[SERVICE].clock.now().astimezone(request.app[SERVICE].site.zone).date()
+    try:
+        day = date.fromisoformat(q["datum"]) if q.get("datum") else today
+    except ValueError:
+        raise StaffError(
+            "invalid-field", "datum: een datum met jaartal (jjjj-mm-dd).", field="datum"
+        ) from None
+    end = None
+    if kind == "period":
+        try:
+            end = date.fromisoformat(q.get("tot", ""))
+        except ValueError:
+            raise StaffError(
+                "invalid-field", "tot: een datum met jaartal (jjjj-mm-dd).", field="tot"
+            ) from None
+    try:
+        return period(kind, day, end)
+    except ValueError as exc:
+        field = "tot" if kind == "period" else "soort"
+        raise StaffError("invalid-field", str(exc), field=field) from None
+
+
+async def page(request: web.Request) -> web.Response:
+    try:
+        p = _period(request)
+    except StaffError as exc:
+        p = period("day", request.app[SERVICE].clock.now().astimezone(
+            request.app[SERVICE].site.zone).date())  # fmt: skip
+        return await _render(request, p, status=exc.status, error=exc.message)
+    return await _render(request, p)
+
+
+async def _render(request: web.Request, p: Period, status: int = 200, **extra: Any) -> web.Response:
+    report = await build_report(request.app[OPS].intervals.engine, request.app[SERVICE].site, p)
+    static = request.app.router["static"]
+    query = f"soort={p.kind}&datum={p.start.isoformat()}"
+    if p.kind == "period":
+        query += f"&tot={p.end.isoformat()}"
+    return render(
+        request,
+        "reports.html",
+        status=status,
+        report=report.data,
+        tables={name: report.table(name) for name in TABLES},
+        titles=TABLE_TITLES,
+        percent_cols=PERCENT_COLUMNS,
+        kinds=KINDS,
+        chosen=p,
+        query=query,
+        printable=request.query.get("afdruk") == "1",
+        js=static.url_for(filename="reports.js"),
+        chart_js=static.url_for(filename="vendor/chart.umd.min.js"),
+        **extra,
+    )
+
+
+async def api_report(request: web.Request) -> web.Response:
+    p = _period(request)
+    report = await build_report(request.app[OPS].intervals.engine, request.app[SERVICE].site, p)
+    return web.json_response(report.data)
+
+
+async def api_export(request: web.Request) -> web.Response:
+    """One table as CSV; ``excel=1``: semicolons and a BOM, as a Belgian Excel opens it."""
+    table = request.match_info["table"]
+    if table not in TABLES:
+        raise StaffError(
+            "not-found", f"Geen tabel {table!r} (kies uit {', '.join(TABLES)}).", status=404
+        )
+    p = _period(request)
+    excel = request.query.get("excel") == "1"
+    report = await build_report(request.app[OPS].intervals.engine, request.app[SERVICE].site, p)
+    body = report_csv(report, table, excel=excel)
+    await request.app[STAFF].audit.record(
+        "export",
+        actor=request[USER].login,
+        target=f"report:{table}",
+        detail={"from": p.start.isoformat(), "to": p.end.isoformat(), "excel": excel},
+        address=request[ADDRESS],
+    )
+    name = f"{table}-{p.start.isoformat()}-{p.end.isoformat()}.csv"
+    return web.Response(
+        text=body,
+        content_type="text/csv",
+        charset="utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def setup(app: web.Application) -> None:
+    r = app.router
+    r.add_get("/rapporten", page, name="reports")
+    r.add_get("/api/reports", api_report, name="api-reports")
+    r.add_get("/api/reports/{table}.csv", api_export, name="api-reports-export")
