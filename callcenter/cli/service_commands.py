@@ -7,6 +7,7 @@ import asyncio
 import logging
 import secrets
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +21,9 @@ from callcenter.contacts.catalog import CatalogError, Product, parse_catalog
 from callcenter.operations import Operations
 from callcenter.runner import StartupError, run_until_stopped, running, settle_heap
 from callcenter.simulator import Account, SimSettings, Simulator
+from callcenter.simulator.history import past_calls
 from callcenter.staff.services import StaffServices
-from callcenter.store import database_url, open_engine, upgrade
+from callcenter.store import CallStore, database_url, open_engine, upgrade
 from callcenter.store.db import current_revision, head_revision
 
 DEFAULT_EXAMPLE = "examples/sociaal-huis.toml"
@@ -62,8 +64,8 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--calls-per-hour",
         type=float,
-        default=400.0,
-        help="arrivals per hour at the morning peak (default 400)",
+        default=130.0,
+        help="arrivals per hour at the morning peak (default 130)",
     )
     p.add_argument("--start", help="virtual start time, ISO 8601 (default: next weekday 09:00)")
     p.add_argument("--seed", type=int, default=1)
@@ -74,6 +76,12 @@ def register(sub: Any) -> None:
         help="SQLite directory (default data/demo); the demo starts it afresh",
     )
     p.add_argument("--duration", type=float, help="stop after this many real seconds")
+    p.add_argument(
+        "--history-days",
+        type=int,
+        default=21,
+        help="days of past calls put in the store at start, for the reports (default 21; 0: none)",
+    )
     p.add_argument("-v", "--verbose", action="store_true")
     p.set_defaults(handler=demo)
 
@@ -155,6 +163,8 @@ def demo(args: argparse.Namespace) -> int:
         except CatalogError as exc:
             print(f"warning: the catalog is not loaded: {exc}", file=sys.stderr)
 
+    history: list[int] = []
+
     async def main() -> None:
         sim = Simulator(
             site,
@@ -179,7 +189,9 @@ def demo(args: argparse.Namespace) -> int:
                 port=port,
                 clock=sim.clock,
                 privacy_key=secrets.token_bytes(32),  # a fresh demo database: a fresh key
-                prepare=lambda staff, ops: demo_people(staff, ops, password, catalog),
+                prepare=lambda staff, ops: demo_prepare(
+                    staff, ops, password, catalog, start, args, history
+                ),
             ) as r:
                 settle_heap()
                 print(
@@ -189,7 +201,8 @@ def demo(args: argparse.Namespace) -> int:
                     f"{site.asterisk.username!r}, secret {DEMO_SECRET!r})\n"
                     f"  virtual time:       {start:%a %d/%m/%Y %H:%M} at x{args.speed:g}, "
                     f"{args.calls_per_hour:g} calls/h at the peak\n"
-                    f"  database:           {demo_db} (new for this run)\n"
+                    f"  database:           {demo_db} (new for this run, with "
+                    f"{history[0] if history else 0} past calls of {args.history_days} days)\n"
                     f"  log in as:          {DEMO_USERS[0][0]!r} (beheerder) or "
                     f"{DEMO_USERS[1][0]!r} (medewerker en leidinggevende), "
                     f"password {password!r} (new for this run)\n"
@@ -215,14 +228,20 @@ DEMO_USERS = (
     ("an", "An Peeters", ("agent",), (), ("PJSIP/vuurtoren-an",)),
     ("bert", "Bert Janssens", ("agent",), (), ("PJSIP/vuurtoren-bert",)),
     ("chris", "Chris Maes", ("agent",), (), ("PJSIP/vuurtoren-chris",)),
+    ("dirk", "Dirk Wouters", ("agent",), (), ("PJSIP/vuurtoren-dirk",)),
+    ("els", "Els Claes", ("agent",), (), ("PJSIP/vuurtoren-els",)),
 )
 DEMO_ROTA = (
     *((day, "08:00", "13:00", "an") for day in range(5)),
-    *((day, "13:00", "19:00", "bert") for day in range(5)),
-    *((day, "10:00", "16:00", "chris") for day in range(5)),
+    *((day, "08:00", "16:00", "chris") for day in range(5)),
+    *((day, "12:00", "19:00", "bert") for day in range(5)),
+    *((day, "12:00", "17:00", "els") for day in range(5)),
+    *((day, "13:00", "17:00", "dirk") for day in range(5)),
     (5, "09:00", "12:00", "an"),
 )
-DEMO_ROTA_TEXT = "weekdays An 08-13, Chris 10-16, Bert 13-19; Saturday An 09-12"
+DEMO_ROTA_TEXT = (
+    "weekdays An 08-13, Chris 08-16, Bert 12-19, Els 12-17, Dirk 13-17; Saturday An 09-12"
+)
 
 
 async def demo_people(
@@ -239,6 +258,26 @@ async def demo_people(
         await ops.duty.add_shift(day, starts, ends, login, actor="demo")
     if catalog:  # the site's catalog, beside its file
         await ops.catalog.replace(catalog, source="catalogus.toml", actor="demo")
+
+
+async def demo_prepare(
+    staff: StaffServices,
+    ops: Operations,
+    password: str,
+    catalog: list[Product] | None,
+    start: datetime,
+    args: argparse.Namespace,
+    history: list[int],
+) -> None:
+    """The demo's people, rota and catalog, and weeks of past calls for the reports."""
+    await demo_people(staff, ops, password, catalog)
+    if args.history_days > 0:
+        site = ops.service.site
+        calls = list(past_calls(site, start, args.history_days, args.calls_per_hour, args.seed))
+        store = CallStore(ops.intervals.engine)
+        for i in range(0, len(calls), 5000):
+            await store.save_many(calls[i : i + 5000])
+        history.append(len(calls))
 
 
 def db_upgrade(args: argparse.Namespace) -> int:

@@ -36,7 +36,11 @@ from callcenter.simulator.queues import Entry, SimQueue, VisitResult
 if TYPE_CHECKING:
     from callcenter.simulator.core import SimAsterisk
 
-__all__ = ["CallerProfile", "InboundCall"]
+__all__ = ["LIGHTHOUSE_TALK_FACTOR", "CallerProfile", "InboundCall"]
+
+LIGHTHOUSE_TALK_FACTOR = 0.5
+"""A call answered by the lighthouse lasts this share of the caller's time at the counter:
+the lighthouse listens, registers the question and refers, the counter handles it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -471,7 +475,10 @@ class InboundCall:
         self.truth.outcome = "answered"
         started = ast.clock.epoch()
         self._talking = (queue_name, result, entry, started)
-        await ast.clock.sleep(p.talk_seconds)
+        talk = p.talk_seconds
+        if queue_name == ast.site.lighthouse.queue:
+            talk *= LIGHTHOUSE_TALK_FACTOR  # the lighthouse triages, registers and refers
+        await ast.clock.sleep(talk)
         self._talking = None
         talk = int(ast.clock.epoch() - started)
         if p.agent_hangs_up:

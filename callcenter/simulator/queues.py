@@ -511,6 +511,9 @@ class SimQueue:
         self.holdtime = (3 * self.holdtime + hold) // 4
         self._set_status(member, 2)
         entry.future.set_result(VisitResult("answered", hold, member, channel, ring_seconds))
+        # the members this caller's ring took are free again: the next caller rings them
+        # (app_queue's waiting callers check their turn every second)
+        self.dispatch()
 
     def complete(
         self, result: VisitResult, talk: int, reason: str, original_position: int, caller: Channel

@@ -29,18 +29,18 @@ HOURLY_PROFILE = (
     0.01,
     0.02,
     0.05,
+    0.06,
     0.25,
-    0.70,
     1.00,
     0.95,
     0.80,
     0.45,
-    0.60,
-    0.75,
-    0.60,
+    0.35,
     0.45,
-    0.30,
-    0.18,
+    0.35,
+    0.25,
+    0.15,
+    0.10,
     0.10,
     0.06,
     0.04,
@@ -87,7 +87,7 @@ def draw_caller(site: Site, rng: random.Random, callers: int = 5000) -> CallerPr
     handle = menu.handle.get(digits or "", 240.0)
     # patience: most wait a few minutes, some give up within seconds (short abandons)
     patience = (
-        rng.uniform(1.0, 5.0) if rng.random() < 0.06 else rng.lognormvariate(math.log(150.0), 0.6)
+        rng.uniform(1.0, 5.0) if rng.random() < 0.06 else rng.lognormvariate(math.log(210.0), 0.6)
     )
     talk = max(15.0, rng.lognormvariate(math.log(handle) - 0.18, 0.6))
     number = None if rng.random() < 0.03 else f"+3247{rng.randrange(callers):07d}"

@@ -1,0 +1,255 @@
+"""Wallboard fan-out: 200 screens watching ``/api/wallboard/stream`` while the simulated
+Asterisk runs 50 calls a second; from a caller joining a queue to every screen showing it.
+
+    python bench/wallboard_fanout.py [--clients 200] [--rate 50] [--seconds 20] [--json]
+
+Three processes on loopback: the simulated Asterisk (notes the wall-clock time at which it
+writes each ``QueueCallerJoin``, and measures every RouteRequest → Redirect), the service
+with its dashboard (this process, as ``vuurtoren serve`` runs), and the screens (``--clients``
+SSE clients with a manager's token, each noting when a waiting caller first appears on its
+board, matched by the join time the board carries). One more client opens the stream and
+never reads: it must slow neither the others nor the routing. Bounded: ``--rate`` ×
+``--seconds`` calls. The peer, in the same run: the same load with 10 screens.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing as mp
+import random
+import secrets
+import statistics
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from benchlib import machine, percentile, report
+
+from callcenter.ami import ClientSettings
+from callcenter.asterisk_config import event_filters
+from callcenter.runner import running
+from callcenter.simulator import Account, CallerProfile, SimSettings, Simulator
+from routing.config import load_site
+
+SECRET = "bench-secret"
+START = datetime(2026, 11, 23, 9, 30, tzinfo=ZoneInfo("Europe/Brussels"))
+SPEED = 20.0
+PASSWORD = "een-goed-wachtwoord-bench"
+
+
+def _key(epoch: float) -> int:
+    return round(epoch * 1_000_000)
+
+
+def _sim_process(config: str, commands: Any, results: Any) -> None:
+    async def main() -> None:
+        site = load_site(config)
+        sim = Simulator(
+            site,
+            accounts=[Account("vuurtoren", SECRET, eventfilter=event_filters())],
+            seed=9,
+            speed=SPEED,
+            start=START,
+            settings=SimSettings(hours_aware_agents=False, failsafe_seconds=60),
+        )
+        await sim.start()
+        for queue in sim.ast.queues.values():  # callers wait a moment: the boards show them
+            for member in queue.members.values():
+                member.device.answer_probability = 1.0
+                member.device.answer_delay = (20.0, 40.0)
+        joins: dict[int, float] = {}
+
+        def listen(event: Any) -> None:
+            if event.name == "QueueCallerJoin":
+                joins[_key(float(event.get("Timestamp")))] = time.time()
+
+        sim.ast.listen(listen)
+        results.put(("port", sim.port))
+        loop = asyncio.get_running_loop()
+        digits = [t.digit for t in site.topics]
+        while True:
+            cmd = await loop.run_in_executor(None, commands.get)
+            if cmd[0] == "stop":
+                break
+            _, rate, seconds = cmd
+            joins.clear()
+            sim.ast.route_latencies.clear()
+            rng = random.Random(int(rate))
+            started = []
+            t0 = time.perf_counter()
+            for i in range(int(rate * seconds)):  # bounded by count, paced by the clock
+                delay = t0 + i / rate - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                started.append(
+                    sim.call(
+                        CallerProfile(
+                            number=f"+3247{rng.randrange(10**7):07d}",
+                            digits=rng.choice(digits),
+                            patience=600,
+                            talk_seconds=rng.uniform(20, 60),
+                            menu_seconds=1.0,
+                        )
+                    )
+                )
+            await asyncio.wait([c.task for c in started if c.task is not None], timeout=120)
+            results.put(("phase", dict(joins), list(sim.ast.route_latencies)))
+        await sim.stop()
+
+    asyncio.run(main())
+
+
+def _screens_process(url: str, token: str, clients: int, seconds: float, results: Any) -> None:
+    """``clients`` screens and one that never reads; each notes when a join time first shows."""
+    import aiohttp
+
+    async def screen(session: aiohttp.ClientSession, seen: dict[int, float]) -> None:
+        async with session.get(url + "api/wallboard/stream") as resp:
+            event = None
+            async for raw in resp.content:
+                line = raw.decode()
+                if line.startswith("event: "):
+                    event = line[7:].strip()
+                elif line.startswith("data: ") and event == "board":
+                    now = time.time()
+                    board = json.loads(line[6:])
+                    for tile in board["tiles"]:
+                        for since in tile["waiting_since"]:
+                            k = _key(datetime.fromisoformat(since).timestamp())
+                            if k not in seen:
+                                seen[k] = now
+
+    async def stalled(session: aiohttp.ClientSession) -> None:
+        async with session.get(url + "api/wallboard/stream") as resp:
+            await resp.content.readline()
+            await asyncio.sleep(seconds + 60)  # holds the stream open, reads nothing more
+
+    async def main() -> None:
+        headers = {"Authorization": f"Bearer {token}"}
+        connector = aiohttp.TCPConnector(limit=clients + 10)
+        async with aiohttp.ClientSession(headers=headers, connector=connector) as session:
+            seen: list[dict[int, float]] = [{} for _ in range(clients)]
+            tasks = [asyncio.create_task(screen(session, s)) for s in seen]
+            tasks.append(asyncio.create_task(stalled(session)))
+            results.put(("ready", clients))
+            await asyncio.sleep(seconds)
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            results.put(("seen", seen))
+
+    asyncio.run(main())
+
+
+async def _phase(
+    ctx: Any, url: str, token: str, commands: Any, results: Any, clients: int, args: Any
+) -> dict[str, Any]:
+    screens_out = ctx.Queue()
+    listen = args.seconds + 25
+    screens = ctx.Process(
+        target=_screens_process, args=(url, token, clients, listen, screens_out), daemon=True
+    )
+    screens.start()
+    loop = asyncio.get_running_loop()
+    assert (await loop.run_in_executor(None, lambda: screens_out.get(timeout=60)))[0] == "ready"
+    await asyncio.sleep(2.0)  # every stream is open
+    commands.put(("phase", args.rate, args.seconds))
+    kind, joins, routes = await loop.run_in_executor(None, lambda: results.get(timeout=300))
+    assert kind == "phase"
+    kind, seen = await loop.run_in_executor(None, lambda: screens_out.get(timeout=listen + 60))
+    screens.join(10)
+    per_screen = [s[k] - t for k, t in joins.items() for s in seen if k in s]
+    every = []  # a join's latency to the last screen that showed it
+    for k, t in joins.items():
+        times = [s[k] for s in seen if k in s]
+        if len(times) == clients:
+            every.append(max(times) - t)
+    ms = [x * 1000 for x in per_screen]
+    all_ms = [x * 1000 for x in every]
+    route_ms = [x * 1000 for x in routes]
+    return {
+        "screens": clients,
+        "calls": int(args.rate * args.seconds),
+        "joins": len(joins),
+        "joins_on_every_screen": len(every),
+        "p50_ms": round(statistics.median(ms), 1) if ms else None,
+        "p95_ms": round(percentile(ms, 95), 1) if ms else None,
+        "every_screen_p95_ms": round(percentile(all_ms, 95), 1) if all_ms else None,
+        "route_p99_ms": round(percentile(route_ms, 99), 2) if route_ms else None,
+        "routed": len(route_ms),
+    }
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    from callcenter.simulator.clock import SimClock
+
+    site = load_site(args.config)
+    ctx = mp.get_context("spawn")
+    commands, results = ctx.Queue(), ctx.Queue()
+    proc = ctx.Process(target=_sim_process, args=(args.config, commands, results), daemon=True)
+    proc.start()
+    loop = asyncio.get_running_loop()
+    kind, port = await loop.run_in_executor(None, lambda: results.get(timeout=60))
+    assert kind == "port"
+    db = Path(tempfile.mkdtemp()) / "bench.sqlite3"
+    client = ClientSettings(port=port, secret=SECRET, ping_interval=30, ping_timeout=10)
+    phases = []
+    async with running(
+        site,
+        client,
+        f"sqlite+aiosqlite:///{db}",
+        port=0,
+        clock=SimClock(START, SPEED),
+        privacy_key=secrets.token_bytes(32),
+    ) as r:
+        await r.ami.wait_connected(20)
+        manager = await r.staff.users.add("wand", "Wandscherm", ["manager"], PASSWORD)
+        _, token = await r.staff.tokens.create(manager, "bench")
+        for clients in (10, args.clients):
+            phases.append(await _phase(ctx, r.url, token, commands, results, clients, args))
+    commands.put(("stop",))
+    proc.join(30)
+    return {
+        "benchmark": "wallboard_fanout",
+        "date": time.strftime("%Y-%m-%d"),
+        "machine": machine(),
+        "rate": args.rate,
+        "seconds": args.seconds,
+        "phases": phases,
+        "goal": "p95 < 500 ms to every screen at 200 screens and 50 calls/s; routing p99 < 5 ms",
+    }
+
+
+def _table(r: dict[str, Any]) -> None:
+    print(f"wallboard fan-out, {r['machine']}, {r['rate']} calls/s for {r['seconds']} s")
+    print(f"{'screens':>8} {'joins':>6} {'p50':>8} {'p95':>8} {'every p95':>10} {'route p99':>10}")
+    for p in r["phases"]:
+        print(
+            f"{p['screens']:>8} {p['joins']:>6} {p['p50_ms']!s:>8} {p['p95_ms']!s:>8} "
+            f"{p['every_screen_p95_ms']!s:>10} {p['route_p99_ms']!s:>10}"
+        )
+    print(r["goal"])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--config", default=str(Path(__file__).parents[1] / "examples" / "sociaal-huis.toml")
+    )
+    parser.add_argument("--clients", type=int, default=200)
+    parser.add_argument("--rate", type=float, default=50.0)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    if not 1 <= args.clients <= 1000 or not 0 < args.rate <= 500 or not 0 < args.seconds <= 120:
+        parser.error("--clients 1 to 1000, --rate up to 500, --seconds up to 120 (bounded)")
+    return report(asyncio.run(run(args)), args.json, _table)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,116 @@
+"""Screenshots of the wallboard and a report page for the README, from a running demo.
+
+    .venv/bin/python docs/screenshots.py [--out docs/img]
+
+Starts ``vuurtoren demo`` on a free loopback port (its own data directory, a virtual weekday
+at 09:30, 30 times faster), logs in as the demo's manager in Debian's Chromium (Playwright),
+lets the morning fill the queues, and saves ``wandbord.png`` (the wall-screen layout at
+1920×1080) and ``rapport.png`` (last week's report). Bounded: the demo stops after 90 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_demo(start: date, data: Path) -> tuple[subprocess.Popen[str], str, str]:
+    """The demo on a free port: (process, base URL, the run's password)."""
+    port = _free_port()
+    demo = subprocess.Popen(
+        [
+            str(ROOT / ".venv" / "bin" / "vuurtoren"),
+            "demo",
+            "--listen",
+            f"127.0.0.1:{port}",
+            "--data-dir",
+            str(data),
+            "--speed",
+            "30",
+            "--start",
+            f"{start.isoformat()}T09:30",
+            "--duration",
+            "90",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    password = None
+    assert demo.stdout is not None
+    for line in demo.stdout:
+        found = re.search(r"password '([^']+)'", line)
+        if found:
+            password = found.group(1)
+        if line.startswith("Ctrl-C"):
+            break
+    if password is None:
+        demo.terminate()
+        raise SystemExit("the demo did not start")
+    return demo, f"http://127.0.0.1:{port}", password
+
+
+async def shoot(base: str, password: str, start: date, out: Path) -> None:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        ctx = await browser.new_context(locale="nl-BE", viewport={"width": 1920, "height": 1080})
+        page = await ctx.new_page()
+        await page.goto(base + "/login")
+        await page.fill("#login", "demo")
+        await page.fill("#password", password)
+        async with page.expect_navigation():
+            await page.press("#password", "Enter")
+        await page.goto(base + "/?wand=1")
+        await page.wait_for_timeout(25_000)  # the morning peak fills the queues
+        await page.screenshot(path=str(out / "wandbord.png"))
+        last_week = start - timedelta(days=7)
+        await page.set_viewport_size({"width": 1400, "height": 1000})
+        await page.goto(f"{base}/rapporten?soort=week&datum={last_week.isoformat()}")
+        await page.wait_for_timeout(1500)  # the charts are drawn
+        await page.screenshot(path=str(out / "rapport.png"))
+        await browser.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default=str(ROOT / "docs" / "img"))
+    args = parser.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    start = datetime.now(ZoneInfo("Europe/Brussels")).date() + timedelta(days=1)
+    while start.weekday() >= 5:
+        start += timedelta(days=1)
+    data = Path(tempfile.mkdtemp(prefix="vuurtoren-shots-"))
+    demo, base, password = start_demo(start, data)
+    try:
+        asyncio.run(shoot(base, password, start, out))
+    finally:
+        demo.terminate()
+        demo.wait(30)
+        shutil.rmtree(data, ignore_errors=True)
+    print(f"screenshots in {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
