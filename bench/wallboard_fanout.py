@@ -7,9 +7,10 @@ Three processes on loopback: the simulated Asterisk (notes the wall-clock time a
 writes each ``QueueCallerJoin``, and measures every RouteRequest → Redirect), the service
 with its dashboard (this process, as ``vuurtoren serve`` runs), and the screens (``--clients``
 SSE clients with a manager's token, each noting when a waiting caller first appears on its
-board, matched by the join time the board carries). One more client opens the stream and
-never reads: it must slow neither the others nor the routing. Bounded: ``--rate`` ×
-``--seconds`` calls. The peer, in the same run: the same load with 10 screens.
+board, matched by the join time the board carries; a tile carries the ten longest-waiting
+callers, so the callers timed are those who join within the first ten places). One more
+client opens the stream and never reads: it must slow neither the others nor the routing.
+Bounded: ``--rate`` × ``--seconds`` calls. The peer, in the same run: the same load with 10 screens.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from callcenter.ami import ClientSettings
 from callcenter.asterisk_config import event_filters
 from callcenter.runner import running
 from callcenter.simulator import Account, CallerProfile, SimSettings, Simulator
+from callcenter.wallboard import WAITING_SHOWN
 from routing.config import load_site
 
 SECRET = "bench-secret"
@@ -61,11 +63,13 @@ def _sim_process(config: str, commands: Any, results: Any) -> None:
         for queue in sim.ast.queues.values():  # callers wait a moment: the boards show them
             for member in queue.members.values():
                 member.device.answer_probability = 1.0
-                member.device.answer_delay = (20.0, 40.0)
+                member.device.answer_delay = (6.0, 12.0)
         joins: dict[int, float] = {}
 
         def listen(event: Any) -> None:
-            if event.name == "QueueCallerJoin":
+            # a tile carries the longest-waiting callers (WAITING_SHOWN): a caller who joins
+            # further back shows only when those ahead have gone; time the ones it shows now
+            if event.name == "QueueCallerJoin" and int(event.get("Position")) <= WAITING_SHOWN:
                 joins[_key(float(event.get("Timestamp")))] = time.time()
 
         sim.ast.listen(listen)
@@ -92,7 +96,7 @@ def _sim_process(config: str, commands: Any, results: Any) -> None:
                             number=f"+3247{rng.randrange(10**7):07d}",
                             digits=rng.choice(digits),
                             patience=600,
-                            talk_seconds=rng.uniform(20, 60),
+                            talk_seconds=rng.uniform(4, 10),
                             menu_seconds=1.0,
                         )
                     )
@@ -108,6 +112,21 @@ def _screens_process(url: str, token: str, clients: int, seconds: float, results
     """``clients`` screens and one that never reads; each notes when a join time first shows."""
     import aiohttp
 
+    parsed: dict[str, list[int]] = {}  # the same board reaches every screen: parse it once
+
+    def join_keys(data: str) -> list[int]:
+        keys = parsed.get(data)
+        if keys is None:
+            if len(parsed) > 64:
+                parsed.clear()
+            board = json.loads(data)
+            keys = parsed[data] = [
+                _key(datetime.fromisoformat(since).timestamp())
+                for tile in board["tiles"]
+                for since in tile["waiting_since"]
+            ]
+        return keys
+
     async def screen(session: aiohttp.ClientSession, seen: dict[int, float]) -> None:
         async with session.get(url + "api/wallboard/stream") as resp:
             event = None
@@ -117,12 +136,9 @@ def _screens_process(url: str, token: str, clients: int, seconds: float, results
                     event = line[7:].strip()
                 elif line.startswith("data: ") and event == "board":
                     now = time.time()
-                    board = json.loads(line[6:])
-                    for tile in board["tiles"]:
-                        for since in tile["waiting_since"]:
-                            k = _key(datetime.fromisoformat(since).timestamp())
-                            if k not in seen:
-                                seen[k] = now
+                    for k in join_keys(line[6:]):
+                        if k not in seen:
+                            seen[k] = now
 
     async def stalled(session: aiohttp.ClientSession) -> None:
         async with session.get(url + "api/wallboard/stream") as resp:

@@ -11,15 +11,17 @@ which it started. Visits still going on, or never seen to end (``lost``), count 
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter as Tallies
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Integer, and_, case, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from callcenter.csvout import to_csv
+from callcenter.store.db import epoch_bucket
 from callcenter.store.models import CallRow, VisitRow
 from routing.site import Site
 
@@ -95,6 +97,9 @@ def period(kind: str, day: date, end: date | None = None) -> Period:
 
 @dataclass(slots=True)
 class _QueueFigures:
+    """Sums of one queue's (or quarter hour's) visits, added a group at a time from SQL;
+    waits as a histogram (whole seconds) for the longest and the 90th percentile."""
+
     queued: int = 0
     answered: int = 0
     abandoned: int = 0
@@ -106,36 +111,34 @@ class _QueueFigures:
     abandon_wait: int = 0
     talk: int = 0
     talks: int = 0
-    _waits: list[int] = field(default_factory=list)
+    waits: dict[int, int] = field(default_factory=dict)
 
-    def add(self, outcome: str, wait: int | None, talk: int | None, sl: int) -> None:
-        """One visit; ``sl``: its queue's service-level threshold."""
-        w = wait or 0
-        self.queued += 1
-        self._waits.append(w)
+    def add(
+        self, outcome: str | None, n: int, wait: int, in_sl: int, talk: int, talks: int
+    ) -> None:
+        """``n`` visits that ended as ``outcome``, their summed wait and talk."""
+        self.queued += n
         if outcome == "answered":
-            self.answered += 1
-            self.answer_wait += w
-            self.answered_in_sl += w <= sl
-            if talk is not None:
-                self.talk += talk
-                self.talks += 1
+            self.answered += n
+            self.answer_wait += wait
+            self.answered_in_sl += in_sl
+            self.talk += talk
+            self.talks += talks
         elif outcome == "abandoned":
-            self.abandoned += 1
-            self.abandon_wait += w
+            self.abandoned += n
+            self.abandon_wait += wait
         elif outcome == "abandoned_short":
-            self.abandoned_short += 1
+            self.abandoned_short += n
         elif outcome == "timeout":
-            self.timeout += 1
+            self.timeout += n
         elif outcome == "callback":
-            self.callback += 1
+            self.callback += n
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self, *, waits: bool = True) -> dict[str, Any]:
         def ratio(a: int, b: int) -> float | None:
             return round(a / b, 4) if b else None
 
-        waits = sorted(self._waits)
-        return {
+        out: dict[str, Any] = {
             "queued": self.queued,
             "answered": self.answered,
             "abandoned": self.abandoned,
@@ -151,11 +154,25 @@ class _QueueFigures:
             "answer_rate": ratio(self.answered, self.queued - self.abandoned_short),
             "asa_seconds": round(self.answer_wait / self.answered, 1) if self.answered else None,
             "aht_seconds": round(self.talk / self.talks, 1) if self.talks else None,
-            "max_wait_seconds": waits[-1] if waits else None,
-            "p90_wait_seconds": waits[min(len(waits) - 1, int(0.9 * len(waits)))]
-            if waits
-            else None,
         }
+        if waits:
+            out["max_wait_seconds"] = max(self.waits, default=None)
+            out["p90_wait_seconds"] = _rank(self.waits, 0.9)
+        return out
+
+
+def _rank(histogram: dict[int, int], share: float) -> int | None:
+    """The value at rank ``int(share * n)`` of the sorted values (as ``callcenter/stats.py``)."""
+    n = sum(histogram.values())
+    if not n:
+        return None
+    wanted = min(n - 1, int(share * n))
+    seen = 0
+    for value in sorted(histogram):
+        seen += histogram[value]
+        if seen > wanted:
+            return value
+    return None  # pragma: no cover - the loop always returns
 
 
 @dataclass(slots=True)
@@ -277,44 +294,84 @@ async def build_report(engine: AsyncEngine, site: Site, p: Period) -> Report:
     start, end = p.bounds(site)
     zone = site.zone
     lh = site.lighthouse
+    dialect = engine.dialect.name
     sl = {c.queue: c.service_level_seconds for c in site.counters}
     sl[lh.queue] = lh.service_level_seconds
     names = {c.queue: c.name for c in site.counters}
     names[lh.queue] = lh.name
-    calls_q = select(
-        CallRow.started_at,
+
+    # queue visits, added up in the database: per queue and outcome, per queue and wait (the
+    # histogram), per UTC quarter hour and outcome
+    wait = func.coalesce(VisitRow.wait_seconds, 0)
+    threshold = case(*((VisitRow.queue == q, t) for q, t in sl.items()), else_=20)
+    in_sl = func.sum(cast(and_(VisitRow.outcome == "answered", wait <= threshold), Integer))
+    sums = (
+        func.count(),
+        func.sum(wait),
+        in_sl,
+        func.sum(func.coalesce(VisitRow.talk_seconds, 0)),
+        func.count(VisitRow.talk_seconds),
+    )
+    ended = and_(
+        VisitRow.joined_at >= start,
+        VisitRow.joined_at < end,
+        VisitRow.outcome.is_not(None),
+        VisitRow.outcome != "lost",
+    )
+    quarter = epoch_bucket(dialect, VisitRow.joined_at, 900).label("quarter")
+    by_queue = select(VisitRow.queue, VisitRow.outcome, *sums).where(ended)
+    by_wait = select(VisitRow.queue, wait, func.count()).where(ended)
+    by_quarter = select(quarter, VisitRow.outcome, *sums).where(ended)
+
+    # calls: per what decided their way, and per UTC hour
+    to_lh = case(
+        (CallRow.target == "lighthouse", 1),
+        (and_(CallRow.failsafe, CallRow.final_queue == lh.queue), 1),
+        else_=0,
+    ).label("to_lh")
+    answered_lh = cast(
+        and_(CallRow.outcome == "answered", CallRow.final_queue == lh.queue), Integer
+    ).label("answered_lh")
+    in_period = and_(CallRow.started_at >= start, CallRow.started_at < end)
+    way = (
         CallRow.counter,
         CallRow.topic,
         CallRow.digits,
         CallRow.target,
         CallRow.reason,
         CallRow.outcome,
-        CallRow.final_queue,
         CallRow.failsafe,
-    ).where(CallRow.started_at >= start, CallRow.started_at < end)
-    visits_q = select(
-        VisitRow.queue,
-        VisitRow.joined_at,
-        VisitRow.outcome,
-        VisitRow.wait_seconds,
-        VisitRow.talk_seconds,
-    ).where(VisitRow.joined_at >= start, VisitRow.joined_at < end)
-    async with engine.connect() as conn:
-        calls = (await conn.execute(calls_q)).all()
-        visits = (await conn.execute(visits_q)).all()
+        to_lh,
+        answered_lh,
+    )
+    by_way = select(*way, func.count()).where(in_period)
+    hour = epoch_bucket(dialect, CallRow.started_at, 3600).label("hour")
+    by_hour_q = select(hour, func.count()).where(in_period)
+    # five independent questions, each on its own connection: they run side by side
+    queue_rows, wait_rows, quarter_rows, way_rows, hour_rows = await asyncio.gather(
+        _rows(engine, by_queue.group_by(VisitRow.queue, VisitRow.outcome)),
+        _rows(engine, by_wait.group_by(VisitRow.queue, wait)),
+        _rows(engine, by_quarter.group_by(quarter, VisitRow.outcome)),
+        _rows(engine, by_way.group_by(*way)),
+        _rows(engine, by_hour_q.group_by(hour)),
+    )
 
     queues = {q: _QueueFigures() for q in [lh.queue, *(c.queue for c in site.counters)]}
+    for queue, outcome, n, w, s_in, talk, talks in queue_rows:
+        queues.setdefault(queue, _QueueFigures()).add(
+            outcome, int(n), int(w or 0), int(s_in or 0), int(talk or 0), int(talks)
+        )
+    for queue, w, n in wait_rows:
+        histogram = queues.setdefault(queue, _QueueFigures()).waits
+        histogram[int(w)] = histogram.get(int(w), 0) + int(n)
     slots: dict[str, _QueueFigures] = {}
     multi_day = p.days > 1
-    for queue, joined, outcome, wait, talk in visits:
-        if outcome is None or outcome == "lost":
-            continue
-        threshold = sl.get(queue, 20)
-        queues.setdefault(queue, _QueueFigures()).add(outcome, wait, talk, threshold)
-        local = _aware(joined).astimezone(zone)
-        quarter = local.replace(minute=local.minute - local.minute % 15, second=0, microsecond=0)
-        key = f"{quarter:%H:%M}" if multi_day else quarter.isoformat()
-        slots.setdefault(key, _QueueFigures()).add(outcome, wait, talk, threshold)
+    for q15, outcome, n, w, s_in, talk, talks in quarter_rows:
+        local = datetime.fromtimestamp(int(q15) * 900, UTC).astimezone(zone)
+        key = f"{local:%H:%M}" if multi_day else local.isoformat()
+        slots.setdefault(key, _QueueFigures()).add(
+            outcome, int(n), int(w or 0), int(s_in or 0), int(talk or 0), int(talks)
+        )
 
     counters: dict[str, dict[str, Any]] = {
         c.id: {
@@ -343,45 +400,47 @@ async def build_report(engine: AsyncEngine, site: Site, p: Period) -> Report:
     }
     by_hour = [0] * 24
     by_weekday = [0] * 7
+    for h, n in hour_rows:
+        local = datetime.fromtimestamp(int(h) * 3600, UTC).astimezone(zone)
+        by_hour[local.hour] += int(n)
+        by_weekday[local.weekday()] += int(n)
     lighthouse_by_reason: Tallies[str] = Tallies()
     totals: Tallies[str] = Tallies()
-    for started, counter, topic, digits, target, reason, outcome, final_queue, failsafe in calls:
-        local = _aware(started).astimezone(zone)
-        by_hour[local.hour] += 1
-        by_weekday[local.weekday()] += 1
-        totals["arrived"] += 1
+    for counter, topic, digits, target, reason, outcome, failsafe, lh_, ans_lh, n in way_rows:
+        n = int(n)
+        totals["arrived"] += n
         if target is None and not failsafe:
             continue  # hung up in the menu: arrived, never routed
-        totals["routed"] += 1
-        answered = outcome == "answered"
+        totals["routed"] += n
+        answered = n if outcome == "answered" else 0
         totals["answered"] += answered
-        to_lh = target == "lighthouse" or (failsafe and final_queue == lh.queue)
-        why = reason or ("failsafe" if failsafe else "")
-        if to_lh:
-            lighthouse_by_reason[why] += 1
-        last = target == "last_resort" or outcome == "last_resort"
+        to_lighthouse = n if lh_ else 0
+        if lh_:
+            lighthouse_by_reason[reason or ("failsafe" if failsafe else "")] += n
+        last = n if (target == "last_resort" or outcome == "last_resort") else 0
         totals["last_resort"] += last
-        if reason in CLOSED and target != "counter":
-            totals["closed"] += 1
-            totals["closed_covered"] += answered and final_queue == lh.queue
+        closed = reason in CLOSED and target != "counter"
+        if closed:
+            totals["closed"] += n
+            totals["closed_covered"] += n if ans_lh else 0
         if reason in REFUSED:
-            totals["refused"] += 1
+            totals["refused"] += n
         c = counters.get(counter or "")
         if c is not None:
-            c["arrived"] += 1
-            c["open"] += target == "counter"
-            if reason in CLOSED and target != "counter":
-                c["closed"][reason] += 1
+            c["arrived"] += n
+            c["open"] += n if target == "counter" else 0
+            if closed:
+                c["closed"][reason] += n
             if reason in REFUSED:
-                c["refused"][reason] += 1
-            c["to_lighthouse"] += to_lh
+                c["refused"][reason] += n
+            c["to_lighthouse"] += to_lighthouse
             c["last_resort"] += last
             c["answered"] += answered
         t = topics.get(topic or "") or _topic_by_digits(site, digits, topics)
         if t is not None:
-            t["arrived"] += 1
+            t["arrived"] += n
             t["answered"] += answered
-            t["to_lighthouse"] += to_lh
+            t["to_lighthouse"] += to_lighthouse
             t["last_resort"] += last
 
     routed = totals["routed"]
@@ -424,9 +483,14 @@ async def build_report(engine: AsyncEngine, site: Site, p: Period) -> Report:
         "lighthouse_by_reason": dict(lighthouse_by_reason.most_common()),
         "by_hour": by_hour,
         "by_weekday": by_weekday,
-        "intervals": [{"start": k, **slots[k].as_json()} for k in sorted(slots)],
+        "intervals": [{"start": k, **slots[k].as_json(waits=False)} for k in sorted(slots)],
     }
     return Report(p, data)
+
+
+async def _rows(engine: AsyncEngine, stmt: Any) -> list[Any]:
+    async with engine.connect() as conn:
+        return list((await conn.execute(stmt)).all())
 
 
 def _topic_by_digits(
@@ -434,8 +498,3 @@ def _topic_by_digits(
 ) -> dict[str, Any] | None:
     found = site.find_topic(digits) if digits else None
     return topics.get(found.id) if found else None
-
-
-def _aware(at: datetime) -> datetime:
-    """Rows read as plain columns: SQLite gives naive UTC datetimes."""
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)

@@ -32,6 +32,9 @@ from schedules.overrides import ALL_COUNTERS, LIGHTHOUSE, Override
 
 __all__ = ["CLOSED_REASONS", "Tally", "Today", "attention", "build_board", "change_label"]
 
+WAITING_SHOWN = 10
+"""Join times a tile carries (the longest waiting first): the screen ticks the first; a
+long queue does not make every board it sends grow."""
 CLOSED_REASONS = frozenset({Reason.CLOSED, Reason.HOLIDAY, Reason.CLOSURE, Reason.OVERRIDE})
 """Why a call that found its counter closed went on (``override``: a manager closed it)."""
 REASON_LABELS = {
@@ -315,7 +318,7 @@ def build_board(
             "next_change_label": change_label(nxt, at, state.open, site),
             "override_label": _override_label(ov),
             "waiting": snap["waiting"],
-            "waiting_since": [t.astimezone(zone).isoformat() for t in since],
+            "waiting_since": [t.astimezone(zone).isoformat() for t in since[:WAITING_SHOWN]],
             "longest_wait_seconds": snap["oldest_wait_seconds"],
             "logged_in": snap["logged_in"],
             "available": snap["available"],

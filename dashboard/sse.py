@@ -15,7 +15,7 @@ from callcenter.bus import BusMessage
 from dashboard.access import ROUTES, identify
 from dashboard.keys import BUS, STREAMS
 
-__all__ = ["KEEPALIVE", "Encoded", "Event", "serve_events"]
+__all__ = ["KEEPALIVE", "Encoded", "Event", "serve_events", "sse_event", "still_allowed"]
 
 KEEPALIVE = 15.0
 """Seconds between keepalives of a quiet stream (each one re-checks the user's session)."""
@@ -27,7 +27,7 @@ class Encoded(str):
     """A payload already in JSON (built once for every stream that sends it)."""
 
 
-def _sse(kind: str, payload: object) -> bytes:
+def sse_event(kind: str, payload: object) -> bytes:
     data = payload if isinstance(payload, Encoded) else json.dumps(payload, ensure_ascii=False)
     return f"event: {kind}\ndata: {data}\n\n".encode()
 
@@ -40,11 +40,9 @@ async def serve_events(
     *,
     coalesce: float = 0.0,
     urgent: Callable[[BusMessage], bool] | None = None,
-    quiet: Callable[[], Iterable[Event]] | None = None,
 ) -> web.StreamResponse:
     """Stream ``first``, then ``pick(burst)`` for every burst of bus messages (gathered for
-    ``coalesce`` seconds after the first of them, until an ``urgent`` one comes). A quiet
-    stream sends ``quiet()`` (else a keepalive comment) every :data:`KEEPALIVE` seconds."""
+    ``coalesce`` seconds after the first of them, until an ``urgent`` one comes)."""
     bus = request.app[BUS]
     response = web.StreamResponse(
         headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
@@ -57,25 +55,22 @@ async def serve_events(
         streams.add(task)
     try:
         for kind, payload in first:
-            await response.write(_sse(kind, payload))
+            await response.write(sse_event(kind, payload))
         while True:
             try:
                 async with asyncio.timeout(KEEPALIVE):
                     burst = [await queue.get()]
             except TimeoutError:
-                if not await _still_allowed(request, route):
+                if not await still_allowed(request, route):
                     break  # logged out, disabled or expired meanwhile: the stream ends
-                if quiet is None:
-                    await response.write(b": keepalive\n\n")
-                for kind, payload in quiet() if quiet is not None else ():
-                    await response.write(_sse(kind, payload))
+                await response.write(b": keepalive\n\n")
                 continue
             if coalesce and not (urgent is not None and urgent(burst[0])):
                 await _gather(queue, burst, coalesce, urgent)
             while not queue.empty():
                 burst.append(queue.get_nowait())
             for kind, payload in pick(burst):
-                await response.write(_sse(kind, payload))
+                await response.write(sse_event(kind, payload))
     except (ConnectionResetError, asyncio.CancelledError):
         pass
     finally:
@@ -106,6 +101,6 @@ async def _gather(
             return
 
 
-async def _still_allowed(request: web.Request, route: str) -> bool:
+async def still_allowed(request: web.Request, route: str) -> bool:
     user = await identify(request)
     return user is not None and ROUTES[route].allows(user)

@@ -5,18 +5,18 @@ live. The board is built once per moment for every screen that watches
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from typing import Any
 
 from aiohttp import web
 
-from callcenter.bus import BusMessage
 from callcenter.wallboard import build_board
-from dashboard.keys import OPS, SERVICE, USER
+from dashboard.keys import BUS, OPS, SERVICE, STREAMS, USER
 from dashboard.render import render
-from dashboard.sse import Encoded, Event, serve_events
+from dashboard.sse import KEEPALIVE, Encoded, sse_event, still_allowed
 
-__all__ = ["BOARD", "BoardCache", "setup"]
+__all__ = ["BOARD", "FEED", "BoardCache", "BoardFeed", "setup"]
 
 FRESH = 0.2
 """Seconds a built board serves every screen that asks (200 screens: one build)."""
@@ -80,28 +80,120 @@ async def board_json(request: web.Request) -> web.Response:
     return web.json_response(board)
 
 
+class BoardFeed:
+    """One task reads the bus for every wallboard screen: after a burst of changes (gathered
+    for :data:`GATHER` seconds) it builds the board once and wakes the screens' streams, which
+    each send the latest board. Bus messages cost one subscriber, however many screens
+    watch; a screen that reads slowly skips boards, and slows nobody else."""
+
+    def __init__(self, app: web.Application) -> None:
+        self.app = app
+        self._wakes = [asyncio.Event() for _ in range(SHARDS)]
+        self._streams = 0
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="wallboard")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    def shard(self) -> int:
+        """A new stream's share of the wake-ups."""
+        self._streams += 1
+        return self._streams % SHARDS
+
+    async def next(self, timeout: float, shard: int = 0) -> bool:
+        """Wait for the next board (True), or ``timeout`` seconds (False)."""
+        wake = self._wakes[shard]
+        try:
+            async with asyncio.timeout(timeout):
+                await wake.wait()
+        except TimeoutError:
+            return False
+        return True
+
+    def _publish(self) -> None:
+        """Wake the streams a shard at a time, a few milliseconds apart: between the shards
+        the event loop reads Asterisk, so 200 screens never hold a RouteRequest back."""
+        old, self._wakes = self._wakes, [asyncio.Event() for _ in range(SHARDS)]
+        loop = asyncio.get_running_loop()
+        for i, wake in enumerate(old):
+            loop.call_later(i * SHARD_GAP, wake.set)
+
+    async def _run(self) -> None:
+        queue = self.app[BUS].subscribe()
+        try:
+            while True:
+                try:
+                    async with asyncio.timeout(KEEPALIVE):
+                        msg = await queue.get()
+                except TimeoutError:
+                    self._publish()  # quiet: a fresh board now and then all the same
+                    continue
+                if msg.kind not in KINDS:
+                    continue
+                await asyncio.sleep(GATHER)
+                while not queue.empty():
+                    queue.get_nowait()
+                self._publish()
+        finally:
+            self.app[BUS].unsubscribe(queue)
+
+
+GATHER = 0.5
+"""Seconds a burst of changes is gathered before the screens get a fresh board."""
+SHARDS = 16
+SHARD_GAP = 0.002
+"""The screens are woken in :data:`SHARDS` groups, this many seconds apart."""
+FEED: web.AppKey[BoardFeed] = web.AppKey("board-feed", BoardFeed)
+
+
 async def stream(request: web.Request) -> web.StreamResponse:
-    """``board`` first, then a fresh ``board`` after every burst of changes (at most a few
-    a second); a quiet board still gets one every :data:`sse.KEEPALIVE` seconds."""
-    cache = request.app[BOARD]
-
-    def pick(burst: list[BusMessage]) -> list[Event]:
-        if any(m.kind in KINDS for m in burst):
-            return [("board", cache.get()[1])]
-        return []
-
-    return await serve_events(
-        request,
-        "api-wallboard-stream",
-        [("board", cache.get()[1])],
-        pick,
-        coalesce=0.5,
-        quiet=lambda: [("board", cache.get()[1])],
+    """``board`` first, then the latest ``board`` after every burst of changes (at most two a
+    second) and every :data:`sse.KEEPALIVE` seconds when quiet. The stream ends when its user
+    may no longer see it (checked when quiet), and at shutdown."""
+    app = request.app
+    cache, feed = app[BOARD], app[FEED]
+    feed.start()
+    shard = feed.shard()
+    response = web.StreamResponse(
+        headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
     )
+    await response.prepare(request)
+    task = asyncio.current_task()
+    streams = app[STREAMS]
+    if task is not None:
+        streams.add(task)
+    try:
+        await response.write(sse_event("board", cache.get()[1]))
+        while True:
+            if not await feed.next(KEEPALIVE, shard) and not await still_allowed(
+                request, "api-wallboard-stream"
+            ):
+                break
+            await response.write(sse_event("board", cache.get()[1]))
+    except (ConnectionResetError, asyncio.CancelledError):
+        pass
+    finally:
+        if task is not None:
+            streams.discard(task)
+    return response
+
+
+async def _stop_feed(app: web.Application) -> None:
+    await app[FEED].stop()
 
 
 def setup(app: web.Application) -> None:
     app[BOARD] = BoardCache(app)
+    app[FEED] = BoardFeed(app)
+    app.on_shutdown.append(_stop_feed)
     app.router.add_get("/", page, name="live")
     app.router.add_get("/api/wallboard", board_json, name="api-wallboard")
     app.router.add_get("/api/wallboard/stream", stream, name="api-wallboard-stream")

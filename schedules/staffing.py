@@ -23,6 +23,7 @@ from sqlalchemy import Integer, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.elements import ColumnElement
 
+from callcenter.store.db import epoch_bucket
 from callcenter.store.models import VisitRow
 from routing.site import Site
 from schedules.rota import Rota
@@ -76,9 +77,7 @@ class Advice:
 
 def _bucket(engine: AsyncEngine) -> ColumnElement[int]:
     """The UTC half hour a visit joined in, as a whole number (epoch // 1800)."""
-    if engine.dialect.name == "postgresql":
-        return cast(func.floor(func.extract("epoch", VisitRow.joined_at) / _SLOT_SECONDS), Integer)
-    return cast(cast(func.strftime("%s", VisitRow.joined_at), Integer) / _SLOT_SECONDS, Integer)
+    return epoch_bucket(engine.dialect.name, VisitRow.joined_at, _SLOT_SECONDS)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,15 +15,17 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, Integer, cast, event, func
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.elements import ColumnElement
 
 __all__ = [
     "MIGRATIONS",
     "current_revision",
     "database_url",
+    "epoch_bucket",
     "head_revision",
     "open_engine",
     "query_plan",
@@ -104,3 +106,11 @@ async def query_plan(conn: AsyncConnection, stmt: ClauseElement) -> list[str]:
         return [str(r[-1]) for r in rows]
     rows = await conn.exec_driver_sql(f"EXPLAIN {compiled}", params)
     return [str(r[0]) for r in rows]
+
+
+def epoch_bucket(dialect: str, column: Any, seconds: int) -> ColumnElement[int]:
+    """The whole number ``epoch // seconds`` of a time column, in SQL (PostgreSQL or SQLite):
+    to count by UTC interval in the database, each interval turned into local time after."""
+    if dialect == "postgresql":
+        return cast(func.floor(func.extract("epoch", column) / seconds), Integer)
+    return cast(cast(func.strftime("%s", column), Integer) / seconds, Integer)

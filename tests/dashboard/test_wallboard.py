@@ -261,3 +261,27 @@ def test_the_board_in_the_page_cannot_end_its_script_block() -> None:
     text = str(_script_json({"note": "</script><b>x</b> & co"}))
     assert "<" not in text and ">" not in text and "&" not in text
     assert json.loads(text) == {"note": "</script><b>x</b> & co"}
+
+
+async def test_a_change_reaches_the_screens_at_once(
+    browse: Browse, people: dict[str, User], service: CallService, monday: Fixed
+) -> None:
+    """After a burst of queue changes every watching screen gets a fresh board (within the
+    half second the burst is gathered), not at the next keepalive."""
+    import asyncio
+
+    agent = await browse()
+    assert (await agent.login("agent1")).status == 303
+    streams = [await agent.client.get("/api/wallboard/stream") for _ in range(3)]
+    try:
+        for resp in streams:
+            assert await resp.content.readline() == b"event: board\n"
+            await resp.content.readline()
+            await resp.content.readline()
+        service.bus.publish("queue", {"queue": "onthaal"})
+        async with asyncio.timeout(3):
+            for resp in streams:
+                assert await resp.content.readline() == b"event: board\n"
+    finally:
+        for resp in streams:
+            resp.close()
