@@ -267,6 +267,7 @@ def _extensions(site: Site, failsafe: int) -> str:
             f"exten => {c.queue},1,Set(VT_QUEUE={c.queue})  ; {c.name} ({c.organisation})\n"
             f" same => n,Set(COUNTER={c.id})\n"
             " same => n,Set(VT_POS=)\n"
+            " same => n,Set(VT_JOINED=${EPOCH})\n"
             f" same => n(wait),Queue({c.queue},t,,,{COUNTER_QUEUE_TIMEOUT},,,,${{VT_POS}})\n"
             f" same => n,GotoIf({_lighthouse_closed(f)}?last-resort,{c.id},1)\n"
             f" same => n,Goto(queues,{lh},1)  ; timeout or empty: the lighthouse\n"
@@ -274,6 +275,7 @@ def _extensions(site: Site, failsafe: int) -> str:
     out.append(
         f"exten => {lh},1,Set(VT_QUEUE={lh})  ; {site.lighthouse.name}\n"
         " same => n,Set(VT_POS=)\n"
+        " same => n,Set(VT_JOINED=${EPOCH})\n"
         f" same => n(wait),Queue({lh},t,,,{LIGHTHOUSE_QUEUE_TIMEOUT},,,,${{VT_POS}})\n"
         ' same => n,Goto(last-resort,${IF($["${COUNTER}" = ""]?s:${COUNTER})},1)\n\n'
     )
@@ -332,7 +334,8 @@ def _callbacks(site: Site) -> str:
             ' same => n,GotoIf($["${CALLERID(num)}" = "" | "${CALLERID(num)}" = "anonymous"]'
             "?back)\n"
             " same => n,UserEvent(CallbackRequest,Uniqueid: ${UNIQUEID},Queue: ${VT_QUEUE},"
-            "Position: ${QUEUEPOSITION},Counter: ${COUNTER},Caller: ${CALLERID(num)})\n"
+            "Position: ${QUEUEPOSITION},Waited: $[${EPOCH} - ${VT_JOINED}],Counter: ${COUNTER},"
+            "Caller: ${CALLERID(num)})\n"
             " same => n,ExecIf($[0${AMI_CLIENT(${VUURTOREN_AMI_USER},sessions)} = 0]"
             f"?Set(DB({f}/callback/${{CHANNEL(linkedid)}})=${{EPOCH}},${{COUNTER}},"
             "${CALLERID(num)}))\n" + _sound("terugbellen-bevestigd") + " same => n,Hangup()\n"

@@ -499,7 +499,12 @@ def _on_user_event(t: CallTracker, e: Message, at: datetime) -> None:
                     visit.left = visit.left or at
                     visit.outcome = VisitOutcome.CALLBACK
                     visit._abandon_hold = None
-                    visit.wait_seconds = max(0, int((visit.left - visit.joined).total_seconds()))
+                    waited = _int(e, "Waited")  # Asterisk's own clock: whole seconds
+                    visit.wait_seconds = (
+                        waited
+                        if waited is not None
+                        else max(0, int((visit.left - visit.joined).total_seconds()))
+                    )
                     break
         t._changed(found)
 

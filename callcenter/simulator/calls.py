@@ -121,6 +121,7 @@ class InboundCall:
         self._waited = 0.0
         self._topic = ""
         self._counter = ""
+        self._joined_first = 0.0
         self.task: asyncio.Task[object] | None = None
 
     # -- called by the AMI server ----------------------------------------------------------
@@ -354,6 +355,8 @@ class InboundCall:
         queue = ast.queues[queue_name]
         visit = Visit(queue_name, ast.clock.epoch())
         self.truth.visits.append(visit)
+        if position is None:  # Set(VT_JOINED=${EPOCH}); a return to the same place keeps it
+            self._joined_first = visit.joined
         entry = queue.join(self.leg2, position=position)
         self._entry, self._entry_queue = entry, queue_name
         patience_left = max(0.0, self.profile.patience - self._waited)
@@ -440,6 +443,7 @@ class InboundCall:
                 ("Uniqueid", leg.uniqueid),
                 ("Queue", queue_name),
                 ("Position", str(position)),
+                ("Waited", str(int(ast.clock.epoch() - self._joined_first))),
                 ("Counter", counter),
                 ("Caller", p.number),
             ],

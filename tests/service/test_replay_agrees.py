@@ -49,6 +49,9 @@ def queue_log_counts(lines: list[str], short: int = 5) -> dict[str, dict[str, fl
         elif event == "EXITWITHTIMEOUT":
             q["timeout"] += 1
             holds[queue].append(int(data[2]))
+        elif event == "EXITWITHKEY":  # the callback key: key|position|original position|hold
+            q["callback"] += 1
+            holds[queue].append(int(data[3]))
     for queue, waits in answered_waits.items():
         out[queue]["asa_seconds"] = sum(waits) / len(waits)
     for queue, waits in holds.items():
@@ -97,7 +100,7 @@ async def test_replay_agrees_with_queue_log_and_queue_status(
 
     assert report["calls"] == len(truth) == 120
     assert set(report["queues"]) == set(expected)
-    kinds = ("queued", "answered", "abandoned", "abandoned_short", "timeout")
+    kinds = ("queued", "answered", "abandoned", "abandoned_short", "timeout", "callback")
     for queue, counts in expected.items():
         got = report["queues"][queue]
         for kind in kinds:
