@@ -18,21 +18,18 @@ import argparse
 import asyncio
 import random
 import statistics
-import tempfile
 import time
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
-from benchlib import machine, percentile, report
+from benchlib import bench_database, fill_calls, machine, percentile, report
 from sqlalchemy import insert, text
 from store_queries import LAST_DAY, caller_number, generate
 
 from callcenter.contacts.catalog import Catalog
 from callcenter.contacts.register import Register
 from callcenter.staff.services import open_staff
-from callcenter.store import open_engine, upgrade
-from callcenter.store.models import Base, CallRow, ContactRow, ReferralRow, VisitRow
+from callcenter.store.models import ContactRow, ReferralRow
 from routing.config import load_site
 
 CHUNK = 20_000
@@ -104,19 +101,16 @@ async def timed(register: Register, callers: list[str]) -> dict[str, float]:
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     site = load_site(args.config)
     queues = [c.queue for c in site.counters]
-    tmp = None
-    url = args.url
-    if url is None:
-        tmp = Path(tempfile.mkdtemp()) / "history.sqlite3"
-        url = f"sqlite+aiosqlite:///{tmp}"
-    engine = open_engine(url)
-    await upgrade(engine)
+    async with bench_database(args.url, "history.sqlite3") as engine:
+        return await _run(args, site, queues, engine)
+
+
+async def _run(
+    args: argparse.Namespace, site: Any, queues: list[str], engine: Any
+) -> dict[str, Any]:
     staff = open_staff(engine, site, b"a bench key that is long enough......")
     try:
-        for call_rows, visit_rows in generate(args.calls, queues, site.lighthouse.queue):
-            async with engine.begin() as conn:
-                await conn.execute(insert(CallRow.__table__), call_rows)
-                await conn.execute(insert(VisitRow.__table__), visit_rows)
+        await fill_calls(engine, generate(args.calls, queues, site.lighthouse.queue))
         topics = [t.id for t in site.topics]
         counters = [c.id for c in site.counters]
         for rows, refs in contacts(args.contacts, topics, counters):
@@ -147,15 +141,6 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         }
     finally:
         staff.close()
-        if args.url is not None:
-            async with engine.begin() as conn:
-                await conn.run_sync(Base.metadata.drop_all)
-                await conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-        await engine.dispose()
-        if tmp is not None:
-            for f in tmp.parent.iterdir():
-                f.unlink()
-            tmp.parent.rmdir()
     return result
 
 

@@ -17,19 +17,16 @@ import argparse
 import asyncio
 import random
 import statistics
-import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from benchlib import machine, percentile, report
-from sqlalchemy import insert, text
+from benchlib import bench_database, fill_calls, machine, percentile, report
+from sqlalchemy import text
 from store_queries import LAST_DAY, generate
 
 from callcenter.reports import build_report, period
-from callcenter.store import open_engine, upgrade
-from callcenter.store.models import Base, CallRow, VisitRow
 from routing.config import load_site
 
 
@@ -52,21 +49,9 @@ async def timed(engine: Any, site: Any, periods: list[Any]) -> dict[str, Any]:
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     site = load_site(args.config)
     queues = [c.queue for c in site.counters]
-    tmp = None
-    url = args.url
-    if url is None:
-        tmp = Path(tempfile.mkdtemp()) / "reports.sqlite3"
-        url = f"sqlite+aiosqlite:///{tmp}"
-    engine = open_engine(url)
-    await upgrade(engine)
-    try:
+    async with bench_database(args.url, "reports.sqlite3") as engine:
         t0 = time.perf_counter()
-        for call_rows, visit_rows in generate(args.calls, queues, site.lighthouse.queue):
-            async with engine.begin() as conn:
-                await conn.execute(insert(CallRow.__table__), call_rows)
-                await conn.execute(insert(VisitRow.__table__), visit_rows)
-        async with engine.begin() as conn:
-            await conn.execute(text("ANALYZE"))
+        await fill_calls(engine, generate(args.calls, queues, site.lighthouse.queue))
         fill = time.perf_counter() - t0
         rng = random.Random(5)
         last = LAST_DAY.date()
@@ -86,7 +71,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             await conn.execute(text("DROP INDEX ix_visits_queue_joined"))
             await conn.execute(text("ANALYZE"))
         without = await timed(engine, site, months[:3])
-        result = {
+        return {
             "date": time.strftime("%Y-%m-%d"),
             "machine": machine(),
             "database": engine.dialect.name,
@@ -96,17 +81,6 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "day": day,
             "peer_month_without_indexes": without,
         }
-    finally:
-        if args.url is not None:
-            async with engine.begin() as conn:
-                await conn.run_sync(Base.metadata.drop_all)
-                await conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-        await engine.dispose()
-        if tmp is not None:
-            for f in tmp.parent.iterdir():
-                f.unlink()
-            tmp.parent.rmdir()
-    return result
 
 
 def _weekday(d: date) -> date:

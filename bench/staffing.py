@@ -21,19 +21,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import tempfile
 import time
 from collections import defaultdict
 from datetime import UTC, timedelta
-from pathlib import Path
 from typing import Any
 
-from benchlib import machine, percentile, report
-from sqlalchemy import insert, select, text
+from benchlib import bench_database, fill_calls, machine, percentile, report
+from sqlalchemy import select
 from store_queries import LAST_DAY, generate
 
-from callcenter.store import open_engine, upgrade
-from callcenter.store.models import Base, CallRow, VisitRow
+from callcenter.store.models import VisitRow
 from routing.config import load_site
 from schedules.rota import Rota
 from schedules.staffing import History, agents_needed, history, staffing_advice
@@ -79,62 +76,45 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     site = load_site(args.config)
     queues = [c.queue for c in site.counters]
     lighthouse = site.lighthouse.queue
-    tmp = None
-    url = args.url
-    if url is None:
-        tmp = Path(tempfile.mkdtemp()) / "million.sqlite3"
-        url = f"sqlite+aiosqlite:///{tmp}"
-    engine = open_engine(url)
-    await upgrade(engine)
+    async with bench_database(args.url, "million.sqlite3") as engine:
+        return await _run(args, site, queues, lighthouse, engine)
+
+
+async def _run(
+    args: argparse.Namespace, site: Any, queues: list[str], lighthouse: str, engine: Any
+) -> dict[str, Any]:
     until = (LAST_DAY + timedelta(days=1)).astimezone(UTC)
     first_day = (LAST_DAY + timedelta(days=3)).date()  # the Monday after
     rota = Rota(site.zone)
-    try:
-        for call_rows, visit_rows in generate(args.calls, queues, lighthouse):
-            async with engine.begin() as conn:
-                await conn.execute(insert(CallRow.__table__), call_rows)
-                await conn.execute(insert(VisitRow.__table__), visit_rows)
-        async with engine.begin() as conn:
-            await conn.execute(text("ANALYZE"))
+    await fill_calls(engine, generate(args.calls, queues, lighthouse))
 
-        async def advice() -> Any:
-            past = await history(engine, site, lighthouse, until, 8)
-            return staffing_advice(site, past, rota, first_day)
-
-        async def peer() -> Any:
-            past = await python_history(engine, site, lighthouse, until, 8)
-            return staffing_advice(site, past, rota, first_day)
-
-        ours = await advice()
-        theirs = await peer()
-        same = [(s.calls, s.needed) for _, d in ours.days for s in d] == [
-            (s.calls, s.needed) for _, d in theirs.days for s in d
-        ]
+    async def advice() -> Any:
         past = await history(engine, site, lighthouse, until, 8)
-        result = {
-            "date": time.strftime("%Y-%m-%d"),
-            "machine": machine(),
-            "database": engine.dialect.name,
-            "calls": args.calls,
-            "history_visits": sum(past.calls.values()),
-            "open_half_hours": sum(1 for _, d in ours.days for s in d if s.open),
-            "peak_needed": max(s.needed for _, d in ours.days for s in d),
-            "same_advice_as_peer": same,
-            "cold": await timed(advice, args.repeat, cold=True),
-            "warm": await timed(advice, args.repeat, cold=False),
-            "peer_cold": await timed(peer, args.repeat, cold=True),
-        }
-    finally:
-        if args.url is not None:
-            async with engine.begin() as conn:
-                await conn.run_sync(Base.metadata.drop_all)
-                await conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-        await engine.dispose()
-        if tmp is not None:
-            for f in tmp.parent.iterdir():
-                f.unlink()
-            tmp.parent.rmdir()
-    return result
+        return staffing_advice(site, past, rota, first_day)
+
+    async def peer() -> Any:
+        past = await python_history(engine, site, lighthouse, until, 8)
+        return staffing_advice(site, past, rota, first_day)
+
+    ours = await advice()
+    theirs = await peer()
+    same = [(s.calls, s.needed) for _, d in ours.days for s in d] == [
+        (s.calls, s.needed) for _, d in theirs.days for s in d
+    ]
+    past = await history(engine, site, lighthouse, until, 8)
+    return {
+        "date": time.strftime("%Y-%m-%d"),
+        "machine": machine(),
+        "database": engine.dialect.name,
+        "calls": args.calls,
+        "history_visits": sum(past.calls.values()),
+        "open_half_hours": sum(1 for _, d in ours.days for s in d if s.open),
+        "peak_needed": max(s.needed for _, d in ours.days for s in d),
+        "same_advice_as_peer": same,
+        "cold": await timed(advice, args.repeat, cold=True),
+        "warm": await timed(advice, args.repeat, cold=False),
+        "peer_cold": await timed(peer, args.repeat, cold=True),
+    }
 
 
 def main() -> int:
