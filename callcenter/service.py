@@ -37,7 +37,7 @@ from routing.site import Site
 from routing.types import Decision, Target
 from schedules.overrides import LIGHTHOUSE, Override, OverrideMode, active_override
 
-__all__ = ["ASTDB_FAMILY", "EVENTS_READ", "CallService", "device_for"]
+__all__ = ["ASTDB_FAMILY", "EVENTS_READ", "CallService", "device_for", "screen_pop"]
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,36 @@ second a queue changes thousands of times a second, and no screen needs more tha
 
 
 _OUTAGE_TREES = frozenset({FAILSAFE_TREE, CALLBACK_TREE})
+
+
+def screen_pop(
+    site: Site,
+    event: Message,
+    call_id: str,
+    caller: str | None,
+    topic: str | None,
+    counter: str | None,
+    reason: str | None,
+    next_open: datetime | None,
+    at: datetime,
+    **extra: Any,
+) -> dict[str, Any]:
+    """The ``connect`` bus message for an ``AgentConnect``: what the agent's console shows."""
+    found = site.find_topic(topic)
+    return {
+        "interface": event.get("Interface") or "",
+        "queue": event.get("Queue") or "",
+        "call_id": call_id,
+        "caller": caller,
+        "topic": found.id if found else None,
+        "topic_label": found.label if found else None,
+        "counter": counter,
+        "reason": reason,
+        "next_open": next_open.isoformat() if next_open else None,
+        "waited_seconds": int(event.get("HoldTime") or 0),
+        **extra,
+        "at": at.isoformat(),
+    }
 
 
 def device_for(counter_id: str) -> str:
@@ -163,22 +193,19 @@ class CallService:
         if call is None:
             return
         d = call.decision
-        topic = self.site.find_topic(d.topic if d else call.digits)
         self.bus.publish(
             "connect",
-            {
-                "interface": event.get("Interface") or "",
-                "queue": event.get("Queue") or "",
-                "call_id": call.call_id,
-                "caller": call.caller,
-                "topic": topic.id if topic else None,
-                "topic_label": topic.label if topic else None,
-                "counter": d.counter if d else None,
-                "reason": d.reason.value if d else ("failsafe" if call.failsafe else None),
-                "next_open": d.next_open.isoformat() if d and d.next_open else None,
-                "waited_seconds": int(event.get("HoldTime") or 0),
-                "at": self.clock.now().isoformat(),
-            },
+            screen_pop(
+                self.site,
+                event,
+                call.call_id,
+                call.caller,
+                d.topic if d else call.digits,
+                d.counter if d else None,
+                d.reason.value if d else ("failsafe" if call.failsafe else None),
+                d.next_open if d else None,
+                self.clock.now(),
+            ),
         )
 
     def _chore(self, work: Any) -> None:

@@ -42,6 +42,7 @@ from callcenter.ami.errors import ActionFailed, AMIError
 from callcenter.bus import Bus
 from callcenter.contacts.callbacks import CLOSING, CallbackList
 from callcenter.contacts.names import CALLBACK_PREFIX, DIAL_CONTEXT, WAIT_CONTEXT
+from callcenter.service import screen_pop
 from callcenter.staff.audit import AuditLog
 from callcenter.staff.errors import StaffError
 from callcenter.staff.privacy import PSEUDONYM_PREFIX
@@ -362,23 +363,20 @@ class Dialer(SiteStore):
             )
         if row is None:
             return
-        topic = self.site.find_topic(call.topic if call else None)
         self.bus.publish(
             "connect",
-            {
-                "interface": event.get("Interface") or "",
-                "queue": event.get("Queue") or "",
-                "call_id": row.call_id,
-                "caller": row.caller,
-                "topic": topic.id if topic else None,
-                "topic_label": topic.label if topic else None,
-                "counter": call.counter if call else None,
-                "reason": "callback",
-                "next_open": None,
-                "waited_seconds": int(event.get("HoldTime") or 0),
-                "callback": {"id": rid, "attempt": row.attempts + 1, "kind": row.kind},
-                "at": self.now().isoformat(),
-            },
+            screen_pop(
+                self.site,
+                event,
+                row.call_id,
+                row.caller,
+                call.topic if call else None,
+                call.counter if call else None,
+                "callback",
+                None,
+                self.now(),
+                callback={"id": rid, "attempt": row.attempts + 1, "kind": row.kind},
+            ),
         )
 
     async def _result(self, event: Message) -> None:
