@@ -23,14 +23,15 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
-from callcenter.tracker import CallRecord, LiveQueue, Visit, VisitOutcome
+from callcenter.stats import QueueFigures
+from callcenter.tracker import CallRecord, LiveQueue, VisitOutcome
 from routing.decide import place_state
 from routing.site import Site
 from routing.types import Reason, Target
 from schedules.hours import Hours
 from schedules.overrides import ALL_COUNTERS, LIGHTHOUSE, Override
 
-__all__ = ["CLOSED_REASONS", "Tally", "Today", "attention", "build_board", "change_label"]
+__all__ = ["CLOSED_REASONS", "Today", "attention", "build_board", "change_label"]
 
 WAITING_SHOWN = 10
 """Join times a tile carries (the longest waiting first): the screen ticks the first; a
@@ -50,64 +51,8 @@ REASON_LABELS = {
 
 
 @dataclass(slots=True)
-class Tally:
-    """One queue's figures for a day, kept as sums (cheap to add and to merge)."""
-
-    service_level_seconds: int = 20
-    queued: int = 0
-    answered: int = 0
-    abandoned: int = 0
-    abandoned_short: int = 0
-    timeout: int = 0
-    callback: int = 0
-    answered_in_sl: int = 0
-    answer_wait: int = 0
-
-    def add(self, visit: Visit) -> None:
-        outcome = visit.outcome
-        if outcome is None or outcome is VisitOutcome.LOST:
-            return
-        self.queued += 1
-        wait = visit.wait_seconds or 0
-        if outcome is VisitOutcome.ANSWERED:
-            self.answered += 1
-            self.answer_wait += wait
-            self.answered_in_sl += wait <= self.service_level_seconds
-        elif outcome is VisitOutcome.ABANDONED:
-            self.abandoned += 1
-        elif outcome is VisitOutcome.ABANDONED_SHORT:
-            self.abandoned_short += 1
-        elif outcome is VisitOutcome.TIMEOUT:
-            self.timeout += 1
-        elif outcome is VisitOutcome.CALLBACK:
-            self.callback += 1
-
-    @property
-    def service_level(self) -> float | None:
-        base = self.answered + self.abandoned + self.timeout
-        return self.answered_in_sl / base if base else None
-
-    @property
-    def asa_seconds(self) -> float | None:
-        return self.answer_wait / self.answered if self.answered else None
-
-    def as_json(self) -> dict[str, Any]:
-        sl, asa = self.service_level, self.asa_seconds
-        return {
-            "queued": self.queued,
-            "answered": self.answered,
-            "abandoned": self.abandoned,
-            "abandoned_short": self.abandoned_short,
-            "timeout": self.timeout,
-            "callback": self.callback,
-            "service_level": None if sl is None else round(sl, 4),
-            "asa_seconds": None if asa is None else round(asa, 1),
-        }
-
-
-@dataclass(slots=True)
 class _Day:
-    queues: dict[str, Tally]
+    queues: dict[str, QueueFigures]
     calls: int = 0
     routed: int = 0
     lighthouse: Tallies[str] = field(default_factory=Tallies)
@@ -121,7 +66,7 @@ class _Day:
     def copy(self) -> _Day:
         return replace(
             self,
-            queues={q: replace(t) for q, t in self.queues.items()},
+            queues={q: t.copy() for q, t in self.queues.items()},
             lighthouse=Tallies(self.lighthouse),
         )
 
@@ -137,9 +82,9 @@ class Today:
 
     def _empty(self) -> _Day:
         site = self.site
-        queues = {site.lighthouse.queue: Tally(site.lighthouse.service_level_seconds)}
+        queues = {site.lighthouse.queue: QueueFigures(site.lighthouse.service_level_seconds)}
         for c in site.counters:
-            queues[c.queue] = Tally(c.service_level_seconds)
+            queues[c.queue] = QueueFigures(c.service_level_seconds)
         return _Day(queues)
 
     def _local_day(self, at: datetime) -> date:
@@ -175,7 +120,7 @@ class Today:
             if visit.outcome is not None and self._local_day(visit.joined) == self.day:
                 tally = day.queues.get(visit.queue)
                 if tally is None:
-                    tally = day.queues[visit.queue] = Tally()
+                    tally = day.queues[visit.queue] = QueueFigures()
                 tally.add(visit)
         if self._local_day(call.started) != self.day:
             return
@@ -290,7 +235,7 @@ def build_board(
         state = place_state(site, scope, hours, at, overrides)
         live = queues.get(queue) or LiveQueue(queue)
         snap = live.snapshot(at)
-        tally = today.queues.get(queue) or Tally()
+        tally = today.queues.get(queue) or QueueFigures()
         since = sorted(live.waiting.values())
         nxt = _next_change(site, scope, hours, at, overrides)
         ov = state.override

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from callcenter.stats import QueueFigures, thresholds
 from callcenter.store.models import IntervalRow, VisitRow
 from routing.site import Site
 
@@ -41,33 +42,18 @@ def interval_start(at: datetime) -> datetime:
 class IntervalStore:
     def __init__(self, engine: AsyncEngine, site: Site) -> None:
         self.engine = engine
-        self.sl = {c.queue: c.service_level_seconds for c in site.counters}
-        self.sl[site.lighthouse.queue] = site.lighthouse.service_level_seconds
+        self.sl = thresholds(site)
         self.queues = site.queues
 
     async def snapshot(self, end: datetime, live: Mapping[str, LiveStaffing] | None = None) -> int:
         """Write the intervals ending at ``end`` and ``end - 15 min``; returns rows written."""
         end = interval_start(end)
         start = end - 2 * INTERVAL
-        rows: dict[tuple[str, datetime], dict[str, object]] = {}
-        for lo in (start, start + INTERVAL):
-            for queue in self.queues:
-                rows[(queue, lo)] = {
-                    "queue": queue,
-                    "starts_at": lo,
-                    "queued": 0,
-                    "answered": 0,
-                    "answered_within_sl": 0,
-                    "abandoned": 0,
-                    "abandoned_short": 0,
-                    "timeout": 0,
-                    "callback": 0,
-                    "wait_seconds": 0,
-                    "talk_seconds": 0,
-                    "agents_logged_in": None,
-                    "agents_available": None,
-                    "waiting": None,
-                }
+        figures = {
+            (queue, lo): QueueFigures(self.sl.get(queue, 20))
+            for lo in (start, start + INTERVAL)
+            for queue in self.queues
+        }
         async with self.engine.begin() as conn:
             visits = await conn.execute(
                 select(
@@ -79,10 +65,28 @@ class IntervalStore:
                 ).where(VisitRow.joined_at >= start, VisitRow.joined_at < end)
             )
             for queue, joined, outcome, wait, talk in visits:
-                row = rows.get((queue, interval_start(joined)))
-                if row is None or outcome in (None, "lost"):
-                    continue
-                _count(row, outcome, wait or 0, talk or 0, self.sl.get(queue, 20))
+                f = figures.get((queue, interval_start(joined)))
+                if f is not None and outcome not in (None, "lost"):
+                    f.count(outcome, wait or 0, 1, talk or 0, talk is not None)
+            rows = {
+                (queue, lo): {
+                    "queue": queue,
+                    "starts_at": lo,
+                    "queued": f.queued,
+                    "answered": f.answered,
+                    "answered_within_sl": f.answered_within_sl,
+                    "abandoned": f.abandoned,
+                    "abandoned_short": f.abandoned_short,
+                    "timeout": f.timeout,
+                    "callback": f.callback,
+                    "wait_seconds": sum(w * n for w, n in f.waits.items()),
+                    "talk_seconds": f.talk,
+                    "agents_logged_in": None,
+                    "agents_available": None,
+                    "waiting": None,
+                }
+                for (queue, lo), f in figures.items()
+            }
             before = await conn.execute(
                 select(
                     IntervalRow.queue,
@@ -122,18 +126,3 @@ class IntervalStore:
                 .order_by(IntervalRow.starts_at, IntervalRow.queue)
             )
             return [IntervalRow(**r._mapping) for r in result]
-
-
-def _count(row: dict[str, object], outcome: str, wait: int, talk: int, sl: int) -> None:
-    def bump(key: str, by: int = 1) -> None:
-        row[key] = int(row[key] or 0) + by  # type: ignore[call-overload]
-
-    bump("queued")
-    bump("wait_seconds", wait)
-    if outcome == "answered":
-        bump("answered")
-        bump("talk_seconds", talk)
-        if wait <= sl:
-            bump("answered_within_sl")
-    elif outcome in ("abandoned", "abandoned_short", "timeout", "callback"):
-        bump(outcome)
