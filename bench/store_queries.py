@@ -53,7 +53,7 @@ LAST_DAY = datetime(2026, 11, 20, tzinfo=BXL)
 DAYS = 730
 CHUNK = 20_000
 INDEXES = {
-    "calls": ["ix_calls_open", "ix_calls_started_at", "ix_calls_caller_started"],
+    "calls": ["ix_calls_open", "ix_calls_started_route", "ix_calls_caller_started"],
     "queue_visits": ["ix_visits_joined", "ix_visits_queue_joined"],
 }
 OUTCOMES = [("answered", 0.80), ("abandoned", 0.11), ("last_resort", 0.06), ("failsafe", 0.02)]
@@ -69,8 +69,16 @@ def caller_number(rng: random.Random) -> str:
     return f"+3247{int(150_000 * rng.random() ** 3):07d}"
 
 
-def generate(n: int, queues: list[str], lighthouse: str, seed: int = 7) -> Any:
-    """Rows of calls and visits in chunks, deterministic by seed."""
+def generate(
+    n: int,
+    queues: list[str],
+    lighthouse: str,
+    seed: int = 7,
+    topics: dict[str, list[str]] | None = None,
+) -> Any:
+    """Rows of calls and visits in chunks, deterministic by seed. ``topics``: each queue's
+    topics (the site's), taken in turn (not drawn: the other columns stay as seeded)."""
+    topics = topics or {}
     rng = random.Random(seed)
     days = weekdays()
     per_day = n / len(days)
@@ -89,6 +97,8 @@ def generate(n: int, queues: list[str], lighthouse: str, seed: int = 7) -> Any:
         wait = int(rng.expovariate(1 / 40))
         talk = int(rng.lognormvariate(5.3, 0.6)) if outcome == "answered" else None
         second = rng.random() < 0.15
+        choices = topics.get(queue) or [f"topic-{queue}"]
+        topic = choices[i % len(choices)]
         call_rows.append(
             {
                 "call_id": call_id,
@@ -97,7 +107,7 @@ def generate(n: int, queues: list[str], lighthouse: str, seed: int = 7) -> Any:
                 "caller": caller_number(rng),
                 "started_at": start,
                 "digits": "1",
-                "topic": "topic",
+                "topic": topic,
                 "counter": queue,
                 "target": "counter",
                 "target_queue": queue,
@@ -127,6 +137,7 @@ def generate(n: int, queues: list[str], lighthouse: str, seed: int = 7) -> Any:
                     "call_id": call_id,
                     "seq": seq,
                     "queue": q,
+                    "topic": topic,
                     "uniqueid": f"{call_id}2",
                     "joined_at": start + timedelta(seconds=10 + 120 * seq),
                     "position": 1,

@@ -2,18 +2,21 @@
 per queue, counter and topic, with the definitions of ``shared/DESIGN.md`` (as
 ``callcenter/stats.py`` and the wallboard count them).
 
-Two queries per report, each reading only the columns it needs over the period's index range
-(``ix_calls_started_at``, ``ix_queue_visits_joined``): the calls (arrivals, why they went
-where they went) and the queue visits (what became of each caller in each queue). A visit
-counts in the period and the quarter hour in which it entered its queue, a call in the one in
-which it started. Visits still going on, or never seen to end (``lost``), count in no figure.
+Four grouped questions per report, side by side on their own connections, each reading
+only the columns it needs over the period's index range: the queue visits per queue, topic,
+outcome and whole-second wait (``ix_visits_joined``; the sums and the wait histograms in one
+reading), the visits per UTC quarter hour, the calls per route and per UTC hour
+(``ix_calls_started_route``, which holds the route's columns: the calls' wide rows are not
+read). A visit counts in the period and the quarter hour in which it entered its queue, a call
+in the one in which it started. Visits still going on, or never seen to end (``lost``), count
+in no figure.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import Counter as Tallies
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -21,6 +24,7 @@ from sqlalchemy import Integer, and_, case, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from callcenter.csvout import to_csv
+from callcenter.stats import QueueFigures, thresholds
 from callcenter.store.db import epoch_bucket
 from callcenter.store.models import CallRow, VisitRow
 from routing.site import Site
@@ -45,6 +49,31 @@ _QUEUE_FIELDS = (
     "aht_seconds",
     "max_wait_seconds",
     "p90_wait_seconds",
+)
+FIELD_LABELS = {
+    "queued": "in wachtrij",
+    "answered": "beantwoord",
+    "abandoned": "opgehangen",
+    "abandoned_short": "kort opgehangen",
+    "timeout": "doorgeschakeld",
+    "callback": "terugbelverzoek",
+    "abandon_rate": "opgehangen (aandeel)",
+    "service_level": "servicelevel",
+    "answer_rate": "beantwoord (aandeel)",
+    "asa_seconds": "gem. wachttijd (s)",
+    "aht_seconds": "gespreksduur (s)",
+    "max_wait_seconds": "langste wachttijd (s)",
+    "p90_wait_seconds": "90e percentiel wachttijd (s)",
+}
+"""Column headers of the queue figures (pages and CSV), in Dutch."""
+_INTERVAL_FIELDS = (*_QUEUE_FIELDS[:6], "service_level", "asa_seconds")
+_TOPIC_VISIT_FIELDS = (
+    "queued",
+    "abandoned",
+    "service_level",
+    "asa_seconds",
+    "p90_wait_seconds",
+    "max_wait_seconds",
 )
 
 
@@ -96,86 +125,6 @@ def period(kind: str, day: date, end: date | None = None) -> Period:
 
 
 @dataclass(slots=True)
-class _QueueFigures:
-    """Sums of one queue's (or quarter hour's) visits, added a group at a time from SQL;
-    waits as a histogram (whole seconds) for the longest and the 90th percentile."""
-
-    queued: int = 0
-    answered: int = 0
-    abandoned: int = 0
-    abandoned_short: int = 0
-    timeout: int = 0
-    callback: int = 0
-    answered_in_sl: int = 0
-    answer_wait: int = 0
-    abandon_wait: int = 0
-    talk: int = 0
-    talks: int = 0
-    waits: dict[int, int] = field(default_factory=dict)
-
-    def add(
-        self, outcome: str | None, n: int, wait: int, in_sl: int, talk: int, talks: int
-    ) -> None:
-        """``n`` visits that ended as ``outcome``, their summed wait and talk."""
-        self.queued += n
-        if outcome == "answered":
-            self.answered += n
-            self.answer_wait += wait
-            self.answered_in_sl += in_sl
-            self.talk += talk
-            self.talks += talks
-        elif outcome == "abandoned":
-            self.abandoned += n
-            self.abandon_wait += wait
-        elif outcome == "abandoned_short":
-            self.abandoned_short += n
-        elif outcome == "timeout":
-            self.timeout += n
-        elif outcome == "callback":
-            self.callback += n
-
-    def as_json(self, *, waits: bool = True) -> dict[str, Any]:
-        def ratio(a: int, b: int) -> float | None:
-            return round(a / b, 4) if b else None
-
-        out: dict[str, Any] = {
-            "queued": self.queued,
-            "answered": self.answered,
-            "abandoned": self.abandoned,
-            "abandoned_short": self.abandoned_short,
-            "timeout": self.timeout,
-            "callback": self.callback,
-            "abandon_rate": ratio(
-                self.abandoned, self.queued - self.abandoned_short - self.callback
-            ),
-            "service_level": ratio(
-                self.answered_in_sl, self.answered + self.abandoned + self.timeout
-            ),
-            "answer_rate": ratio(self.answered, self.queued - self.abandoned_short),
-            "asa_seconds": round(self.answer_wait / self.answered, 1) if self.answered else None,
-            "aht_seconds": round(self.talk / self.talks, 1) if self.talks else None,
-        }
-        if waits:
-            out["max_wait_seconds"] = max(self.waits, default=None)
-            out["p90_wait_seconds"] = _rank(self.waits, 0.9)
-        return out
-
-
-def _rank(histogram: dict[int, int], share: float) -> int | None:
-    """The value at rank ``int(share * n)`` of the sorted values (as ``callcenter/stats.py``)."""
-    n = sum(histogram.values())
-    if not n:
-        return None
-    wanted = min(n - 1, int(share * n))
-    seen = 0
-    for value in sorted(histogram):
-        seen += histogram[value]
-        if seen > wanted:
-            return value
-    return None  # pragma: no cover - the loop always returns
-
-
-@dataclass(slots=True)
 class Report:
     period: Period
     data: dict[str, Any]
@@ -186,7 +135,7 @@ class Report:
 
 
 def _queue_table(d: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
-    header = ["wachtrij", "naam", *_QUEUE_FIELDS]
+    header = ["wachtrij", "naam", *(FIELD_LABELS[f] for f in _QUEUE_FIELDS)]
     return header, [[q["queue"], q["name"], *(q[f] for f in _QUEUE_FIELDS)] for q in d["queues"]]
 
 
@@ -220,9 +169,25 @@ def _counter_table(d: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
 
 
 def _topic_table(d: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
-    header = ["onderwerp", "label", "binnen", "beantwoord", "naar vuurtoren", "laatste uitweg"]
+    header = [
+        "onderwerp",
+        "label",
+        "binnen",
+        "beantwoord",
+        "naar vuurtoren",
+        "laatste uitweg",
+        *(FIELD_LABELS[f] for f in _TOPIC_VISIT_FIELDS),
+    ]
     rows = [
-        [t["id"], t["label"], t["arrived"], t["answered"], t["to_lighthouse"], t["last_resort"]]
+        [
+            t["id"],
+            t["label"],
+            t["arrived"],
+            t["answered"],
+            t["to_lighthouse"],
+            t["last_resort"],
+            *(t["visits"][f] for f in _TOPIC_VISIT_FIELDS),
+        ]
         for t in d["topics"]
     ]
     return header, rows
@@ -237,31 +202,8 @@ def _weekday_table(d: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
 
 
 def _interval_table(d: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
-    header = [
-        "kwartier",
-        "in wachtrij",
-        "beantwoord",
-        "opgehangen",
-        "kort opgehangen",
-        "doorgeschakeld",
-        "terugbellen",
-        "servicelevel",
-        "gem. wachttijd",
-    ]
-    rows = [
-        [
-            i["start"],
-            i["queued"],
-            i["answered"],
-            i["abandoned"],
-            i["abandoned_short"],
-            i["timeout"],
-            i["callback"],
-            i["service_level"],
-            i["asa_seconds"],
-        ]
-        for i in d["intervals"]
-    ]
+    header = ["kwartier", *(FIELD_LABELS[f] for f in _INTERVAL_FIELDS)]
+    rows = [[i["start"], *(i[f] for f in _INTERVAL_FIELDS)] for i in d["intervals"]]
     return header, rows
 
 
@@ -295,33 +237,28 @@ async def build_report(engine: AsyncEngine, site: Site, p: Period) -> Report:
     zone = site.zone
     lh = site.lighthouse
     dialect = engine.dialect.name
-    sl = {c.queue: c.service_level_seconds for c in site.counters}
-    sl[lh.queue] = lh.service_level_seconds
+    sl = thresholds(site)
     names = {c.queue: c.name for c in site.counters}
     names[lh.queue] = lh.name
 
-    # queue visits, added up in the database: per queue and outcome, per queue and wait (the
-    # histogram), per UTC quarter hour and outcome
+    # queue visits, added up in the database: per queue, outcome and wait (whole seconds: the
+    # sums and the wait histogram in one reading), per UTC quarter hour and outcome
     wait = func.coalesce(VisitRow.wait_seconds, 0)
-    threshold = case(*((VisitRow.queue == q, t) for q, t in sl.items()), else_=20)
-    in_sl = func.sum(cast(and_(VisitRow.outcome == "answered", wait <= threshold), Integer))
-    sums = (
-        func.count(),
-        func.sum(wait),
-        in_sl,
-        func.sum(func.coalesce(VisitRow.talk_seconds, 0)),
-        func.count(VisitRow.talk_seconds),
-    )
+    talk = (func.sum(func.coalesce(VisitRow.talk_seconds, 0)), func.count(VisitRow.talk_seconds))
     ended = and_(
         VisitRow.joined_at >= start,
         VisitRow.joined_at < end,
         VisitRow.outcome.is_not(None),
         VisitRow.outcome != "lost",
     )
+    threshold = case(*((VisitRow.queue == q, t) for q, t in sl.items()), else_=20)
+    in_sl = func.sum(cast(and_(VisitRow.outcome == "answered", wait <= threshold), Integer))
     quarter = epoch_bucket(dialect, VisitRow.joined_at, 900).label("quarter")
-    by_queue = select(VisitRow.queue, VisitRow.outcome, *sums).where(ended)
-    by_wait = select(VisitRow.queue, wait, func.count()).where(ended)
-    by_quarter = select(quarter, VisitRow.outcome, *sums).where(ended)
+    # each visit carries its call's topic (migration 0011): the same reading gives the topics'
+    by_wait = select(VisitRow.queue, VisitRow.topic, VisitRow.outcome, wait, func.count())
+    by_wait = by_wait.add_columns(*talk).where(ended)
+    by_quarter = select(quarter, VisitRow.outcome, func.count(), func.sum(wait), in_sl, *talk)
+    by_quarter = by_quarter.where(ended)
 
     # calls: per what decided their way, and per UTC hour
     to_lh = case(
@@ -347,30 +284,32 @@ async def build_report(engine: AsyncEngine, site: Site, p: Period) -> Report:
     by_way = select(*way, func.count()).where(in_period)
     hour = epoch_bucket(dialect, CallRow.started_at, 3600).label("hour")
     by_hour_q = select(hour, func.count()).where(in_period)
-    # five independent questions, each on its own connection: they run side by side
-    queue_rows, wait_rows, quarter_rows, way_rows, hour_rows = await asyncio.gather(
-        _rows(engine, by_queue.group_by(VisitRow.queue, VisitRow.outcome)),
-        _rows(engine, by_wait.group_by(VisitRow.queue, wait)),
+    # four independent questions, each on its own connection: they run side by side
+    wait_rows, quarter_rows, way_rows, hour_rows = await asyncio.gather(
+        _rows(
+            engine,
+            by_wait.group_by(VisitRow.queue, VisitRow.topic, VisitRow.outcome, wait),
+        ),
         _rows(engine, by_quarter.group_by(quarter, VisitRow.outcome)),
         _rows(engine, by_way.group_by(*way)),
         _rows(engine, by_hour_q.group_by(hour)),
     )
 
-    queues = {q: _QueueFigures() for q in [lh.queue, *(c.queue for c in site.counters)]}
-    for queue, outcome, n, w, s_in, talk, talks in queue_rows:
-        queues.setdefault(queue, _QueueFigures()).add(
-            outcome, int(n), int(w or 0), int(s_in or 0), int(talk or 0), int(talks)
-        )
-    for queue, w, n in wait_rows:
-        histogram = queues.setdefault(queue, _QueueFigures()).waits
-        histogram[int(w)] = histogram.get(int(w), 0) + int(n)
-    slots: dict[str, _QueueFigures] = {}
+    queues = {q: QueueFigures(sl[q]) for q in [lh.queue, *(c.queue for c in site.counters)]}
+    topic_figures = {t.id: QueueFigures() for t in site.topics}
+    for queue, topic, outcome, w, n, talked, talks in wait_rows:
+        counted = (outcome, int(w), int(n), int(talked or 0), int(talks))
+        figures = queues.get(queue) or queues.setdefault(queue, QueueFigures())
+        figures.count(*counted)
+        if topic in topic_figures:
+            topic_figures[topic].count(*counted, threshold=figures.service_level_seconds)
+    slots: dict[str, QueueFigures] = {}
     multi_day = p.days > 1
-    for q15, outcome, n, w, s_in, talk, talks in quarter_rows:
+    for q15, outcome, n, w, s_in, talked, talks in quarter_rows:
         local = datetime.fromtimestamp(int(q15) * 900, UTC).astimezone(zone)
         key = f"{local:%H:%M}" if multi_day else local.isoformat()
-        slots.setdefault(key, _QueueFigures()).add(
-            outcome, int(n), int(w or 0), int(s_in or 0), int(talk or 0), int(talks)
+        slots.setdefault(key, QueueFigures()).add_sums(
+            outcome, int(n), int(w or 0), int(s_in or 0), int(talked or 0), int(talks)
         )
 
     counters: dict[str, dict[str, Any]] = {
@@ -436,7 +375,7 @@ async def build_report(engine: AsyncEngine, site: Site, p: Period) -> Report:
             c["to_lighthouse"] += to_lighthouse
             c["last_resort"] += last
             c["answered"] += answered
-        t = topics.get(topic or "") or _topic_by_digits(site, digits, topics)
+        t = topics.get(topic or "") or topics.get(_topic_id(site, digits) or "")
         if t is not None:
             t["arrived"] += n
             t["answered"] += answered
@@ -479,7 +418,7 @@ async def build_report(engine: AsyncEngine, site: Site, p: Period) -> Report:
             {**c, "closed": dict(c["closed"]), "refused": dict(c["refused"])}
             for c in counters.values()
         ],
-        "topics": list(topics.values()),
+        "topics": [{**t, "visits": topic_figures[t["id"]].as_json()} for t in topics.values()],
         "lighthouse_by_reason": dict(lighthouse_by_reason.most_common()),
         "by_hour": by_hour,
         "by_weekday": by_weekday,
@@ -493,8 +432,7 @@ async def _rows(engine: AsyncEngine, stmt: Any) -> list[Any]:
         return list((await conn.execute(stmt)).all())
 
 
-def _topic_by_digits(
-    site: Site, digits: str | None, topics: dict[str, dict[str, Any]]
-) -> dict[str, Any] | None:
+def _topic_id(site: Site, digits: str | None) -> str | None:
+    """The topic a call chose by its keys (calls stored before topics were kept by id)."""
     found = site.find_topic(digits) if digits else None
-    return topics.get(found.id) if found else None
+    return found.id if found else None

@@ -29,7 +29,7 @@ TABLE_TITLES = {
 
 
 PERCENT_COLUMNS = frozenset(
-    {"abandon_rate", "service_level", "answer_rate", "servicelevel", "aandeel van alle oproepen"}
+    {"servicelevel", "opgehangen (aandeel)", "beantwoord (aandeel)", "aandeel van alle oproepen"}
 )
 """Columns holding ratios: shown as percentages on the page (the CSV keeps the ratio)."""
 
@@ -70,7 +70,11 @@ async def page(request: web.Request) -> web.Response:
 
 
 async def _render(request: web.Request, p: Period, status: int = 200, **extra: Any) -> web.Response:
-    report = await build_report(request.app[OPS].intervals.engine, request.app[SERVICE].site, p)
+    service = request.app[SERVICE]
+    report = await build_report(request.app[OPS].intervals.engine, service.site, p)
+    printable = request.query.get("afdruk") == "1" and status == 200
+    if printable:  # a printed report leaves the system: an export like the CSV files
+        await _audit_export(request, "report:afdruk", p, excel=False)
     static = request.app.router["static"]
     query = f"soort={p.kind}&datum={p.start.isoformat()}"
     if p.kind == "period":
@@ -86,7 +90,9 @@ async def _render(request: web.Request, p: Period, status: int = 200, **extra: A
         kinds=KINDS,
         chosen=p,
         query=query,
-        printable=request.query.get("afdruk") == "1",
+        printable=printable,
+        made_at=service.clock.now().astimezone(service.site.zone),
+        site_name=service.site.name,
         js=static.url_for(filename="reports.js"),
         chart_js=static.url_for(filename="vendor/chart.umd.min.js"),
         **extra,
@@ -110,13 +116,7 @@ async def api_export(request: web.Request) -> web.Response:
     excel = request.query.get("excel") == "1"
     report = await build_report(request.app[OPS].intervals.engine, request.app[SERVICE].site, p)
     body = report_csv(report, table, excel=excel)
-    await request.app[STAFF].audit.record(
-        "export",
-        actor=request[USER].login,
-        target=f"report:{table}",
-        detail={"from": p.start.isoformat(), "to": p.end.isoformat(), "excel": excel},
-        address=request[ADDRESS],
-    )
+    await _audit_export(request, f"report:{table}", p, excel=excel)
     name = f"{table}-{p.start.isoformat()}-{p.end.isoformat()}.csv"
     return web.Response(
         text=body,
@@ -126,6 +126,16 @@ async def api_export(request: web.Request) -> web.Response:
             "Content-Disposition": f'attachment; filename="{name}"',
             "Cache-Control": "no-store",
         },
+    )
+
+
+async def _audit_export(request: web.Request, target: str, p: Period, *, excel: bool) -> None:
+    await request.app[STAFF].audit.record(
+        "export",
+        actor=request[USER].login,
+        target=target,
+        detail={"from": p.start.isoformat(), "to": p.end.isoformat(), "excel": excel},
+        address=request[ADDRESS],
     )
 
 

@@ -57,6 +57,8 @@ def open_engine(url: str) -> AsyncEngine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA mmap_size=1073741824")  # reads straight from the OS cache
+            cur.execute("PRAGMA cache_size=-32768")  # 32 MiB of pages per connection
             cur.close()
 
         return engine

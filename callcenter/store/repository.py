@@ -66,11 +66,13 @@ def call_values(call: CallRecord) -> dict[str, Any]:
 
 
 def visit_values(call: CallRecord) -> list[dict[str, Any]]:
+    topic = call.decision.topic if call.decision else None
     return [
         {
             "call_id": call.call_id,
             "seq": seq,
             "queue": v.queue,
+            "topic": topic,
             "uniqueid": v.uniqueid,
             "joined_at": v.joined,
             "position": v.position,
@@ -154,7 +156,7 @@ def to_record(row: CallRow) -> CallRecord:
 
 
 # The store's questions, as statements (tests and bench/store_queries.py EXPLAIN them).
-# Each has its index: ix_calls_open, ix_calls_started_at, ix_calls_caller_started,
+# Each has its index: ix_calls_open, ix_calls_started_route, ix_calls_caller_started,
 # ix_visits_joined (all queues) and ix_visits_queue_joined (one queue).
 def open_calls_query() -> Select[CallRow]:
     return select(CallRow).where(CallRow.outcome.is_(None))

@@ -47,6 +47,7 @@ PAGES = [
     "/doorverwijzingen",
     "/terugbellen",
     "/rapporten",
+    "/rapporten?afdruk=1",
     "/?wand=1",
 ]
 PASSWORD = "een-goed-wachtwoord-browser"
@@ -208,6 +209,30 @@ async def test_the_wallboard_updates_ticks_and_shows_a_lost_link(
         await page.unroute("**/api/wallboard/stream")
         await page.locator("#link[data-state=live]").wait_for(timeout=15_000)
         await ctx.close()
+
+
+async def test_the_wallboard_and_a_report_on_a_phone(browser: Any, base_url: str) -> None:
+    """On a phone (390 px wide, touch) the tiles stack in one column, nothing needs sideways
+    scrolling but the tables in their own scroll boxes, and the menu wraps."""
+    context = await logged_in(
+        browser, base_url, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
+    page = await context.new_page()
+    for path in ("/", "/rapporten"):
+        await page.goto(base_url + path)
+        await page.wait_for_load_state("networkidle")
+        wide = await page.evaluate("document.documentElement.scrollWidth")
+        assert wide <= 390, (path, wide)  # no sideways scrolling of the page
+    await page.goto(base_url + "/")
+    await page.locator("#link[data-state=live]").wait_for(timeout=10_000)
+    boxes = [await t.bounding_box() for t in await page.locator(".tiles > li").all()]
+    assert len(boxes) > 5
+    lefts = {round(b["x"]) for b in boxes if b is not None}
+    assert len(lefts) == 1  # one column
+    assert all(b is not None and b["x"] + b["width"] <= 390 for b in boxes)
+    tops = [b["y"] for b in boxes if b is not None]
+    assert tops == sorted(tops)  # stacked, in the order of the page
+    await context.close()
 
 
 async def test_a_report_draws_its_charts_and_exports_its_rows(

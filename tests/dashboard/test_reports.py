@@ -108,6 +108,14 @@ async def test_a_days_report_by_hand(
     assert counters["sociale-dienst"]["arrived"] == 8  # every test call is the sociale dienst's
     assert counters["sociale-dienst"]["closed"] == {"closed": 2}
     assert counters["sociale-dienst"]["refused"] == {"overflow": 1}
+    # the topic's visits, in both queues: waits 10, 40, 60, 3 (short), 180 (timeout) at the
+    # sociale dienst (T_sl 20 s); 5, 8 and 12 (callback) at the lighthouse
+    topic = {t["id"]: t for t in r["topics"]}["financiele-hulp"]
+    assert (topic["arrived"], topic["answered"], topic["to_lighthouse"]) == (8, 4, 2)
+    tv = topic["visits"]
+    assert (tv["queued"], tv["answered"], tv["abandoned"], tv["timeout"]) == (8, 4, 1, 1)
+    assert (tv["service_level"], tv["asa_seconds"]) == (0.5, 15.8)  # 3/6; 63/4
+    assert (tv["max_wait_seconds"], tv["p90_wait_seconds"]) == (180, 180)
     assert r["by_hour"][9] == 2 and r["by_hour"][10] == 3 and r["by_hour"][14] == 3
     assert r["by_weekday"] == [8, 0, 0, 0, 0, 0, 0]
     quarters = {i["start"][11:16]: i for i in r["intervals"]}
@@ -130,7 +138,7 @@ async def test_periods_exports_and_the_page(
     assert csv.status == 200 and csv.headers["Content-Type"].startswith("text/csv")
     text = await csv.text()
     lines = text.strip().splitlines()
-    assert lines[0].startswith("wachtrij,naam,queued,answered")
+    assert lines[0].startswith("wachtrij,naam,in wachtrij,beantwoord,opgehangen")
     assert any(line.startswith("sociale-dienst,Sociale dienst,5,2,1,1,1,0,") for line in lines)
     excel = await m.client.get("/api/reports/uren.csv?soort=day&datum=2026-11-23&excel=1")
     body = await excel.text()
@@ -142,6 +150,10 @@ async def test_periods_exports_and_the_page(
     assert "25.0 %" in page  # the service level, as a percentage
     printable = await (await m.client.get("/rapporten?soort=day&datum=2026-11-23&afdruk=1")).text()
     assert "chart.umd.min.js" not in printable and "Per kwartier" in printable
+    assert "<canvas" not in printable and "<form" not in printable.split("<main", 1)[1]
+    assert "Sociaal Huis Voorbeeld · opgemaakt op" in printable and "Per onderwerp" in printable
+    exports = await staff.audit.query(kind="export")
+    assert "report:afdruk" in [e.target for e in exports]  # a printed report leaves too
     bad = await m.api("GET", "/api/reports?soort=period&datum=2026-11-23&tot=2026-11-01")
     assert bad.status == 400 and (await bad.json())["error"]["field"] == "tot"
     bad = await m.api("GET", "/api/reports?soort=day&datum=23-11-2026")

@@ -74,7 +74,7 @@ async def test_upgrade_creates_the_schema_and_is_idempotent(engine: AsyncEngine)
         )
     assert {"calls", "queue_visits", "alembic_version"} <= names
     # the dashboard's questions on calls: by day, by caller, open calls (by queue: visits)
-    assert {"ix_calls_started_at", "ix_calls_caller_started", "ix_calls_open"} <= indexes
+    assert {"ix_calls_started_route", "ix_calls_caller_started", "ix_calls_open"} <= indexes
 
 
 async def test_round_trip_keeps_everything_and_times_stay_aware(engine: AsyncEngine) -> None:
@@ -248,7 +248,7 @@ async def test_each_question_has_an_index_to_use(engine: AsyncEngine) -> None:
     end = T0 + timedelta(days=1)
     expected = {
         "ix_calls_open": open_calls_query(),
-        "ix_calls_started_at": calls_between_query(T0, end),
+        "ix_calls_started_route": calls_between_query(T0, end),
         "ix_calls_caller_started": caller_history_query("+32470123456", 20),
         "ix_visits_joined": queue_counts_query(T0, end),
         "ix_visits_queue_joined": queue_counts_query(T0, end, "sociale-dienst"),
