@@ -1,16 +1,24 @@
-"""What every benchmark script reports the same way: the machine, percentiles, its output."""
+"""What the benchmark scripts share: the machine, percentiles, the output; a database filled
+with calls; the simulated Asterisk in a process of its own with the service beside it."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
+import multiprocessing as mp
 import os
 import platform
+import random
+import secrets
 import shutil
 import tempfile
+import time
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -72,3 +80,96 @@ async def fill_calls(engine: AsyncEngine, chunks: Iterable[tuple[list[Any], list
             await conn.execute(insert(VisitRow.__table__), visit_rows)
     async with engine.begin() as conn:
         await conn.execute(text("ANALYZE"))
+
+
+# -- the simulated Asterisk in its own process, and the service under test beside it --------
+
+SECRET = "bench-secret"
+START = datetime(2026, 11, 23, 9, 30, tzinfo=ZoneInfo("Europe/Brussels"))
+SPEED = 20.0
+"""Virtual seconds per real second in the simulator: calls last a few seconds."""
+
+
+def bench_simulator(site: Any, seed: int, *, all_events: bool = False, padding: int = 0) -> Any:
+    """The simulated Asterisk of a benchmark: the site's queues, every agent at work whatever
+    the hours, the service's AMI account (with its event filter, unless ``all_events``)."""
+    from callcenter.asterisk_config import event_filters
+    from callcenter.simulator import Account, SimSettings, Simulator
+
+    return Simulator(
+        site,
+        accounts=[Account("vuurtoren", SECRET, eventfilter=() if all_events else event_filters())],
+        seed=seed,
+        speed=SPEED,
+        start=START,
+        settings=SimSettings(padding_events=padding, hours_aware_agents=False, failsafe_seconds=60),
+    )
+
+
+async def paced_calls(
+    sim: Any,
+    rng: random.Random,
+    rate: float,
+    seconds: float,
+    digits: Callable[[], str],
+    talk: tuple[float, float],
+) -> None:
+    """``rate`` calls a second for ``seconds`` (bounded by count, paced by the wall clock),
+    each choosing ``digits()``; then waits for them to end (at most two minutes more)."""
+    from callcenter.simulator import CallerProfile
+
+    started = []
+    t0 = time.perf_counter()
+    for i in range(int(rate * seconds)):
+        delay = t0 + i / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        profile = CallerProfile(
+            number=f"+3247{rng.randrange(10**7):07d}",
+            digits=digits(),
+            patience=600,
+            talk_seconds=rng.uniform(*talk),
+            menu_seconds=1.0,
+        )
+        started.append(sim.call(profile))
+    # bounded: every call ends within talk + patience; give up after two minutes
+    await asyncio.wait([c.task for c in started if c.task is not None], timeout=120)
+
+
+async def start_sim_process(target: Callable[..., None], *args: Any) -> tuple[Any, Any, Any, int]:
+    """``target(*args, commands, results)`` in a process of its own (spawned: nothing of
+    this one's event loop or heap); returns the process, its queues and the AMI port it
+    reported."""
+    ctx = mp.get_context("spawn")
+    commands, results = ctx.Queue(), ctx.Queue()
+    proc = ctx.Process(target=target, args=(*args, commands, results), daemon=True)
+    proc.start()
+    loop = asyncio.get_running_loop()
+    kind, port = await loop.run_in_executor(None, lambda: results.get(timeout=60))
+    assert kind == "port"
+    return proc, commands, results, int(port)
+
+
+@contextlib.asynccontextmanager
+async def service_under_test(site: Any, port: int) -> AsyncIterator[Any]:
+    """The service with its dashboard on a free loopback port, a new SQLite store, and the
+    simulator's clock, connected to the simulated Asterisk on ``port``."""
+    from callcenter.ami import ClientSettings
+    from callcenter.runner import running
+    from callcenter.simulator.clock import SimClock
+
+    db = Path(tempfile.mkdtemp()) / "bench.sqlite3"
+    client = ClientSettings(port=port, secret=SECRET, ping_interval=30, ping_timeout=10)
+    try:
+        async with running(
+            site,
+            client,
+            f"sqlite+aiosqlite:///{db}",
+            port=0,
+            clock=SimClock(START, SPEED),  # the service judges time as the simulator does
+            privacy_key=secrets.token_bytes(32),
+        ) as r:
+            await r.ami.wait_connected(20)
+            yield r
+    finally:
+        shutil.rmtree(db.parent, ignore_errors=True)

@@ -23,57 +23,42 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import gc
-import multiprocessing as mp
 import os
 import random
 import resource
-import secrets
 import statistics
-import tempfile
 import time
-from datetime import datetime
-from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from benchlib import machine, percentile, report
+from benchlib import (
+    bench_simulator,
+    machine,
+    paced_calls,
+    percentile,
+    report,
+    service_under_test,
+    start_sim_process,
+)
 
-from callcenter.ami import ClientSettings
-from callcenter.asterisk_config import event_filters
-from callcenter.runner import running, settle_heap
-from callcenter.simulator import Account, CallerProfile, SimSettings, Simulator
+from callcenter.runner import settle_heap
 from routing.config import load_site
-
-SECRET = "bench-secret"
-START = datetime(2026, 11, 23, 9, 30, tzinfo=ZoneInfo("Europe/Brussels"))
-SPEED = 20.0  # virtual seconds per real second in the simulator: calls last a few seconds
 
 
 def _sim_process(
     config: str,
     padding: int,
-    commands: Any,
-    results: Any,
     instrument_gc_off: bool,
     all_events: bool,
+    commands: Any,
+    results: Any,
 ) -> None:
     """The simulated Asterisk: serves AMI, runs phases on command, reports measurements."""
 
     async def main() -> None:
         site = load_site(config)
-        sim = Simulator(
-            site,
-            accounts=[
-                Account("vuurtoren", SECRET, eventfilter=() if all_events else event_filters())
-            ],
-            seed=5,
-            speed=SPEED,
-            start=START,
-            settings=SimSettings(
-                padding_events=padding, hours_aware_agents=False, failsafe_seconds=60
-            ),
-        )
+        sim = bench_simulator(site, seed=5, all_events=all_events, padding=padding)
         for queue in sim.ast.queues.values():  # enough agents for any rate
             for member in queue.members.values():
                 member.device.answer_delay = (0.5, 1.5)
@@ -95,27 +80,9 @@ def _sim_process(
             events_before = sim.ast.events_emitted
             sent_before = sim.server.events_sent
             rng = random.Random(rate)
-            total = int(rate * seconds)
-            t0 = time.perf_counter()
-            started = []
-            for i in range(total):  # bounded by count, paced by the wall clock
-                target = t0 + i / rate
-                delay = target - time.perf_counter()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-                started.append(
-                    sim.call(
-                        CallerProfile(
-                            number=f"+3247{rng.randrange(10**7):07d}",
-                            digits=rng.choice(digits),
-                            patience=600,
-                            talk_seconds=rng.uniform(10, 30),
-                            menu_seconds=1.0,
-                        )
-                    )
-                )
-            # bounded: every call ends within talk + patience; give up after two minutes
-            await asyncio.wait([c.task for c in started if c.task is not None], timeout=120)
+            await paced_calls(
+                sim, rng, rate, seconds, functools.partial(rng.choice, digits), (10, 30)
+            )
             gc.enable()
             results.put(
                 (
@@ -124,7 +91,7 @@ def _sim_process(
                         "sim_cpu_percent": round(
                             100 * (time.process_time() - cpu0) / (time.perf_counter() - wall0), 1
                         ),
-                        "calls": total,
+                        "calls": int(rate * seconds),
                         "ended": sum(1 for t in sim.ast.truth.values() if t.ended is not None),
                         "failsafe": sum(1 for t in sim.ast.truth.values() if t.failsafe),
                         "latencies": list(sim.ast.route_latencies),
@@ -172,32 +139,12 @@ def _rss_mb() -> float:
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     site = load_site(args.config)
-    ctx = mp.get_context("spawn")
-    commands, results = ctx.Queue(), ctx.Queue()
-    proc = ctx.Process(
-        target=_sim_process,
-        args=(args.config, args.padding, commands, results, args.sim_gc_off, args.all_events),
-        daemon=True,
+    proc, commands, results, port = await start_sim_process(
+        _sim_process, args.config, args.padding, args.sim_gc_off, args.all_events
     )
-    proc.start()
-    loop = asyncio.get_running_loop()
-    kind, port = await loop.run_in_executor(None, lambda: results.get(timeout=60))
-    assert kind == "port"
-    db = Path(tempfile.mkdtemp()) / "bench.sqlite3"
     phases = []
-    client = ClientSettings(port=port, secret=SECRET, ping_interval=30, ping_timeout=10)
-    from callcenter.simulator.clock import SimClock
-
-    clock = SimClock(START, SPEED)  # the service judges time as the simulator does
-    async with running(
-        site,
-        client,
-        f"sqlite+aiosqlite:///{db}",
-        port=0,
-        clock=clock,
-        privacy_key=secrets.token_bytes(32),
-    ) as r:
-        await r.ami.wait_connected(20)
+    loop = asyncio.get_running_loop()
+    async with service_under_test(site, port) as r:
         idle_logins: list[float] = []
         if args.logins_per_second:
             await r.staff.users.add("bench", "Bench", ["agent"], LOGIN_PASSWORD)
@@ -224,7 +171,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             gc.callbacks.append(gc_pauses)
             cpu0, wall0 = time.process_time(), time.perf_counter()
             commands.put(("phase", rate, args.seconds))
-            kind, phase = await loop.run_in_executor(
+            _, phase = await loop.run_in_executor(
                 None, lambda: results.get(timeout=args.seconds + 300)
             )
             cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0

@@ -18,30 +18,28 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import multiprocessing as mp
+import functools
 import random
 import re
-import secrets
 import shutil
 import statistics
-import tempfile
 import time
-from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from benchlib import machine, percentile, report
+from benchlib import (
+    SPEED,
+    bench_simulator,
+    machine,
+    paced_calls,
+    percentile,
+    report,
+    service_under_test,
+    start_sim_process,
+)
 
-from callcenter.ami import ClientSettings
-from callcenter.asterisk_config import event_filters
-from callcenter.runner import running
-from callcenter.simulator import Account, CallerProfile, SimSettings, Simulator
 from routing.config import load_site
 
-SECRET = "bench-secret"
-START = datetime(2026, 11, 23, 9, 30, tzinfo=ZoneInfo("Europe/Brussels"))
-SPEED = 20.0
 QUEUE, DIGIT = "onthaal", "0"
 PASSWORD = "een-goed-wachtwoord-bench"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -60,14 +58,7 @@ WATCH = """() => {
 def _sim_process(config: str, commands: Any, results: Any) -> None:
     async def main() -> None:
         site = load_site(config)
-        sim = Simulator(
-            site,
-            accounts=[Account("vuurtoren", SECRET, eventfilter=event_filters())],
-            seed=7,
-            speed=SPEED,
-            start=START,
-            settings=SimSettings(hours_aware_agents=False, failsafe_seconds=60),
-        )
+        sim = bench_simulator(site, seed=7)
         await sim.start()
         for iface in list(sim.ast.queues[QUEUE].members):
             sim.ast.queues[QUEUE].remove_member(iface)  # only the bench's users answer here
@@ -96,30 +87,23 @@ def _sim_process(config: str, commands: Any, results: Any) -> None:
             _, rate, pop_rate, seconds = cmd
             connects.clear()
             rng = random.Random(int(rate))
-            total = int(rate * seconds)
-            started = []
-            t0 = time.perf_counter()
-            for i in range(total):  # bounded by count, paced by the wall clock
-                delay = t0 + i / rate - time.perf_counter()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-                to_pop = rng.random() < pop_rate / rate
-                started.append(
-                    sim.call(
-                        CallerProfile(
-                            number=f"+3247{rng.randrange(10**7):07d}",
-                            digits=DIGIT if to_pop else rng.choice(others),
-                            patience=600,
-                            talk_seconds=rng.uniform(20, 40),
-                            menu_seconds=1.0,
-                        )
-                    )
-                )
-            await asyncio.wait([c.task for c in started if c.task is not None], timeout=120)
+            await paced_calls(
+                sim,
+                rng,
+                rate,
+                seconds,
+                functools.partial(_digits, rng, pop_rate / rate, others),
+                (20, 40),
+            )
             results.put(("phase", dict(connects)))
         await sim.stop()
 
     asyncio.run(main())
+
+
+def _digits(rng: random.Random, share: float, others: list[str]) -> str:
+    """The keys of the topic whose counter the consoles answer, for ``share`` of the calls."""
+    return DIGIT if rng.random() < share else rng.choice(others)
 
 
 async def _console(browser: Any, url: str, login: str) -> Any:
@@ -170,28 +154,10 @@ async def _phase(
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     from playwright.async_api import async_playwright
 
-    from callcenter.simulator.clock import SimClock
-
     site = load_site(args.config)
-    ctx = mp.get_context("spawn")
-    commands, results = ctx.Queue(), ctx.Queue()
-    proc = ctx.Process(target=_sim_process, args=(args.config, commands, results), daemon=True)
-    proc.start()
-    loop = asyncio.get_running_loop()
-    kind, port = await loop.run_in_executor(None, lambda: results.get(timeout=60))
-    assert kind == "port"
-    db = Path(tempfile.mkdtemp()) / "bench.sqlite3"
-    client = ClientSettings(port=port, secret=SECRET, ping_interval=30, ping_timeout=10)
+    proc, commands, results, port = await start_sim_process(_sim_process, args.config)
     phases = []
-    async with running(
-        site,
-        client,
-        f"sqlite+aiosqlite:///{db}",
-        port=0,
-        clock=SimClock(START, SPEED),
-        privacy_key=secrets.token_bytes(32),
-    ) as r:
-        await r.ami.wait_connected(20)
+    async with service_under_test(site, port) as r:
         logins = []
         for i in range(args.agents):
             login = f"agent{i:02d}"

@@ -17,30 +17,29 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import multiprocessing as mp
 import random
-import secrets
 import statistics
-import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from benchlib import machine, percentile, report
+from benchlib import (
+    bench_simulator,
+    machine,
+    paced_calls,
+    percentile,
+    report,
+    service_under_test,
+    start_sim_process,
+)
 
-from callcenter.ami import ClientSettings
-from callcenter.asterisk_config import event_filters
-from callcenter.runner import running
-from callcenter.simulator import Account, CallerProfile, SimSettings, Simulator
 from callcenter.wallboard import WAITING_SHOWN
 from routing.config import load_site
 
-SECRET = "bench-secret"
-START = datetime(2026, 11, 23, 9, 30, tzinfo=ZoneInfo("Europe/Brussels"))
-SPEED = 20.0
 PASSWORD = "een-goed-wachtwoord-bench"
 
 
@@ -51,14 +50,7 @@ def _key(epoch: float) -> int:
 def _sim_process(config: str, commands: Any, results: Any) -> None:
     async def main() -> None:
         site = load_site(config)
-        sim = Simulator(
-            site,
-            accounts=[Account("vuurtoren", SECRET, eventfilter=event_filters())],
-            seed=9,
-            speed=SPEED,
-            start=START,
-            settings=SimSettings(hours_aware_agents=False, failsafe_seconds=60),
-        )
+        sim = bench_simulator(site, seed=9)
         await sim.start()
         for queue in sim.ast.queues.values():  # callers wait a moment: the boards show them
             for member in queue.members.values():
@@ -84,24 +76,9 @@ def _sim_process(config: str, commands: Any, results: Any) -> None:
             joins.clear()
             sim.ast.route_latencies.clear()
             rng = random.Random(int(rate))
-            started = []
-            t0 = time.perf_counter()
-            for i in range(int(rate * seconds)):  # bounded by count, paced by the clock
-                delay = t0 + i / rate - time.perf_counter()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-                started.append(
-                    sim.call(
-                        CallerProfile(
-                            number=f"+3247{rng.randrange(10**7):07d}",
-                            digits=rng.choice(digits),
-                            patience=600,
-                            talk_seconds=rng.uniform(4, 10),
-                            menu_seconds=1.0,
-                        )
-                    )
-                )
-            await asyncio.wait([c.task for c in started if c.task is not None], timeout=120)
+            await paced_calls(
+                sim, rng, rate, seconds, functools.partial(rng.choice, digits), (4, 10)
+            )
             results.put(("phase", dict(joins), list(sim.ast.route_latencies)))
         await sim.stop()
 
@@ -163,8 +140,9 @@ def _screens_process(url: str, token: str, clients: int, seconds: float, results
 
 
 async def _phase(
-    ctx: Any, url: str, token: str, commands: Any, results: Any, clients: int, args: Any
+    url: str, token: str, commands: Any, results: Any, clients: int, args: Any
 ) -> dict[str, Any]:
+    ctx = mp.get_context("spawn")
     screens_out = ctx.Queue()
     listen = args.seconds + 25
     screens = ctx.Process(
@@ -202,32 +180,15 @@ async def _phase(
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    from callcenter.simulator.clock import SimClock
 
     site = load_site(args.config)
-    ctx = mp.get_context("spawn")
-    commands, results = ctx.Queue(), ctx.Queue()
-    proc = ctx.Process(target=_sim_process, args=(args.config, commands, results), daemon=True)
-    proc.start()
-    loop = asyncio.get_running_loop()
-    kind, port = await loop.run_in_executor(None, lambda: results.get(timeout=60))
-    assert kind == "port"
-    db = Path(tempfile.mkdtemp()) / "bench.sqlite3"
-    client = ClientSettings(port=port, secret=SECRET, ping_interval=30, ping_timeout=10)
+    proc, commands, results, port = await start_sim_process(_sim_process, args.config)
     phases = []
-    async with running(
-        site,
-        client,
-        f"sqlite+aiosqlite:///{db}",
-        port=0,
-        clock=SimClock(START, SPEED),
-        privacy_key=secrets.token_bytes(32),
-    ) as r:
-        await r.ami.wait_connected(20)
+    async with service_under_test(site, port) as r:
         manager = await r.staff.users.add("wand", "Wandscherm", ["manager"], PASSWORD)
         _, token = await r.staff.tokens.create(manager, "bench")
         for clients in (10, args.clients):
-            phases.append(await _phase(ctx, r.url, token, commands, results, clients, args))
+            phases.append(await _phase(r.url, token, commands, results, clients, args))
     commands.put(("stop",))
     proc.join(30)
     return {

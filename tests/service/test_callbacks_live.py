@@ -153,10 +153,10 @@ async def _has(s: Stack, call_id: str, expected: list[tuple[str, str]]) -> bool:
 async def test_a_last_resort_request_is_called_back_at_the_counters_next_opening(
     stack: StackFactory,
 ) -> None:
-    # 13:26 on a Monday: the onthaal is closed until 13:30; the lighthouse is open but has
+    # 13:24 on a Monday: the onthaal is closed until 13:30; the lighthouse is open but has
     # nobody on duty, so the caller reaches the last resort and asks for a callback
     settings = SimSettings(failsafe_seconds=6, lighthouse_agents=0)
-    async with stack(at("2026-11-23 13:26"), settings=settings) as s:
+    async with stack(at("2026-11-23 13:24"), settings=settings) as s:
         ast = s.sim.ast
         number = "+32470900010"
         ast.citizens[number] = Citizen("answer", delay=2, talk=10)
