@@ -10,6 +10,11 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
     VUURTOREN_DATA_DIR=/var/lib/vuurtoren
 
+# espeak-ng speaks the prompts that have no recording, sox makes every prompt what Asterisk
+# plays (8 kHz mono WAV); libsox-fmt-mp3 reads recordings supplied as MP3
+RUN apt-get update && apt-get install -y --no-install-recommends espeak-ng sox libsox-fmt-mp3 \
+    && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY callcenter ./callcenter
@@ -17,7 +22,8 @@ COPY routing ./routing
 COPY schedules ./schedules
 COPY dashboard ./dashboard
 COPY --from=assets /assets/node_modules/chart.js/dist/chart.umd.min.js ./dashboard/static/vendor/
-RUN pip install . && useradd --system --home /var/lib/vuurtoren --create-home vuurtoren
+RUN pip install . && useradd --system --home /var/lib/vuurtoren --create-home vuurtoren \
+    && install -d -o vuurtoren -g vuurtoren /var/lib/vuurtoren/prompts
 
 USER vuurtoren
 EXPOSE 8080

@@ -16,8 +16,14 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from callcenter.contacts.names import DIAL_CONTEXT, QUEUE_EXIT_CONTEXT, WAIT_CONTEXT
+from callcenter.contacts.names import (
+    DIAL_CONTEXT,
+    QUEUE_EXIT_CONTEXT,
+    WAIT_CONTEXT,
+    WHISPER_CONTEXT,
+)
 from callcenter.outage import HANGUP_TARGET, LAST_RESORT_TARGET
+from callcenter.prompts.catalog import prompts
 from callcenter.service import ASTDB_FAMILY, EVENTS_READ
 from callcenter.staff.deskphone import RESULT_CONTEXT, RESULTS
 from callcenter.tracker import READ_IN_PART
@@ -87,48 +93,23 @@ def _header(site: Site, what: str) -> str:
 
 def menu_prefixes(site: Site) -> list[str]:
     """Key sequences after which the menu waits for one more key: every proper prefix of a
-    topic's keys (``9`` for topics ``91`` and ``92``). A complete choice that is no prefix of
-    another is acted on at once."""
-    return sorted({t.digit[:n] for t in site.topics for n in range(1, len(t.digit))})
+    topic's keys (``9`` for topics ``91`` and ``92``) and of the languages' keys (``*`` for
+    ``*1``). A complete choice that is no prefix of another is acted on at once."""
+    keys = [t.digit for t in site.topics] + list(site.prompts.keys.values())
+    return sorted({k[:n] for k in keys for n in range(1, len(k))})
 
 
 def sound_files(site: Site) -> list[tuple[str, str]]:
-    """The prompts the generated dialplan plays, with what each says. All are optional: the
-    dialplan skips one whose file is not installed (``sounds/nl/vuurtoren/<name>.wav``)."""
-    out = [
-        ("welkom", "welcome to the central number"),
-        ("menu", "the topic menu (without it the menu is skipped: the default topic)"),
-        ("gesloten", "last resort: nobody can take the call now"),
-    ]
-    out += [(f"opent-{c.id}", f"when {c.name} opens again") for c in site.counters]
-    if site.helplines:
-        out.append(("hulplijn", "announces each always-open line (its digits follow)"))
-    out += [
-        ("keuze-terugbellen", "press 1 to be called back (without it no callback is offered)"),
-        ("terugbellen-bevestigd", "the callback request is recorded"),
-    ]
-    if site.callbacks.queued:
-        key = site.callbacks.key
-        out += [
-            (
-                "terugbellen-in-rij",
-                f"while waiting: press {key} to be called back, keeping your place",
-            ),
-            ("terugbellen-geen-nummer", "no callback: your number is not shown; keep waiting"),
-        ]
-    out += [
-        ("tot-ziens", "goodbye"),
-        ("feature-loket", "desk phone, override code: the counter's menu key, please"),
-        ("feature-pin", "desk phone, override code: your PIN, please"),
-    ]
-    out += [(f"feature-{word}", f"desk phone result: {what}") for word, what in RESULTS.items()]
-    return out
+    """The prompts the generated dialplan plays (the default language's), with when; built
+    by ``vuurtoren prompts`` into ``[prompts] dir``/<language>/<name>.wav."""
+    return [(p.name, p.what) for p in prompts(site, site.prompts.languages[0])]
 
 
 MODULES = (
     ("app_queue", "Queue"),
     ("app_read", "Read (the topic menu, the callback choice)"),
     ("app_playback", "Playback"),
+    ("app_chanspy", "ChanSpy (a waiting caller's place and expected wait, whispered)"),
     ("app_userevent", "UserEvent (RouteRequest, CallbackRequest, FeatureRequest)"),
     ("app_stack", "Gosub/Return"),
     ("app_exec", "ExecIf"),
@@ -136,6 +117,7 @@ MODULES = (
     ("func_db", "DB()"),
     ("func_env", "STAT() (is a prompt installed?)"),
     ("func_logic", "IF()"),
+    ("func_strings", "SHIFT() (the announcement's files one by one)"),
     ("func_dialplan", "DIALPLAN_EXISTS()"),
     ("func_channel", "CHANNEL()"),
     ("func_callerid", "CALLERID()"),
@@ -152,12 +134,17 @@ reads these to hold callers the same way."""
 
 
 def _sound(name: str, play: bool = True) -> str:
-    """Dialplan lines: look the prompt up (``SOUND`` is empty when it is not installed) and,
-    when ``play``, play it."""
+    """Dialplan lines: look the prompt up in the caller's language, else the default one
+    (``SOUND`` is empty when it is not installed) and, when ``play``, play it."""
     out = f" same => n,Gosub(vuurtoren-sound,s,1({name}))\n"
     if play:
         out += ' same => n,ExecIf($["${SOUND}" != ""]?Playback(${SOUND}))\n'
     return out
+
+
+def _announce() -> str:
+    """Dialplan lines: play what Vuurtoren set in ``VT_ANNOUNCE`` (files that exist), once."""
+    return " same => n,Gosub(vuurtoren-announce,s,1)\n same => n,Set(VT_ANNOUNCE=)\n"
 
 
 def _lighthouse_closed(family: str) -> str:
@@ -169,29 +156,66 @@ def _extensions(site: Site, failsafe: int) -> str:
     lh = site.lighthouse.queue
     f = ASTDB_FAMILY
     default_counter = site.counter(site.topic(None).counter)
+    lang = site.prompts.languages[0]
     record = (
         f"Set(DB({f}/failsafe/${{CHANNEL(linkedid)}})=${{VT_START}},${{UNIQUEID}},${{TOPIC}},"
         "${COUNTER},${TARGET},${CALLERID(num)})"
     )
     out = [
         _header(site, "Dialplan"),
-        "; Prompts (all optional: a step whose prompt is not installed is skipped), in\n",
-        "; ${ASTDATADIR}/sounds/nl/vuurtoren/<name>.wav:\n",
+        "; Prompts (all optional: a step whose prompt is not installed is skipped), built by\n",
+        "; `vuurtoren prompts` into ${VT_PROMPTS}/<language>/<name>.wav (8 kHz mono WAV),\n",
+        f"; languages {', '.join(site.prompts.languages)}; the default language's:\n",
         *(f";   {name:24} {what}\n" for name, what in sound_files(site)),
         "; Modules: " + ", ".join(m for m, _ in MODULES) + "\n\n",
         "[globals]\n",
         f"VUURTOREN_FAILSAFE={failsafe}\n",
         f"VUURTOREN_TZ={site.zone.key}\n",
-        f"VUURTOREN_AMI_USER={site.asterisk.username}\n\n",
+        f"VUURTOREN_AMI_USER={site.asterisk.username}\n",
+        f"VT_PROMPTS={site.prompts.dir.rstrip('/')}\n",
+        f"VT_LANGUAGE={lang}\n\n",
     ]
     out.append(
         "[vuurtoren-sound]\n"
-        "; Gosub(vuurtoren-sound,s,1(NAME)): SOUND = vuurtoren/NAME when that prompt is\n"
-        "; installed, else empty. No step waits on, or hangs up over, a missing file.\n"
-        "exten => s,1,Set(SOUND=)\n"
-        " same => n,ExecIf($[${STAT(e,${ASTDATADIR}/sounds/nl/vuurtoren/${ARG1}.wav)}]"
-        "?Set(SOUND=vuurtoren/${ARG1}))\n"
+        "; Gosub(vuurtoren-sound,s,1(NAME)): SOUND = the prompt NAME in the caller's language,\n"
+        "; else in the default language, else empty. No step waits on, or hangs up over, a\n"
+        "; missing file.\n"
+        "exten => s,1,Set(SOUND=${VT_PROMPTS}/${CHANNEL(language)}/${ARG1})\n"
+        " same => n,ExecIf($[${STAT(e,${SOUND}.wav)}]?Return())\n"
+        " same => n,Set(SOUND=${VT_PROMPTS}/${VT_LANGUAGE}/${ARG1})\n"
+        " same => n,ExecIf($[!${STAT(e,${SOUND}.wav)}]?Set(SOUND=))\n"
         " same => n,Return()\n\n"
+        "[vuurtoren-announce]\n"
+        "; Gosub(vuurtoren-announce,s,1): play the files Vuurtoren set in VT_ANNOUNCE before\n"
+        "; its Redirect (&-separated, paths without extension), each that exists.\n"
+        "exten => s,1,Set(LIST=${VT_ANNOUNCE})\n"
+        ' same => n(next),GotoIf($["${LIST}" = ""]?done)\n'
+        " same => n,Set(F=${SHIFT(LIST,&)})\n"
+        " same => n,ExecIf($[${STAT(e,${F}.wav)}]?Playback(${F}))\n"
+        " same => n,Goto(next)\n"
+        " same => n(done),Return()\n\n"
+    )
+    languages = [(code, site.prompts.keys[code]) for code in site.prompts.languages[1:]]
+    if languages:
+        out.append(
+            "[vuurtoren-languages]\n; The menu keys of the other languages: the menu again in it.\n"
+            + "".join(
+                f"exten => {key},1,Set(CHANNEL(language)={code})\n"
+                " same => n,Goto(central-number,s,menu)\n"
+                for code, key in languages
+            )
+            + "\n"
+        )
+    offers = "".join(
+        f" same => n,ExecIf($[${{STAT(e,${{VT_PROMPTS}}/{code}/taalkeuze.wav)}}]"
+        f"?Set(SOUND=${{SOUND}}&${{VT_PROMPTS}}/{code}/taalkeuze))\n"
+        for code, _ in languages
+    )
+    choose_language = (
+        " same => n,GotoIf($[${DIALPLAN_EXISTS(vuurtoren-languages,${TOPIC},1)}]"
+        "?vuurtoren-languages,${TOPIC},1)\n"
+        if languages
+        else ""
     )
     out.append(
         "[central-number]\n"
@@ -200,19 +224,29 @@ def _extensions(site: Site, failsafe: int) -> str:
         "exten => s,1,NoOp(Vuurtoren: call from ${CALLERID(num)})\n"
         " same => n,Set(VT_START=${EPOCH})\n"
         " same => n,Answer()\n"
-        " same => n,Set(CHANNEL(language)=nl)\n"
-        " same => n,Set(TOPIC=)\n"
+        " same => n,Set(CHANNEL(language)=${VT_LANGUAGE})\n"
         + _sound("welkom")
+        + " same => n(menu),Set(TOPIC=)\n"
         + _sound("menu", play=False)
-        + ' same => n,GotoIf($["${SOUND}" = ""]?route)  ; no menu prompt: the default topic\n'
-        " same => n,Read(TOPIC,${SOUND},1,,1,5)\n"
+        + ' same => n,GotoIf($["${SOUND}" = ""]?ask)  ; no menu prompt: the default topic\n'
+        + offers
+        + " same => n,Read(TOPIC,${SOUND},1,,1,5)\n"
         "; one key at a time: wait for another only after a key that starts a longer choice\n"
-        " same => n(more),GotoIf($[${DIALPLAN_EXISTS(menu-prefixes,${TOPIC},1)} = 0]?route)\n"
-        " same => n,Read(KEY,,1,,1,3)\n"
+        " same => n(more),GotoIf($[${DIALPLAN_EXISTS(menu-prefixes,${TOPIC},1)} = 0]?chosen)\n"
+        + _sound("menu-${TOPIC}", play=False)
+        + " same => n,Read(KEY,${SOUND},1,,1,3)\n"
         " same => n,Set(TOPIC=${TOPIC}${KEY})\n"
         ' same => n,GotoIf($["${KEY}" != ""]?more)\n'
-        " same => n(route),UserEvent(RouteRequest,Uniqueid: ${UNIQUEID},Topic: ${TOPIC},"
-        "Caller: ${CALLERID(num)})\n"
+        + " same => n(chosen),NoOp(keys: ${TOPIC})\n"
+        + choose_language
+        + ' same => n,GotoIf($["${TOPIC}" = ""]?nokey)\n'
+        " same => n,GotoIf($[${DIALPLAN_EXISTS(topics,${TOPIC},1)}]?ask)\n"
+        + _sound("ongeldig")
+        + " same => n,Goto(ask)\n"
+        " same => n(nokey),NoOp(no key)\n"
+        + _sound("geen-keuze")
+        + " same => n(ask),UserEvent(RouteRequest,Uniqueid: ${UNIQUEID},Topic: ${TOPIC},"
+        "Caller: ${CALLERID(num)})  ; the channel's Language is in the event\n"
         f" same => n,{HOLD_MUSIC_APP}(default)  ; in the background: the wait below is real time\n"
         " same => n,Set(WAITED=0)\n"
         f" same => n(hold),{HOLD_STEP_APP}(1)\n"
@@ -259,29 +293,32 @@ def _extensions(site: Site, failsafe: int) -> str:
         f" same => n,Set(QUEUE={default_counter.queue})\n same => n,Return()\n\n"
     )
     out.append(
-        "[queues]\n; A Redirect to queues,<queue>,1 puts the caller in that queue. VT_POS: the\n"
+        "[queues]\n; A Redirect to queues,<queue>,1 puts the caller in that queue, after what\n"
+        "; Vuurtoren set in VT_ANNOUNCE (why, and when the counter opens again). VT_POS: the\n"
         "; place in line to go back to (after a callback key pressed without a known number).\n"
     )
     for c in site.counters:
         out.append(
             f"exten => {c.queue},1,Set(VT_QUEUE={c.queue})  ; {c.name} ({c.organisation})\n"
-            f" same => n,Set(COUNTER={c.id})\n"
-            " same => n,Set(VT_POS=)\n"
+            f" same => n,Set(COUNTER={c.id})\n" + _announce() + " same => n,Set(VT_POS=)\n"
             " same => n,Set(VT_JOINED=${EPOCH})\n"
             f" same => n(wait),Queue({c.queue},t,,,{COUNTER_QUEUE_TIMEOUT},,,,${{VT_POS}})\n"
             f" same => n,GotoIf({_lighthouse_closed(f)}?last-resort,{c.id},1)\n"
+            + _sound("vuurtoren-overflow", play=False)
+            + " same => n,Set(VT_ANNOUNCE=${SOUND})  ; too long a wait: say so\n"
             f" same => n,Goto(queues,{lh},1)  ; timeout or empty: the lighthouse\n"
         )
     out.append(
         f"exten => {lh},1,Set(VT_QUEUE={lh})  ; {site.lighthouse.name}\n"
-        " same => n,Set(VT_POS=)\n"
+        + _announce()
+        + " same => n,Set(VT_POS=)\n"
         " same => n,Set(VT_JOINED=${EPOCH})\n"
         f" same => n(wait),Queue({lh},t,,,{LIGHTHOUSE_QUEUE_TIMEOUT},,,,${{VT_POS}})\n"
         ' same => n,Goto(last-resort,${IF($["${COUNTER}" = ""]?s:${COUNTER})},1)\n\n'
     )
     out.append(
-        "[last-resort]\n; Nobody can take the call: say when the counter opens again (a prompt\n"
-        "; per counter), name the always-open lines, then offer a callback request (key 1)\n"
+        "[last-resort]\n; Nobody can take the call: say when the counter opens again (Vuurtoren's\n"
+        "; VT_ANNOUNCE), name the always-open lines, then offer a callback request (key 1)\n"
         "; to a caller whose number is known. No voicemail: a callback request is recorded\n"
         "; with the call, under Vuurtoren's access rules and retention.\n"
     )
@@ -289,15 +326,11 @@ def _extensions(site: Site, failsafe: int) -> str:
         out.append(f"exten => {c.id},1,Set(COUNTER={c.id})\n same => n,Goto(announce,1)\n")
     out.append(
         "exten => s,1,Goto(announce,1)\n"
-        "exten => announce,1,StopMusicOnHold()\n"
-        + _sound("gesloten")
-        + ' same => n,GotoIf($["${NEXT_OPEN_EPOCH}" = "" | "${COUNTER}" = ""]?lines)\n'
-        + _sound("opent-${COUNTER}")
+        "exten => announce,1,StopMusicOnHold()\n" + _sound("gesloten") + _announce()
     )
     out.append(" same => n(lines),NoOp(always-open lines)\n")
-    for h in site.helplines:
-        digits = "".join(ch for ch in h.number if ch.isdigit())
-        out.append(f"; {h.label}\n" + _sound("hulplijn") + f" same => n,SayDigits({digits})\n")
+    for i, h in enumerate(site.helplines, 1):
+        out.append(f"; {h.label} ({h.number})\n" + _sound(f"hulplijn-{i}"))
     out.append(
         ' same => n,GotoIf($["${CALLERID(num)}" = "" | "${CALLERID(num)}" = "anonymous"]?bye)\n'
         + _sound("keuze-terugbellen", play=False)
@@ -311,6 +344,18 @@ def _extensions(site: Site, failsafe: int) -> str:
         " same => n,ExecIf($[0${AMI_CLIENT(${VUURTOREN_AMI_USER},sessions)} = 0]"
         f"?Set(DB({f}/callback/${{CHANNEL(linkedid)}})=${{EPOCH}},${{COUNTER}},"
         "${CALLERID(num)}))\n" + _sound("terugbellen-bevestigd") + " same => n,Hangup()\n"
+    )
+    out.append(
+        f"\n[{WHISPER_CONTEXT}]\n"
+        "; A waiting caller's reminder (their place, the expected wait, the callback key):\n"
+        f"; Vuurtoren originates Local/s@{WHISPER_CONTEXT}/n with VT_ANNOUNCE; the other side\n"
+        "; runs ChanSpy(<the caller's channel>,qEW), which whispers this side's sound to the\n"
+        "; caller alone, over the music. Asterisk's own position and hold-time announcements\n"
+        "; are off (queues.conf): the expected wait is Vuurtoren's, from the queue's pace.\n"
+        "exten => s,1,Answer()\n"
+        " same => n,Wait(0.3)  ; ChanSpy is attached\n"
+        " same => n,Gosub(vuurtoren-announce,s,1)\n"
+        " same => n,Hangup()\n"
     )
     out.append(_callbacks(site))
     out.append(_features(site))
@@ -421,8 +466,9 @@ def _queue_block(
         "joinempty = yes\n"
         "leavewhenempty = no\n"
         "ringinuse = no\n"
-        "announce-frequency = 60\n"
-        "announce-holdtime = once\n"
+        "announce-frequency = 0  ; Vuurtoren says the place and an honest wait\n"
+        "announce-position = no\n"
+        "announce-holdtime = no\n"
         "musicclass = default\n" + extra + "\n"
     )
 
@@ -437,9 +483,12 @@ def _queues(site: Site) -> str:
     wrapup = site.agents.wrapup_seconds
     extra = ""
     if site.callbacks.queued:  # the callback key leaves the queue (QUEUE_EXIT_CONTEXT)
-        extra = (
-            f"context = {QUEUE_EXIT_CONTEXT}\n"
-            "periodic-announce = vuurtoren/terugbellen-in-rij\n"
+        extra = f"context = {QUEUE_EXIT_CONTEXT}\n"
+    if site.callbacks.queued and not site.prompts.queue_announce_seconds:
+        # no reminders of Vuurtoren's: the queue itself offers the key now and then
+        extra += (
+            f"periodic-announce = {site.prompts.dir.rstrip('/')}/"
+            f"{site.prompts.languages[0]}/terugbellen-in-rij\n"
             "periodic-announce-frequency = 60\n"
         )
     out.append(_queue_block(lh.queue, lh.name, "ringall", lh.service_level_seconds, wrapup, extra))

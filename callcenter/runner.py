@@ -13,6 +13,7 @@ import logging
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from aiohttp import web
 from sqlalchemy.engine import make_url
@@ -68,10 +69,13 @@ async def running(
     clock: Clock | None = None,
     privacy_key: bytes | None = None,
     prepare: Callable[[StaffServices, Operations], Awaitable[None]] | None = None,
+    prompts_dir: Path | None = None,
 ) -> AsyncIterator[Running]:
     """Everything ``serve`` runs. ``privacy_key``: the pseudonymisation key (default: from
     the site's ``[privacy]`` key_env or key_file; missing is a :class:`StartupError`).
-    ``prepare``: runs before Asterisk is first connected (the demo's users and rota)."""
+    ``prepare``: runs before Asterisk is first connected (the demo's users and rota).
+    ``prompts_dir``: where the announcements that change are rendered, the folder Asterisk
+    reads as ``[prompts] dir`` (None: they are named, not rendered)."""
     if privacy_key is None:
         try:
             privacy_key = load_key(site.privacy)
@@ -93,7 +97,9 @@ async def running(
         store = CallStore(engine)
         writer = StoreWriter(store)
         writer.start()
-        service = CallService(site, ami, writer=writer, bus=Bus(), clock=clock)
+        service = CallService(
+            site, ami, writer=writer, bus=Bus(), clock=clock, prompts_dir=prompts_dir
+        )
         staff = open_staff(engine, site, privacy_key)
         await service.start(await store.open_calls())
         await service.load_today()

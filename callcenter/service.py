@@ -17,6 +17,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from callcenter.ami import AMIClient, AMIError, Message
@@ -29,6 +30,8 @@ from callcenter.outage import (
     apply_callback,
     parse_entry,
 )
+from callcenter.prompts.announcer import Announcer
+from callcenter.prompts.queue_voice import QueueVoice
 from callcenter.store.repository import StoreWriter
 from callcenter.tracker import HANDLED_EVENTS, CallRecord, CallTracker, LiveQueue
 from callcenter.wallboard import Today
@@ -102,6 +105,7 @@ class CallService:
         bus: Bus | None = None,
         clock: Clock | None = None,
         overrides: Callable[[], Sequence[Override]] = lambda: (),
+        prompts_dir: Path | None = None,
     ) -> None:
         self.site = site
         self.ami = ami
@@ -110,6 +114,12 @@ class CallService:
         self.clock = clock or WallClock()
         self.overrides = overrides
         self.tracker = CallTracker(site, now=self.clock.now)
+        self.voice = QueueVoice(site, ami, self.tracker, self.clock.now)
+        """A waiting caller's place and expected wait: on joining, and whispered after."""
+        self._voice_task: asyncio.Task[None] | None = None
+        self.announcer = Announcer(site, prompts_dir, self.clock.now, lambda: self.overrides())
+        """What a routed call hears first (``VT_ANNOUNCE``), its changing sentences rendered
+        ahead into ``prompts_dir`` (None: not rendered, only named)."""
         self.states: dict[str, bool] = {}
         """Open (hours and overrides) per counter id and ``lighthouse``."""
         self.written: dict[str, str] = {}
@@ -153,6 +163,9 @@ class CallService:
         self._publisher = asyncio.get_running_loop().create_task(
             self._publish_states_forever(), name="counter-states"
         )
+        self._voice_task = asyncio.get_running_loop().create_task(
+            self.voice.run(self.clock.sleep), name="queue-announcements"
+        )
 
     async def stop(self) -> None:
         for task in list(self._chores):
@@ -160,10 +173,12 @@ class CallService:
         if self._publish_handle is not None:
             self._publish_handle.cancel()
             self._publish_handle = None
-        if self._publisher is not None:
-            self._publisher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._publisher
+        for running in (self._publisher, self._voice_task):
+            if running is not None:
+                running.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await running
+        await self.announcer.close()
 
     def poke_states(self) -> None:
         """Something that decides the counters' states changed (an override): write them."""
@@ -174,6 +189,12 @@ class CallService:
         self.tracker.handle(event)
         if event.name == "AgentConnect":
             self._announce_connect(event)
+            self.voice.answered(event.get("Queue") or "", self.clock.now())
+        elif event.name == "QueueCallerJoin":
+            queue, call = event.get("Queue") or "", self.tracker.call_for(event)
+            sent = call is not None and call.decision is not None and call.decision.queue == queue
+            if sent and call is not None and [v.queue for v in call.visits].count(queue) == 1:
+                self.voice.joined(queue)  # one Vuurtoren sent there has arrived
         if event.name == "UserEvent" and event.get("UserEvent") == "RouteRequest":
             routed = self._decisions.pop(event.get("Channel") or "", None)
             if routed is not None:  # the tracker has the call now: attach its decision
@@ -207,6 +228,17 @@ class CallService:
                 self.clock.now(),
             ),
         )
+
+    async def _prepare_announcements(self) -> None:
+        """The sentences the counters' states call for now (the next openings, the managers'
+        reasons), rendered before a caller needs them."""
+        try:
+            made = await self.announcer.prepare()
+        except Exception:  # a broken tool must not stop the states being written again
+            log.exception("preparing the announcements failed")
+            return
+        if made:
+            log.info("announcements ready: %d new", made)
 
     def _chore(self, work: Any) -> None:
         """Fire and forget a small AMI action; a failure is logged, never raised."""
@@ -247,15 +279,18 @@ class CallService:
             )
             return
         self._decisions[channel] = (decision, now)
+        lang = event.get("Language")
+        files = self.announcer.announcement(decision, now, lang)
+        if decision.queue:  # the place in line and the expected wait, before Queue()
+            files += self.voice.on_join(decision.queue, self.announcer.language(lang), now)
+        variables = {"VT_ANNOUNCE": "&".join(files)}
         if decision.target is Target.LAST_RESORT:
             nxt = decision.next_open
             context, exten = "last-resort", decision.counter
-            variables = {
-                "NEXT_OPEN": nxt.isoformat() if nxt else "",
-                "NEXT_OPEN_EPOCH": str(int(nxt.timestamp())) if nxt else "",
-            }
+            variables["NEXT_OPEN"] = nxt.isoformat() if nxt else ""
+            variables["NEXT_OPEN_EPOCH"] = str(int(nxt.timestamp())) if nxt else ""
         else:
-            context, exten, variables = "queues", decision.queue or "", {}
+            context, exten = "queues", decision.queue or ""
         try:
             for variable, value in variables.items():  # pipelined: Asterisk keeps the order
                 self.ami.send_nowait(
@@ -510,6 +545,7 @@ class CallService:
             )
         changed = [k for k, w in words.items() if self.written.get(k) != w]
         self.states, self.written = states, words
+        self._chore(self._prepare_announcements())
         if changed:
             self.bus.publish("states", {"changed": changed})
             log.info(

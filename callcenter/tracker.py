@@ -118,6 +118,8 @@ class CallRecord:
     legs: set[str] = field(default_factory=set)
     shutdown: bool = False
     """Asterisk is hanging the call up because it shuts down (SoftHangupRequest Cause 4)."""
+    language: str | None = None
+    """The caller's language when it asked its way (the channel's, in RouteRequest)."""
 
     @property
     def answered_visit(self) -> Visit | None:
@@ -216,6 +218,11 @@ class CallTracker:
         call_id = self._by_uniqueid.get(uid) if uid else None
         if call_id is None:
             call_id = event.get("Linkedid")
+        return self.calls.get(call_id) if call_id else None
+
+    def call_by_uniqueid(self, uniqueid: str) -> CallRecord | None:
+        """The call still up that a channel (by its Uniqueid) belongs to."""
+        call_id = self._by_uniqueid.get(uniqueid)
         return self.calls.get(call_id) if call_id else None
 
     def live_state(self) -> dict[str, QueueState]:
@@ -479,6 +486,7 @@ def _on_user_event(t: CallTracker, e: Message, at: datetime) -> None:
             call.digits = e.get("Topic") or None
             call.channel = e.get("Channel") or call.channel
             call.uniqueid = e.get("Uniqueid") or call.uniqueid
+            call.language = e.get("Language") or None
             caller = e.get("Caller")
             if caller:
                 call.caller = caller

@@ -25,6 +25,7 @@ from routing.site import (
     Helpline,
     Lighthouse,
     PrivacySettings,
+    PromptSettings,
     Site,
     Topic,
     WallboardSettings,
@@ -198,6 +199,7 @@ _DIAL = re.compile(r"^[A-Za-z0-9_]+/[^,;|\s]*\{number\}[^,;|\s]*$")
 _AGENT_KEYS = {"wrapup_seconds", "pause_reasons", "auto_pause", "login_code", "override_code"}
 _FEATURE_CODE = re.compile(r"^\*[0-9]{1,4}$")
 _TOP_KEYS = {
+    "prompts",
     "agents",
     "callbacks",
     "wallboard",
@@ -255,6 +257,15 @@ def parse_site(text: str, source: str = "<site>") -> Site:
     agent_settings = _read_agents(r, data)
     callback_settings = _read_callbacks(r, data)
     wallboard_settings = _read_wallboard(r, data)
+    prompt_settings = _read_prompts(r, data)
+    for lang, key in prompt_settings.keys.items():
+        for _, t in topics:
+            if key.startswith(t.digit) or t.digit.startswith(key):
+                r.add(
+                    f"[prompts].keys.{lang}",
+                    f"{key!r} clashes with topic {t.id!r} (keys {t.digit!r}): a caller "
+                    "pressing it would get the other",
+                )
 
     default_topic: str | None = None
     routing = r.table(data, "routing", "file")
@@ -281,6 +292,7 @@ def parse_site(text: str, source: str = "<site>") -> Site:
         agents=agent_settings,
         callbacks=callback_settings,
         wallboard=wallboard_settings,
+        prompts=prompt_settings,
         warnings=tuple(str(w) for w in r.warnings),
     )
 
@@ -545,6 +557,109 @@ def _read_wallboard(r: _Reader, data: Mapping[str, Any]) -> WallboardSettings:
     if red < amber:
         r.add(f"{where}.wait_red_seconds", f"{red} is below wait_amber_seconds ({amber})")
     return WallboardSettings(amber, red, d.service_level_percent if target is None else target)
+
+
+PROMPT_LANGUAGES = ("nl", "fr", "en")
+_PROMPT_KEYS = {"dir", "languages", "keys", "voices", "queue_announce_seconds", *PROMPT_LANGUAGES}
+_PROMPT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+_LANGUAGE_KEY = re.compile(r"^[*#]?[0-9]$")
+
+
+def _read_prompts(r: _Reader, data: Mapping[str, Any]) -> PromptSettings:
+    """``[prompts]``: the structure and the values' kinds. Which text names exist and what
+    their placeholders may be is checked by ``callcenter/prompts/catalog.problems``."""
+    section = data.get("prompts")
+    d = PromptSettings()
+    if section is None:
+        return d
+    if not isinstance(section, dict):
+        r.add("file", "[prompts] must be a table")
+        return d
+    where = "[prompts]"
+    r.keys(section, _PROMPT_KEYS, where)
+    folder = r.text(section, "dir", where, default=d.dir) or d.dir
+    if not folder.startswith("/"):
+        r.add(f"{where}.dir", f"{folder!r} must be an absolute path (as Asterisk sees it)")
+    languages = section.get("languages", list(d.languages))
+    if (
+        not isinstance(languages, list)
+        or not languages
+        or any(lang not in PROMPT_LANGUAGES for lang in languages)
+        or len(set(languages)) != len(languages)
+    ):
+        r.add(
+            f"{where}.languages",
+            f"must be a list of distinct languages from {', '.join(PROMPT_LANGUAGES)}, "
+            f"the default first; got {languages!r}",
+        )
+        languages = list(d.languages)
+    keys = _string_table(r, section, "keys", where)
+    for lang in languages[1:]:
+        key = keys.get(lang)
+        if key is None:
+            r.add(f"{where}.keys", f'no menu key for {lang!r} (e.g. {lang} = "*1")')
+        elif not _LANGUAGE_KEY.match(key):
+            r.add(f"{where}.keys.{lang}", f"{key!r} is not a key: a digit, or * or # and a digit")
+    for lang in sorted(set(keys) - set(languages[1:])):
+        r.add(f"{where}.keys.{lang}", "only the languages after the first have a menu key")
+    voices = _string_table(r, section, "voices", where)
+    for lang in sorted(set(voices) - set(PROMPT_LANGUAGES)):
+        r.add(f"{where}.voices.{lang}", f"unknown language (known: {', '.join(PROMPT_LANGUAGES)})")
+    texts: dict[str, dict[str, str]] = {}
+    recorded: dict[str, dict[str, str]] = {}
+    for lang in PROMPT_LANGUAGES:
+        table = section.get(lang)
+        if table is None:
+            continue
+        at = f"{where}.{lang}"
+        if not isinstance(table, dict):
+            r.add(at, "must be a table of texts")
+            continue
+        if lang not in languages:
+            r.add(at, f"texts for {lang!r}, which is not in [prompts].languages")
+        own = {k: v for k, v in table.items() if k != "recorded"}
+        texts[lang] = _prompt_strings(r, own, at, "text")
+        files = table.get("recorded", {})
+        if not isinstance(files, dict):
+            r.add(f"{at}.recorded", "must be a table: prompt name = file")
+        else:
+            recorded[lang] = _prompt_strings(r, files, f"{at}.recorded", "file")
+    every = r.integer(section, "queue_announce_seconds", where, low=0, high=3600)
+    return PromptSettings(
+        dir=folder,
+        languages=tuple(languages),
+        keys=keys,
+        voices=voices,
+        texts=texts,
+        recorded=recorded,
+        queue_announce_seconds=d.queue_announce_seconds if every is None else every,
+    )
+
+
+def _string_table(r: _Reader, section: Mapping[str, Any], key: str, where: str) -> dict[str, str]:
+    table = section.get(key, {})
+    if not isinstance(table, dict):
+        r.add(f"{where}.{key}", "must be a table")
+        return {}
+    out = {}
+    for k, v in table.items():
+        if not isinstance(v, str) or not v.strip():
+            r.add(f"{where}.{key}.{k}", f"must be a non-empty string, got {v!r}")
+        else:
+            out[k] = v
+    return out
+
+
+def _prompt_strings(r: _Reader, table: Mapping[str, Any], where: str, what: str) -> dict[str, str]:
+    out = {}
+    for name, value in table.items():
+        if not _PROMPT_NAME.match(name):
+            r.add(f"{where}.{name}", "not a prompt name (lower-case letters, digits, - and _)")
+        elif not isinstance(value, str) or not value.strip():
+            r.add(f"{where}.{name}", f"the {what} of prompt {name!r} is empty")
+        else:
+            out[name] = value.strip()
+    return out
 
 
 def _raw(items: list[Mapping[str, Any]], kind: str, key: str) -> list[tuple[str, str]]:

@@ -146,6 +146,30 @@ class WallboardSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class PromptSettings:
+    """What the citizen hears (``[prompts]``, ``callcenter/prompts/``).
+
+    ``dir``: the folder of built prompts as Asterisk sees it (``vuurtoren prompts --out``
+    fills it; the generated dialplan plays from it). ``languages``: the first is the
+    default; each other is offered in the welcome by its menu key in ``keys``. ``texts``
+    and ``recorded``: per language, texts that replace the built-in ones and recordings that
+    replace the synthesised speech (paths relative to the site file). ``voices``: the
+    espeak-ng voice per language. ``queue_announce_seconds``: how often a waiting caller
+    hears their place and the expected wait (0: never)."""
+
+    dir: str = "/var/lib/vuurtoren/prompts"
+    languages: tuple[str, ...] = ("nl",)
+    keys: dict[str, str] = field(default_factory=dict, hash=False)
+    voices: dict[str, str] = field(default_factory=dict, hash=False)
+    texts: dict[str, dict[str, str]] = field(default_factory=dict, hash=False)
+    recorded: dict[str, dict[str, str]] = field(default_factory=dict, hash=False)
+    queue_announce_seconds: int = 60
+
+    def voice(self, lang: str) -> str:
+        return self.voices.get(lang) or {"nl": "nl", "fr": "fr-be", "en": "en-gb"}[lang]
+
+
+@dataclass(frozen=True, slots=True)
 class PrivacySettings:
     """How long welfare data is kept (``[privacy]``). After ``pseudonymise_after_days`` a
     caller's number is replaced by a keyed hash (the same number, the same pseudonym: repeat
@@ -173,6 +197,7 @@ class Site:
     agents: AgentSettings = field(default_factory=AgentSettings)
     callbacks: CallbackSettings = field(default_factory=CallbackSettings)
     wallboard: WallboardSettings = field(default_factory=WallboardSettings)
+    prompts: PromptSettings = field(default_factory=PromptSettings)
     warnings: tuple[str, ...] = ()
     """Findings that do not make the file invalid but are probably mistakes."""
     holidays: HolidayCalendar = field(init=False, repr=False, compare=False)

@@ -12,6 +12,7 @@ from callcenter.cli import (
     catalog_commands,
     duty_commands,
     override_commands,
+    prompt_commands,
     routing_commands,
     service_commands,
     simulator_commands,
@@ -37,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     override_commands.register(sub)
     duty_commands.register(sub)
     catalog_commands.register(sub)
+    prompt_commands.register(sub)
     return parser
 
 

@@ -34,14 +34,17 @@ def asterisk_config(args: argparse.Namespace) -> int:
     paths = write(generate(site, secret, permit=args.permit), Path(args.out))
     for path in paths:
         print(path, file=sys.stdout)
+    langs = ", ".join(site.prompts.languages)
     print(
-        "\nPrompts the dialplan plays when installed (Dutch, 8 kHz mono WAV), in "
-        "${ASTDATADIR}/sounds/nl/vuurtoren/ (usually /usr/share/asterisk/sounds/nl/vuurtoren/).\n"
-        "Each is optional: a missing one is skipped, never a reason to end a call."
+        f"\nPrompts the dialplan plays ({langs}; 8 kHz mono WAV) from {site.prompts.dir}/"
+        "<language>/: build them with\n"
+        f"  vuurtoren prompts --config {args.config} --out {site.prompts.dir}\n"
+        "Each is optional: a missing one is skipped, never a reason to end a call. The\n"
+        "default language's:"
     )
     for name, what in sound_files(site):
         print(f"  {name + '.wav':32} {what}")
-    print("Core sounds: digits/0-9 (the helplines' numbers; English core sounds will do).")
+    print("No Asterisk core sounds are needed: numbers, dates and times are spoken in the prompts.")
     print("Asterisk modules the dialplan needs:")
     for module, what in MODULES:
         print(f"  {module:18} {what}")

@@ -8,7 +8,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from routing.config import ConfigError, load_site
+from routing.config import ConfigError, Problem, load_site
 from routing.site import Site
 
 EXIT_OK = 0
@@ -19,9 +19,21 @@ class CommandError(Exception):
     """A bad argument or file: printed to stderr, exit code 2."""
 
 
+def load_checked(path: str) -> Site:
+    """The site file, read and validated, its prompts' texts included
+    (:class:`ConfigError` lists every problem)."""
+    from callcenter.prompts.catalog import problems
+
+    site = load_site(path)
+    found = problems(site)
+    if found:
+        raise ConfigError(path, [Problem(*p.split(": ", 1)) for p in found])
+    return site
+
+
 def site_or_exit(path: str) -> Site:
     try:
-        return load_site(path)
+        return load_checked(path)
     except ConfigError as exc:
         print(f"error: invalid site file {exc}", file=sys.stderr)
         raise SystemExit(EXIT_INVALID) from None

@@ -6,17 +6,21 @@ import argparse
 import json
 import sys
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from callcenter.cli.common import (
     EXIT_INVALID,
     EXIT_OK,
     days_type,
+    load_checked,
     non_negative_int,
     parse_instant,
     site_or_exit,
 )
-from routing.config import ConfigError, load_site
+from callcenter.prompts.build import check_recordings
+from callcenter.prompts.catalog import warnings as prompt_warnings
+from routing.config import ConfigError, Problem
 from routing.decide import decide
 from routing.types import QueueState
 from schedules.public_hours import hours_report
@@ -54,13 +58,16 @@ def register(sub: Any) -> None:
 
 def check_config(args: argparse.Namespace) -> int:
     try:
-        site = load_site(args.file)
+        site = load_checked(args.file)
+        recordings = check_recordings(site, Path(args.file).resolve().parent)
+        if recordings:
+            raise ConfigError(args.file, [Problem(*p.split(": ", 1)) for p in recordings])
     except ConfigError as exc:
         print(f"{exc.source}: invalid, {len(exc.problems)} problem(s):", file=sys.stderr)
         for problem in exc.problems:
             print(f"  - {problem}", file=sys.stderr)
         return EXIT_INVALID
-    for warning in site.warnings:
+    for warning in [*site.warnings, *prompt_warnings(site)]:
         print(f"warning: {warning}", file=sys.stderr)
     print(
         f"{args.file}: valid: site {site.name!r}, {len(site.counters)} counters, "

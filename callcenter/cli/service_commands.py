@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import secrets
 import sys
 from datetime import datetime
@@ -25,6 +26,7 @@ from callcenter.simulator.history import past_calls
 from callcenter.staff.services import StaffServices
 from callcenter.store import CallStore, database_url, open_engine, upgrade
 from callcenter.store.db import current_revision, head_revision
+from routing.site import Site
 
 DEFAULT_EXAMPLE = "examples/sociaal-huis.toml"
 
@@ -50,6 +52,12 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--data-dir",
         help="where the SQLite file lives (default ./data); VUURTOREN_DATABASE_URL overrides it",
+    )
+    p.add_argument(
+        "--prompts-dir",
+        help="where this host writes the announcements that change (the next openings), the "
+        "folder Asterisk reads as [prompts] dir (default: that dir when it exists here; "
+        "VUURTOREN_PROMPTS_DIR)",
     )
     p.add_argument("-v", "--verbose", action="store_true")
     p.set_defaults(handler=serve)
@@ -107,8 +115,17 @@ def serve(args: argparse.Namespace) -> int:
     a = site.asterisk
     settings = ClientSettings(host=a.host, port=a.port, username=a.username, secret=secret)
 
+    prompts_dir = _prompts_dir(site, args.prompts_dir)
+
     async def main() -> None:
-        async with running(site, settings, database_url(args.data_dir), host=host, port=port) as r:
+        async with running(
+            site,
+            settings,
+            database_url(args.data_dir),
+            host=host,
+            port=port,
+            prompts_dir=prompts_dir,
+        ) as r:
             settle_heap()
             print(
                 f"Vuurtoren serves {site.name!r}: dashboard {r.url}, AMI "
@@ -118,6 +135,23 @@ def serve(args: argparse.Namespace) -> int:
             await run_until_stopped()
 
     return _run(main)
+
+
+def _prompts_dir(site: Site, given: str | None) -> Path | None:
+    """Where the changing announcements are rendered: ``--prompts-dir``, else
+    ``VUURTOREN_PROMPTS_DIR``, else ``[prompts] dir`` when this host has it; None (named
+    but not rendered: Asterisk skips them) when there is none, which is logged."""
+    chosen = given or os.environ.get("VUURTOREN_PROMPTS_DIR")
+    if chosen:
+        return Path(chosen)
+    if Path(site.prompts.dir).is_dir():
+        return Path(site.prompts.dir)
+    logging.getLogger(__name__).warning(
+        "no prompts folder here (%s): callers will not hear when a counter opens again; "
+        "build the prompts (vuurtoren prompts) and share the folder with Asterisk",
+        site.prompts.dir,
+    )
+    return None
 
 
 def _run(main: Any) -> int:
@@ -192,6 +226,8 @@ def demo(args: argparse.Namespace) -> int:
                 prepare=lambda staff, ops: demo_prepare(
                     staff, ops, password, catalog, start, args, history
                 ),
+                # the next openings spoken (when espeak-ng and sox are here), as for Asterisk
+                prompts_dir=directory / "prompts",
             ) as r:
                 settle_heap()
                 print(

@@ -1,5 +1,6 @@
-"""Names the callback feature shares between the generated dialplan, the simulated Asterisk,
-the tracker and the dialer (``callcenter/contacts/dialer.py``). No imports: anyone may use it.
+"""Names the callback feature and the queue reminders share between the generated dialplan,
+the simulated Asterisk, the tracker and the dialer (``callcenter/contacts/dialer.py``). No
+imports: anyone may use it.
 """
 
 QUEUE_EXIT_CONTEXT = "vuurtoren-queue-exit"
@@ -8,6 +9,9 @@ WAIT_CONTEXT = "vuurtoren-callback-queue"
 """Where a callback waits in line in the caller's place: ``Local/<queue>@<this>/n``."""
 DIAL_CONTEXT = "vuurtoren-callback"
 """The citizen's side of a callback (exten ``citizen``); its ``h`` reports the result."""
+WHISPER_CONTEXT = "vuurtoren-whisper"
+"""Where a waiting caller's reminder is played: ``Local/s@<this>/n``, whose other side runs
+``ChanSpy(<caller>,qEW)`` (``callcenter/prompts/queue_voice.py``)."""
 CALLBACK_PREFIX = "vtcb-"
 """Uniqueids (``ChannelId``) of the channels Vuurtoren originates for callbacks: calls whose
 Linkedid starts with it are callbacks, not calls to the central number."""

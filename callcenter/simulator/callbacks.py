@@ -57,7 +57,7 @@ def citizen_for(ast: SimAsterisk, number: str) -> Citizen:
     return Citizen(behaviour, rng.uniform(3.0, 10.0), rng.uniform(45.0, 180.0))
 
 
-def _response(
+def originate_response(
     ast: SimAsterisk, action: Message, ok: bool, reason: int, channel: str, uniqueid: str
 ) -> None:
     """The ``OriginateResponse`` of an asynchronous Originate (class ``call``)."""
@@ -81,7 +81,7 @@ def _response(
         sink.deliver("call", data)
 
 
-def _variables(action: Message) -> dict[str, str]:
+def originate_variables(action: Message) -> dict[str, str]:
     return dict(v.split("=", 1) for v in action.get_all("Variable") if "=" in v)
 
 
@@ -118,7 +118,7 @@ class _Callback:
     def __init__(self, ast: SimAsterisk, action: Message) -> None:
         self.ast = ast
         self.action = action
-        self.vars = _variables(action)
+        self.vars = originate_variables(action)
         cid = action.get("CallerID") or ""
         self.shown = cid.split("<")[-1].rstrip(">").strip() if "<" in cid else cid.strip()
         self.ring_ms = _seconds(action.get("Timeout"), 30000.0)
@@ -158,7 +158,7 @@ class _Callback:
         if result.outcome != "answered":
             status = "TIMEOUT" if result.outcome == "timeout" else "UNKNOWN"
             self._result(leg2, f"QUEUE-{status}", "", WAIT_CONTEXT, queue_name)
-            _response(ast, self.action, False, 1, leg1.name, leg1.uniqueid)
+            originate_response(ast, self.action, False, 1, leg1.name, leg1.uniqueid)
             ast.hangup_channel(leg2)
             ast.hangup_channel(leg1)
             return
@@ -167,7 +167,7 @@ class _Callback:
         started = ast.clock.epoch()
         ast.set_state(leg2, 6)
         ast.set_state(leg1, 6)
-        _response(ast, self.action, True, 4, leg1.name, leg1.uniqueid)
+        originate_response(ast, self.action, True, 4, leg1.name, leg1.uniqueid)
         leg1.variables.update(v)
         await self._dial_citizen(leg1)
         talk = int(ast.clock.epoch() - started)
@@ -192,7 +192,7 @@ class _Callback:
         assert ast.factory is not None
         if device.in_call or device.ringing or device.status in (2, 4, 5):
             reason = 5 if device.in_call or device.ringing or device.status == 2 else 0
-            _response(ast, self.action, False, reason, interface, uid or "")
+            originate_response(ast, self.action, False, reason, interface, uid or "")
             return
         channel = ast.new_channel(
             f"{interface}-{ast.factory.suffix()}",
@@ -212,13 +212,13 @@ class _Callback:
             device.ringing = False
         if not answers or delay >= limit:
             self._device_status(devices, device, 1)
-            _response(ast, self.action, False, 3, interface, channel.uniqueid)
+            originate_response(ast, self.action, False, 3, interface, channel.uniqueid)
             ast.hangup_channel(channel, 19)
             return
         device.in_call = True
         self._device_status(devices, device, 2)
         ast.set_state(channel, 6)
-        _response(ast, self.action, True, 4, interface, channel.uniqueid)
+        originate_response(ast, self.action, True, 4, interface, channel.uniqueid)
         channel.variables.update(self.vars)
         try:
             await self._dial_citizen(channel)

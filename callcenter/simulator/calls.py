@@ -27,7 +27,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from callcenter.asterisk_config import HOLD_MUSIC_APP, HOLD_STEP_APP
+from callcenter.asterisk_config import HOLD_MUSIC_APP, HOLD_STEP_APP, menu_prefixes
 from callcenter.contacts.names import QUEUE_EXIT_CONTEXT
 from callcenter.outage import HANGUP_TARGET, LAST_RESORT_TARGET
 from callcenter.simulator.core import CallTruth, Visit
@@ -122,7 +122,14 @@ class InboundCall:
         self._topic = ""
         self._counter = ""
         self._joined_first = 0.0
+        self.language = ast.site.prompts.languages[0]
+        self.leg2.language = self.language  # Set(CHANNEL(language)=${VT_LANGUAGE})
         self.task: asyncio.Task[object] | None = None
+
+    @property
+    def waiting(self) -> bool:
+        """In a queue, not yet put through (a whisper reaches the caller now)."""
+        return self._entry is not None and not self.leg2.hung_up
 
     # -- called by the AMI server ----------------------------------------------------------
     def redirect(self, context: str, exten: str) -> None:
@@ -177,13 +184,17 @@ class InboundCall:
             ast.set_state(self.leg2, 6)
             ast.set_state(self.leg1, 6)
             if ast.settings.prompts:
-                ast.newexten(self.leg2, "central-number", "s", 2, "Playback", "vuurtoren/welkom")
+                self._play("welkom")
             if p.hangup_in_menu:
                 await ast.clock.sleep(p.menu_seconds * 0.5)
                 truth.hangup_stage = "menu"
                 raise _HungUp
             digits = await self._menu()
             truth.digits = digits
+            if ast.settings.prompts and not digits:
+                self._play("geen-keuze")
+            elif ast.settings.prompts and ast.site.find_topic(digits) is None:
+                self._play("ongeldig")
             self._topic = digits or ""
             self._pad(ast.settings.padding_events // 2)
             ast.set_var(self.leg2, "TOPIC", digits or "")
@@ -227,19 +238,42 @@ class InboundCall:
         ast, p = self.ast, self.profile
         if not ast.settings.prompts:
             return None
-        ast.newexten(self.leg2, "central-number", "s", 3, "Read", "TOPIC,vuurtoren/menu,1,,1,5")
-        await ast.clock.sleep(p.menu_seconds)
         keys = p.digits or ""
-        prefixes = {t.digit[:n] for t in ast.site.topics for n in range(1, len(t.digit))}
-        # after a key that starts a longer choice, Read waits up to 3 s for the next one
-        read = keys[:1]
-        while read in prefixes:
-            nxt = keys[len(read) : len(read) + 1]
-            if not nxt:
-                await ast.clock.sleep(3.0)
-                break
-            read += nxt
-        return read or None
+        languages = {key: code for code, key in ast.site.prompts.keys.items()}
+        prefixes = set(menu_prefixes(ast.site))
+        while True:
+            self._play("menu", app="Read")
+            await ast.clock.sleep(p.menu_seconds)
+            # after a key that starts a longer choice, Read waits up to 3 s for the next one
+            read = keys[:1]
+            while read in prefixes:
+                if any(t.digit.startswith(read) for t in ast.site.topics):
+                    self._play(f"menu-{read}", app="Read")  # a sub-menu has its prompt
+                nxt = keys[len(read) : len(read) + 1]
+                if not nxt:
+                    await ast.clock.sleep(3.0)
+                    break
+                read += nxt
+            if read not in languages:
+                return read or None
+            self.language = languages[read]  # the menu again, in that language
+            self.leg2.language = self.language  # Set(CHANNEL(language)=...): in its snapshots
+            keys = keys[len(read) :]
+
+    def _play(self, name: str, app: str = "Playback") -> None:
+        """A prompt of the site in the caller's language (``vuurtoren-sound``)."""
+        path = f"{self.language}/{name}"
+        full = f"{self.ast.site.prompts.dir.rstrip('/')}/{path}"
+        self.ast.newexten(self.leg2, self.leg2.context, self.leg2.exten, 2, app, full)
+        self.truth.heard.append(path)
+
+    def _announce(self) -> None:
+        """``vuurtoren-announce``: each file of ``VT_ANNOUNCE``, then the variable cleared."""
+        files = self.leg2.variables.pop("VT_ANNOUNCE", "")
+        base = self.ast.site.prompts.dir.rstrip("/") + "/"
+        for f in filter(None, files.split("&")):
+            self.ast.newexten(self.leg2, self.leg2.context, self.leg2.exten, 3, "Playback", f)
+            self.truth.heard.append(f.removeprefix(base))
 
     def _pad(self, count: int) -> None:
         """The rest of what a real Asterisk 22 emits for a call with Local channels and music
@@ -353,6 +387,8 @@ class InboundCall:
     ) -> tuple[str, str] | None:
         ast = self.ast
         queue = ast.queues[queue_name]
+        if position is None and ast.settings.prompts:
+            self._announce()
         visit = Visit(queue_name, ast.clock.epoch())
         self.truth.visits.append(visit)
         if position is None:  # Set(VT_JOINED=${EPOCH}); a return to the same place keeps it
@@ -405,6 +441,8 @@ class InboundCall:
             if self._lighthouse_closed():
                 ast.newexten(self.leg2, "queues", queue_name, 3, "GotoIf", "last-resort")
                 return ("last-resort", counter)
+            base = ast.site.prompts.dir.rstrip("/")
+            self.leg2.variables["VT_ANNOUNCE"] = f"{base}/{self.language}/vuurtoren-overflow"
             ast.newexten(
                 self.leg2, "queues", queue_name, 4, "Goto", f"queues,{ast.site.lighthouse.queue},1"
             )
@@ -429,6 +467,7 @@ class InboundCall:
         ast.newexten(leg, QUEUE_EXIT_CONTEXT, key, 1, "NoOp", f"callback from {queue_name}")
         if not p.number:
             ast.set_var(leg, "VT_POS", str(position))
+            self._play("terugbellen-geen-nummer")
             ast.newexten(leg, QUEUE_EXIT_CONTEXT, key, 9, "Goto", f"queues,{queue_name},wait")
             await ast.clock.sleep(3.0)  # "your number is not shown; keep waiting"
             return await self._queue_visit(queue_name, position)
@@ -456,6 +495,7 @@ class InboundCall:
             )
         self.truth.outcome = "callback"
         self.truth.hangup_stage = "queue-callback"
+        self._play("terugbellen-bevestigd")
         await ast.clock.sleep(3.0)  # "we call you back"
         self._hangup_dialplan_leg()
         self._hangup_caller_leg()
@@ -522,22 +562,14 @@ class InboundCall:
         self._counter = counter_id
         ast.newexten(self.leg2, "last-resort", "announce", 1, "StopMusicOnHold", "")
         if prompts:
-            ast.newexten(self.leg2, "last-resort", "announce", 4, "Playback", "vuurtoren/gesloten")
-            if self.leg2.variables.get("NEXT_OPEN_EPOCH"):
-                ast.newexten(
-                    self.leg2,
-                    "last-resort",
-                    "announce",
-                    8,
-                    "Playback",
-                    f"vuurtoren/opent-{counter_id}",
-                )
-        await ast.clock.sleep(6.0)
-        for h in ast.site.helplines:
-            digits = "".join(ch for ch in h.number if ch.isdigit())
-            ast.newexten(self.leg2, "last-resort", "announce", 12, "SayDigits", digits)
-        await ast.clock.sleep(2.0 * len(ast.site.helplines))
+            self._play("gesloten")
+            self._announce()  # when the counter opens again
+            for i, _ in enumerate(ast.site.helplines, 1):
+                self._play(f"hulplijn-{i}")
+        await ast.clock.sleep(6.0 + 2.0 * len(ast.site.helplines))
         offered = prompts and bool(p.number)
+        if offered:
+            self._play("keuze-terugbellen", app="Read")
         choice = p.last_resort_choice if offered else "hangup"
         self.truth.last_resort = choice
         self.truth.hangup_stage = "last-resort"
@@ -560,10 +592,13 @@ class InboundCall:
                     f"callback/{self.truth.linkedid}",
                     f"{int(ast.clock.epoch())},{counter_id},{p.number or ''}",
                 )
+            self._play("terugbellen-bevestigd")
             await ast.clock.sleep(4.0)
             self._hangup_dialplan_leg()  # the dialplan's Hangup() after the confirmation
             self._hangup_caller_leg()
         elif not offered:  # goodbye, and the dialplan hangs up
+            if prompts:
+                self._play("tot-ziens")
             self._hangup_dialplan_leg()
             self._hangup_caller_leg()
         else:

@@ -104,6 +104,9 @@ class CallTruth:
     outcome: str | None = None  # answered, abandoned, last_resort, callback, lost
     ended: float | None = None
     hangup_stage: str | None = None
+    heard: list[str] = field(default_factory=list)
+    """The prompts played to the caller, in order, as paths under ``[prompts] dir``
+    (``nl/welkom``, ``dyn/nl/<hash>``: a sentence Vuurtoren rendered)."""
 
     @property
     def final_queue(self) -> str | None:

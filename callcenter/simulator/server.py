@@ -22,6 +22,7 @@ from callcenter.simulator.calls import CallerProfile, start_call
 from callcenter.simulator.core import SimAsterisk
 from callcenter.simulator.filters import EventFilter
 from callcenter.simulator.queues import Device, Member
+from callcenter.simulator.whisper import is_whisper, start_whisper
 
 __all__ = ["ALL_CLASSES", "AMIServer", "Account"]
 
@@ -385,6 +386,13 @@ class Session(asyncio.Protocol):
             self.error(action, "Channel not specified")
             return
         context = action.get("Context") or ""
+        if is_whisper(action):
+            if (action.get("Async") or "").lower() not in ("true", "yes", "1"):
+                self.error(action, "Originate failed")  # Vuurtoren always originates async
+                return
+            self.respond(action, "Success", ("Message", "Originate successfully queued"))
+            start_whisper(self.ast, action)
+            return
         if is_callback(action):
             if (action.get("Async") or "").lower() not in ("true", "yes", "1"):
                 self.error(action, "Originate failed")  # Vuurtoren always originates async

@@ -190,6 +190,8 @@ async def test_last_resort_callback_request(client: AMIClient, sim: Simulator) -
     async def to_last_resort(e: Message) -> None:
         if e.get("UserEvent") == "RouteRequest":
             await client.setvar("NEXT_OPEN_EPOCH", "1795507200", channel=e["Channel"])
+            opens = "/var/lib/vuurtoren/prompts/dyn/nl/opent-morgen"
+            await client.setvar("VT_ANNOUNCE", opens, channel=e["Channel"])
             await client.redirect(e["Channel"], "last-resort", "sociale-dienst")
 
     client.subscribe("UserEvent", to_last_resort)
@@ -199,11 +201,19 @@ async def test_last_resort_callback_request(client: AMIClient, sim: Simulator) -
     assert len(callback) == 1 and callback[0]["Counter"] == "sociale-dienst"
     assert callback[0]["Caller"] == "+32470000004"
     assert call.truth.outcome == "last_resort" and call.truth.last_resort == "callback"
-    playback = [e for e in tap.of(call.leg2.uniqueid) if e.get("Application") == "Playback"]
-    assert [p["AppData"] for p in playback][-2:] == [
-        "vuurtoren/gesloten",
-        "vuurtoren/opent-sociale-dienst",  # the counter's next opening, from its own prompt
+    assert call.truth.heard == [
+        "nl/welkom",
+        "nl/menu",
+        "nl/gesloten",
+        "dyn/nl/opent-morgen",  # the counter's next opening, as Vuurtoren set it
+        "nl/hulplijn-1",
+        "nl/hulplijn-2",
+        "nl/hulplijn-3",
+        "nl/keuze-terugbellen",
+        "nl/terugbellen-bevestigd",
     ]
+    playback = [e for e in tap.of(call.leg2.uniqueid) if e.get("Application") == "Playback"]
+    assert playback[1]["AppData"] == "/var/lib/vuurtoren/prompts/nl/gesloten"  # after welkom
 
 
 async def test_redirect_to_a_missing_extension_loses_the_call(

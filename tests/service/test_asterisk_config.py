@@ -83,7 +83,11 @@ def test_static_jumps_and_labels_resolve(files: dict[str, str]) -> None:
                         assert parts[0] in extens, (context, ext, target)
                     else:
                         ctx, ex, prio = parts
-                        assert ex in plan[ctx] and int(prio) <= len(plan[ctx][ex]), target
+                        assert ex in plan[ctx], target
+                        if prio.isdigit():
+                            assert int(prio) <= len(plan[ctx][ex]), target
+                        else:  # a label there
+                            assert prio in {s.label for s in plan[ctx][ex]}, target
 
 
 def test_queues_and_manager(example_site: Site, files: dict[str, str]) -> None:
@@ -176,7 +180,7 @@ def test_a_complete_menu_choice_is_acted_on_at_once(
     assert first_read.split(",")[2] == "1"  # one key, then decide
     plan = dialplan(parse(files["extensions.conf"], "extensions.conf"))
     waits_after = set(plan.get("menu-prefixes", {}))
-    assert waits_after == {"9"}  # only the sub-menu key of 91 and 92
+    assert waits_after == {"9", "*"}  # the sub-menu key of 91 and 92; the languages' *1, *2
     assert not waits_after & {t.digit for t in example_site.topics}  # no complete choice waits
 
 
@@ -184,11 +188,48 @@ def test_no_step_depends_on_a_file_nobody_ships(files: dict[str, str]) -> None:
     plan = dialplan(parse(files["extensions.conf"], "extensions.conf"))
     all_steps = [s for extens in plan.values() for steps in extens.values() for s in steps]
     apps = {s.app for s in all_steps}
-    assert not apps & {"SayUnixTime", "SayNumber", "VoiceMail", "Background"}
+    # no core sound files: dates, times and numbers are spoken in the prompts
+    assert not apps & {"SayUnixTime", "SayNumber", "SayDigits", "VoiceMail", "Background"}
     for step in all_steps:
         if step.app in ("Playback", "Read") and "vuurtoren/" in step.args:
             pytest.fail(f"{step.app}({step.args}) plays a prompt without checking it exists")
+        if step.app == "Playback":  # only what vuurtoren-sound or -announce found to exist
+            assert step.args in ("${SOUND}", "${F}"), step.args
     assert "vuurtoren-sound" in plan
+
+
+def test_what_the_caller_hears_comes_from_vuurtoren_and_the_prompts_folder(
+    example_site: Site, files: dict[str, str]
+) -> None:
+    plan = dialplan(parse(files["extensions.conf"], "extensions.conf"))
+    ext = files["extensions.conf"]
+    assert f"VT_PROMPTS={example_site.prompts.dir}" in ext and "VT_LANGUAGE=nl" in ext
+    # the prompt is looked up in the caller's language, else the default one
+    sound = [s.args for s in plan["vuurtoren-sound"]["s"]]
+    assert sound[0] == "SOUND=${VT_PROMPTS}/${CHANNEL(language)}/${ARG1}"
+    assert "SOUND=${VT_PROMPTS}/${VT_LANGUAGE}/${ARG1}" in sound
+    # each queue plays Vuurtoren's VT_ANNOUNCE before Queue(), once (not on going back)
+    for queue in example_site.queues:
+        apps = [(s.app, s.args) for s in plan["queues"][queue]]
+        announce = apps.index(("Gosub", "vuurtoren-announce,s,1"))
+        assert apps[announce + 1] == ("Set", "VT_ANNOUNCE=")
+        assert announce < [a for a, _ in apps].index("Queue")
+    assert ("Gosub", "vuurtoren-announce,s,1") in [
+        (s.app, s.args) for s in plan["last-resort"]["announce"]
+    ]
+    # the languages' keys, each helpline its own prompt, the whisper's side
+    assert set(plan["vuurtoren-languages"]) == {"*1", "*2"}
+    assert "*" in plan["menu-prefixes"]
+    last = " ".join(s.args for s in plan["last-resort"]["announce"])
+    assert all(f"hulplijn-{i}" in last for i in (1, 2, 3))
+    whisper = [s.app for s in plan["vuurtoren-whisper"]["s"]]
+    assert whisper == ["Answer", "Wait", "Gosub", "Hangup"]
+    # Asterisk's own position and hold-time announcements are off: Vuurtoren says them
+    queues = parse(files["queues.conf"], "queues.conf")
+    for queue in example_site.queues:
+        assert queues[queue].get("announce-position") == "no"
+        assert queues[queue].get("announce-holdtime") == "no"
+        assert queues[queue].get("periodic-announce") is None
 
 
 def test_the_command_lists_the_prompts_and_modules(tmp_path: Path) -> None:
@@ -201,6 +242,6 @@ def test_the_command_lists_the_prompts_and_modules(tmp_path: Path) -> None:
         env=env,
         check=True,
     ).stdout
-    for name in ("welkom.wav", "menu.wav", "opent-woonloket.wav", "keuze-terugbellen.wav"):
+    for name in ("welkom.wav", "menu.wav", "hulplijn-2.wav", "keuze-terugbellen.wav"):
         assert name in out
-    assert "sounds/nl/vuurtoren" in out and "app_queue" in out and "func_env" in out
+    assert "vuurtoren prompts --config" in out and "app_queue" in out and "func_env" in out

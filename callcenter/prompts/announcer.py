@@ -1,0 +1,204 @@
+"""What a routed call hears before its queue or the last resort, ready before the Redirect.
+
+A decision's announcement is a list of prompt files (``VT_ANNOUNCE``, ``&``-separated, paths
+without extension as Asterisk sees them): "een ogenblik" for a counter that is open; for the
+lighthouse, why (closed, holiday, a closure, an override, busy, nobody there), the reason the
+manager gave, and when the counter opens again; for the last resort, when it opens again.
+
+The sentences that change (the next opening, the manager's reason) are rendered ahead, not
+on the call path: :meth:`Announcer.prepare` works out, for every counter and language, what
+a caller would hear now and renders what is not there yet (a background task does it every
+minute and whenever an override changes). A call takes a sentence only when its file is
+ready; otherwise it hears the static prompt alone and the sentence is rendered for the next
+caller. Files are named by a hash of their text (``dyn/<language>/<hash>.wav``): the same
+words are rendered once. At most :data:`KEEP` are kept, the least recently used removed.
+
+Without a folder to write in, or without espeak-ng and sox, the announcer renders nothing and
+counts a sentence as ready at once (the simulated Asterisk only notes what a caller heard;
+a real one skips a file that is not there).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import shutil
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+
+from callcenter.prompts.build import ConvertError, synthesise
+from callcenter.prompts.catalog import (
+    HANDOVER_REASONS,
+    handover_name,
+    next_open_text,
+    reason_text,
+)
+from routing.decide import next_open, place_state
+from routing.site import Site
+from routing.types import Decision, Reason, Target
+from schedules.overrides import Override
+
+__all__ = ["KEEP", "Announcer"]
+
+log = logging.getLogger(__name__)
+
+KEEP = 512
+"""Rendered sentences kept (files and index); the least recently used go first."""
+_WITH_NEXT_OPEN = frozenset({Reason.CLOSED, Reason.HOLIDAY, Reason.CLOSURE, Reason.OVERRIDE})
+_WITH_NOTE = frozenset({Reason.CLOSURE, Reason.OVERRIDE})
+
+
+class Announcer:
+    def __init__(
+        self,
+        site: Site,
+        folder: Path | None,
+        now: Callable[[], datetime],
+        overrides: Callable[[], Sequence[Override]] = tuple,
+    ) -> None:
+        """``folder``: where this process writes the rendered sentences, the same folder
+        Asterisk reads as ``[prompts] dir`` (None: render nothing)."""
+        self.site = site
+        self.now = now
+        self.overrides = overrides
+        self.folder = folder
+        self.audio = folder is not None and all(shutil.which(t) for t in ("espeak-ng", "sox"))
+        self.ready: OrderedDict[tuple[str, str], str] = OrderedDict()
+        """(language, text) → the file's name (``dyn/<language>/<hash>``), ready to play."""
+        self.texts: dict[str, str] = {}
+        """The file's name → its text (what a caller heard, for tests and logs)."""
+        self._pending: set[tuple[str, str]] = set()
+        self._tasks: set[asyncio.Task[int]] = set()
+        self.rendered = 0
+        self.failures = 0
+
+    def language(self, lang: str | None) -> str:
+        """The caller's language when the site speaks it, else the site's first."""
+        return lang if lang in self.site.prompts.languages else self.site.prompts.languages[0]
+
+    # -- the call path: no rendering here ---------------------------------------------------
+    def announcement(self, decision: Decision, at: datetime, lang: str | None = None) -> list[str]:
+        """The prompt files a call routed by ``decision`` hears first, as Asterisk finds them
+        (``<dir>/<language>/<name>``); a sentence not rendered yet is left out (and
+        rendered for the next caller)."""
+        lang = self.language(lang)
+        names: list[str] = []
+        if decision.target is Target.COUNTER:
+            names.append(f"{lang}/ogenblik")
+        elif decision.target is Target.LIGHTHOUSE:
+            if decision.reason in HANDOVER_REASONS:
+                names.append(f"{lang}/{handover_name(decision.reason)}")
+            else:
+                names.append(f"{lang}/ogenblik")
+        for text in self.sentences(decision, lang, at):
+            name = self._take(lang, text)
+            if name is not None:
+                names.append(name)
+        base = self.site.prompts.dir.rstrip("/")
+        return [f"{base}/{n}" for n in names]
+
+    def sentences(self, decision: Decision, lang: str, at: datetime) -> list[str]:
+        """The changing sentences of a decision: the manager's reason, the next opening."""
+        if decision.counter is None:
+            return []
+        counter = self.site.counter(decision.counter)
+        closed = decision.reason in _WITH_NEXT_OPEN and decision.target is not Target.COUNTER
+        if not closed:
+            return []
+        out = []
+        if decision.reason in _WITH_NOTE:
+            state = place_state(self.site, counter.id, counter.hours, at, self.overrides())
+            note = state.override.note if state.override is not None else ""
+            if note.strip():
+                out.append(reason_text(self.site, note, lang))
+        out.append(next_open_text(self.site, counter, decision.next_open, at, lang))
+        return out
+
+    def _take(self, lang: str, text: str) -> str | None:
+        key = (lang, text)
+        name = self.ready.get(key)
+        if name is not None:
+            self.ready.move_to_end(key)
+            return name
+        self._render_soon(lang, text)
+        return None
+
+    # -- ahead of the calls ----------------------------------------------------------------------
+    def wanted(self) -> list[tuple[str, str]]:
+        """Every sentence a caller could hear now: for each closed counter and each language,
+        the manager's reason and the next opening, as a decision now would say them."""
+        at = self.now()
+        overrides = self.overrides()
+        out = []
+        for counter in self.site.counters:
+            state = place_state(self.site, counter.id, counter.hours, at, overrides)
+            if state.open:
+                continue  # rendered when it closes, for the callers after the first
+            nxt = next_open(counter.hours, counter.id, at, overrides)
+            note = state.override.note.strip() if state.override is not None else ""
+            for lang in self.site.prompts.languages:
+                if state.reason in _WITH_NOTE and note:
+                    out.append((lang, reason_text(self.site, note, lang)))
+                out.append((lang, next_open_text(self.site, counter, nxt, at, lang)))
+        return out
+
+    async def prepare(self) -> int:
+        """Render every sentence :meth:`wanted` that is not ready; returns how many."""
+        made = 0
+        for lang, text in self.wanted():
+            if (lang, text) not in self.ready:
+                made += await self._render(lang, text)
+        return made
+
+    def _render_soon(self, lang: str, text: str) -> None:
+        if (lang, text) in self._pending:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        task = loop.create_task(self._render(lang, text))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _render(self, lang: str, text: str) -> int:
+        key = (lang, text)
+        if key in self.ready or key in self._pending:
+            return 0
+        self._pending.add(key)
+        try:
+            digest = hashlib.sha256(f"{self.site.prompts.voice(lang)}\0{text}".encode())
+            name = f"dyn/{lang}/{digest.hexdigest()[:20]}"
+            if self.audio:
+                assert self.folder is not None
+                target = self.folder / f"{name}.wav"
+                if not target.exists():
+                    try:
+                        await synthesise(text, self.site.prompts.voice(lang), target, name)
+                    except (ConvertError, OSError) as exc:
+                        self.failures += 1
+                        log.warning("announcement not rendered (%s): %r", exc, text)
+                        return 0
+                    self.rendered += 1
+            self.ready[key] = name
+            self.texts[name] = text
+            while len(self.ready) > KEEP:
+                _, old = self.ready.popitem(last=False)
+                self.texts.pop(old, None)
+                if self.audio and self.folder is not None:
+                    with contextlib.suppress(FileNotFoundError):
+                        (self.folder / f"{old}.wav").unlink()
+            return 1
+        finally:
+            self._pending.discard(key)
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        for task in list(self._tasks):
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

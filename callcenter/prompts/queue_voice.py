@@ -1,0 +1,174 @@
+"""What a caller hears while waiting in a queue: their place in line and an honest expected
+wait, on joining and again every ``[prompts] queue_announce_seconds``, with the key for a
+callback when queued callbacks are on.
+
+Honest: the expected wait comes from how fast this queue answered its callers in the last
+half hour (the place times the time between answers, counted up to now, so a line that has
+stalled says so), not from Asterisk's rolling average of hold times. With fewer than
+:data:`MIN_ANSWERS` recent answers it falls back to the work ahead shared over the agents
+logged in (the counter's average handle time), and says nothing of the wait when nobody is
+logged in.
+
+On joining, the words ride with the Redirect (``VT_ANNOUNCE``, played before ``Queue()``).
+Later ones are whispered over the music: Vuurtoren originates
+``Local/s@vuurtoren-whisper/n`` running ``ChanSpy(<the caller's channel>,qEW)``; its other
+side plays the files, which ChanSpy whispers to the caller only. Nothing is synthesised:
+every place (up to 20) and every wait (to half an hour) is a prompt built ahead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from callcenter.ami import AMIClient, AMIError, Message
+from callcenter.contacts.names import WHISPER_CONTEXT
+from callcenter.prompts.catalog import position_name, wait_name
+from routing.site import Site
+
+if TYPE_CHECKING:
+    from callcenter.tracker import CallTracker
+
+__all__ = ["MIN_ANSWERS", "RECENT", "QueueVoice"]
+
+log = logging.getLogger(__name__)
+
+RECENT = timedelta(minutes=30)
+"""How far back the answers that make an expected wait go."""
+MIN_ANSWERS = 3
+"""Recent answers needed before the queue's own pace is trusted."""
+LIGHTHOUSE_HANDLE_SECONDS = 180
+"""The lighthouse's handle time when it has no pace of its own yet."""
+COMING_FOR = timedelta(seconds=30)
+"""A caller sent to a queue who has not joined it after this is no longer expected there."""
+TICK = 5.0
+"""Virtual seconds between looks at who is due an announcement."""
+
+
+class QueueVoice:
+    def __init__(
+        self, site: Site, ami: AMIClient, tracker: CallTracker, now: Callable[[], datetime]
+    ) -> None:
+        self.site = site
+        self.ami = ami
+        self.tracker = tracker
+        self.now = now
+        self.every = timedelta(seconds=site.prompts.queue_announce_seconds)
+        self._answers: dict[str, deque[datetime]] = {}
+        self._coming: dict[str, deque[datetime]] = {}
+        """Per queue, callers sent there whose join has not been seen yet (a few ms)."""
+        self._said: dict[str, datetime] = {}
+        """Waiting callers (queue Uniqueid) → when they last heard their place."""
+        self._handle = {c.queue: c.average_handle_seconds for c in site.counters}
+        self._handle[site.lighthouse.queue] = LIGHTHOUSE_HANDLE_SECONDS
+        self.whispers = 0
+
+    @property
+    def on(self) -> bool:
+        return self.every > timedelta(0)
+
+    # -- figures ---------------------------------------------------------------------------------
+    def answered(self, queue: str, at: datetime) -> None:
+        """A caller of ``queue`` was put through (AgentConnect)."""
+        answers = self._answers.setdefault(queue, deque(maxlen=200))
+        answers.append(at)
+
+    def expected_wait(self, queue: str, position: int, now: datetime) -> float | None:
+        """Seconds until a caller at ``position`` is answered; None when nobody can say."""
+        recent = [t for t in self._answers.get(queue, ()) if now - t <= RECENT]
+        if len(recent) >= MIN_ANSWERS:
+            span = max(60.0, (now - recent[0]).total_seconds())
+            return position * span / len(recent)
+        live = self.tracker.queues.get(queue)
+        agents = live.state().agents if live is not None else 0
+        if not agents:
+            return None
+        return position * self._handle.get(queue, LIGHTHOUSE_HANDLE_SECONDS) / agents
+
+    def words(self, queue: str, position: int, lang: str, now: datetime) -> list[str]:
+        """The prompts that say a place and the expected wait (and the callback key)."""
+        names = [position_name(position)]
+        wait = self.expected_wait(queue, position, now)
+        if wait is not None:
+            names.append(wait_name(wait))
+        if self.site.callbacks.queued:
+            names.append("terugbellen-in-rij")
+        base = self.site.prompts.dir.rstrip("/")
+        return [f"{base}/{lang}/{n}" for n in names]
+
+    def on_join(self, queue: str, lang: str, now: datetime) -> list[str]:
+        """What a caller Vuurtoren puts in ``queue`` now hears before waiting: the callers
+        waiting there, and those sent there a moment ago who have not joined yet, are ahead."""
+        if not self.on:
+            return []
+        live = self.tracker.queues.get(queue)
+        coming = self._coming.setdefault(queue, deque())
+        while coming and now - coming[0] > COMING_FOR:
+            coming.popleft()
+        ahead = (len(live.waiting) if live is not None else 0) + len(coming)
+        coming.append(now)
+        return self.words(queue, ahead + 1, lang, now)
+
+    def joined(self, queue: str) -> None:
+        """A caller joined ``queue`` (QueueCallerJoin): one of those on their way is there."""
+        coming = self._coming.get(queue)
+        if coming:
+            coming.popleft()
+
+    # -- the repeats -----------------------------------------------------------------------------
+    def due(self, now: datetime) -> list[tuple[str, str, list[str]]]:
+        """(queue Uniqueid, channel, files) of every waiting caller due a reminder."""
+        out = []
+        waiting_now: set[str] = set()
+        for queue in self.tracker.queues.values():
+            order = sorted(queue.waiting.items(), key=lambda item: item[1])
+            for position, (uid, joined) in enumerate(order, 1):
+                waiting_now.add(uid)
+                said = self._said.setdefault(uid, joined)  # the join's words were the first
+                if now - said < self.every:
+                    continue
+                call = self.tracker.call_by_uniqueid(uid)
+                if call is None or call.channel is None:
+                    continue  # a callback waiting in someone's place: nobody to tell
+                lang = call.language or self.site.prompts.languages[0]
+                out.append((uid, call.channel, self.words(queue.name, position, lang, now)))
+                self._said[uid] = now
+        for uid in set(self._said) - waiting_now:
+            del self._said[uid]
+        return out
+
+    def whisper(self, channel: str, files: list[str]) -> None:
+        """Have ``files`` whispered to the caller on ``channel`` (fire and forget)."""
+        action = Message.action(
+            "Originate",
+            ("Variable", f"VT_ANNOUNCE={'&'.join(files)}"),
+            Channel=f"Local/s@{WHISPER_CONTEXT}/n",
+            Application="ChanSpy",
+            Data=f"{channel},qEW",
+            CallerID="Vuurtoren",
+            Timeout="5000",
+            Async="true",
+        )
+        try:
+            self.ami.send_nowait(action)
+        except AMIError as exc:
+            log.debug("whisper to %s not sent: %s", channel, exc)
+            return
+        self.whispers += 1
+
+    async def run(self, sleep: Callable[[float], object]) -> None:
+        """Every :data:`TICK` virtual seconds, whisper to whoever is due."""
+        while True:
+            await sleep(TICK)  # type: ignore[misc]
+            if not self.on or self.ami.state.value != "connected":
+                continue
+            try:
+                for _, channel, files in self.due(self.now()):
+                    self.whisper(channel, files)
+            except Exception:  # never let the reminders stop for good
+                log.exception("queue announcements failed")
+                await asyncio.sleep(1)
