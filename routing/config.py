@@ -82,6 +82,16 @@ class _Reader:
             return None
         return value
 
+    def optional_table(self, data: Mapping[str, Any], key: str) -> Mapping[str, Any] | None:
+        """An optional ``[key]`` section: None when absent, or when not a table (a problem)."""
+        value = data.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            self.add("file", f"[{key}] must be a table")
+            return None
+        return value
+
     def keys(self, data: Mapping[str, Any], allowed: set[str], where: str) -> None:
         for key in sorted(set(data) - allowed):
             self.add(where, f"unknown field {key!r} (allowed: {', '.join(sorted(allowed))})")
@@ -404,11 +414,8 @@ def _read_helplines(r: _Reader, data: Mapping[str, Any]) -> list[Helpline]:
 
 
 def _read_asterisk(r: _Reader, data: Mapping[str, Any]) -> AsteriskSettings:
-    section = data.get("asterisk")
+    section = r.optional_table(data, "asterisk")
     if section is None:
-        return AsteriskSettings()
-    if not isinstance(section, dict):
-        r.add("file", "[asterisk] must be a table")
         return AsteriskSettings()
     where = "[asterisk]"
     r.keys(section, _ASTERISK_KEYS | {"secret"}, where)
@@ -428,12 +435,9 @@ def _read_asterisk(r: _Reader, data: Mapping[str, Any]) -> AsteriskSettings:
 
 
 def _read_privacy(r: _Reader, data: Mapping[str, Any]) -> PrivacySettings:
-    section = data.get("privacy")
     d = PrivacySettings()
+    section = r.optional_table(data, "privacy")
     if section is None:
-        return d
-    if not isinstance(section, dict):
-        r.add("file", "[privacy] must be a table")
         return d
     where = "[privacy]"
     r.keys(section, _PRIVACY_KEYS | {"key"}, where)
@@ -453,12 +457,9 @@ def _read_privacy(r: _Reader, data: Mapping[str, Any]) -> PrivacySettings:
 
 
 def _read_agents(r: _Reader, data: Mapping[str, Any]) -> AgentSettings:
-    section = data.get("agents")
     d = AgentSettings()
+    section = r.optional_table(data, "agents")
     if section is None:
-        return d
-    if not isinstance(section, dict):
-        r.add("file", "[agents] must be a table")
         return d
     where = "[agents]"
     r.keys(section, _AGENT_KEYS, where)
@@ -497,12 +498,9 @@ def _read_agents(r: _Reader, data: Mapping[str, Any]) -> AgentSettings:
 
 
 def _read_callbacks(r: _Reader, data: Mapping[str, Any]) -> CallbackSettings:
-    section = data.get("callbacks")
     d = CallbackSettings()
+    section = r.optional_table(data, "callbacks")
     if section is None:
-        return d
-    if not isinstance(section, dict):
-        r.add("file", "[callbacks] must be a table")
         return d
     where = "[callbacks]"
     r.keys(section, _CALLBACK_KEYS, where)
@@ -540,12 +538,9 @@ def _read_callbacks(r: _Reader, data: Mapping[str, Any]) -> CallbackSettings:
 
 
 def _read_wallboard(r: _Reader, data: Mapping[str, Any]) -> WallboardSettings:
-    section = data.get("wallboard")
     d = WallboardSettings()
+    section = r.optional_table(data, "wallboard")
     if section is None:
-        return d
-    if not isinstance(section, dict):
-        r.add("file", "[wallboard] must be a table")
         return d
     where = "[wallboard]"
     r.keys(section, {"wait_amber_seconds", "wait_red_seconds", "service_level_percent"}, where)
@@ -568,12 +563,9 @@ _LANGUAGE_KEY = re.compile(r"^[*#]?[0-9]$")
 def _read_prompts(r: _Reader, data: Mapping[str, Any]) -> PromptSettings:
     """``[prompts]``: the structure and the values' kinds. Which text names exist and what
     their placeholders may be is checked by ``callcenter/prompts/catalog.problems``."""
-    section = data.get("prompts")
     d = PromptSettings()
+    section = r.optional_table(data, "prompts")
     if section is None:
-        return d
-    if not isinstance(section, dict):
-        r.add("file", "[prompts] must be a table")
         return d
     where = "[prompts]"
     r.keys(section, _PROMPT_KEYS, where)
