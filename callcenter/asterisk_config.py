@@ -66,6 +66,8 @@ def event_filters() -> tuple[str, ...]:
         )
     words = [*whole, *READ_IN_PART, *(v for _, vs in READ_IN_PART.values() for v in vs)]
     assert all(_WORD.fullmatch(w) for w in words), "names that need no regex escaping"
+    # the whispers' own Local channels (a waiting caller's reminder): nothing to track
+    lines.append(f"![^A-Za-z]Channel: Local/s@{WHISPER_CONTEXT}")
     return tuple(lines)
 
 

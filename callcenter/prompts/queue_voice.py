@@ -47,6 +47,8 @@ COMING_FOR = timedelta(seconds=30)
 """A caller sent to a queue who has not joined it after this is no longer expected there."""
 TICK = 5.0
 """Virtual seconds between looks at who is due an announcement."""
+PER_TICK = 50
+"""Whispers asked of Asterisk per tick at most (10 a second at real speed)."""
 
 
 class QueueVoice:
@@ -121,24 +123,28 @@ class QueueVoice:
 
     # -- the repeats -----------------------------------------------------------------------------
     def due(self, now: datetime) -> list[tuple[str, str, list[str]]]:
-        """(queue Uniqueid, channel, files) of every waiting caller due a reminder."""
-        out = []
+        """(queue Uniqueid, channel, files) of the waiting callers due a reminder, the
+        longest unreminded first, at most :data:`PER_TICK` (the rest follow a tick later:
+        Asterisk is never asked for a flood of whispers when the lines are very long)."""
+        candidates = []
         waiting_now: set[str] = set()
         for queue in self.tracker.queues.values():
             order = sorted(queue.waiting.items(), key=lambda item: item[1])
             for position, (uid, joined) in enumerate(order, 1):
                 waiting_now.add(uid)
                 said = self._said.setdefault(uid, joined)  # the join's words were the first
-                if now - said < self.every:
-                    continue
-                call = self.tracker.call_by_uniqueid(uid)
-                if call is None or call.channel is None:
-                    continue  # a callback waiting in someone's place: nobody to tell
-                lang = call.language or self.site.prompts.languages[0]
-                out.append((uid, call.channel, self.words(queue.name, position, lang, now)))
-                self._said[uid] = now
+                if now - said >= self.every:
+                    candidates.append((said, uid, queue.name, position))
         for uid in set(self._said) - waiting_now:
             del self._said[uid]
+        out = []
+        for _, uid, queue_name, position in sorted(candidates)[:PER_TICK]:
+            self._said[uid] = now
+            call = self.tracker.call_by_uniqueid(uid)
+            if call is None or call.channel is None:
+                continue  # a callback waiting in someone's place: nobody to tell
+            lang = call.language or self.site.prompts.languages[0]
+            out.append((uid, call.channel, self.words(queue_name, position, lang, now)))
         return out
 
     def whisper(self, channel: str, files: list[str]) -> None:

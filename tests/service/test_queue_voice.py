@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from callcenter.ami import AMIClient, ClientSettings
-from callcenter.prompts.queue_voice import QueueVoice
-from callcenter.tracker import CallTracker, LiveQueue, Member
+from callcenter.prompts.queue_voice import PER_TICK, QueueVoice
+from callcenter.tracker import CallRecord, CallTracker, LiveQueue, Member
 from routing.site import Site
 from tests.ami.test_client import until
 from tests.service.conftest import StackFactory, at
@@ -52,6 +52,25 @@ def test_without_a_pace_the_work_ahead_over_the_agents(example_site: Site) -> No
     names = [f.rsplit("/", 1)[1] for f in nobody.words("sociale-dienst", 1, "fr", NOW)]
     assert names == ["positie-1", "terugbellen-in-rij"]
     assert nobody.words("sociale-dienst", 25, "fr", NOW)[0].endswith("/fr/positie-meer")
+
+
+def test_very_long_lines_are_reminded_a_batch_at_a_time(example_site: Site) -> None:
+    """Sixty callers due at once: fifty reminders now (the longest waiting first), the other
+    ten at the next look; nobody twice, nobody forgotten."""
+    v = voice(example_site)
+    q = v.tracker.queues["sociale-dienst"]
+    for i in range(60):
+        joined = NOW - timedelta(seconds=120 + i)
+        uid = f"uid-{i}"
+        q.waiting[uid] = joined
+        v.tracker.adopt(CallRecord(f"call-{i}", joined, uniqueid=uid, channel=f"Local/s-{i};2"))
+    first = v.due(NOW)
+    assert len(first) == PER_TICK == 50
+    assert first[0][1] == "Local/s-59;2"  # the longest waiting first
+    assert first[0][2][0].endswith("/nl/positie-1") and first[-1][2][0].endswith("/positie-meer")
+    rest = v.due(NOW + timedelta(seconds=5))
+    assert sorted(c for _, c, _ in rest) == sorted(f"Local/s-{i};2" for i in range(10))
+    assert v.due(NOW + timedelta(seconds=10)) == []
 
 
 async def test_a_waiting_caller_is_reminded_by_a_whisper(stack: StackFactory) -> None:
