@@ -93,8 +93,10 @@ class QueueVoice:
 
     def words(self, queue: str, position: int, lang: str, now: datetime) -> list[str]:
         """The prompts that say a place and the expected wait (and the callback key)."""
+        return self._say(position, self.expected_wait(queue, position, now), lang)
+
+    def _say(self, position: int, wait: float | None, lang: str) -> list[str]:
         names = [position_name(position)]
-        wait = self.expected_wait(queue, position, now)
         if wait is not None:
             names.append(wait_name(wait))
         if self.site.callbacks.queued:
@@ -127,24 +129,36 @@ class QueueVoice:
         longest unreminded first, at most :data:`PER_TICK` (the rest follow a tick later:
         Asterisk is never asked for a flood of whispers when the lines are very long)."""
         candidates = []
-        waiting_now: set[str] = set()
+        said_of = self._said
+        cutoff = now - self.every
+        waiting = 0
         for queue in self.tracker.queues.values():
-            order = sorted(queue.waiting.items(), key=lambda item: item[1])
-            for position, (uid, joined) in enumerate(order, 1):
-                waiting_now.add(uid)
-                said = self._said.setdefault(uid, joined)  # the join's words were the first
-                if now - said >= self.every:
+            if not queue.waiting:
+                continue
+            waiting += len(queue.waiting)
+            # the queue's callers in the order they joined (a dict keeps it): their places
+            for position, (uid, joined) in enumerate(queue.waiting.items(), 1):
+                said = said_of.get(uid)
+                if said is None:
+                    said = said_of[uid] = joined  # the join's words were the first
+                if said <= cutoff:
                     candidates.append((said, uid, queue.name, position))
-        for uid in set(self._said) - waiting_now:
-            del self._said[uid]
+        if len(said_of) > 2 * waiting + 100:  # now and then, forget those who left
+            here = {uid for q in self.tracker.queues.values() for uid in q.waiting}
+            self._said = said_of = {u: t for u, t in said_of.items() if u in here}
         out = []
+        waits: dict[str, float | None] = {}  # per queue: the time per caller, once a tick
         for _, uid, queue_name, position in sorted(candidates)[:PER_TICK]:
-            self._said[uid] = now
+            said_of[uid] = now
             call = self.tracker.call_by_uniqueid(uid)
             if call is None or call.channel is None:
                 continue  # a callback waiting in someone's place: nobody to tell
+            if queue_name not in waits:
+                waits[queue_name] = self.expected_wait(queue_name, 1, now)
+            per_caller = waits[queue_name]
+            wait = None if per_caller is None else per_caller * position
             lang = call.language or self.site.prompts.languages[0]
-            out.append((uid, call.channel, self.words(queue_name, position, lang, now)))
+            out.append((uid, call.channel, self._say(position, wait, lang)))
         return out
 
     def whisper(self, channel: str, files: list[str]) -> None:
@@ -175,6 +189,7 @@ class QueueVoice:
             try:
                 for _, channel, files in self.due(self.now()):
                     self.whisper(channel, files)
+                    await asyncio.sleep(0)  # routing goes first: one whisper at a time
             except Exception:  # never let the reminders stop for good
                 log.exception("queue announcements failed")
                 await asyncio.sleep(1)

@@ -59,17 +59,18 @@ def test_very_long_lines_are_reminded_a_batch_at_a_time(example_site: Site) -> N
     ten at the next look; nobody twice, nobody forgotten."""
     v = voice(example_site)
     q = v.tracker.queues["sociale-dienst"]
-    for i in range(60):
-        joined = NOW - timedelta(seconds=120 + i)
+    for i in range(60):  # in the order they joined, the first two minutes ago
+        joined = NOW - timedelta(seconds=120 - i)
         uid = f"uid-{i}"
         q.waiting[uid] = joined
         v.tracker.adopt(CallRecord(f"call-{i}", joined, uniqueid=uid, channel=f"Local/s-{i};2"))
     first = v.due(NOW)
     assert len(first) == PER_TICK == 50
-    assert first[0][1] == "Local/s-59;2"  # the longest waiting first
+    assert first[0][1] == "Local/s-0;2"  # the longest waiting first
     assert first[0][2][0].endswith("/nl/positie-1") and first[-1][2][0].endswith("/positie-meer")
+    assert first[1][2][0].endswith("/nl/positie-2")
     rest = v.due(NOW + timedelta(seconds=5))
-    assert sorted(c for _, c, _ in rest) == sorted(f"Local/s-{i};2" for i in range(10))
+    assert sorted(c for _, c, _ in rest) == sorted(f"Local/s-{i};2" for i in range(50, 60))
     assert v.due(NOW + timedelta(seconds=10)) == []
 
 
