@@ -271,12 +271,12 @@ DEMO_ROTA = (
     *((day, "08:00", "13:00", "an") for day in range(5)),
     *((day, "08:00", "16:00", "chris") for day in range(5)),
     *((day, "12:00", "19:00", "bert") for day in range(5)),
-    *((day, "12:00", "17:00", "els") for day in range(5)),
+    *((day, "13:00", "18:00", "els") for day in range(5)),
     *((day, "13:00", "17:00", "dirk") for day in range(5)),
     (5, "09:00", "12:00", "an"),
 )
 DEMO_ROTA_TEXT = (
-    "weekdays An 08-13, Chris 08-16, Bert 12-19, Els 12-17, Dirk 13-17; Saturday An 09-12"
+    "weekdays An 08-13, Chris 08-16, Bert 12-19, Els 13-18, Dirk 13-17; Saturday An 09-12"
 )
 
 

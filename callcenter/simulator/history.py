@@ -24,9 +24,9 @@ from routing.types import Target
 
 __all__ = ["past_calls"]
 
-MEAN_WAIT = 9.0
+MEAN_WAIT = 8.0
 """Seconds a caller waits on average (before the ring) at an hour of peak load."""
-BUSY = 0.18
+BUSY = 0.15
 """At peak load, the share of callers who meet a busy moment (everyone on a call): their
 wait is fifteen times as long, and the impatient among them hang up."""
 
