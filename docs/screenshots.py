@@ -72,7 +72,7 @@ async def shoot(base: str, password: str, start: date, out: Path) -> None:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--lang=nl-BE"])
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         ctx = await browser.new_context(locale="nl-BE", viewport={"width": 1920, "height": 1080})
         page = await ctx.new_page()
         await page.goto(base + "/login")

@@ -626,8 +626,15 @@ class AMIClient(ActionsMixin):
             await asyncio.shield(protocol.lost)
         finally:
             pinger.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            try:
                 await pinger
+            except asyncio.CancelledError:
+                # the pinger's own end; but when this session's task is being cancelled
+                # too (the client closing just as the link dropped), go on ending: else
+                # the supervisor would take it for a lost link and reconnect forever
+                me = asyncio.current_task()
+                if me is not None and me.cancelling():
+                    raise
 
     async def _keepalive(self, protocol: _Protocol) -> None:
         s = self.settings

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 
 import pytest
@@ -256,3 +257,33 @@ async def test_reconnecting_says_why(
         await ami.close()
     line = next(r.message for r in caplog.records if "AMI reconnecting" in r.message)
     assert line.endswith(logged) or logged in line, line
+
+
+async def test_closing_just_as_the_link_drops_ends_the_client(
+    client: AMIClient, sim: Simulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The link drops, and while the session is still stopping its keep-alive the client is
+    closed: close() returns, the client does not take it for a lost link and reconnect
+    forever (seen as a test run that never ended)."""
+    stopping = asyncio.Event()
+
+    async def slow_to_stop(protocol: object) -> None:  # a keep-alive that takes a while to end
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            stopping.set()
+            await asyncio.sleep(0.3)
+            raise
+
+    monkeypatch.setattr(client, "_keepalive", slow_to_stop)
+    sim.faults.drop()  # the session in place ends: its keep-alive was the old one
+    await until(lambda: client.connects >= 2)
+    stopping.clear()
+    sim.faults.drop()  # this session's keep-alive is the slow one
+    await asyncio.wait_for(stopping.wait(), 5)
+    began = time.monotonic()
+    await client.close()  # the session is cancelled while it waits for its keep-alive
+    assert time.monotonic() - began < 2  # not stuck reconnecting until something gives up
+    connects = client.connects
+    await asyncio.sleep(0.5)
+    assert client.connects == connects and client.state.value == "closed"
