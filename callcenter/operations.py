@@ -195,11 +195,14 @@ class Operations:
                 log.exception("reloading overrides, closures and the rota failed; kept the last")
 
     async def stop(self) -> None:
-        self.jobs.stop()
+        await self.jobs.stopped()  # no job left writing when the database is closed
         await self.duty.stop()
         await self.dialer.stop()
-        for task in list(self._tasks):
+        tasks = list(self._tasks)
+        for task in tasks:
             task.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=10)
 
     def _spawn(self, work: Any) -> None:
         task = asyncio.get_running_loop().create_task(work)

@@ -22,6 +22,7 @@ The service's jobs (:func:`plan_service_jobs`):
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -73,6 +74,7 @@ class Jobs:
         self.clock = clock or WallClock()
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self._plans: dict[str, _Plan] = {}
+        self._running: set[asyncio.Task[object]] = set()
 
     @property
     def speed(self) -> float:
@@ -133,12 +135,18 @@ class Jobs:
             return
         plan.runs += 1
         plan.last_run = self.clock.now()
+        me = asyncio.current_task()
+        if me is not None:
+            self._running.add(me)
         try:
             await plan.work()
             plan.last_error = None
         except Exception as exc:
             plan.last_error = f"{type(exc).__name__}: {exc}"
             log.exception("job %s failed; it runs again at its next time", job_id)
+        finally:
+            if me is not None:
+                self._running.discard(me)
         after = max(planned, self.clock.now())
         if plan.trigger is not None:
             self._arm(job_id, plan.trigger.get_next_fire_time(None, after + _TICK))
@@ -153,8 +161,17 @@ class Jobs:
             self.scheduler.start()
 
     def stop(self) -> None:
+        """Stop planning; a job running now is cancelled (see :meth:`stopped`)."""
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+
+    async def stopped(self, timeout: float = 10.0) -> None:
+        """Stop, and wait (at most ``timeout`` s) until the jobs that were running have
+        ended: none is left holding a database connection when the service closes it."""
+        self.stop()
+        running = [t for t in self._running if t is not asyncio.current_task()]
+        if running:
+            await asyncio.wait(running, timeout=timeout)
 
     def jobs(self) -> list[ScheduledJob]:
         return sorted(

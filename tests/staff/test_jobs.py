@@ -54,6 +54,29 @@ async def test_a_job_at_a_computed_instant_fires_then_at_the_next() -> None:
     assert listed["marks"].runs == 2 and listed["marks"].next_run is None
 
 
+async def test_stopping_waits_for_the_job_that_is_running() -> None:
+    """A job still at work when the service stops is cancelled and has ended (its database
+    connection given back) before stopping returns: none outlives the service."""
+    clock = SimClock(datetime(2026, 11, 23, 8, 0, tzinfo=UTC), speed=600)
+    jobs = Jobs(clock)
+    started, ended = asyncio.Event(), asyncio.Event()
+
+    async def slow() -> None:
+        started.set()
+        try:
+            await asyncio.sleep(3600)
+        finally:
+            await asyncio.sleep(0.05)  # tidying up takes a moment, as a rollback does
+            ended.set()
+
+    jobs.following("slow", "test", lambda at: clock.now() + timedelta(minutes=1), slow)
+    jobs.start()
+    async with asyncio.timeout(5):
+        await started.wait()
+    await jobs.stopped()
+    assert ended.is_set()
+
+
 async def test_a_recurring_job_follows_local_time_across_both_dst_nights() -> None:
     """A job at 03:15 Brussels time: 02:15 UTC in winter, 01:15 UTC in summer; the nights the
     clocks change it still runs once, at 03:15 local."""
