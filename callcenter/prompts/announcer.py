@@ -38,7 +38,7 @@ from callcenter.prompts.catalog import (
     reason_text,
 )
 from routing.decide import next_open, place_state
-from routing.site import Site
+from routing.site import Counter, Site
 from routing.types import Decision, Reason, Target
 from schedules.overrides import Override
 
@@ -109,13 +109,27 @@ class Announcer:
         closed = decision.reason in _WITH_NEXT_OPEN and decision.target is not Target.COUNTER
         if not closed:
             return []
-        out = []
+        note = ""
         if decision.reason in _WITH_NOTE:
             state = place_state(self.site, counter.id, counter.hours, at, self.overrides())
             note = state.override.note if state.override is not None else ""
-            if note.strip():
-                out.append(reason_text(self.site, note, lang))
-        out.append(next_open_text(self.site, counter, decision.next_open, at, lang))
+        return self._said(counter, decision.reason, note, decision.next_open, at, lang)
+
+    def _said(
+        self,
+        counter: Counter,
+        reason: Reason,
+        note: str,
+        opens: datetime | None,
+        at: datetime,
+        lang: str,
+    ) -> list[str]:
+        """A closed counter's sentences: the manager's reason (a closure's or override's
+        note, when there is one), then when it opens again."""
+        out = []
+        if reason in _WITH_NOTE and note.strip():
+            out.append(reason_text(self.site, note, lang))
+        out.append(next_open_text(self.site, counter, opens, at, lang))
         return out
 
     def _take(self, lang: str, text: str) -> str | None:
@@ -139,11 +153,10 @@ class Announcer:
             if state.open:
                 continue  # rendered when it closes, for the callers after the first
             nxt = next_open(counter.hours, counter.id, at, overrides)
-            note = state.override.note.strip() if state.override is not None else ""
+            note = state.override.note if state.override is not None else ""
             for lang in self.site.prompts.languages:
-                if state.reason in _WITH_NOTE and note:
-                    out.append((lang, reason_text(self.site, note, lang)))
-                out.append((lang, next_open_text(self.site, counter, nxt, at, lang)))
+                said = self._said(counter, state.reason, note, nxt, at, lang)
+                out += [(lang, text) for text in said]
         return out
 
     async def prepare(self) -> int:
