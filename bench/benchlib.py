@@ -14,7 +14,7 @@ import secrets
 import shutil
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -134,6 +134,24 @@ async def paced_calls(
         started.append(sim.call(profile))
     # bounded: every call ends within talk + patience; give up after two minutes
     await asyncio.wait([c.task for c in started if c.task is not None], timeout=120)
+
+
+async def serve_phases(
+    sim: Any, commands: Any, results: Any, phase: Callable[..., Awaitable[Any]]
+) -> None:
+    """The simulator process's side of a benchmark: report the started simulator's AMI
+    port, then answer each ``("phase", *args)`` command with ``("phase", await
+    phase(*args))`` until ``("stop",)``; the simulator stops in the end."""
+    results.put(("port", sim.port))
+    loop = asyncio.get_running_loop()
+    try:
+        while True:
+            cmd = await loop.run_in_executor(None, commands.get)
+            if cmd[0] == "stop":
+                break
+            results.put(("phase", await phase(*cmd[1:])))
+    finally:
+        await sim.stop()
 
 
 async def start_sim_process(target: Callable[..., None], *args: Any) -> tuple[Any, Any, Any, int]:

@@ -40,6 +40,7 @@ from benchlib import (
     paced_calls,
     percentile,
     report,
+    serve_phases,
     service_under_test,
     start_sim_process,
 )
@@ -65,14 +66,9 @@ def _sim_process(
             for member in queue.members.values():
                 member.device.answer_delay = (0.5, 1.5)
         await sim.start()
-        results.put(("port", sim.port))
-        loop = asyncio.get_running_loop()
         digits = [t.digit for t in site.topics]
-        while True:
-            cmd = await loop.run_in_executor(None, commands.get)
-            if cmd[0] == "stop":
-                break
-            _, rate, seconds = cmd
+
+        async def phase(rate: float, seconds: float) -> dict[str, Any]:
             sim.ast.route_latencies.clear()
             sim.ast.truth.clear()
             gc.collect()
@@ -86,24 +82,20 @@ def _sim_process(
                 sim, rng, rate, seconds, functools.partial(rng.choice, digits), (10, 30)
             )
             gc.enable()
-            results.put(
-                (
-                    "phase",
-                    {
-                        "sim_cpu_percent": round(
-                            100 * (time.process_time() - cpu0) / (time.perf_counter() - wall0), 1
-                        ),
-                        "calls": int(rate * seconds),
-                        "ended": sum(1 for t in sim.ast.truth.values() if t.ended is not None),
-                        "failsafe": sum(1 for t in sim.ast.truth.values() if t.failsafe),
-                        "latencies": list(sim.ast.route_latencies),
-                        "events": sim.ast.events_emitted - events_before,
-                        "events_sent": sim.server.events_sent - sent_before,
-                        "call_ids": sorted(sim.ast.truth),
-                    },
-                )
-            )
-        await sim.stop()
+            return {
+                "sim_cpu_percent": round(
+                    100 * (time.process_time() - cpu0) / (time.perf_counter() - wall0), 1
+                ),
+                "calls": int(rate * seconds),
+                "ended": sum(1 for t in sim.ast.truth.values() if t.ended is not None),
+                "failsafe": sum(1 for t in sim.ast.truth.values() if t.failsafe),
+                "latencies": list(sim.ast.route_latencies),
+                "events": sim.ast.events_emitted - events_before,
+                "events_sent": sim.server.events_sent - sent_before,
+                "call_ids": sorted(sim.ast.truth),
+            }
+
+        await serve_phases(sim, commands, results, phase)
 
     asyncio.run(main())
 
@@ -212,6 +204,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     "service_loop_lag_max_ms": round(max(lags), 1) if lags else None,
                     "service_gc_longest_ms": gc_pauses.longest(),
                     "service_gc_full": sum(1 for _, g in gc_pauses.pauses if g == 2),
+                    "service_gc_over_5ms": sorted(
+                        ((round(p, 1), g) for p, g in gc_pauses.pauses if p > 5), reverse=True
+                    ),
                     "service_full_gc_ms": round(full_gc_ms, 1),
                     "sim_cpu_percent": phase["sim_cpu_percent"],
                     "service_rss_mb": round(_rss_mb(), 1),

@@ -34,6 +34,7 @@ from benchlib import (
     paced_calls,
     percentile,
     report,
+    serve_phases,
     service_under_test,
     start_sim_process,
 )
@@ -77,14 +78,9 @@ def _sim_process(config: str, commands: Any, results: Any) -> None:
                     member.device.answer_delay = (1.0, 2.0)
 
         sim.ast.listen(listen)
-        results.put(("port", sim.port))
-        loop = asyncio.get_running_loop()
         others = [t.digit for t in site.topics if t.digit != DIGIT]
-        while True:
-            cmd = await loop.run_in_executor(None, commands.get)
-            if cmd[0] == "stop":
-                break
-            _, rate, pop_rate, seconds = cmd
+
+        async def phase(rate: float, pop_rate: float, seconds: float) -> dict[str, float]:
             connects.clear()
             rng = random.Random(int(rate))
             await paced_calls(
@@ -95,8 +91,9 @@ def _sim_process(config: str, commands: Any, results: Any) -> None:
                 functools.partial(_digits, rng, pop_rate / rate, others),
                 (20, 40),
             )
-            results.put(("phase", dict(connects)))
-        await sim.stop()
+            return dict(connects)
+
+        await serve_phases(sim, commands, results, phase)
 
     asyncio.run(main())
 

@@ -33,6 +33,7 @@ from benchlib import (
     paced_calls,
     percentile,
     report,
+    serve_phases,
     service_under_test,
     start_sim_process,
 )
@@ -65,22 +66,18 @@ def _sim_process(config: str, commands: Any, results: Any) -> None:
                 joins[_key(float(event.get("Timestamp")))] = time.time()
 
         sim.ast.listen(listen)
-        results.put(("port", sim.port))
-        loop = asyncio.get_running_loop()
         digits = [t.digit for t in site.topics]
-        while True:
-            cmd = await loop.run_in_executor(None, commands.get)
-            if cmd[0] == "stop":
-                break
-            _, rate, seconds = cmd
+
+        async def phase(rate: float, seconds: float) -> tuple[dict[int, float], list[float]]:
             joins.clear()
             sim.ast.route_latencies.clear()
             rng = random.Random(int(rate))
             await paced_calls(
                 sim, rng, rate, seconds, functools.partial(rng.choice, digits), (4, 10)
             )
-            results.put(("phase", dict(joins), list(sim.ast.route_latencies)))
-        await sim.stop()
+            return dict(joins), list(sim.ast.route_latencies)
+
+        await serve_phases(sim, commands, results, phase)
 
     asyncio.run(main())
 
@@ -153,7 +150,7 @@ async def _phase(
     assert (await loop.run_in_executor(None, lambda: screens_out.get(timeout=60)))[0] == "ready"
     await asyncio.sleep(2.0)  # every stream is open
     commands.put(("phase", args.rate, args.seconds))
-    kind, joins, routes = await loop.run_in_executor(None, lambda: results.get(timeout=300))
+    kind, (joins, routes) = await loop.run_in_executor(None, lambda: results.get(timeout=300))
     assert kind == "phase"
     kind, seen = await loop.run_in_executor(None, lambda: screens_out.get(timeout=listen + 60))
     screens.join(10)

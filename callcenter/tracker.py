@@ -151,7 +151,21 @@ class Member:
 class LiveQueue:
     name: str
     waiting: dict[str, datetime] = field(default_factory=dict)
+    """Who waits (queue Uniqueid → joined), in Asterisk's order: the head first."""
     members: dict[str, Member] = field(default_factory=dict)
+
+    def join(self, uid: str, at: datetime, position: int | None = None) -> None:
+        """``uid`` joined at ``position`` (the event's ``Position``; 1 is the head). Mostly
+        the end of the line; a queued callback's stand-in, or a caller put back, goes in
+        at the place it kept, ahead of those who came later."""
+        waiting = self.waiting
+        waiting.pop(uid, None)
+        if position is None or position > len(waiting):
+            waiting[uid] = at
+            return
+        items = list(waiting.items())
+        items.insert(max(0, position - 1), (uid, at))
+        self.waiting = dict(items)
 
     def state(self) -> QueueState:
         return QueueState(
@@ -275,6 +289,7 @@ class CallTracker:
                 groups.setdefault(linkedid, []).append(ch)
         waiting = {e.get("Uniqueid"): e for e in entries}
         adopted = []
+        touched: dict[str, LiveQueue] = {}
         for linkedid, legs in groups.items():
             ours = [c for c in legs if c.get("Context") in _OUR_CONTEXTS]
             if not ours:
@@ -303,10 +318,14 @@ class CallTracker:
                     q = self._queue(queue)
                     if q is not None:
                         q.waiting[uid] = at - timedelta(seconds=wait)
+                        touched[q.name] = q
             self.adopt(call)
             for listener in self.on_start:
                 listener(call)
             adopted.append(call)
+        places = {e.get("Uniqueid"): _int(e, "Position") or 0 for e in entries}
+        for q in touched.values():  # in Asterisk's order, those not in its list last
+            q.waiting = dict(sorted(q.waiting.items(), key=lambda kv: places.get(kv[0], 1 << 30)))
         return adopted
 
     def record_decision(self, channel: str, decision: Decision, at: datetime) -> None:
@@ -542,7 +561,7 @@ def _on_join(t: CallTracker, e: Message, at: datetime) -> None:
     if (e.get("Linkedid") or "").startswith(CALLBACK_PREFIX):
         q = t._queue(queue)  # a callback in line: a citizen waiting, not a new call
         if q is not None:
-            q.waiting[uid] = at
+            q.join(uid, at, _int(e, "Position"))
             t._queue_changed(q)
         return
     call = t.call_for(e) or t._ensure_call(e, at)
@@ -559,7 +578,7 @@ def _on_join(t: CallTracker, e: Message, at: datetime) -> None:
     call.visits.append(visit)
     q = t._queue(queue)
     if q is not None:
-        q.waiting[uid] = at
+        q.join(uid, at, _int(e, "Position"))
         t._queue_changed(q)
     t._changed(call)
 

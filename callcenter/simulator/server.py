@@ -15,6 +15,7 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import cast
 
 from callcenter.ami.codec import Decoder, FrameError, Message, encode_message
 from callcenter.simulator.callbacks import is_callback, start_callback
@@ -117,10 +118,10 @@ class Session(asyncio.Protocol):
 
     # -- transport ----------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        # a stream transport (asyncio's, or uvloop's, which is not its subclass)
+        self.transport = cast(asyncio.Transport, transport)
         self.server.sessions.add(self)
-        transport.write(f"Asterisk Call Manager/{self.ast.ami_version}\r\n".encode())
+        self.transport.write(f"Asterisk Call Manager/{self.ast.ami_version}\r\n".encode())
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.server.sessions.discard(self)

@@ -10,6 +10,7 @@ import contextlib
 import dataclasses
 import re
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
@@ -126,6 +127,13 @@ async def test_a_queued_callback_keeps_its_place_and_is_called_when_an_agent_fre
         await until(lambda: len(ast.queues["sociale-dienst"].entries) == 2, 10)
         first = ast.queues["sociale-dienst"].entries[0].channel
         assert first.linkedid.startswith("vtcb-")  # in Bea's place, ahead of the third caller
+        # Vuurtoren sees the line in the same order: the third caller is told "second"
+        live = s.run.service.tracker.queues["sociale-dienst"]
+        await until(lambda: next(iter(live.waiting), None) == first.uniqueid, 10)
+        later = ast.clock.now() + timedelta(minutes=10)
+        [(uid, _, files)] = s.run.service.voice.due(later)
+        assert uid == ast.queues["sociale-dienst"].entries[1].channel.uniqueid
+        assert files[0].endswith("/nl/positie-2")
         # the agent frees up: the stand-in is answered before the third caller
         await until(lambda: c.truth.outcome == "answered", 90)
         callback_connect = next(i for i, x in enumerate(connects) if x.startswith("vtcb-"))

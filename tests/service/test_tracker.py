@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from callcenter.ami import Message
 from callcenter.capture import replay_bytes
 from callcenter.simulator import CallerProfile, SimSettings, Simulator
 from callcenter.stats import queue_stats
+from callcenter.tracker import LiveQueue
 from routing.site import Site
 from tests.ami.test_client import until
 from tests.service.conftest import at
@@ -85,3 +89,19 @@ async def test_a_connect_missed_while_disconnected_is_caught_up(example_site: Si
         visit = call.answered_visit
         assert visit is not None and visit.agent and visit.talk_seconds is not None
         assert call.outcome.value in ("answered", "failsafe")
+
+
+@given(st.lists(st.integers(min_value=0, max_value=12), max_size=30))
+def test_the_live_line_keeps_asterisks_order(positions: list[int]) -> None:
+    """Each join carries Asterisk's ``Position`` (0: none given, the end of the line); a
+    queued callback's stand-in goes in at the place it kept. The tracker's line is in the
+    order Asterisk's is, whatever the mix."""
+    line: list[str] = []
+    live = LiveQueue("q")
+    when = at("2026-11-23 10:00")
+    for i, wanted in enumerate(positions):
+        uid = f"u{i}"
+        place = len(line) if not wanted or wanted > len(line) else wanted - 1
+        line.insert(place, uid)  # as app_queue inserts at Queue()'s position argument
+        live.join(uid, when, place + 1)
+    assert list(live.waiting) == line
