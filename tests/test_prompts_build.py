@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ import pytest
 from callcenter.cli import main
 from callcenter.prompts.build import build
 from callcenter.prompts.catalog import prompts
+from callcenter.simulator.prompts import CHARS_PER_SECOND, SENTENCE_SECONDS, PromptLengths
 from routing.config import ConfigError, parse_site
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,6 +69,27 @@ def test_every_prompt_is_audio_asterisk_plays(built: tuple[Path, dict[str, objec
     assert (
         manifest["nl/hulplijn-2"]["text"] == "Voor Zelfmoordlijn kunt u altijd bellen naar 1 8 1 3."
     )
+
+
+def test_the_simulator_plays_a_prompt_as_long_as_its_file(
+    built: tuple[Path, dict[str, object]],
+) -> None:
+    """The simulated Asterisk's Playback takes the built file's own length; without a file,
+    the text at espeak-ng's pace; a sentence it cannot know, a few seconds."""
+    out, _ = built
+    site = parse_site(EXAMPLE.read_text("utf-8"))
+    on_disk = PromptLengths(replace(site, prompts=replace(site.prompts, dir=str(out))))
+    welcome = float(
+        subprocess.run(
+            ["soxi", "-D", str(out / "nl/welkom.wav")], capture_output=True, text=True
+        ).stdout
+    )
+    assert on_disk.seconds(f"{out}/nl/welkom") == pytest.approx(welcome, abs=0.001)
+    without = PromptLengths(replace(site, prompts=replace(site.prompts, dir=str(out / "none"))))
+    text = next(p.text for p in prompts(site, "nl") if p.name == "welkom")
+    assert without.seconds("nl/welkom") == pytest.approx(0.3 + len(text) / CHARS_PER_SECOND)
+    assert 0.5 < without.seconds("nl/welkom") / welcome < 2  # the estimate is of the same order
+    assert without.seconds("dyn/nl/0123456789abcdef0123") == SENTENCE_SECONDS
 
 
 def test_a_rebuild_makes_only_what_changed(

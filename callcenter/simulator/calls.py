@@ -184,7 +184,7 @@ class InboundCall:
             ast.set_state(self.leg2, 6)
             ast.set_state(self.leg1, 6)
             if ast.settings.prompts:
-                self._play("welkom")
+                await self._listen(self._play("welkom"))
             if p.hangup_in_menu:
                 await ast.clock.sleep(p.menu_seconds * 0.5)
                 truth.hangup_stage = "menu"
@@ -192,9 +192,9 @@ class InboundCall:
             digits = await self._menu()
             truth.digits = digits
             if ast.settings.prompts and not digits:
-                self._play("geen-keuze")
+                await self._listen(self._play("geen-keuze"))
             elif ast.settings.prompts and ast.site.find_topic(digits) is None:
-                self._play("ongeldig")
+                await self._listen(self._play("ongeldig"))
             self._topic = digits or ""
             self._pad(ast.settings.padding_events // 2)
             ast.set_var(self.leg2, "TOPIC", digits or "")
@@ -260,20 +260,33 @@ class InboundCall:
             self.leg2.language = self.language  # Set(CHANNEL(language)=...): in its snapshots
             keys = keys[len(read) :]
 
-    def _play(self, name: str, app: str = "Playback") -> None:
-        """A prompt of the site in the caller's language (``vuurtoren-sound``)."""
+    def _play(self, name: str, app: str = "Playback") -> float:
+        """A prompt of the site in the caller's language (``vuurtoren-sound``); returns
+        how long it plays (see :meth:`_listen`)."""
         path = f"{self.language}/{name}"
         full = f"{self.ast.site.prompts.dir.rstrip('/')}/{path}"
         self.ast.newexten(self.leg2, self.leg2.context, self.leg2.exten, 2, app, full)
         self.truth.heard.append(path)
+        return self.ast.prompt_lengths.seconds(path)
 
-    def _announce(self) -> None:
-        """``vuurtoren-announce``: each file of ``VT_ANNOUNCE``, then the variable cleared."""
+    def _announce(self) -> float:
+        """``vuurtoren-announce``: each file of ``VT_ANNOUNCE``, then the variable cleared;
+        returns how long they play."""
         files = self.leg2.variables.pop("VT_ANNOUNCE", "")
         base = self.ast.site.prompts.dir.rstrip("/") + "/"
+        seconds = 0.0
         for f in filter(None, files.split("&")):
             self.ast.newexten(self.leg2, self.leg2.context, self.leg2.exten, 3, "Playback", f)
             self.truth.heard.append(f.removeprefix(base))
+            seconds += self.ast.prompt_lengths.seconds(f)
+        return seconds
+
+    async def _listen(self, seconds: float, fixed: float = 0.0) -> None:
+        """The caller hears what plays for ``seconds`` (``Playback`` returns when the file
+        has been heard); with ``SimSettings.prompt_time`` off, a flat ``fixed`` pause."""
+        wait = seconds if self.ast.settings.prompt_time else fixed
+        if wait > 0:
+            await self.ast.clock.sleep(wait)
 
     def _pad(self, count: int) -> None:
         """The rest of what a real Asterisk 22 emits for a call with Local channels and music
@@ -388,7 +401,7 @@ class InboundCall:
         ast = self.ast
         queue = ast.queues[queue_name]
         if position is None and ast.settings.prompts:
-            self._announce()
+            await self._listen(self._announce())  # Playback, then Queue()
         visit = Visit(queue_name, ast.clock.epoch())
         self.truth.visits.append(visit)
         if position is None:  # Set(VT_JOINED=${EPOCH}); a return to the same place keeps it
@@ -467,9 +480,9 @@ class InboundCall:
         ast.newexten(leg, QUEUE_EXIT_CONTEXT, key, 1, "NoOp", f"callback from {queue_name}")
         if not p.number:
             ast.set_var(leg, "VT_POS", str(position))
-            self._play("terugbellen-geen-nummer")
+            said = self._play("terugbellen-geen-nummer")
+            await self._listen(said, 3.0)  # "your number is not shown; keep waiting"
             ast.newexten(leg, QUEUE_EXIT_CONTEXT, key, 9, "Goto", f"queues,{queue_name},wait")
-            await ast.clock.sleep(3.0)  # "your number is not shown; keep waiting"
             return await self._queue_visit(queue_name, position)
         counter = leg.variables.get("COUNTER") or self._counter_of(queue_name)
         ast.newexten(leg, QUEUE_EXIT_CONTEXT, key, 3, "UserEvent", "CallbackRequest")
@@ -495,8 +508,7 @@ class InboundCall:
             )
         self.truth.outcome = "callback"
         self.truth.hangup_stage = "queue-callback"
-        self._play("terugbellen-bevestigd")
-        await ast.clock.sleep(3.0)  # "we call you back"
+        await self._listen(self._play("terugbellen-bevestigd"), 3.0)  # "we call you back"
         self._hangup_dialplan_leg()
         self._hangup_caller_leg()
         return None
@@ -561,15 +573,16 @@ class InboundCall:
         self.truth.outcome = "last_resort"
         self._counter = counter_id
         ast.newexten(self.leg2, "last-resort", "announce", 1, "StopMusicOnHold", "")
+        said = 0.0
         if prompts:
-            self._play("gesloten")
-            self._announce()  # when the counter opens again
+            said += self._play("gesloten")
+            said += self._announce()  # when the counter opens again
             for i, _ in enumerate(ast.site.helplines, 1):
-                self._play(f"hulplijn-{i}")
-        await ast.clock.sleep(6.0 + 2.0 * len(ast.site.helplines))
+                said += self._play(f"hulplijn-{i}")
         offered = prompts and bool(p.number)
-        if offered:
-            self._play("keuze-terugbellen", app="Read")
+        if offered:  # Read plays the choice, then the caller presses a key
+            said += self._play("keuze-terugbellen", app="Read")
+        await self._listen(said, 6.0 + 2.0 * len(ast.site.helplines))
         choice = p.last_resort_choice if offered else "hangup"
         self.truth.last_resort = choice
         self.truth.hangup_stage = "last-resort"
@@ -592,13 +605,12 @@ class InboundCall:
                     f"callback/{self.truth.linkedid}",
                     f"{int(ast.clock.epoch())},{counter_id},{p.number or ''}",
                 )
-            self._play("terugbellen-bevestigd")
-            await ast.clock.sleep(4.0)
+            await self._listen(self._play("terugbellen-bevestigd"), 4.0)
             self._hangup_dialplan_leg()  # the dialplan's Hangup() after the confirmation
             self._hangup_caller_leg()
         elif not offered:  # goodbye, and the dialplan hangs up
             if prompts:
-                self._play("tot-ziens")
+                await self._listen(self._play("tot-ziens"))
             self._hangup_dialplan_leg()
             self._hangup_caller_leg()
         else:

@@ -23,6 +23,7 @@ from callcenter.ami.codec import Message, encode_message
 from callcenter.simulator.channels import Channel, ChannelFactory
 from callcenter.simulator.clock import SimClock
 from callcenter.simulator.features import FeatureCall
+from callcenter.simulator.prompts import PromptLengths
 from callcenter.simulator.queues import Device, Member, SimQueue
 from routing.site import Site
 
@@ -60,6 +61,9 @@ class SimSettings:
     prompts: bool = True
     """The ``vuurtoren/*`` prompts are installed. Without them the dialplan skips each step
     that plays one: no menu (the default topic), no callback offer in the last resort."""
+    prompt_time: bool = True
+    """Each prompt takes its playing time (``prompts.py``: the built file's length, else its
+    text at espeak-ng's pace), as ``Playback`` does; off: the flat pauses of before."""
     music_on_hold: bool = True
     """The ``default`` music-on-hold class can play (a minimal install has no files)."""
     lighthouse_agents: int | None = None
@@ -125,6 +129,8 @@ class SimAsterisk:
         self.site = site
         self.clock = clock or SimClock()
         self.settings = settings or SimSettings()
+        self.prompt_lengths = PromptLengths(site)
+        """How long each prompt plays (``prompts.py``)."""
         if self.settings.version not in AMI_VERSIONS:
             raise ValueError(f"unknown Asterisk version {self.settings.version!r}")
         self.seed = seed

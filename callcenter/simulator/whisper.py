@@ -2,8 +2,8 @@
 (``callcenter/prompts/queue_voice.py``): ``Local/s@vuurtoren-whisper/n`` plays the files of
 ``VT_ANNOUNCE`` while its other side runs ``ChanSpy(<caller>,qEW)``, which whispers them to
 the caller. The caller hears them only while still waiting in a queue; the simulator notes
-them in the call's ``heard``. Each file takes :data:`SECONDS_PER_FILE` of virtual time, then
-both Local legs hang up, and the Originate's ``OriginateResponse`` says Success."""
+them in the call's ``heard``. The files take their playing time (``prompts.py``), then both
+Local legs hang up, and the Originate's ``OriginateResponse`` says Success."""
 
 from __future__ import annotations
 
@@ -17,8 +17,6 @@ if TYPE_CHECKING:
     from callcenter.simulator.core import SimAsterisk
 
 __all__ = ["is_whisper", "start_whisper"]
-
-SECONDS_PER_FILE = 2.5
 
 
 def is_whisper(action: Message) -> bool:
@@ -50,4 +48,4 @@ def start_whisper(ast: SimAsterisk, action: Message) -> None:
         ast.hangup_channel(leg2)
         ast.hangup_channel(leg1)
 
-    ast.clock.call_later(0.3 + SECONDS_PER_FILE * len(files), done)
+    ast.clock.call_later(0.3 + ast.prompt_lengths.total(files), done)

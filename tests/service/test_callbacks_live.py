@@ -112,11 +112,13 @@ async def test_a_queued_callback_keeps_its_place_and_is_called_when_an_agent_fre
         ast.listen(
             lambda e: connects.append(e.get("Linkedid") or "") if e.name == "AgentConnect" else None
         )
-        busy = s.call(number="+32470900001", digits="1", talk_seconds=40, patience=600)
+        busy = s.call(number="+32470900001", digits="1", talk_seconds=90, patience=600)
         await until(lambda: busy.truth.outcome == "answered", 10)
         bea = "+32470900002"
         ast.citizens[bea] = Citizen("answer", delay=3, talk=20)
-        b = s.call(number=bea, digits="1", patience=900, callback_after=8)
+        # she presses the key half a minute in line: the next caller (whose welcome and
+        # announcement take some 20 s) is behind her by then
+        b = s.call(number=bea, digits="1", patience=900, callback_after=30)
         await until(lambda: len(ast.queues["sociale-dienst"].entries) == 1, 10)
         c = s.call(number="+32470900003", digits="1", patience=900, talk_seconds=5)
         await until(lambda: len(ast.queues["sociale-dienst"].entries) == 2, 10)
@@ -198,7 +200,9 @@ async def test_a_citizen_not_reached_is_tried_again_then_left_on_the_list(
         one_agent(s, "sociale-dienst")
         number = "+32470900020"
         ast.citizens[number] = Citizen("no_answer")
-        busy = s.call(number="+32470900021", digits="1", talk_seconds=15, patience=600)
+        # the agent is busy until the citizen (welcome and announcement: some 20 s) has
+        # joined the line and pressed the key
+        busy = s.call(number="+32470900021", digits="1", talk_seconds=60, patience=600)
         await until(lambda: busy.truth.outcome == "answered", 10)
         call = s.call(number=number, digits="1", patience=900, callback_after=3)
         expected = [(ACTOR, "no_answer"), (ACTOR, "no_answer")]

@@ -86,7 +86,9 @@ async def test_takeover_names_giver_and_taker_and_handback_restores_the_rota(
 async def test_an_agent_on_a_call_at_shift_end_leaves_the_queue_after_the_call(
     stack: StackFactory,
 ) -> None:
-    async with stack(at("2026-11-23 12:59:30"), settings=NO_LIGHTHOUSE_PHONES) as s:
+    # a minute before the shift ends: the caller hears the welcome and the announcement
+    # (some 30 s) and is put through before 13:00
+    async with stack(at("2026-11-23 12:59:00"), settings=NO_LIGHTHOUSE_PHONES) as s:
         await agent(s, "an", "PJSIP/an")
         await s.run.ops.duty.add_shift(0, "12:00", "13:00", "an", actor="mia")
         await until(lambda: lighthouse_phones(s) == {"PJSIP/an"})

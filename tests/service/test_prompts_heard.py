@@ -44,6 +44,10 @@ async def test_closed_counter_then_the_last_resort(stack: StackFactory) -> None:
         # then their place in the lighthouse's line: first, about a minute (nobody answered
         # there yet: 180 s of work shared over its 3 agents), and the key for a callback
         assert names[4:] == ["nl/positie-1", "nl/wachttijd-1", "nl/terugbellen-in-rij"]
+        # the caller is in line once the announcement has played, as after Playback
+        played = s.sim.ast.prompt_lengths.total(names[2:])
+        waited = closed.truth.visits[0].joined - closed.truth.route_requested
+        assert played > 5 and played <= waited < played + 2
         rec = await s.record(closed.truth.linkedid)
         assert rec.decision is not None and rec.decision.next_open == at("2026-11-24 09:00")
         woonloket = site.counter("woonloket")

@@ -1,0 +1,62 @@
+"""How long a prompt plays: a real Asterisk's ``Playback`` returns when the file has been
+heard, so a caller reaches the queue (or the next step of the last resort) only after their
+announcement. The simulated Asterisk takes the same time.
+
+The length of a prompt at ``<dir>/<language>/<name>``:
+
+- the built file's own length, when ``<dir>/<language>/<name>.wav`` is there (what
+  ``vuurtoren prompts`` made, or a rendered sentence of the announcer);
+- else its text as the site file gives it, read at espeak-ng's pace (its default 175 words a
+  minute is about :data:`CHARS_PER_SECOND` characters a second) plus a short lead-in;
+- else (a rendered sentence whose file is not there, in the text-only mode of tests and
+  benchmarks) :data:`SENTENCE_SECONDS`.
+"""
+
+from __future__ import annotations
+
+import wave
+from pathlib import Path
+
+from callcenter.prompts.catalog import prompts
+from routing.site import Site
+
+__all__ = ["CHARS_PER_SECOND", "SENTENCE_SECONDS", "PromptLengths"]
+
+CHARS_PER_SECOND = 14.0
+LEAD_SECONDS = 0.3
+SENTENCE_SECONDS = 4.0
+
+
+class PromptLengths:
+    def __init__(self, site: Site) -> None:
+        self.site = site
+        self.base = site.prompts.dir.rstrip("/") + "/"
+        self._seconds: dict[str, float] = {}
+        self._texts: dict[str, dict[str, str]] = {}
+
+    def seconds(self, path: str) -> float:
+        """Virtual seconds ``path`` plays (as Asterisk names it: with or without the
+        ``[prompts] dir`` in front, no extension)."""
+        path = path.removeprefix(self.base)
+        known = self._seconds.get(path)
+        if known is None:
+            known = self._seconds[path] = self._measure(path)
+        return known
+
+    def total(self, paths: list[str]) -> float:
+        return sum(self.seconds(p) for p in paths)
+
+    def _measure(self, path: str) -> float:
+        try:
+            with wave.open(str(Path(self.base) / f"{path}.wav"), "rb") as w:
+                return w.getnframes() / w.getframerate()
+        except (OSError, EOFError, wave.Error):
+            pass
+        lang, _, name = path.partition("/")
+        texts = self._texts.get(lang)
+        if texts is None and lang in self.site.prompts.languages:
+            texts = self._texts[lang] = {p.name: p.text for p in prompts(self.site, lang)}
+        text = (texts or {}).get(name)
+        if text is None:
+            return SENTENCE_SECONDS
+        return LEAD_SECONDS + len(text) / CHARS_PER_SECOND
