@@ -90,6 +90,19 @@ SPEED = 20.0
 """Virtual seconds per real second in the simulator: calls last a few seconds."""
 
 
+def staffed(site: Any, agents: int) -> Any:
+    """The site with ``agents`` phones in every counter's queue and in the lighthouse's: a
+    latency benchmark's calls are answered, not overflowed to the last resort (where each
+    would ask for a callback and put a stand-in in line: another workload)."""
+    from dataclasses import replace
+
+    return replace(
+        site,
+        counters=tuple(replace(c, agents=agents) for c in site.counters),
+        lighthouse=replace(site.lighthouse, agents=agents),
+    )
+
+
 def bench_simulator(site: Any, seed: int, *, all_events: bool = False, padding: int = 0) -> Any:
     """The simulated Asterisk of a benchmark: the site's queues, every agent at work whatever
     the hours, the service's AMI account (with its event filter, unless ``all_events``)."""
