@@ -14,9 +14,11 @@ every call has ended, then checks that every call has exactly one stored record.
 service's CPU (process time / wall time) and memory (RSS) are read from /proc for this
 process.
 
-Every queue has ``--agents`` phones (60; the example site's own two or three would overflow
-at these rates: most calls would end in the last resort and ask for a callback, a workload
-of its own); the "last res" column counts the calls that ended there.
+The example site's own phones (two or three a counter) are overrun at these rates: most
+calls overflow to the lighthouse and on to the last resort, where the simulated callers ask
+for a callback and Vuurtoren puts a stand-in in line; the "last res" column counts them.
+``--agents N`` gives every queue N phones instead (the lighthouse rings all of its phones at
+once, so many phones there multiply the simulator's events).
 
 ``--logins-per-second N`` also logs a user in N times a second during each phase, through the
 dashboard's login form over loopback (Argon2id off the event loop), and first times 100 logins
@@ -286,9 +288,8 @@ def main() -> int:
     parser.add_argument(
         "--agents",
         type=int,
-        default=60,
-        help="phones in every queue (default 60: calls at 200/s are answered, not sent to "
-        "the last resort); 0: the site's own",
+        default=0,
+        help="phones in every queue, the lighthouse's too (default 0: the site's own)",
     )
     parser.add_argument(
         "--reminder-seconds",
