@@ -75,6 +75,7 @@ class Jobs:
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self._plans: dict[str, _Plan] = {}
         self._running: set[asyncio.Task[object]] = set()
+        self._stopping = False
 
     @property
     def speed(self) -> float:
@@ -126,7 +127,7 @@ class Jobs:
 
     async def _fire(self, job_id: str, planned: datetime) -> None:
         plan = self._plans.get(job_id)
-        if plan is None:
+        if plan is None or self._stopping:  # fired as the service stops: not begun at all
             return
         if (ahead := (planned - self.clock.now()).total_seconds()) > 0:
             # the wall clock and the service's drifted apart (a virtual clock): not yet
@@ -162,16 +163,22 @@ class Jobs:
 
     def stop(self) -> None:
         """Stop planning; a job running now is cancelled (see :meth:`stopped`)."""
+        self._stopping = True
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
 
-    async def stopped(self, timeout: float = 10.0) -> None:
-        """Stop, and wait (at most ``timeout`` s) until the jobs that were running have
-        ended: none is left holding a database connection when the service closes it."""
-        self.stop()
-        running = [t for t in self._running if t is not asyncio.current_task()]
-        if running:
-            await asyncio.wait(running, timeout=timeout)
+    async def stopped(self, timeout: float = 10.0, grace: float = 2.0) -> None:
+        """Stop planning; let a job that is running finish (at most ``grace`` s), then
+        cancel what is left and wait (at most ``timeout`` s) until it has ended: none is
+        left holding a database connection when the service closes it, and a short job is
+        not cut off in the middle of a query (its cancelled connection's clean-up raced the
+        engine's disposal and once hung a test run's loop)."""
+        self._stopping = True
+        for wait in (grace, timeout):
+            running = [t for t in self._running if t is not asyncio.current_task()]
+            if running:
+                await asyncio.wait(running, timeout=wait)
+            self.stop()  # the second time round: cancels what did not finish in time
 
     def jobs(self) -> list[ScheduledJob]:
         return sorted(

@@ -77,6 +77,33 @@ async def test_stopping_waits_for_the_job_that_is_running() -> None:
     assert ended.is_set()
 
 
+async def test_a_short_job_running_at_stop_finishes_its_work() -> None:
+    """A job a moment from done when the service stops is not cut off mid-query: it ends
+    by itself, and a job due after the stop does not begin."""
+    clock = SimClock(datetime(2026, 11, 23, 8, 0, tzinfo=UTC), speed=600)
+    jobs = Jobs(clock)
+    started = asyncio.Event()
+    done: list[str] = []
+
+    async def short() -> None:
+        started.set()
+        try:
+            await asyncio.sleep(0.2)  # a query on its way
+            done.append("finished")
+        except asyncio.CancelledError:
+            done.append("cancelled")
+            raise
+
+    jobs.following("short", "test", lambda at: clock.now() + timedelta(minutes=1), short)
+    jobs.start()
+    async with asyncio.timeout(5):
+        await started.wait()
+    await jobs.stopped()
+    assert done == ["finished"]
+    await asyncio.sleep(0.3)  # its next time (0.1 s later at this speed) has passed
+    assert done == ["finished"]
+
+
 async def test_a_recurring_job_follows_local_time_across_both_dst_nights() -> None:
     """A job at 03:15 Brussels time: 02:15 UTC in winter, 01:15 UTC in summer; the nights the
     clocks change it still runs once, at 03:15 local."""
