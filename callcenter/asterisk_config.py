@@ -59,12 +59,15 @@ def event_filters() -> tuple[str, ...]:
     """
     whole = sorted(EVENTS_READ - READ_IN_PART.keys())
     lines = [f"^Event: ({'|'.join(whole)})[^A-Za-z]"]
-    for name, (header, values) in sorted(READ_IN_PART.items()):
-        lines.append(
-            f"^Event: {name}[^A-Za-z].*[^A-Za-z]{header}: ({'|'.join(sorted(values))})"
+    for name, part in sorted(READ_IN_PART.items()):
+        line = (
+            f"^Event: {name}[^A-Za-z].*[^A-Za-z]{part.header}: ({'|'.join(sorted(part.values))})"
             "[^-A-Za-z0-9_]"
         )
-    words = [*whole, *READ_IN_PART, *(v for _, vs in READ_IN_PART.values() for v in vs)]
+        if part.priority is not None:
+            line += f".*[^A-Za-z]Priority: {part.priority}[^0-9]"
+        lines.append(line)
+    words = [*whole, *READ_IN_PART, *(v for p in READ_IN_PART.values() for v in p.values)]
     assert all(_WORD.fullmatch(w) for w in words), "names that need no regex escaping"
     # the whispers' own Local channels (a waiting caller's reminder): nothing to track
     lines.append(f"![^A-Za-z]Channel: Local/s@{WHISPER_CONTEXT}")

@@ -31,6 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import NamedTuple
 
 from callcenter.ami.codec import Message
 from callcenter.contacts.names import CALLBACK_PREFIX
@@ -767,10 +768,24 @@ _HANDLERS: dict[str, Callable[[CallTracker, Message, datetime], None]] = {
 
 HANDLED_EVENTS = frozenset(_HANDLERS)
 """Every event the tracker reads (the AMI account's event filter is built from these)."""
-READ_IN_PART: dict[str, tuple[str, frozenset[str]]] = {
-    "VarSet": ("Variable", _VARIABLES),
-    "Newexten": ("Context", frozenset({LAST_RESORT})),
-    "SoftHangupRequest": ("Cause", frozenset({SHUTDOWN_CAUSE})),
+
+
+class PartRead(NamedTuple):
+    """Which of an event's kind the tracker reads: those with ``header`` in ``values`` and,
+    when ``priority`` is set, at that dialplan priority (the snapshot's ``Priority``, which
+    follows its ``Context``)."""
+
+    header: str
+    values: frozenset[str]
+    priority: int | None = None
+
+
+READ_IN_PART: dict[str, PartRead] = {
+    "VarSet": PartRead("Variable", _VARIABLES),
+    "Newexten": PartRead("Context", frozenset({LAST_RESORT}), priority=1),
+    "SoftHangupRequest": PartRead("Cause", frozenset({SHUTDOWN_CAUSE})),
 }
-"""Events the tracker needs only for some values of one header. (A ``Newexten`` in the central
-number tells nothing its ``Newchannel`` did not.)"""
+"""Events the tracker needs only for some values of one header. A ``Newexten`` in the central
+number tells nothing its ``Newchannel`` did not; in the last resort only the first step
+counts (``_on_channel``), and every way in lands on an extension's priority 1, while each
+later step (a prompt, the callback choice) would be one more event a call."""

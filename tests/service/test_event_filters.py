@@ -70,12 +70,21 @@ def test_varset_passes_only_for_the_variables_the_tracker_reads(
     assert EventFilter(event_filters()).allows(data) is passes
 
 
-def test_newexten_passes_only_in_the_last_resort() -> None:
+def at_step(context: str, priority: str) -> list[tuple[str, str]]:
+    """The snapshot as Asterisk orders it: ``Priority`` follows ``Context`` and ``Exten``."""
+    where = {"Context": context, "Priority": priority}
+    headers = [(k, where.get(k, v)) for k, v in SNAPSHOT]
+    return [*headers[:4], ("Priority", priority), *headers[4:]]
+
+
+def test_newexten_passes_only_for_the_first_step_in_the_last_resort() -> None:
     f = EventFilter(event_filters())
     step = [("Extension", "s"), ("Application", "Playback"), ("AppData", "x")]
-    last_resort = [(k, "last-resort" if k == "Context" else v) for k, v in SNAPSHOT]
-    assert f.allows(event("Newexten", *last_resort, *step, klass="dialplan"))
-    assert not f.allows(event("Newexten", *SNAPSHOT, *step, klass="dialplan"))
+    assert f.allows(event("Newexten", *at_step("last-resort", "1"), *step, klass="dialplan"))
+    for priority in ("2", "10", "11", "21"):  # each prompt and choice after the way in
+        later = event("Newexten", *at_step("last-resort", priority), *step, klass="dialplan")
+        assert not f.allows(later), priority
+    assert not f.allows(event("Newexten", *at_step("central-number", "1"), *step))
     for noise in ("NewConnectedLine", "Newstate", "HangupRequest", "DeviceStateChange"):
         assert not f.allows(event(noise, *SNAPSHOT)), noise
 
