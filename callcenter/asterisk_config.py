@@ -38,7 +38,7 @@ MEMBER_RING_TIMEOUT = 15
 READ_CLASSES = "system,call,agent,user,dialplan"
 """What the service reads: boots and shutdowns, channels, queues, RouteRequest, VarSet."""
 WRITE_CLASSES = "system,call,agent,originate"
-"""What its actions need, as Asterisk registers them: Redirect and Setvar (NEXT_OPEN, custom
+"""What its actions need, as Asterisk registers them: Redirect and Setvar (VT_ANNOUNCE, custom
 device states) need ``call``; DBPut and CoreShowChannels need ``system``; QueueAdd,
 QueueRemove and QueuePause (agents in the queues, the duty) need ``agent``; Originate (calling
 citizens back, dialplan form only) needs ``originate``; QueueStatus, Ping and Login need none.
@@ -268,12 +268,13 @@ def _extensions(site: Site, failsafe: int) -> str:
         f' same => n,GotoIf($["${{DB({f}/counter/${{COUNTER}})}}" = "open"]?record)\n'
         f" same => n,Set(TARGET={lh})\n"
         f" same => n,ExecIf({_lighthouse_closed(f)}?Set(TARGET={LAST_RESORT_TARGET}))\n"
+        "; why, and when the counter opens again, as Vuurtoren last rendered it\n"
+        f" same => n,Set(VT_ANNOUNCE=${{DB({f}/announce/${{COUNTER}}/${{CHANNEL(language)}})}})\n"
         f" same => n(record),{record}\n"
         " same => n,Set(FAILSAFE=1)\n"
         f' same => n,GotoIf($["${{TARGET}}" = "{LAST_RESORT_TARGET}"]?lastresort)\n'
         " same => n,Goto(queues,${TARGET},1)\n"
-        f" same => n(lastresort),Set(NEXT_OPEN_EPOCH=${{DB({f}/next-open/${{COUNTER}})}})\n"
-        " same => n,Goto(last-resort,${COUNTER},1)\n\n"
+        " same => n(lastresort),Goto(last-resort,${COUNTER},1)\n\n"
         "; Hung up before being routed while no Vuurtoren was logged in: leave a record.\n"
         "exten => h,1,GotoIf($[0${AMI_CLIENT(${VUURTOREN_AMI_USER},sessions)} > 0]?done)\n"
         f" same => n,Set(TARGET={HANGUP_TARGET})\n"

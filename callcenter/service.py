@@ -35,7 +35,7 @@ from callcenter.prompts.queue_voice import QueueVoice
 from callcenter.store.repository import StoreWriter
 from callcenter.tracker import HANDLED_EVENTS, CallRecord, CallTracker, LiveQueue
 from callcenter.wallboard import Today
-from routing.decide import decide, next_open
+from routing.decide import decide
 from routing.site import Site
 from routing.types import Decision, Target
 from schedules.overrides import LIGHTHOUSE, Override, OverrideMode, active_override
@@ -47,7 +47,8 @@ log = logging.getLogger(__name__)
 ASTDB_FAMILY = "vuurtoren"
 """AstDB family the dialplan's fail-safe reads: key ``counter/<id>`` (and
 ``counter/lighthouse``) is ``open``, ``closed`` or ``unstaffed`` (open, nobody logged in);
-``next-open/<id>`` is the epoch of a closed counter's next opening."""
+``announce/<id>/<language>`` is what a caller hears of a closed counter in the fail-safe's
+last resort or lighthouse (``VT_ANNOUNCE``: its reason and next opening, rendered files)."""
 EVENTS_READ = HANDLED_EVENTS | {"FullyBooted", "AgentRingNoAnswer", "OriginateResponse"}
 """Every event the service reads: the tracker's, the boot that starts a resync, a call left
 ringing (the agent is paused: ``callcenter/staff/agents.py``) and how an Originate went
@@ -231,7 +232,8 @@ class CallService:
 
     async def _prepare_announcements(self) -> None:
         """The sentences the counters' states call for now (the next openings, the managers'
-        reasons), rendered before a caller needs them."""
+        reasons), rendered before a caller needs them, and written to AstDB for the
+        dialplan's fail-safe."""
         try:
             made = await self.announcer.prepare()
         except Exception:  # a broken tool must not stop the states being written again
@@ -239,6 +241,8 @@ class CallService:
             return
         if made:
             log.info("announcements ready: %d new", made)
+        for key, files in self.announcer.failsafe().items():
+            await self.ami.db_put(ASTDB_FAMILY, f"announce/{key}", files)
 
     def _chore(self, work: Any) -> None:
         """Fire and forget a small AMI action; a failure is logged, never raised."""
@@ -283,19 +287,16 @@ class CallService:
         files = self.announcer.announcement(decision, now, lang)
         if decision.queue:  # the place in line and the expected wait, before Queue()
             files += self.voice.on_join(decision.queue, self.announcer.language(lang), now)
-        variables = {"VT_ANNOUNCE": "&".join(files)}
         if decision.target is Target.LAST_RESORT:
-            nxt = decision.next_open
             context, exten = "last-resort", decision.counter
-            variables["NEXT_OPEN"] = nxt.isoformat() if nxt else ""
-            variables["NEXT_OPEN_EPOCH"] = str(int(nxt.timestamp())) if nxt else ""
         else:
             context, exten = "queues", decision.queue or ""
-        try:
-            for variable, value in variables.items():  # pipelined: Asterisk keeps the order
-                self.ami.send_nowait(
-                    Message.action("Setvar", Channel=channel, Variable=variable, Value=value)
+        try:  # pipelined: Asterisk keeps the order
+            self.ami.send_nowait(
+                Message.action(
+                    "Setvar", Channel=channel, Variable="VT_ANNOUNCE", Value="&".join(files)
                 )
+            )
             answer = self.ami.send_nowait(
                 Message.action(
                     "Redirect", Channel=channel, Context=context, Exten=exten, Priority=1
@@ -521,8 +522,9 @@ class CallService:
 
     async def publish_states(self) -> None:
         """Write every counter's and the lighthouse's state to AstDB (``open``, ``closed``,
-        or ``unstaffed`` when open with nobody logged in: the fail-safe then passes it by),
-        a closed counter's next opening, and the desk-phone lamps (hours and overrides)."""
+        or ``unstaffed`` when open with nobody logged in: the fail-safe then passes it by)
+        and the desk-phone lamps (hours and overrides); then, once rendered, what the
+        fail-safe says of a closed counter (:meth:`_prepare_announcements`)."""
         now = self.clock.now()
         states = self.current_states(now)
         words: dict[str, str] = {}
@@ -537,12 +539,6 @@ class CallService:
                 )
             await self.ami.db_put(ASTDB_FAMILY, f"counter/{key}", words[key])
             await self.ami.set_device_state(device_for(key), "NOT_INUSE" if is_open else "INUSE")
-        overrides = self.overrides()
-        for c in self.site.counters:
-            nxt = None if states[c.id] else next_open(c.hours, c.id, now, overrides)
-            await self.ami.db_put(
-                ASTDB_FAMILY, f"next-open/{c.id}", str(int(nxt.timestamp())) if nxt else ""
-            )
         changed = [k for k, w in words.items() if self.written.get(k) != w]
         self.states, self.written = states, words
         self._chore(self._prepare_announcements())

@@ -67,6 +67,7 @@ class _Plan:
     last_error: str | None = None
     replan: Callable[[datetime], datetime | None] | None = None
     """Jobs at computed instants: the next one after a time."""
+    running: bool = False
 
 
 class Jobs:
@@ -76,6 +77,7 @@ class Jobs:
         self._plans: dict[str, _Plan] = {}
         self._running: set[asyncio.Task[object]] = set()
         self._stopping = False
+        self._shut = False
 
     @property
     def speed(self) -> float:
@@ -105,12 +107,18 @@ class Jobs:
         self._arm(job_id, at)
 
     def replan(self, job_id: str) -> None:
+        """Plan a ``following`` job again (what it is computed from changed). While it runs,
+        nothing: the run's end plans the next from what is true then. (Under load the
+        callbacks job is asked hundreds of times a second; each re-arming is work for
+        APScheduler, and one armed while it runs would only be skipped.)"""
         plan = self._plans.get(job_id)
-        if plan is not None and plan.replan is not None:
+        if plan is not None and plan.replan is not None and not plan.running:
             self._arm(job_id, plan.replan(self.clock.now()))
 
     def _arm(self, job_id: str, at: datetime | None) -> None:
         plan = self._plans[job_id]
+        if at is not None and at == plan.next_run and self.scheduler.get_job(job_id):
+            return  # armed for that instant already
         plan.next_run = at
         if self.scheduler.get_job(job_id) is not None:
             self.scheduler.remove_job(job_id)
@@ -123,6 +131,9 @@ class Jobs:
             id=job_id,
             name=plan.name,
             misfire_grace_time=None,  # late (a busy loop, a suspended VM) is better than never
+            # a run plans the next before it returns, and APScheduler counts it as running
+            # until just after: a next instant already due would be skipped, and dropped
+            max_instances=2,
         )
 
     async def _fire(self, job_id: str, planned: datetime) -> None:
@@ -136,6 +147,7 @@ class Jobs:
             return
         plan.runs += 1
         plan.last_run = self.clock.now()
+        plan.running = True
         me = asyncio.current_task()
         if me is not None:
             self._running.add(me)
@@ -146,8 +158,11 @@ class Jobs:
             plan.last_error = f"{type(exc).__name__}: {exc}"
             log.exception("job %s failed; it runs again at its next time", job_id)
         finally:
+            plan.running = False
             if me is not None:
                 self._running.discard(me)
+        if self._stopping:
+            return
         after = max(planned, self.clock.now())
         if plan.trigger is not None:
             self._arm(job_id, plan.trigger.get_next_fire_time(None, after + _TICK))
@@ -164,7 +179,8 @@ class Jobs:
     def stop(self) -> None:
         """Stop planning; a job running now is cancelled (see :meth:`stopped`)."""
         self._stopping = True
-        if self.scheduler.running:
+        if self.scheduler.running and not self._shut:  # it shuts down soon after, not now
+            self._shut = True
             self.scheduler.shutdown(wait=False)
 
     async def stopped(self, timeout: float = 10.0, grace: float = 2.0) -> None:

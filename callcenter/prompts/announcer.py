@@ -142,21 +142,37 @@ class Announcer:
         return None
 
     # -- ahead of the calls ----------------------------------------------------------------------
-    def wanted(self) -> list[tuple[str, str]]:
-        """Every sentence a caller could hear now: for each closed counter and each language,
-        the manager's reason and the next opening, as a decision now would say them."""
+    def _now_said(self) -> list[tuple[Counter, str, list[str]]]:
+        """For each counter and language, the sentences a caller would hear now: a closed
+        counter's reason and next opening, as a decision now would say them (none when
+        it is open)."""
         at = self.now()
         overrides = self.overrides()
-        out = []
+        out: list[tuple[Counter, str, list[str]]] = []
         for counter in self.site.counters:
             state = place_state(self.site, counter.id, counter.hours, at, overrides)
-            if state.open:
-                continue  # rendered when it closes, for the callers after the first
+            if state.open:  # rendered when it closes, for the callers after the first
+                out += [(counter, lang, []) for lang in self.site.prompts.languages]
+                continue
             nxt = next_open(counter.hours, counter.id, at, overrides)
             note = state.override.note if state.override is not None else ""
             for lang in self.site.prompts.languages:
-                said = self._said(counter, state.reason, note, nxt, at, lang)
-                out += [(lang, text) for text in said]
+                out.append((counter, lang, self._said(counter, state.reason, note, nxt, at, lang)))
+        return out
+
+    def wanted(self) -> list[tuple[str, str]]:
+        """Every sentence a caller could hear now, in every language."""
+        return [(lang, text) for _, lang, said in self._now_said() for text in said]
+
+    def failsafe(self) -> dict[str, str]:
+        """What the dialplan's fail-safe plays when the service cannot route a call: for
+        ``<counter>/<language>``, the ready sentences of :meth:`wanted` as ``VT_ANNOUNCE``
+        (``&``-separated paths; empty for an open counter). Written to AstDB."""
+        base = self.site.prompts.dir.rstrip("/")
+        out = {}
+        for counter, lang, said in self._now_said():
+            names = [self._take(lang, text) for text in said]
+            out[f"{counter.id}/{lang}"] = "&".join(f"{base}/{n}" for n in names if n)
         return out
 
     async def prepare(self) -> int:

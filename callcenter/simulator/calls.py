@@ -351,17 +351,15 @@ class InboundCall:
         self._counter = counter.id
         if ast.db_get("vuurtoren", f"counter/{counter.id}") == "open":
             target = counter.queue
-        elif self._lighthouse_closed():
-            target = LAST_RESORT_TARGET
         else:
-            target = site.lighthouse.queue
+            target = LAST_RESORT_TARGET if self._lighthouse_closed() else site.lighthouse.queue
+            said = ast.db_get("vuurtoren", f"announce/{counter.id}/{self.leg2.language}")
+            ast.set_var(self.leg2, "VT_ANNOUNCE", said or "")
         self._leave_record(target)
         ast.set_var(self.leg2, "FAILSAFE", "1")
         # a late Redirect may still move the caller; make it land on a fresh future
         self._redirect = asyncio.get_running_loop().create_future()
         if target == LAST_RESORT_TARGET:
-            next_open = ast.db_get("vuurtoren", f"next-open/{counter.id}") or ""
-            ast.set_var(self.leg2, "NEXT_OPEN_EPOCH", next_open)
             ast.newexten(self.leg2, "central-number", "failsafe", 11, "Goto", "last-resort")
             return ("last-resort", counter.id)
         ast.newexten(self.leg2, "central-number", "failsafe", 10, "Goto", f"queues,{target},1")

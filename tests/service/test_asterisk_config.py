@@ -152,7 +152,12 @@ def test_the_failsafe_reads_the_lighthouse_state_and_leaves_a_record(
     assert "${DB(vuurtoren/counter/lighthouse)}" in text  # closed or unstaffed: last resort
     assert '"closed"' in text and '"unstaffed"' in text
     assert "Goto(last-resort,${COUNTER},1)" in text
-    assert "Set(NEXT_OPEN_EPOCH=${DB(vuurtoren/next-open/${COUNTER})})" in text
+    # what Vuurtoren last rendered of the closed counter, in the caller's language
+    announce = "Set(VT_ANNOUNCE=${DB(vuurtoren/announce/${COUNTER}/${CHANNEL(language)})})"
+    assert announce in text
+    # ...only on the way to the lighthouse or the last resort, not into an open counter
+    apps = [f"{app}({args})" for app, args in steps]
+    assert apps.index(announce) > apps.index("Set(TARGET=lighthouse)")
     record = next(a for app, a in steps if app == "Set" and a.startswith("DB(vuurtoren/failsafe"))
     assert record.endswith(
         "=${VT_START},${UNIQUEID},${TOPIC},${COUNTER},${TARGET},${CALLERID(num)}"

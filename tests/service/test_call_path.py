@@ -82,16 +82,14 @@ async def test_holiday(stack: StackFactory) -> None:
 
 async def test_last_resort_announces_the_next_opening(stack: StackFactory) -> None:
     async with stack(at("2026-11-23 20:00")) as s:
+        await s.run.service.announcer.prepare()  # as the service does when the states change
         call = s.call(number="+32470100004", digits="1", last_resort_choice="callback")
         rec = await s.record(call.truth.linkedid)
         stored = await s.run.store.get(call.truth.linkedid)
-        next_open = [
-            e
-            for e in s.sim.ast.actions_received
-            if e.name == "Setvar" and e.get("Variable") == "NEXT_OPEN"
-        ]
+        texts = s.run.service.announcer.texts
+        said = [texts[h] for h in call.truth.heard if h.startswith("dyn/")]
     assert call.truth.outcome == "last_resort" and call.truth.last_resort == "callback"
-    assert next_open and next_open[-1]["Value"] == "2026-11-24T09:00:00+01:00"
+    assert said == ["De sociale dienst is opnieuw open morgen om 9 uur, op de Markt 1."]
     assert rec.outcome is Outcome.LAST_RESORT
     assert rec.decision is not None and rec.decision.target.value == "last_resort"
     assert rec.visits == []

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 import callcenter.simulator.calls as sim_calls
+from callcenter.prompts.catalog import next_open_text
 from callcenter.simulator import CallerProfile, SimSettings, Simulator
 from callcenter.stats import queue_stats
 from callcenter.store.models import DialRow
@@ -91,6 +92,7 @@ async def test_failsafe_skips_a_lighthouse_that_cannot_answer(
     waiting 600 s in an empty lighthouse queue; a callback request made there reaches the
     store once the service is back."""
     start = "2026-11-23 21:00" if why == "closed" else "2026-11-23 10:00"
+    counter, opens = example_site.counter("schuldbemiddeling"), at("2026-11-24 09:00")
     sim = await lone_sim(example_site, seed=22, start=start, timestamps=timestamps)
     try:
         async with stack(at(start), sim=sim) as s:
@@ -100,15 +102,19 @@ async def test_failsafe_skips_a_lighthouse_that_cannot_answer(
                     m.device.status = 5  # every lighthouse phone unregistered
                     lh.member_event("QueueMemberStatus", m)
             await until(lambda: sim.ast.db_get("vuurtoren", "counter/lighthouse") == why)
-            next_open = sim.ast.db_get("vuurtoren", "next-open/schuldbemiddeling")
+            key = "announce/schuldbemiddeling/nl"
+            await until(lambda: bool(sim.ast.db_get("vuurtoren", key)))
+            texts = dict(s.run.service.announcer.texts)
         call = sim.call(
             CallerProfile(number="+32470600001", digits="2", last_resort_choice="callback")
         )
         await until(lambda: call.truth.ended is not None, 20)
         assert call.truth.failsafe and call.truth.visits == []  # no queue at all
         assert call.truth.outcome == "last_resort" and call.truth.last_resort == "callback"
-        assert next_open and call.leg2.variables["NEXT_OPEN_EPOCH"] == next_open
-        assert int(next_open) == int(at("2026-11-24 09:00").timestamp())
+        # with the service gone, the caller still hears when the counter opens again
+        said = [texts[h] for h in call.truth.heard if h.startswith("dyn/")]
+        assert said == [next_open_text(example_site, counter, opens, at(start), "nl")]
+        assert "morgen om 9 uur, op de Markt 1" in said[0]
         async with stack(at(start), sim=sim) as s:
             rec = await s.record(call.truth.linkedid)
             # ...and Vuurtoren calls back at the counter's next opening, as if it had been there

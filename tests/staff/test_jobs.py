@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -102,6 +104,51 @@ async def test_a_short_job_running_at_stop_finishes_its_work() -> None:
     assert done == ["finished"]
     await asyncio.sleep(0.3)  # its next time (0.1 s later at this speed) has passed
     assert done == ["finished"]
+
+
+async def test_changes_while_a_job_runs_are_taken_up_after_it(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The callbacks job under load: requests keep arriving while it puts the due ones in
+    line. Each asks for the job again; none is lost (the run's end plans the next from
+    what is due then) and none makes APScheduler skip a run ("maximum number of running
+    instances"). Stopping twice (``stopped()`` asks twice) logs no scheduler error."""
+    clock = SimClock(datetime(2026, 11, 23, 8, 0, tzinfo=UTC), speed=1)
+    jobs = Jobs(clock)
+    due: list[int] = []
+    handled: list[int] = []
+    busy = asyncio.Event()
+
+    async def work() -> None:
+        taken = list(due)
+        due.clear()
+        busy.set()
+        await asyncio.sleep(0.05)  # originating, one after another
+        handled.extend(taken)
+
+    def next_due(at: datetime) -> datetime | None:
+        return clock.now() if due else None
+
+    jobs.following("callbacks", "test", next_due, work)
+    jobs.start()
+    caplog.set_level(logging.DEBUG, logger="apscheduler")
+    try:
+        due.append(0)
+        jobs.replan("callbacks")
+        async with asyncio.timeout(5):
+            await busy.wait()
+            for n in range(1, 201):  # arriving while it runs
+                due.append(n)
+                jobs.replan("callbacks")
+                await asyncio.sleep(0)
+            while len(handled) < 201:
+                await asyncio.sleep(0.01)
+    finally:
+        await jobs.stopped()
+        await asyncio.sleep(0.01)
+    assert sorted(handled) == list(range(201))
+    assert 2 <= jobs.jobs()[0].runs <= 4
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
 
 
 async def test_a_recurring_job_follows_local_time_across_both_dst_nights() -> None:
