@@ -14,6 +14,12 @@ every call has ended, then checks that every call has exactly one stored record.
 service's CPU (process time / wall time) and memory (RSS) are read from /proc for this
 process.
 
+Where the time went, per call, on the machine's one monotonic clock (``perf_counter``): "there"
+is from the RouteRequest leaving the simulator until the service has written its Redirect
+(the socket, the service's loop getting to it, the decision); "back" is from then until the
+simulator reads the Redirect (the socket, the *simulator's* loop getting to it). A "back"
+tail is the measuring instrument's, not the service's.
+
 The example site's own phones (two or three a counter) are overrun at these rates: most
 calls overflow to the lighthouse and on to the last resort, where the simulated callers ask
 for a callback and Vuurtoren puts a stand-in in line; the "last res" column counts them.
@@ -52,6 +58,7 @@ from benchlib import (
     start_sim_process,
 )
 
+from callcenter.ami.codec import Message
 from callcenter.runner import settle_heap
 from routing.config import load_site
 
@@ -78,6 +85,7 @@ def _sim_process(
 
         async def phase(rate: float, seconds: float) -> dict[str, Any]:
             sim.ast.route_latencies.clear()
+            sim.ast.route_marks.clear()
             sim.ast.truth.clear()
             gc.collect()
             if instrument_gc_off:
@@ -99,6 +107,7 @@ def _sim_process(
                 "failsafe": sum(1 for t in sim.ast.truth.values() if t.failsafe),
                 "last_resort": sum(1 for t in sim.ast.truth.values() if t.outcome == "last_resort"),
                 "latencies": list(sim.ast.route_latencies),
+                "marks": list(sim.ast.route_marks),
                 "events": sim.ast.events_emitted - events_before,
                 "events_sent": sim.server.events_sent - sent_before,
                 "call_ids": sorted(sim.ast.truth),
@@ -154,6 +163,13 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     phases = []
     loop = asyncio.get_running_loop()
     async with service_under_test(site, port) as r:
+        routed: dict[str, float] = {}
+
+        def mark(event: Message) -> None:  # after the service's own interceptor: Redirect sent
+            if event.get("UserEvent") == "RouteRequest":
+                routed[event.get("Channel") or ""] = time.perf_counter()
+
+        r.ami.intercept("UserEvent", mark)
         idle_logins: list[float] = []
         if args.logins_per_second:
             await r.staff.users.add("bench", "Bench", ["agent"], LOGIN_PASSWORD)
@@ -174,6 +190,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 if args.logins_per_second
                 else None
             )
+            routed.clear()
             lags: list[float] = []
             probe = asyncio.create_task(_loop_lag(lags))
             gc_pauses = GcPauses()
@@ -198,6 +215,14 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 cid for cid in phase["call_ids"] if cid in records and records[cid].outcome is None
             ]
             lat = [x * 1000 for x in phase["latencies"]]
+            # where the time went: to the service and through it, then back to the simulator
+            marks = [
+                (routed[ch] - sent, back - routed[ch])
+                for ch, sent, back in phase["marks"]
+                if ch in routed
+            ]
+            there = [a * 1000 for a, _ in marks]
+            back = [b * 1000 for _, b in marks]
             phases.append(
                 {
                     "calls_per_second": rate,
@@ -211,6 +236,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     "p50_ms": round(statistics.median(lat), 2) if lat else None,
                     "p99_ms": round(percentile(lat, 99), 2) if lat else None,
                     "max_ms": round(max(lat), 2) if lat else None,
+                    "to_redirect_p50_ms": round(statistics.median(there), 2) if there else None,
+                    "to_redirect_p99_ms": round(percentile(there, 99), 2) if there else None,
+                    "back_p50_ms": round(statistics.median(back), 2) if back else None,
+                    "back_p99_ms": round(percentile(back, 99), 2) if back else None,
                     "service_cpu_percent": round(100 * cpu / wall, 1),
                     "service_loop_lag_p99_ms": round(percentile(lags, 99), 2) if lags else None,
                     "service_loop_lag_max_ms": round(max(lags), 1) if lags else None,
@@ -349,6 +378,8 @@ def _table(result: dict[str, Any], seconds: float) -> None:
         "p50 ms",
         "p99 ms",
         "max ms",
+        "there p99",
+        "back p99",
         "svc cpu%",
         "lag p99",
         "lag max",
@@ -368,6 +399,8 @@ def _table(result: dict[str, Any], seconds: float) -> None:
         "p50_ms",
         "p99_ms",
         "max_ms",
+        "to_redirect_p99_ms",
+        "back_p99_ms",
         "service_cpu_percent",
         "service_loop_lag_p99_ms",
         "service_loop_lag_max_ms",

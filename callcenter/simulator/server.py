@@ -317,7 +317,9 @@ class Session(asyncio.Protocol):
             return
         sent = self.ast.route_sent.pop(channel, None)
         if sent is not None:
-            self.ast.route_latencies.append(time.perf_counter() - sent)
+            now = time.perf_counter()
+            self.ast.route_latencies.append(now - sent)
+            self.ast.route_marks.append((channel, sent, now))
         self.respond(action, "Success", ("Message", "Redirect successful"))
         call.redirect(action.get("Context") or "", action.get("Exten") or "")
 
