@@ -118,6 +118,16 @@ def _sim_process(
     asyncio.run(main())
 
 
+async def _check_records(store: Any, call_ids: list[str]) -> tuple[list[str], list[str]]:
+    """The phase's calls without a stored record, and those stored without an outcome. (In
+    a function of its own: the records it reads are garbage when it returns, not kept in
+    the service's heap through the next phase, where every collection would scan them.)"""
+    outcome = {c.call_id: c.outcome for c in await store.all_calls()}
+    missing = [cid for cid in call_ids if cid not in outcome]
+    unfinished = [cid for cid in call_ids if cid in outcome and outcome[cid] is None]
+    return missing, unfinished
+
+
 async def _loop_lag(out: list[float]) -> None:
     """How late the service's event loop wakes a 1 ms sleep: its stalls, in ms."""
     while True:
@@ -209,11 +219,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             t_gc = time.perf_counter()
             gc.collect()  # between phases: what one full collection costs the service now
             full_gc_ms = (time.perf_counter() - t_gc) * 1000
-            records = {c.call_id: c for c in await r.store.all_calls()}
-            missing = [cid for cid in phase["call_ids"] if cid not in records]
-            unfinished = [
-                cid for cid in phase["call_ids"] if cid in records and records[cid].outcome is None
-            ]
+            missing, unfinished = await _check_records(r.store, phase["call_ids"])
             lat = [x * 1000 for x in phase["latencies"]]
             # where the time went: to the service and through it, then back to the simulator
             marks = [
