@@ -59,6 +59,17 @@ def test_across_new_year_from_new_years_eve() -> None:
     assert spoken_day(date(2027, 1, 4), eve) == "op maandag 4 januari 2027"
 
 
+def test_words_heard_on_another_day_say_the_date() -> None:
+    """The fail-safe's sentence may be heard days after it was made: never "morgen"."""
+    tomorrow = date(2026, 11, 24)
+    assert spoken_day(tomorrow, MONDAY, relative=False) == "op dinsdag 24 november"
+    assert spoken_day(MONDAY, MONDAY, "fr", relative=False) == "le lundi 23 novembre"
+    at = datetime(2027, 1, 1, 9, 30)
+    assert spoken_moment(at, datetime(2026, 12, 31, 20, 0), "en", relative=False) == (
+        "on Friday 1 January 2027 at 9:30"
+    )
+
+
 def test_moments_in_three_languages() -> None:
     now = datetime(2026, 11, 23, 17, 0)
     at = datetime(2026, 11, 24, 9, 30)

@@ -123,13 +123,14 @@ class Announcer:
         opens: datetime | None,
         at: datetime,
         lang: str,
+        relative: bool = True,
     ) -> list[str]:
         """A closed counter's sentences: the manager's reason (a closure's or override's
         note, when there is one), then when it opens again."""
         out = []
         if reason in _WITH_NOTE and note.strip():
             out.append(reason_text(self.site, note, lang))
-        out.append(next_open_text(self.site, counter, opens, at, lang))
+        out.append(next_open_text(self.site, counter, opens, at, lang, relative))
         return out
 
     def _take(self, lang: str, text: str) -> str | None:
@@ -142,10 +143,10 @@ class Announcer:
         return None
 
     # -- ahead of the calls ----------------------------------------------------------------------
-    def _now_said(self) -> list[tuple[Counter, str, list[str]]]:
+    def _now_said(self, relative: bool = True) -> list[tuple[Counter, str, list[str]]]:
         """For each counter and language, the sentences a caller would hear now: a closed
         counter's reason and next opening, as a decision now would say them (none when
-        it is open)."""
+        it is open); not ``relative``: with the date, never "morgen"."""
         at = self.now()
         overrides = self.overrides()
         out: list[tuple[Counter, str, list[str]]] = []
@@ -157,20 +158,24 @@ class Announcer:
             nxt = next_open(counter.hours, counter.id, at, overrides)
             note = state.override.note if state.override is not None else ""
             for lang in self.site.prompts.languages:
-                out.append((counter, lang, self._said(counter, state.reason, note, nxt, at, lang)))
+                said = self._said(counter, state.reason, note, nxt, at, lang, relative)
+                out.append((counter, lang, said))
         return out
 
     def wanted(self) -> list[tuple[str, str]]:
-        """Every sentence a caller could hear now, in every language."""
-        return [(lang, text) for _, lang, said in self._now_said() for text in said]
+        """Every sentence a caller could hear now, in every language: as the service says
+        them, and as the fail-safe does (:meth:`failsafe`)."""
+        both = [*self._now_said(), *self._now_said(relative=False)]
+        return list(dict.fromkeys((lang, text) for _, lang, said in both for text in said))
 
     def failsafe(self) -> dict[str, str]:
         """What the dialplan's fail-safe plays when the service cannot route a call: for
         ``<counter>/<language>``, the ready sentences of :meth:`wanted` as ``VT_ANNOUNCE``
-        (``&``-separated paths; empty for an open counter). Written to AstDB."""
+        (``&``-separated paths; empty for an open counter). Written to AstDB, and heard
+        perhaps days later if the service stays away: with the date, never "morgen"."""
         base = self.site.prompts.dir.rstrip("/")
         out = {}
-        for counter, lang, said in self._now_said():
+        for counter, lang, said in self._now_said(relative=False):
             names = [self._take(lang, text) for text in said]
             out[f"{counter.id}/{lang}"] = "&".join(f"{base}/{n}" for n in names if n)
         return out

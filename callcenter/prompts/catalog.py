@@ -408,14 +408,20 @@ def prompts(site: Site, lang: str) -> list[Prompt]:
 
 
 def next_open_text(
-    site: Site, counter: Counter, next_open: datetime | None, now: datetime, lang: str
+    site: Site,
+    counter: Counter,
+    next_open: datetime | None,
+    now: datetime,
+    lang: str,
+    relative: bool = True,
 ) -> str:
     """ "Het woonloket is opnieuw open op dinsdag 24 november om 9 uur, in de Stationsstraat
-    12." (``next_open`` and ``now`` in any zone: spoken in the site's)."""
+    12." (``next_open`` and ``now`` in any zone: spoken in the site's; ``relative``: "morgen"
+    for tomorrow, see :func:`spoken_day`)."""
     name = counter_name(site, counter, lang)
     if next_open is None:
         return _sentence(_text(site, lang, "opent-niet").format(name=name))
-    when = spoken_moment(next_open.astimezone(site.zone), now.astimezone(site.zone), lang)
+    when = spoken_moment(next_open.astimezone(site.zone), now.astimezone(site.zone), lang, relative)
     where = counter_where(site, counter, lang)
     return _sentence(_text(site, lang, "opent").format(name=name, when=when, where=where))
 

@@ -115,11 +115,12 @@ def spoken_clock(hour: int, minute: int, lang: str = "nl") -> str:
     return f"{hour} uur {minute}"
 
 
-def spoken_day(day: date, today: date, lang: str = "nl") -> str:
+def spoken_day(day: date, today: date, lang: str = "nl", relative: bool = True) -> str:
     """A day seen from ``today``: ``vandaag``, ``morgen``, ``overmorgen``, else ``op dinsdag
-    24 november`` (with the year when it is not this year's)."""
+    24 november`` (with the year when it is not this year's). Not ``relative``: always the
+    date, for words that may be heard on another day than they were made."""
     ahead = (day - today).days
-    if 0 <= ahead < 3:
+    if relative and 0 <= ahead < 3:
         return _NEAR[lang][ahead]
     weekday = _WEEKDAYS[lang][day.weekday()]
     month = _MONTHS[lang][day.month - 1]
@@ -132,10 +133,10 @@ def spoken_day(day: date, today: date, lang: str = "nl") -> str:
     return f"op {weekday} {day.day} {month}{year}"
 
 
-def spoken_moment(at: datetime, now: datetime, lang: str = "nl") -> str:
+def spoken_moment(at: datetime, now: datetime, lang: str = "nl", relative: bool = True) -> str:
     """A moment seen from ``now`` (both in the site's zone): ``morgen om half tien``,
     ``op dinsdag 24 november om 9 uur``."""
-    day = spoken_day(at.date(), now.date(), lang)
+    day = spoken_day(at.date(), now.date(), lang, relative)
     clock = spoken_clock(at.hour, at.minute, lang)
     word = {"nl": "om", "fr": "à", "en": "at"}[lang]
     return f"{day} {word} {clock}"
