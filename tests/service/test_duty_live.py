@@ -218,14 +218,15 @@ async def test_desk_phone_codes_login_toggle_and_override_with_pin(stack: StackF
 async def test_members_added_on_the_pbx_are_shown_and_never_removed(stack: StackFactory) -> None:
     """The simulated PBX has three phones of its own in the lighthouse queue: An's shift
     comes and goes beside them."""
-    async with stack(at("2026-11-23 16:59:00")) as s:  # 1.5 s before 17:00 at 40x
+    # 6 s before 17:00 at 40x: a busy CI machine took longer than 1.5 s to add the shift
+    async with stack(at("2026-11-23 16:56:00")) as s:
         own = {"PJSIP/vuurtoren-01", "PJSIP/vuurtoren-02", "PJSIP/vuurtoren-03"}
         await agent(s, "an", "PJSIP/an")
         await s.run.ops.duty.add_shift(0, "08:00", "17:00", "an", actor="mia")
         await until(lambda: lighthouse_phones(s) == own | {"PJSIP/an"})
         by_hand = s.run.ops.duty.status()["by_hand"]
         assert {m["interface"] for m in by_hand if m["queue"] == "lighthouse"} == own
-        await until(lambda: lighthouse_phones(s) == own, 10)  # 17:00: An leaves, they stay
+        await until(lambda: lighthouse_phones(s) == own, 20)  # 17:00: An leaves, they stay
 
 
 async def test_a_temporary_closure_ends_at_the_next_boundary_by_itself(
