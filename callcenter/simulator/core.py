@@ -161,11 +161,11 @@ class SimAsterisk:
         self.route_sent: dict[str, float] = {}
         """perf_counter() when each RouteRequest left, by channel (latency measurement)."""
         self.route_latencies: list[float] = []
+        """Seconds from a RouteRequest leaving to its Redirect arriving."""
         self.route_marks: list[tuple[str, float, float]] = []
         """(channel, perf_counter() when its RouteRequest left, when its Redirect was read):
         with the other process's own marks (one monotonic clock per machine), where the
         time went."""
-        """Seconds from a RouteRequest leaving to its Redirect arriving."""
 
     # -- lifecycle ---------------------------------------------------------------------
     @property
