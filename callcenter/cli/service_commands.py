@@ -247,8 +247,13 @@ def demo(args: argparse.Namespace) -> int:
                     flush=True,
                 )
                 await run_until_stopped(args.duration)
-                n = await r.store.count()
-                print(f"stopped: {n} calls recorded, {r.service.routed} routed", flush=True)
+                past = history[0] if history else 0
+                n = await r.store.count() - past
+                print(
+                    f"stopped: {n} calls recorded, {r.service.routed} routed "
+                    f"(and the {past} past calls)",
+                    flush=True,
+                )
         finally:
             await sim.stop()
 
