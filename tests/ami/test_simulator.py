@@ -189,7 +189,6 @@ async def test_last_resort_callback_request(client: AMIClient, sim: Simulator) -
 
     async def to_last_resort(e: Message) -> None:
         if e.get("UserEvent") == "RouteRequest":
-            await client.setvar("NEXT_OPEN_EPOCH", "1795507200", channel=e["Channel"])
             opens = "/var/lib/vuurtoren/prompts/dyn/nl/opent-morgen"
             await client.setvar("VT_ANNOUNCE", opens, channel=e["Channel"])
             await client.redirect(e["Channel"], "last-resort", "sociale-dienst")
