@@ -24,12 +24,19 @@ from callcenter.contacts.names import (
 )
 from callcenter.outage import HANGUP_TARGET, LAST_RESORT_TARGET
 from callcenter.prompts.catalog import prompts
-from callcenter.service import ASTDB_FAMILY, EVENTS_READ
+from callcenter.service import ASTDB_FAMILY, EVENTS_READ, HEARTBEAT_FRESH_SECONDS, HEARTBEAT_KEY
 from callcenter.staff.deskphone import RESULT_CONTEXT, RESULTS
 from callcenter.tracker import READ_IN_PART
 from routing.site import Site
 
-__all__ = ["AsteriskFiles", "event_filters", "generate", "write"]
+__all__ = [
+    "HEARTBEAT_FRESH_SECONDS",
+    "HEARTBEAT_KEY",
+    "AsteriskFiles",
+    "event_filters",
+    "generate",
+    "write",
+]
 
 COUNTER_QUEUE_TIMEOUT = 180
 LIGHTHOUSE_QUEUE_TIMEOUT = 600
@@ -152,6 +159,13 @@ def _announce() -> str:
     return " same => n,Gosub(vuurtoren-announce,s,1)\n same => n,Set(VT_ANNOUNCE=)\n"
 
 
+def _vuurtoren_here(family: str) -> str:
+    """True while the routing service's heartbeat in AstDB is fresh: only the service writes
+    it (every few seconds), so another program logged in with its account (a capture, a
+    monitoring script) does not make an outage look like none."""
+    return f"$[${{EPOCH}} - 0${{DB({family}/{HEARTBEAT_KEY})}} < ${{VUURTOREN_HEARTBEAT}}]"
+
+
 def _lighthouse_closed(family: str) -> str:
     lh = f"${{DB({family}/counter/lighthouse)}}"
     return f'$["{lh}" = "closed" | "{lh}" = "unstaffed"]'
@@ -176,7 +190,7 @@ def _extensions(site: Site, failsafe: int) -> str:
         "[globals]\n",
         f"VUURTOREN_FAILSAFE={failsafe}\n",
         f"VUURTOREN_TZ={site.zone.key}\n",
-        f"VUURTOREN_AMI_USER={site.asterisk.username}\n",
+        f"VUURTOREN_HEARTBEAT={HEARTBEAT_FRESH_SECONDS}\n",
         f"VT_PROMPTS={site.prompts.dir.rstrip('/')}\n",
         f"VT_LANGUAGE={lang}\n\n",
     ]
@@ -213,7 +227,7 @@ def _extensions(site: Site, failsafe: int) -> str:
         )
     offers = "".join(
         f" same => n,ExecIf($[${{STAT(e,${{VT_PROMPTS}}/{code}/taalkeuze.wav)}}]"
-        f"?Set(SOUND=${{SOUND}}&${{VT_PROMPTS}}/{code}/taalkeuze))\n"
+        f"?Set(INTRO=${{INTRO}}&${{VT_PROMPTS}}/{code}/taalkeuze))\n"
         for code, _ in languages
     )
     choose_language = (
@@ -230,12 +244,17 @@ def _extensions(site: Site, failsafe: int) -> str:
         " same => n,Set(VT_START=${EPOCH})\n"
         " same => n,Answer()\n"
         " same => n,Set(CHANNEL(language)=${VT_LANGUAGE})\n"
-        + _sound("welkom")
+        "; the welcome, the other languages offered in their own words, then the menu: one\n"
+        "; Read, so that a key pressed at any moment acts at once (barge-in)\n"
+        + _sound("welkom", play=False)
+        + ' same => n,Set(INTRO=${IF($["${SOUND}" = ""]?:&${SOUND})})\n'
+        + offers
         + " same => n(menu),Set(TOPIC=)\n"
         + _sound("menu", play=False)
         + ' same => n,GotoIf($["${SOUND}" = ""]?ask)  ; no menu prompt: the default topic\n'
-        + offers
-        + " same => n,Read(TOPIC,${SOUND},1,,1,5)\n"
+        + ' same => n,ExecIf($["${INTRO}" != ""]?Set(SOUND=${INTRO:1}&${SOUND}))\n'
+        " same => n,Set(INTRO=)  ; after a language key: the menu alone, in that language\n"
+        " same => n,Read(TOPIC,${SOUND},1,,1,5)\n"
         "; one key at a time: wait for another only after a key that starts a longer choice\n"
         " same => n(more),GotoIf($[${DIALPLAN_EXISTS(menu-prefixes,${TOPIC},1)} = 0]?chosen)\n"
         + _sound("menu-${TOPIC}", play=False)
@@ -268,15 +287,22 @@ def _extensions(site: Site, failsafe: int) -> str:
         f' same => n,GotoIf($["${{DB({f}/counter/${{COUNTER}})}}" = "open"]?record)\n'
         f" same => n,Set(TARGET={lh})\n"
         f" same => n,ExecIf({_lighthouse_closed(f)}?Set(TARGET={LAST_RESORT_TARGET}))\n"
-        "; why, and when the counter opens again, as Vuurtoren last rendered it\n"
-        f" same => n,Set(VT_ANNOUNCE=${{DB({f}/announce/${{COUNTER}}/${{CHANNEL(language)}})}})\n"
+        "; before the lighthouse, why in one sentence; before the last resort, when the\n"
+        "; counter opens again, as Vuurtoren last rendered it\n"
+        f' same => n,Set(WHY=${{IF($["${{DB({f}/counter/${{COUNTER}})}}" = "unstaffed"]'
+        "?vuurtoren-no_agents:vuurtoren-closed)})\n"
+        + _sound("${WHY}", play=False)
+        + " same => n,Set(VT_ANNOUNCE=${SOUND})\n"
+        f' same => n,ExecIf($["${{TARGET}}" = "{LAST_RESORT_TARGET}"]?Set(VT_ANNOUNCE='
+        f"${{DB({f}/announce/${{COUNTER}}/${{CHANNEL(language)}})}}))\n"
         f" same => n(record),{record}\n"
         " same => n,Set(FAILSAFE=1)\n"
         f' same => n,GotoIf($["${{TARGET}}" = "{LAST_RESORT_TARGET}"]?lastresort)\n'
         " same => n,Goto(queues,${TARGET},1)\n"
         " same => n(lastresort),Goto(last-resort,${COUNTER},1)\n\n"
-        "; Hung up before being routed while no Vuurtoren was logged in: leave a record.\n"
-        "exten => h,1,GotoIf($[0${AMI_CLIENT(${VUURTOREN_AMI_USER},sessions)} > 0]?done)\n"
+        "; Hung up before being routed while Vuurtoren is away (no fresh heartbeat in\n"
+        "; AstDB): leave a record.\n"
+        f"exten => h,1,GotoIf({_vuurtoren_here(f)}?done)\n"
         f" same => n,Set(TARGET={HANGUP_TARGET})\n"
         f" same => n,{record}\n"
         " same => n(done),NoOp()\n\n"
@@ -299,14 +325,16 @@ def _extensions(site: Site, failsafe: int) -> str:
         f" same => n,Set(QUEUE={default_counter.queue})\n same => n,Return()\n\n"
     )
     out.append(
-        "[queues]\n; A Redirect to queues,<queue>,1 puts the caller in that queue, after what\n"
-        "; Vuurtoren set in VT_ANNOUNCE (why, and when the counter opens again). VT_POS: the\n"
-        "; place in line to go back to (after a callback key pressed without a known number).\n"
+        "[queues]\n; A Redirect to queues,<queue>,1 puts the caller in a counter's queue at once:\n"
+        "; an idle agent rings within a second; the place and the expected wait are\n"
+        "; whispered only when there is a wait (vuurtoren-whisper). Before the lighthouse's\n"
+        "; queue the caller hears why in one sentence (VT_ANNOUNCE). VT_POS: the place in\n"
+        "; line to go back to (after a callback key pressed without a known number).\n"
     )
     for c in site.counters:
         out.append(
             f"exten => {c.queue},1,Set(VT_QUEUE={c.queue})  ; {c.name} ({c.organisation})\n"
-            f" same => n,Set(COUNTER={c.id})\n" + _announce() + " same => n,Set(VT_POS=)\n"
+            f" same => n,Set(COUNTER={c.id})\n same => n,Set(VT_POS=)\n"
             " same => n,Set(VT_JOINED=${EPOCH})\n"
             f" same => n(wait),Queue({c.queue},t,,,{COUNTER_QUEUE_TIMEOUT},,,,${{VT_POS}})\n"
             f" same => n,GotoIf({_lighthouse_closed(f)}?last-resort,{c.id},1)\n"
@@ -346,8 +374,8 @@ def _extensions(site: Site, failsafe: int) -> str:
         " same => n(bye),NoOp()\n" + _sound("tot-ziens") + " same => n,Hangup()\n"
         " same => n(callback),UserEvent(CallbackRequest,Uniqueid: ${UNIQUEID},"
         "Counter: ${COUNTER},Caller: ${CALLERID(num)})\n"
-        "; with no Vuurtoren logged in the event is lost: keep the request in AstDB\n"
-        " same => n,ExecIf($[0${AMI_CLIENT(${VUURTOREN_AMI_USER},sessions)} = 0]"
+        "; with Vuurtoren away the event reaches nobody: keep the request in AstDB\n"
+        f" same => n,ExecIf(!{_vuurtoren_here(f)}"
         f"?Set(DB({f}/callback/${{CHANNEL(linkedid)}})=${{EPOCH}},${{COUNTER}},"
         "${CALLERID(num)}))\n" + _sound("terugbellen-bevestigd") + " same => n,Hangup()\n"
     )
@@ -387,7 +415,7 @@ def _callbacks(site: Site) -> str:
             " same => n,UserEvent(CallbackRequest,Uniqueid: ${UNIQUEID},Queue: ${VT_QUEUE},"
             "Position: ${QUEUEPOSITION},Waited: $[${EPOCH} - ${VT_JOINED}],Counter: ${COUNTER},"
             "Caller: ${CALLERID(num)})\n"
-            " same => n,ExecIf($[0${AMI_CLIENT(${VUURTOREN_AMI_USER},sessions)} = 0]"
+            f" same => n,ExecIf(!{_vuurtoren_here(f)}"
             f"?Set(DB({f}/callback/${{CHANNEL(linkedid)}})=${{EPOCH}},${{COUNTER}},"
             "${CALLERID(num)}))\n" + _sound("terugbellen-bevestigd") + " same => n,Hangup()\n"
             " same => n(back),Set(VT_POS=${QUEUEPOSITION})\n"

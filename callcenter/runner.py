@@ -128,6 +128,8 @@ async def running(
             await runner.cleanup()
         if ops is not None:
             await ops.stop()
+        if service is not None:
+            await service.leave()
         await ami.close()
         if service is not None:
             await service.stop()

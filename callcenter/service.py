@@ -40,19 +40,37 @@ from routing.site import Site
 from routing.types import Decision, Target
 from schedules.overrides import LIGHTHOUSE, Override, OverrideMode, active_override
 
-__all__ = ["ASTDB_FAMILY", "EVENTS_READ", "CallService", "device_for", "screen_pop"]
+__all__ = [
+    "ASTDB_FAMILY",
+    "EVENTS_READ",
+    "HEARTBEAT_EVERY",
+    "HEARTBEAT_FRESH_SECONDS",
+    "HEARTBEAT_KEY",
+    "CallService",
+    "device_for",
+    "screen_pop",
+]
 
 log = logging.getLogger(__name__)
 
 ASTDB_FAMILY = "vuurtoren"
 """AstDB family the dialplan's fail-safe reads: key ``counter/<id>`` (and
-``counter/lighthouse``) is ``open``, ``closed`` or ``unstaffed`` (open, nobody logged in);
+``counter/lighthouse``) is ``open``, ``closed`` or ``unstaffed`` (open, but nobody who can
+answer: no member logged in, or every one paused beyond the grace or unavailable);
 ``announce/<id>/<language>`` is what a caller hears of a closed counter in the fail-safe's
 last resort or lighthouse (``VT_ANNOUNCE``: its reason and next opening, rendered files)."""
 EVENTS_READ = HANDLED_EVENTS | {"FullyBooted", "AgentRingNoAnswer", "OriginateResponse"}
 """Every event the service reads: the tracker's, the boot that starts a resync, a call left
 ringing (the agent is paused: ``callcenter/staff/agents.py``) and how an Originate went
 (callbacks: ``callcenter/contacts/dialer.py``)."""
+HEARTBEAT_KEY = "heartbeat"
+"""AstDB ``vuurtoren/heartbeat``: the epoch second the service last said it is routing. The
+dialplan takes Vuurtoren as away when it is older than :data:`HEARTBEAT_FRESH_SECONDS` (a
+call hung up before routing, a callback request: it leaves a record in AstDB then)."""
+HEARTBEAT_EVERY = 5.0
+"""Seconds between heartbeats."""
+HEARTBEAT_FRESH_SECONDS = 15
+"""A heartbeat younger than this means the service is there (three beats)."""
 PUBLISH_INTERVAL = 0.05
 """Queue snapshots go on the bus at most this often (seconds) per queue: at 200 calls a
 second a queue changes thousands of times a second, and no screen needs more than 20 frames."""
@@ -115,17 +133,21 @@ class CallService:
         self.clock = clock or WallClock()
         self.overrides = overrides
         self.tracker = CallTracker(site, now=self.clock.now)
-        self.voice = QueueVoice(site, ami, self.tracker, self.clock.now)
-        """A waiting caller's place and expected wait: on joining, and whispered after."""
-        self._voice_task: asyncio.Task[None] | None = None
         self.announcer = Announcer(site, prompts_dir, self.clock.now, lambda: self.overrides())
         """What a routed call hears first (``VT_ANNOUNCE``), its changing sentences rendered
         ahead into ``prompts_dir`` (None: not rendered, only named)."""
+        self.voice = QueueVoice(
+            site, ami, self.tracker, self.clock.now, self.announcer.closed_words
+        )
+        """A waiting caller's place and expected wait, whispered when there is a wait."""
+        self._voice_task: asyncio.Task[None] | None = None
+        self._heartbeat: asyncio.Task[None] | None = None
         self.states: dict[str, bool] = {}
         """Open (hours and overrides) per counter id and ``lighthouse``."""
         self.written: dict[str, str] = {}
         """The words last written to AstDB: open, closed or unstaffed."""
         self._staffed: dict[str, bool] = {}
+        self._grace_checks: set[str] = set()
         self._chores: set[asyncio.Task[Any]] = set()
         self.routed = 0
         self.route_failures = 0
@@ -167,6 +189,9 @@ class CallService:
         self._voice_task = asyncio.get_running_loop().create_task(
             self.voice.run(self.clock.sleep), name="queue-announcements"
         )
+        self._heartbeat = asyncio.get_running_loop().create_task(
+            self._beat_forever(), name="heartbeat"
+        )
 
     async def stop(self) -> None:
         for task in list(self._chores):
@@ -174,12 +199,35 @@ class CallService:
         if self._publish_handle is not None:
             self._publish_handle.cancel()
             self._publish_handle = None
-        for running in (self._publisher, self._voice_task):
+        for running in (self._publisher, self._voice_task, self._heartbeat):
             if running is not None:
                 running.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await running
         await self.announcer.close()
+
+    async def leave(self) -> None:
+        """Before the AMI link closes: take the heartbeat away, so that the dialplan knows
+        at once, not a freshness window later, that nobody routes (and records)."""
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+        if self.ami.state.value == "connected":
+            with contextlib.suppress(AMIError, TimeoutError):
+                await asyncio.wait_for(self.ami.db_del(ASTDB_FAMILY, HEARTBEAT_KEY), 1.0)
+
+    async def beat(self) -> None:
+        """Tell the dialplan the routing service is here (AstDB ``vuurtoren/heartbeat``)."""
+        now = int(self.clock.now().timestamp())
+        await self.ami.db_put(ASTDB_FAMILY, HEARTBEAT_KEY, str(now))
+
+    async def _beat_forever(self) -> None:
+        while True:
+            if self.ami.state.value == "connected" and not self._resyncing:
+                try:
+                    await self.beat()
+                except AMIError as exc:
+                    log.debug("heartbeat not written: %s", exc)
+            await self.clock.sleep(HEARTBEAT_EVERY)
 
     def poke_states(self) -> None:
         """Something that decides the counters' states changed (an override): write them."""
@@ -191,11 +239,6 @@ class CallService:
         if event.name == "AgentConnect":
             self._announce_connect(event)
             self.voice.answered(event.get("Queue") or "", self.clock.now())
-        elif event.name == "QueueCallerJoin":
-            queue, call = event.get("Queue") or "", self.tracker.call_for(event)
-            sent = call is not None and call.decision is not None and call.decision.queue == queue
-            if sent and call is not None and [v.queue for v in call.visits].count(queue) == 1:
-                self.voice.joined(queue)  # one Vuurtoren sent there has arrived
         if event.name == "UserEvent" and event.get("UserEvent") == "RouteRequest":
             routed = self._decisions.pop(event.get("Channel") or "", None)
             if routed is not None:  # the tracker has the call now: attach its decision
@@ -274,7 +317,7 @@ class CallService:
                 event.get("Topic") or None,
                 event.get("Caller") or event.get("CallerIDNum"),
                 now,
-                self.tracker.live_state(),
+                self.tracker.live_state(now),
                 self.overrides(),
             )
         except Exception:
@@ -283,20 +326,20 @@ class CallService:
             )
             return
         self._decisions[channel] = (decision, now)
-        lang = event.get("Language")
-        files = self.announcer.announcement(decision, now, lang)
-        if decision.queue:  # the place in line and the expected wait, before Queue()
-            files += self.voice.on_join(decision.queue, self.announcer.language(lang), now)
         if decision.target is Target.LAST_RESORT:
             context, exten = "last-resort", decision.counter
         else:
             context, exten = "queues", decision.queue or ""
         try:  # pipelined: Asterisk keeps the order
-            self.ami.send_nowait(
-                Message.action(
-                    "Setvar", Channel=channel, Variable="VT_ANNOUNCE", Value="&".join(files)
+            if decision.target is not Target.COUNTER:
+                # why, in one sentence, before the lighthouse; when the counter opens again
+                # before the last resort. A counter's caller joins its queue at once.
+                files = self.announcer.announcement(decision, now, event.get("Language"))
+                self.ami.send_nowait(
+                    Message.action(
+                        "Setvar", Channel=channel, Variable="VT_ANNOUNCE", Value="&".join(files)
+                    )
                 )
-            )
             answer = self.ami.send_nowait(
                 Message.action(
                     "Redirect", Channel=channel, Context=context, Exten=exten, Priority=1
@@ -342,10 +385,23 @@ class CallService:
         )
 
     def _on_queue_change(self, queue: LiveQueue) -> None:
-        staffed = any(m.logged_in for m in queue.members.values())
+        now = self.clock.now()
+        staffed = queue.staffing(now) > 0
         if self._staffed.get(queue.name) != staffed:
             self._staffed[queue.name] = staffed
-            self._state_changed.set()  # the fail-safe must know a queue nobody staffs
+            self._state_changed.set()  # the fail-safe must know a queue nobody can answer
+        if staffed:  # a pause in its grace: look again when the grace ends
+            ends = [e for m in queue.members.values() if (e := m.grace_ends()) is not None]
+            if ends and queue.name not in self._grace_checks:
+                try:
+                    loop = asyncio.get_running_loop()
+                except RuntimeError:  # fed outside a loop (a script, a test): no clock to wait on
+                    return
+                self._grace_checks.add(queue.name)
+                after = (min(ends) - now).total_seconds()
+                task = loop.create_task(self._look_again(queue, after))
+                self._chores.add(task)
+                task.add_done_callback(self._chores.discard)
         self._dirty_queues[queue.name] = queue
         if self._publish_handle is None:
             try:
@@ -354,6 +410,13 @@ class CallService:
                 self._publish_queues()
                 return
             self._publish_handle = loop.call_later(PUBLISH_INTERVAL, self._publish_queues)
+
+    async def _look_again(self, queue: LiveQueue, after: float) -> None:
+        try:
+            await self.clock.sleep(max(0.0, after) + 0.001)
+        finally:
+            self._grace_checks.discard(queue.name)
+        self._on_queue_change(queue)
 
     def _publish_queues(self) -> None:
         self._publish_handle = None
@@ -454,6 +517,7 @@ class CallService:
                 "resync: %d call(s) ended while disconnected; recorded as lost_track", len(gone)
             )
         await self._collect_outage_records(ami)
+        await self.beat()  # routing again: from now on a hang-up is seen, not recorded
         for step in self.after_resync:  # the duty: the queues as they should be, first
             try:
                 await step()
@@ -530,7 +594,7 @@ class CallService:
         words: dict[str, str] = {}
         for key, is_open in states.items():
             queue = self.tracker.queues.get(self._queue_of(key))
-            staffed = queue is not None and any(m.logged_in for m in queue.members.values())
+            staffed = queue is not None and queue.staffing(now) > 0
             words[key] = "closed" if not is_open else ("open" if staffed else "unstaffed")
             if key == LIGHTHOUSE and words[key] == "unstaffed" != self.written.get(key):
                 log.warning(

@@ -27,6 +27,7 @@ Asterisk's own ``HoldTime`` and ``TalkTime`` (a stock Asterisk sends no ``Timest
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -55,6 +56,12 @@ SHUTDOWN_CAUSE = "4"
 """``SoftHangupRequest`` Cause of ``AST_SOFTHANGUP_SHUTDOWN`` (``core stop``/``restart``)."""
 SHUTDOWN_REASON = "Asterisk shut down or restarted"
 _GONE = (4, 5)  # member device states that count as not logged in
+TALK_OWED = 500
+"""Ended calls remembered for a late ``AgentComplete`` (one per agent's call at most)."""
+PAUSE_GRACE = timedelta(seconds=30)
+"""A member paused this short a time still counts as someone who can answer (a sip of water,
+a pause pressed by mistake); paused longer, or unavailable, they do not: a queue whose every
+member is so is not staffed, and the routing and the fail-safe pass it by."""
 
 
 class Outcome(StrEnum):
@@ -135,6 +142,8 @@ class Member:
     paused: bool = False
     paused_reason: str = ""
     in_call: bool = False
+    paused_at: datetime | None = None
+    """When the pause began (``LastPause`` when Asterisk says it, else when it was seen)."""
     membership: str = "dynamic"
     """``static`` (queues.conf), ``dynamic`` (QueueAdd, AddQueueMember) or ``realtime``."""
     state_interface: str = ""
@@ -146,6 +155,21 @@ class Member:
     @property
     def available(self) -> bool:
         return self.status in (0, 1) and not self.paused and not self.in_call
+
+    def can_answer(self, now: datetime | None) -> bool:
+        """Logged in and not paused, or paused less than :data:`PAUSE_GRACE` before ``now``
+        (None: a pause of any length counts)."""
+        if self.status in _GONE:
+            return False
+        if not self.paused:
+            return True
+        return now is not None and self.paused_at is not None and now - self.paused_at < PAUSE_GRACE
+
+    def grace_ends(self) -> datetime | None:
+        """When a pause in its grace stops counting as staffed."""
+        if not self.paused or self.paused_at is None or self.status in _GONE:
+            return None
+        return self.paused_at + PAUSE_GRACE
 
 
 @dataclass(slots=True)
@@ -168,10 +192,14 @@ class LiveQueue:
         items.insert(max(0, position - 1), (uid, at))
         self.waiting = dict(items)
 
-    def state(self) -> QueueState:
-        return QueueState(
-            waiting=len(self.waiting), agents=sum(1 for m in self.members.values() if m.logged_in)
-        )
+    def state(self, now: datetime | None = None) -> QueueState:
+        """Callers waiting, and the members who can answer (``agents``): logged in and not
+        paused beyond :data:`PAUSE_GRACE` of ``now``."""
+        return QueueState(waiting=len(self.waiting), agents=self.staffing(now))
+
+    def staffing(self, now: datetime | None = None) -> int:
+        """Members who can answer now (:meth:`Member.can_answer`)."""
+        return sum(1 for m in self.members.values() if m.can_answer(now))
 
     def snapshot(self, now: datetime) -> dict[str, object]:
         oldest = min(self.waiting.values(), default=None)
@@ -214,6 +242,9 @@ class CallTracker:
             self._short = {c.queue: c.short_abandon_seconds for c in site.counters}
             self._short[site.lighthouse.queue] = site.lighthouse.short_abandon_seconds
         self.ignored = 0
+        self._talk_owed: deque[tuple[CallRecord, Visit]] = deque(maxlen=TALK_OWED)
+        """Ended calls whose answered visit still waits for its AgentComplete (a bare one,
+        without channel fields, comes after the caller's channel is gone)."""
 
     # -- entry point ---------------------------------------------------------------------
     def handle(self, event: Message, received: datetime | None = None) -> None:
@@ -240,8 +271,10 @@ class CallTracker:
         call_id = self._by_uniqueid.get(uniqueid)
         return self.calls.get(call_id) if call_id else None
 
-    def live_state(self) -> dict[str, QueueState]:
-        return {name: q.state() for name, q in self.queues.items()}
+    def live_state(self, now: datetime | None = None) -> dict[str, QueueState]:
+        """Every queue's state at ``now`` (the time of receipt when not given)."""
+        at = now or self.now()
+        return {name: q.state(at) for name, q in self.queues.items()}
 
     # -- calls -----------------------------------------------------------------------------
     def _ensure_call(self, event: Message, at: datetime) -> CallRecord:
@@ -371,6 +404,9 @@ class CallTracker:
         for q in self.queues.values():
             for uid in call.legs:
                 q.waiting.pop(uid, None)
+        for visit in call.visits:  # talking when it ended: its AgentComplete may follow
+            if visit.outcome is VisitOutcome.ANSWERED and visit.talk_seconds is None:
+                self._talk_owed.append((call, visit))
         for listener in self.on_end:
             listener(call)
 
@@ -664,6 +700,7 @@ def _on_abandon(t: CallTracker, e: Message, at: datetime) -> None:
 def _on_complete(t: CallTracker, e: Message, at: datetime) -> None:
     call = t.call_for(e)
     if call is None:
+        _on_bare_complete(t, e)
         return
     queue = e.get("Queue")
     visit = next(
@@ -689,6 +726,39 @@ def _on_complete(t: CallTracker, e: Message, at: datetime) -> None:
     visit.talk_seconds = _int(e, "TalkTime")
     visit.ended_by = e.get("Reason")
     t._changed(call)
+
+
+def _on_bare_complete(t: CallTracker, e: Message) -> None:
+    """An ``AgentComplete`` for no call that is up: Asterisk 22 sends one without any of the
+    caller's channel fields when the caller's channel is gone. The visit is the answered one
+    in its queue, by that member, with that hold time, still without a talk time: among the
+    calls up, else among those that just ended (the stored record is written again)."""
+    queue, hold = e.get("Queue"), _int(e, "HoldTime")
+    agents = {a for a in (e.get("MemberName"), e.get("Interface")) if a}
+    uid = e.get("Uniqueid")
+
+    def fits(call: CallRecord, v: Visit) -> bool:
+        return (
+            v.outcome is VisitOutcome.ANSWERED
+            and v.talk_seconds is None
+            and v.queue == queue
+            and v.agent in agents
+            and (hold is None or v.wait_seconds == hold)
+            and (not uid or uid in call.legs)
+        )
+
+    found = next(((c, v) for c in t.calls.values() for v in c.visits if fits(c, v)), None)
+    if found is None:
+        found = next(((c, v) for c, v in t._talk_owed if fits(c, v)), None)
+        if found is not None:
+            t._talk_owed.remove(found)
+    if found is None:
+        return
+    call, visit = found
+    visit.talk_seconds = _int(e, "TalkTime")
+    visit.ended_by = e.get("Reason")
+    for listener in t.on_change:
+        listener(call)
 
 
 def _on_hangup(t: CallTracker, e: Message, at: datetime) -> None:
@@ -729,8 +799,13 @@ def _on_member(t: CallTracker, e: Message, at: datetime) -> None:
         status = _int(e, "Status")
         if status is not None:
             m.status = status
-        m.paused = e.get("Paused") == "1"
+        was_paused, m.paused = m.paused, e.get("Paused") == "1"
         m.paused_reason = e.get("PausedReason") or ""
+        if not m.paused:
+            m.paused_at = None
+        elif not was_paused or m.paused_at is None:
+            last = _int(e, "LastPause")  # Asterisk's own, in QueueStatus and member events
+            m.paused_at = datetime.fromtimestamp(last, UTC) if last else at
         m.in_call = e.get("InCall") == "1"
         m.membership = e.get("Membership") or m.membership
         m.state_interface = e.get("StateInterface") or m.state_interface or iface

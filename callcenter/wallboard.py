@@ -243,6 +243,9 @@ def build_board(
         level, why = attention(
             longest if isinstance(longest, int) else None, tally.service_level, site
         )
+        can_answer = live.staffing(at)
+        if state.open and not can_answer:  # paused or away members answer nobody
+            level, why = "red", "open, maar niemand kan opnemen"
         return {
             "id": pid,
             "kind": kind,
@@ -269,6 +272,7 @@ def build_board(
             "available": snap["available"],
             "busy": snap["busy"],
             "paused": snap["paused"],
+            "can_answer": can_answer,
             "today": tally.as_json(),
             "attention": level,
             "attention_label": why,

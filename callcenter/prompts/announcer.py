@@ -1,9 +1,11 @@
 """What a routed call hears before its queue or the last resort, ready before the Redirect.
 
 A decision's announcement is a list of prompt files (``VT_ANNOUNCE``, ``&``-separated, paths
-without extension as Asterisk sees them): "een ogenblik" for a counter that is open; for the
-lighthouse, why (closed, holiday, a closure, an override, busy, nobody there), the reason the
-manager gave, and when the counter opens again; for the last resort, when it opens again.
+without extension as Asterisk sees them): nothing for a counter that is open (the caller joins
+its queue at once); for the lighthouse, why in one sentence (closed, holiday, a closure, an
+override, busy, nobody there); for the last resort, the reason the manager gave and when the
+counter opens again. A lighthouse caller who waits hears those in their first whisper
+(``queue_voice.py``).
 
 The sentences that change (the next opening, the manager's reason) are rendered ahead, not
 on the call path: :meth:`Announcer.prepare` works out, for every counter and language, what
@@ -82,24 +84,28 @@ class Announcer:
 
     # -- the call path: no rendering here ---------------------------------------------------
     def announcement(self, decision: Decision, at: datetime, lang: str | None = None) -> list[str]:
-        """The prompt files a call routed by ``decision`` hears first, as Asterisk finds them
-        (``<dir>/<language>/<name>``); a sentence not rendered yet is left out (and
-        rendered for the next caller)."""
+        """The prompt files a call routed by ``decision`` hears before it goes on, as
+        Asterisk finds them (``<dir>/<language>/<name>``): nothing before a counter's queue
+        (the caller joins at once); before the lighthouse's, why in one sentence; before the
+        last resort, the manager's reason and when the counter opens again (a sentence not
+        rendered yet is left out, and rendered for the next caller)."""
         lang = self.language(lang)
-        names: list[str] = []
-        if decision.target is Target.COUNTER:
-            names.append(f"{lang}/ogenblik")
-        elif decision.target is Target.LIGHTHOUSE:
-            if decision.reason in HANDOVER_REASONS:
-                names.append(f"{lang}/{handover_name(decision.reason)}")
-            else:
-                names.append(f"{lang}/ogenblik")
-        for text in self.sentences(decision, lang, at):
-            name = self._take(lang, text)
-            if name is not None:
-                names.append(name)
         base = self.site.prompts.dir.rstrip("/")
-        return [f"{base}/{n}" for n in names]
+        if decision.target is Target.COUNTER:
+            return []
+        if decision.target is Target.LIGHTHOUSE:
+            if decision.reason in HANDOVER_REASONS:
+                return [f"{base}/{lang}/{handover_name(decision.reason)}"]
+            return []
+        return self.closed_words(decision, at, lang)
+
+    def closed_words(self, decision: Decision, at: datetime, lang: str | None = None) -> list[str]:
+        """The ready files of a closed counter's changing sentences (:meth:`sentences`):
+        the last resort's words, and a waiting lighthouse caller's first whisper."""
+        lang = self.language(lang)
+        base = self.site.prompts.dir.rstrip("/")
+        names = [self._take(lang, text) for text in self.sentences(decision, lang, at)]
+        return [f"{base}/{n}" for n in names if n is not None]
 
     def sentences(self, decision: Decision, lang: str, at: datetime) -> list[str]:
         """The changing sentences of a decision: the manager's reason, the next opening."""

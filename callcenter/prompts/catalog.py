@@ -67,7 +67,6 @@ _DEFAULTS: dict[str, dict[str, str]] = {
         "menu-meer": "Voor meer keuzes, druk {key}.",
         "geen-keuze": "We hebben geen keuze gehoord. We verbinden u met het onthaal.",
         "ongeldig": "Die keuze kennen we niet. We verbinden u met het onthaal.",
-        "ogenblik": "Een ogenblik, we verbinden u door.",
         "vuurtoren-closed": "Dat loket is nu gesloten. Ons onthaal helpt u verder.",
         "vuurtoren-holiday": "Vandaag is een feestdag: dat loket is gesloten. "
         "Ons onthaal helpt u verder.",
@@ -107,7 +106,6 @@ _DEFAULTS: dict[str, dict[str, str]] = {
         "menu-meer": "Pour d'autres choix, appuyez sur {key}.",
         "geen-keuze": "Nous n'avons pas entendu de choix. Nous vous passons l'accueil.",
         "ongeldig": "Ce choix n'existe pas. Nous vous passons l'accueil.",
-        "ogenblik": "Un instant, nous vous mettons en relation.",
         "vuurtoren-closed": "Ce guichet est fermé. Notre accueil va vous aider.",
         "vuurtoren-holiday": "Aujourd'hui est un jour férié: ce guichet est fermé. "
         "Notre accueil va vous aider.",
@@ -148,7 +146,6 @@ _DEFAULTS: dict[str, dict[str, str]] = {
         "menu-meer": "For more choices, press {key}.",
         "geen-keuze": "We did not hear a choice. We will put you through to reception.",
         "ongeldig": "That choice does not exist. We will put you through to reception.",
-        "ogenblik": "One moment, we are putting you through.",
         "vuurtoren-closed": "That desk is closed now. Our reception will help you.",
         "vuurtoren-holiday": "Today is a public holiday: that desk is closed. "
         "Our reception will help you.",
@@ -291,7 +288,12 @@ def counter_where(site: Site, counter: Counter, lang: str) -> str:
 def menu_text(site: Site, lang: str, prefix: str = "") -> str:
     """The menu of the keys after ``prefix``: each topic by its label, each group of longer
     choices by the key that opens it."""
-    lines: list[str] = []
+    return " ".join(line for _, line in menu_lines(site, lang, prefix))
+
+
+def menu_lines(site: Site, lang: str, prefix: str = "") -> list[tuple[str, str]]:
+    """The menu after ``prefix`` sentence by sentence, in the order said: (key, sentence)."""
+    lines: list[tuple[str, str]] = []
     groups: set[str] = set()
     for t in site.topics:
         if not t.digit.startswith(prefix) or t.digit == prefix:
@@ -299,13 +301,13 @@ def menu_text(site: Site, lang: str, prefix: str = "") -> str:
         rest = t.digit[len(prefix) :]
         if len(rest) == 1:
             label = site.prompts.texts.get(lang, {}).get(f"label-{t.id}") or t.label.lower()
-            lines.append(
-                _text(site, lang, "menu-keuze").format(label=label, key=spoken_key(rest, lang))
-            )
+            text = _text(site, lang, "menu-keuze").format(label=label, key=spoken_key(rest, lang))
+            lines.append((rest, text))
         elif rest[0] not in groups:
             groups.add(rest[0])
-            lines.append(_text(site, lang, "menu-meer").format(key=spoken_key(rest[0], lang)))
-    return " ".join(lines)
+            more = _text(site, lang, "menu-meer").format(key=spoken_key(rest[0], lang))
+            lines.append((rest[0], more))
+    return lines
 
 
 def position_name(position: int) -> str:
@@ -354,7 +356,6 @@ def prompts(site: Site, lang: str) -> list[Prompt]:
     out += [
         one("geen-keuze", _text(site, lang, "geen-keuze"), "no key pressed: the default topic"),
         one("ongeldig", _text(site, lang, "ongeldig"), "an unknown key: the default topic"),
-        one("ogenblik", _text(site, lang, "ogenblik"), "put through to the counter's queue"),
     ]
     for reason in HANDOVER_REASONS:
         name = handover_name(reason)

@@ -1,6 +1,14 @@
 """What a caller hears while waiting in a queue: their place in line and an honest expected
-wait, on joining and again every ``[prompts] queue_announce_seconds``, with the key for a
-callback when queued callbacks are on.
+wait, with the key for a callback when queued callbacks are on; only when there is a wait,
+and again every ``[prompts] queue_announce_seconds``.
+
+Time to a person comes first: a caller joins the queue at once and nothing is said before an
+idle agent rings. The first words come :data:`FIRST_WHEN_BUSY` seconds after joining when no
+agent has been rung for the caller (a real wait), else after :data:`FIRST_WHEN_RINGING` (an
+agent was rung and has not answered: a wait after all). A lighthouse caller whose counter is closed
+hears, in that first whisper, when the counter opens again (and the manager's reason).
+The place is the caller's place in Asterisk's line as the tracker follows it
+(``QueueCallerJoin`` positions, kept places of callback stand-ins included).
 
 Honest: the expected wait comes from how fast this queue answered its callers in the last
 half hour (the place times the time between answers, counted up to now, so a line that has
@@ -9,8 +17,7 @@ stalled says so), not from Asterisk's rolling average of hold times. With fewer 
 logged in (the counter's average handle time), and says nothing of the wait when nobody is
 logged in.
 
-On joining, the words ride with the Redirect (``VT_ANNOUNCE``, played before ``Queue()``).
-Later ones are whispered over the music: Vuurtoren originates
+Every such word is whispered over the music: Vuurtoren originates
 ``Local/s@vuurtoren-whisper/n`` running ``ChanSpy(<the caller's channel>,qEW)``; its other
 side plays the files, which ChanSpy whispers to the caller only. Nothing is synthesised:
 every place (up to 20) and every wait (to half an hour) is a prompt built ahead.
@@ -28,11 +35,12 @@ from callcenter.ami import AMIClient, AMIError, Message
 from callcenter.contacts.names import WHISPER_CONTEXT
 from callcenter.prompts.catalog import position_name, wait_name
 from routing.site import Site
+from routing.types import Decision, Target
 
 if TYPE_CHECKING:
     from callcenter.tracker import CallTracker
 
-__all__ = ["MIN_ANSWERS", "RECENT", "QueueVoice"]
+__all__ = ["FIRST_WHEN_BUSY", "FIRST_WHEN_RINGING", "MIN_ANSWERS", "RECENT", "QueueVoice"]
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +50,12 @@ MIN_ANSWERS = 3
 """Recent answers needed before the queue's own pace is trusted."""
 LIGHTHOUSE_HANDLE_SECONDS = 180
 """The lighthouse's handle time when it has no pace of its own yet."""
-COMING_FOR = timedelta(seconds=30)
-"""A caller sent to a queue who has not joined it after this is no longer expected there."""
-TICK = 5.0
+FIRST_WHEN_BUSY = timedelta(seconds=2)
+"""A caller for whom no agent rings hears their place this soon after joining."""
+FIRST_WHEN_RINGING = timedelta(seconds=15)
+"""A caller for whom an agent was rung hears their place only if still waiting after this
+(a member's ring time): mostly they are talking to the agent by then."""
+TICK = 1.0
 """Virtual seconds between looks at who is due an announcement."""
 PER_TICK = 50
 """Whispers asked of Asterisk per tick at most (10 a second at real speed)."""
@@ -52,18 +63,25 @@ PER_TICK = 50
 
 class QueueVoice:
     def __init__(
-        self, site: Site, ami: AMIClient, tracker: CallTracker, now: Callable[[], datetime]
+        self,
+        site: Site,
+        ami: AMIClient,
+        tracker: CallTracker,
+        now: Callable[[], datetime],
+        closed_words: Callable[[Decision, datetime, str], list[str]] = lambda d, t, lang: [],
     ) -> None:
+        """``closed_words``: the ready files that say a closed counter's reason and next
+        opening (the announcer's), for a lighthouse caller's first whisper."""
         self.site = site
+        self.closed_words = closed_words
         self.ami = ami
         self.tracker = tracker
         self.now = now
         self.every = timedelta(seconds=site.prompts.queue_announce_seconds)
         self._answers: dict[str, deque[datetime]] = {}
-        self._coming: dict[str, deque[datetime]] = {}
-        """Per queue, callers sent there whose join has not been seen yet (a few ms)."""
         self._said: dict[str, datetime] = {}
-        """Waiting callers (queue Uniqueid) → when they last heard their place."""
+        """Waiting callers (queue Uniqueid) → when they last heard their place (absent: not
+        yet)."""
         self._handle = {c.queue: c.average_handle_seconds for c in site.counters}
         self._handle[site.lighthouse.queue] = LIGHTHOUSE_HANDLE_SECONDS
         self.whispers = 0
@@ -103,51 +121,36 @@ class QueueVoice:
         base = self.site.prompts.dir.rstrip("/")
         return [f"{base}/{lang}/{n}" for n in names]
 
-    def on_join(self, queue: str, lang: str, now: datetime) -> list[str]:
-        """What a caller Vuurtoren puts in ``queue`` now hears before waiting: the callers
-        waiting there, and those sent there a moment ago who have not joined yet, are ahead."""
-        if not self.on:
-            return []
-        live = self.tracker.queues.get(queue)
-        coming = self._coming.setdefault(queue, deque())
-        while coming and now - coming[0] > COMING_FOR:
-            coming.popleft()
-        ahead = (len(live.waiting) if live is not None else 0) + len(coming)
-        coming.append(now)
-        return self.words(queue, ahead + 1, lang, now)
-
-    def joined(self, queue: str) -> None:
-        """A caller joined ``queue`` (QueueCallerJoin): one of those on their way is there."""
-        coming = self._coming.get(queue)
-        if coming:
-            coming.popleft()
-
     # -- the repeats -----------------------------------------------------------------------------
     def due(self, now: datetime) -> list[tuple[str, str, list[str]]]:
-        """(queue Uniqueid, channel, files) of the waiting callers due a reminder, the
-        longest unreminded first, at most :data:`PER_TICK` (the rest follow a tick later:
+        """(queue Uniqueid, channel, files) of the waiting callers due words now, the
+        longest untold first, at most :data:`PER_TICK` (the rest follow a tick later:
         Asterisk is never asked for a flood of whispers when the lines are very long)."""
         candidates = []
         said_of = self._said
-        cutoff = now - self.every
+        again = now - self.every
+        busy_first, ringing_first = now - FIRST_WHEN_BUSY, now - FIRST_WHEN_RINGING
         waiting = 0
         for queue in self.tracker.queues.values():
             if not queue.waiting:
                 continue
             waiting += len(queue.waiting)
-            # the queue's callers in the order they joined (a dict keeps it): their places
+            # the queue's callers in Asterisk's order (a dict keeps it): their places
             for position, (uid, joined) in enumerate(queue.waiting.items(), 1):
                 said = said_of.get(uid)
                 if said is None:
-                    said = said_of[uid] = joined  # the join's words were the first
-                if said <= cutoff:
-                    candidates.append((said, uid, queue.name, position))
+                    if joined <= busy_first and (
+                        joined <= ringing_first or not self._rung(uid, queue.name)
+                    ):
+                        candidates.append((joined, uid, queue.name, position, True))
+                elif said <= again:
+                    candidates.append((said, uid, queue.name, position, False))
         if len(said_of) > 2 * waiting + 100:  # now and then, forget those who left
             here = {uid for q in self.tracker.queues.values() for uid in q.waiting}
             self._said = said_of = {u: t for u, t in said_of.items() if u in here}
         out = []
         waits: dict[str, float | None] = {}  # per queue: the time per caller, once a tick
-        for _, uid, queue_name, position in sorted(candidates)[:PER_TICK]:
+        for _, uid, queue_name, position, first_time in sorted(candidates)[:PER_TICK]:
             said_of[uid] = now
             call = self.tracker.call_by_uniqueid(uid)
             if call is None or call.channel is None:
@@ -157,8 +160,20 @@ class QueueVoice:
             per_caller = waits[queue_name]
             wait = None if per_caller is None else per_caller * position
             lang = call.language or self.site.prompts.languages[0]
-            out.append((uid, call.channel, self._say(position, wait, lang)))
+            files = self._say(position, wait, lang)
+            d = call.decision
+            if first_time and d is not None and d.target is Target.LIGHTHOUSE:
+                files = self.closed_words(d, now, lang) + files
+            out.append((uid, call.channel, files))
         return out
+
+    def _rung(self, uid: str, queue: str) -> bool:
+        """Whether an agent was rung for this caller's visit (AgentCalled): they are about
+        to be answered, most likely."""
+        call = self.tracker.call_by_uniqueid(uid)
+        if call is None:
+            return False
+        return any(v.queue == queue and v.open and v.agents_rung for v in call.visits)
 
     def whisper(self, channel: str, files: list[str]) -> None:
         """Have ``files`` whispered to the caller on ``channel`` (fire and forget)."""

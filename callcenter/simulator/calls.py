@@ -56,6 +56,11 @@ class CallerProfile:
     talk_seconds: float = 120.0
     agent_hangs_up: bool = False
     menu_seconds: float = 6.0
+    """Seconds into the menu (after the welcome and the language offers) at which the caller
+    presses their first key, unless ``react_seconds`` is set."""
+    react_seconds: float | None = None
+    """A caller who knows what they want: they press each key this long after the menu has
+    said their choice (barge-in: the rest of the prompt is not heard)."""
     hangup_in_menu: bool = False
     last_resort_choice: str = "callback"
     """In the last resort: ``callback`` (press 1 when offered) or ``hangup``."""
@@ -183,10 +188,12 @@ class InboundCall:
             ast.newexten(self.leg2, "central-number", "s", 1, "Answer", "")
             ast.set_state(self.leg2, 6)
             ast.set_state(self.leg1, 6)
-            if ast.settings.prompts:
-                await self._listen(self._play("welkom"))
             if p.hangup_in_menu:
-                await ast.clock.sleep(p.menu_seconds * 0.5)
+                if ast.settings.prompts:
+                    self._play("welkom", app="Read")
+                    await self._listen(self._intro() + p.menu_seconds * 0.5, p.menu_seconds * 0.5)
+                else:
+                    await ast.clock.sleep(p.menu_seconds * 0.5)
                 truth.hangup_stage = "menu"
                 raise _HungUp
             digits = await self._menu()
@@ -220,7 +227,7 @@ class InboundCall:
         except _HungUp:
             truth.outcome = truth.outcome or "abandoned"
             self._caller_hangs_up()
-            if not ast.ami_sessions(ast.site.asterisk.username):  # the `h` extension
+            if not ast.vuurtoren_here():  # the `h` extension
                 self._leave_record(HANGUP_TARGET)
             self._hangup_dialplan_leg()
         except asyncio.CancelledError:
@@ -233,32 +240,61 @@ class InboundCall:
             ast.calls.pop(self.leg2.name, None)
 
     async def _menu(self) -> str | None:
-        """The topic menu: the keys the caller presses, read one at a time. Without the menu
-        prompt there is no menu (nobody would know the keys): the default topic."""
+        """The topic menu: the keys the caller presses, read one at a time. The welcome and
+        the other languages' offers open the first menu's ``Read`` (a key acts at once, even
+        during the welcome). Without the menu prompt there is no menu (nobody would know the
+        keys): the default topic."""
         ast, p = self.ast, self.profile
         if not ast.settings.prompts:
             return None
         keys = p.digits or ""
         languages = {key: code for code, key in ast.site.prompts.keys.items()}
         prefixes = set(menu_prefixes(ast.site))
+        self._play("welkom", app="Read")
+        intro = self._intro()
         while True:
             self._play("menu", app="Read")
-            await ast.clock.sleep(p.menu_seconds)
+            await self._listen(intro + self._keyed(keys[:1], ""), p.menu_seconds)
+            intro = 0.0
             # after a key that starts a longer choice, Read waits up to 3 s for the next one
             read = keys[:1]
             while read in prefixes:
-                if any(t.digit.startswith(read) for t in ast.site.topics):
+                sub = any(t.digit.startswith(read) for t in ast.site.topics)
+                if sub:
                     self._play(f"menu-{read}", app="Read")  # a sub-menu has its prompt
                 nxt = keys[len(read) : len(read) + 1]
                 if not nxt:
                     await ast.clock.sleep(3.0)
                     break
+                if sub and p.react_seconds is not None and ast.settings.prompt_time:
+                    await ast.clock.sleep(self._keyed(nxt, read))
                 read += nxt
             if read not in languages:
                 return read or None
             self.language = languages[read]  # the menu again, in that language
             self.leg2.language = self.language  # Set(CHANNEL(language)=...): in its snapshots
             keys = keys[len(read) :]
+
+    def _intro(self) -> float:
+        """How long the welcome and the other languages' offers play before the menu."""
+        lengths, site = self.ast.prompt_lengths, self.ast.site
+        others = [f"{code}/taalkeuze" for code in site.prompts.languages if code != self.language]
+        return lengths.seconds(f"{self.language}/welkom") + lengths.total(
+            others if len(site.prompts.languages) > 1 else []
+        )
+
+    def _keyed(self, key: str, prefix: str) -> float:
+        """Seconds into the menu after ``prefix`` at which a caller who knows what they
+        want presses ``key``; a caller who presses nothing hears the menu and Read's 5 s."""
+        react = self.profile.react_seconds
+        if react is None:
+            return self.profile.menu_seconds
+        lengths = self.ast.prompt_lengths
+        name = f"{self.language}/menu" + (f"-{prefix}" if prefix else "")
+        heard = lengths.option_heard(self.language, prefix, key) if key else None
+        if heard is None:  # not offered (another language's key, a wrong key), or no key
+            return lengths.seconds(name) + (react if key else 5.0)
+        return heard + react
 
     def _play(self, name: str, app: str = "Playback") -> float:
         """A prompt of the site in the caller's language (``vuurtoren-sound``); returns
@@ -353,7 +389,12 @@ class InboundCall:
             target = counter.queue
         else:
             target = LAST_RESORT_TARGET if self._lighthouse_closed() else site.lighthouse.queue
-            said = ast.db_get("vuurtoren", f"announce/{counter.id}/{self.leg2.language}")
+            if target == LAST_RESORT_TARGET:  # when the counter opens again
+                said = ast.db_get("vuurtoren", f"announce/{counter.id}/{self.leg2.language}")
+            else:  # why, in one sentence
+                state = ast.db_get("vuurtoren", f"counter/{counter.id}")
+                why = "vuurtoren-no_agents" if state == "unstaffed" else "vuurtoren-closed"
+                said = f"{site.prompts.dir.rstrip('/')}/{self.language}/{why}"
             ast.set_var(self.leg2, "VT_ANNOUNCE", said or "")
         self._leave_record(target)
         ast.set_var(self.leg2, "FAILSAFE", "1")
@@ -398,8 +439,10 @@ class InboundCall:
     ) -> tuple[str, str] | None:
         ast = self.ast
         queue = ast.queues[queue_name]
-        if position is None and ast.settings.prompts:
-            await self._listen(self._announce())  # Playback, then Queue()
+        if position is None and ast.settings.prompts and queue_name == ast.site.lighthouse.queue:
+            await self._listen(self._announce())  # why, in one sentence; then Queue()
+        else:
+            self.leg2.variables.pop("VT_ANNOUNCE", None)  # a counter's queue: Queue() at once
         visit = Visit(queue_name, ast.clock.epoch())
         self.truth.visits.append(visit)
         if position is None:  # Set(VT_JOINED=${EPOCH}); a return to the same place keeps it
@@ -498,7 +541,7 @@ class InboundCall:
                 ("Caller", p.number),
             ],
         )
-        if not ast.ami_sessions(ast.site.asterisk.username):
+        if not ast.vuurtoren_here():
             ast.db_put(
                 "vuurtoren",
                 f"callback/{self.truth.linkedid}",
@@ -541,14 +584,35 @@ class InboundCall:
             ast.hangup_channel(member_channel)
             self._hangup_dialplan_leg()  # Queue() without option c: the caller is hung up
             self._hangup_caller_leg()
+        elif self._bare_complete():
+            # seen on Asterisk 22: the caller's channels go first, then an AgentComplete
+            # that names none of them (only the queue, the member and the times)
+            self._caller_hangs_up()
+            self._hangup_dialplan_leg()
+            self._end_talk(queue_name, result, entry, talk, "caller", bare=True)
+            ast.hangup_channel(member_channel)
         else:
             self._caller_hangs_up()  # ;1 goes before ;2's AgentComplete
             self._end_talk(queue_name, result, entry, talk, "caller")
             ast.hangup_channel(member_channel)
             self._hangup_dialplan_leg()
 
+    def _bare_complete(self) -> bool:
+        every = self.ast.settings.bare_complete_every
+        if every <= 0:
+            return False
+        self.ast.caller_completes += 1
+        return self.ast.caller_completes % every == 0
+
     def _end_talk(
-        self, queue_name: str, result: VisitResult, entry: Entry, talk: int, reason: str
+        self,
+        queue_name: str,
+        result: VisitResult,
+        entry: Entry,
+        talk: int,
+        reason: str,
+        *,
+        bare: bool = False,
     ) -> None:
         ast = self.ast
         member_channel = result.member_channel
@@ -559,7 +623,9 @@ class InboundCall:
         )
         for ch, n in ((first, 1), (second, 0)):
             ast.emit("BridgeLeave", "call", [*_bridge(bridge, n), *ch.snapshot()])
-        ast.queues[queue_name].complete(result, talk, reason, entry.original_position, self.leg2)
+        ast.queues[queue_name].complete(
+            result, talk, reason, entry.original_position, self.leg2, bare=bare
+        )
         visit = self.truth.visits[-1]
         visit.talk_seconds = talk
         visit.ended_by = reason
@@ -597,7 +663,7 @@ class InboundCall:
                     ("Caller", p.number or ""),
                 ],
             )
-            if not ast.ami_sessions(ast.site.asterisk.username):
+            if not ast.vuurtoren_here():
                 ast.db_put(
                     "vuurtoren",
                     f"callback/{self.truth.linkedid}",

@@ -17,7 +17,7 @@ from __future__ import annotations
 import wave
 from pathlib import Path
 
-from callcenter.prompts.catalog import prompts
+from callcenter.prompts.catalog import menu_lines, prompts
 from routing.site import Site
 
 __all__ = ["CHARS_PER_SECOND", "SENTENCE_SECONDS", "PromptLengths"]
@@ -60,3 +60,17 @@ class PromptLengths:
         if text is None:
             return SENTENCE_SECONDS
         return LEAD_SECONDS + len(text) / CHARS_PER_SECOND
+
+    def option_heard(self, lang: str, prefix: str, key: str) -> float | None:
+        """Seconds into the menu after ``prefix`` (``menu`` or ``menu-<prefix>``) at which
+        the choice for ``key`` has been said: its sentence's end, the menu's length shared
+        out by the sentences' lengths. None: the menu does not offer that key."""
+        lines = menu_lines(self.site, lang, prefix)
+        said = 0
+        for line_key, line in lines:
+            said += len(line) + 1
+            if line_key == key:
+                total = sum(len(t) + 1 for _, t in lines)
+                name = f"{lang}/menu" + (f"-{prefix}" if prefix else "")
+                return self.seconds(name) * said / total
+        return None

@@ -516,9 +516,17 @@ class SimQueue:
         self.dispatch()
 
     def complete(
-        self, result: VisitResult, talk: int, reason: str, original_position: int, caller: Channel
+        self,
+        result: VisitResult,
+        talk: int,
+        reason: str,
+        original_position: int,
+        caller: Channel,
+        *,
+        bare: bool = False,
     ) -> None:
-        """A connected call ended (``reason``: caller, agent or transfer)."""
+        """A connected call ended (``reason``: caller, agent or transfer). ``bare``: the
+        caller's channel is gone already, and the event carries none of its fields."""
         ast = self.ast
         member = result.member
         assert member is not None and result.member_channel is not None
@@ -526,7 +534,7 @@ class SimQueue:
             "AgentComplete",
             "agent",
             [
-                *caller.snapshot(),
+                *([] if bare else caller.snapshot()),
                 *result.member_channel.snapshot("Dest"),
                 ("Queue", self.name),
                 ("Interface", member.interface),

@@ -91,14 +91,19 @@ def draw_caller(site: Site, rng: random.Random, callers: int = 5000) -> CallerPr
     )
     talk = max(15.0, rng.lognormvariate(math.log(handle) - 0.18, 0.6))
     number = None if rng.random() < 0.03 else f"+3247{rng.randrange(callers):07d}"
+    agent_hangs_up = rng.random() < 0.35
+    menu_seconds = rng.uniform(4.0, 12.0)
     return CallerProfile(
         number=number,
         name=None,
         digits=digits,
         patience=patience,
         talk_seconds=talk,
-        agent_hangs_up=rng.random() < 0.35,
-        menu_seconds=rng.uniform(4.0, 12.0),
+        agent_hangs_up=agent_hangs_up,
+        menu_seconds=menu_seconds,
+        # a caller who knows what they want presses as soon as they hear it: 0.5-2 s later
+        # (from the same draw: every seeded run keeps its random sequence)
+        react_seconds=0.5 + (menu_seconds - 4.0) * 1.5 / 8.0,
         hangup_in_menu=rng.random() < 0.02,
         last_resort_choice=rng.choices(["callback", "hangup"], [0.6, 0.4])[0],
         # the most patient callers would rather be called back than wait long (no draw: the

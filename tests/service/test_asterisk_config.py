@@ -152,12 +152,20 @@ def test_the_failsafe_reads_the_lighthouse_state_and_leaves_a_record(
     assert "${DB(vuurtoren/counter/lighthouse)}" in text  # closed or unstaffed: last resort
     assert '"closed"' in text and '"unstaffed"' in text
     assert "Goto(last-resort,${COUNTER},1)" in text
-    # what Vuurtoren last rendered of the closed counter, in the caller's language
-    announce = "Set(VT_ANNOUNCE=${DB(vuurtoren/announce/${COUNTER}/${CHANNEL(language)})})"
+    # before the last resort: what Vuurtoren last rendered of the closed counter, in the
+    # caller's language; before the lighthouse: why, in one sentence
+    announce = (
+        'ExecIf($["${TARGET}" = "@last-resort"]'
+        "?Set(VT_ANNOUNCE=${DB(vuurtoren/announce/${COUNTER}/${CHANNEL(language)})}))"
+    )
     assert announce in text
+    assert "?vuurtoren-no_agents:vuurtoren-closed)" in text
     # ...only on the way to the lighthouse or the last resort, not into an open counter
     apps = [f"{app}({args})" for app, args in steps]
     assert apps.index(announce) > apps.index("Set(TARGET=lighthouse)")
+    assert apps.index(announce) > apps.index(
+        'GotoIf($["${DB(vuurtoren/counter/${COUNTER})}" = "open"]?record)'
+    )
     record = next(a for app, a in steps if app == "Set" and a.startswith("DB(vuurtoren/failsafe"))
     assert record.endswith(
         "=${VT_START},${UNIQUEID},${TOPIC},${COUNTER},${TARGET},${CALLERID(num)}"
@@ -165,8 +173,36 @@ def test_the_failsafe_reads_the_lighthouse_state_and_leaves_a_record(
     # a queue that times out does not send the caller into a closed lighthouse either
     timeout = "\n".join(a for _, a in steps_of(files, "queues", "sociale-dienst"))
     assert "vuurtoren/counter/lighthouse" in timeout and "last-resort,sociale-dienst,1" in timeout
+    # "is Vuurtoren there?" is its heartbeat in AstDB, not any session of its account
     hangup = "\n".join(a for _, a in steps_of(files, "central-number", "h"))
-    assert "AMI_CLIENT(${VUURTOREN_AMI_USER},sessions)" in hangup
+    assert "${EPOCH} - 0${DB(vuurtoren/heartbeat)} < ${VUURTOREN_HEARTBEAT}" in hangup
+    assert "AMI_CLIENT" not in files["extensions.conf"]
+
+
+def test_an_open_counters_caller_joins_its_queue_at_once(
+    example_site: Site, files: dict[str, str]
+) -> None:
+    """Nothing plays between the Redirect and ``Queue()`` of a counter: an idle agent rings
+    within a second of the choice. Only the lighthouse's callers hear why first."""
+    for c in example_site.counters:
+        steps = steps_of(files, "queues", c.queue)
+        apps = [app for app, _ in steps]
+        before = apps[: apps.index("Queue")]
+        assert not {"Playback", "Gosub", "Read", "Wait"} & set(before), (c.queue, before)
+    lighthouse = [app for app, _ in steps_of(files, "queues", example_site.lighthouse.queue)]
+    assert "Gosub" in lighthouse[: lighthouse.index("Queue")]  # vuurtoren-announce
+
+
+def test_the_welcome_and_the_languages_are_part_of_the_menus_read(files: dict[str, str]) -> None:
+    """Barge-in: a key pressed during the welcome or the language offers acts at once; the
+    other languages are offered before the Dutch menu, not after it."""
+    steps = steps_of(files, "central-number", "s")
+    apps = [app for app, _ in steps]
+    assert "Playback" not in apps[: apps.index("Read")]
+    text = "\n".join(f"{app}({args})" for app, args in steps[: apps.index("Read")])
+    assert "vuurtoren-sound,s,1(welkom)" in text
+    assert text.index("fr/taalkeuze") < text.index("vuurtoren-sound,s,1(menu)")
+    assert "Set(SOUND=${INTRO:1}&${SOUND})" in text
 
 
 def test_the_hold_loop_waits_in_real_time(files: dict[str, str]) -> None:
@@ -213,12 +249,15 @@ def test_what_the_caller_hears_comes_from_vuurtoren_and_the_prompts_folder(
     sound = [s.args for s in plan["vuurtoren-sound"]["s"]]
     assert sound[0] == "SOUND=${VT_PROMPTS}/${CHANNEL(language)}/${ARG1}"
     assert "SOUND=${VT_PROMPTS}/${VT_LANGUAGE}/${ARG1}" in sound
-    # each queue plays Vuurtoren's VT_ANNOUNCE before Queue(), once (not on going back)
-    for queue in example_site.queues:
-        apps = [(s.app, s.args) for s in plan["queues"][queue]]
-        announce = apps.index(("Gosub", "vuurtoren-announce,s,1"))
-        assert apps[announce + 1] == ("Set", "VT_ANNOUNCE=")
-        assert announce < [a for a, _ in apps].index("Queue")
+    # the lighthouse plays Vuurtoren's VT_ANNOUNCE (why) before Queue(), once (not on going
+    # back); a counter's queue plays nothing first
+    apps = [(s.app, s.args) for s in plan["queues"][example_site.lighthouse.queue]]
+    announce = apps.index(("Gosub", "vuurtoren-announce,s,1"))
+    assert apps[announce + 1] == ("Set", "VT_ANNOUNCE=")
+    assert announce < [a for a, _ in apps].index("Queue")
+    for c in example_site.counters:
+        apps = [(s.app, s.args) for s in plan["queues"][c.queue]]
+        assert ("Gosub", "vuurtoren-announce,s,1") not in apps
     assert ("Gosub", "vuurtoren-announce,s,1") in [
         (s.app, s.args) for s in plan["last-resort"]["announce"]
     ]

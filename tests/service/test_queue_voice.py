@@ -76,14 +76,20 @@ def test_very_long_lines_are_reminded_a_batch_at_a_time(example_site: Site) -> N
 
 async def test_a_waiting_caller_is_reminded_by_a_whisper(stack: StackFactory) -> None:
     async with stack(at("2026-11-23 10:00")) as s:
-        q = s.sim.ast.queues["sociale-dienst"]
-        for member in q.members.values():
-            q.pause(member, True, "test")  # logged in, nobody free: the caller waits
+        # both agents of the sociale dienst on a call: the next callers wait
+        live = s.run.service.tracker.queues["sociale-dienst"]
+        busy = [s.call(number=f"+3247093010{i}", digits="1", talk_seconds=3600) for i in (1, 2)]
+        await until(lambda: sum(m.in_call for m in live.members.values()) == 2, 30)
         first = s.call(number="+32470930001", digits="1", patience=400)
         await until(lambda: first.waiting, 15)
         second = s.call(number="+32470930002", digits="1", patience=400)
         await until(lambda: second.waiting, 15)
-        # after a minute in line (queue_announce_seconds = 60) each hears it again, whispered
+        # within seconds of joining each hears their place (a wait: nobody is free), and
+        # after a minute in line (queue_announce_seconds = 60) again
+        await until(lambda: "nl/positie-1" in first.truth.heard, 10)
+        await until(lambda: "nl/positie-2" in second.truth.heard, 10)
+        joined = first.truth.visits[0].joined
+        assert s.sim.ast.clock.epoch() - joined < 30  # long before the minute's reminder
         await until(lambda: first.truth.heard.count("nl/positie-1") == 2, 30)
         await until(lambda: second.truth.heard.count("nl/positie-2") == 2, 30)
         reminder = first.truth.heard[-3:]
@@ -92,6 +98,11 @@ async def test_a_waiting_caller_is_reminded_by_a_whisper(stack: StackFactory) ->
         assert s.run.service.voice.whispers >= 2
         # the whispers' own channels are no calls: the tracker knows only the two callers
         calls = s.run.service.tracker.calls
-        assert {c.caller for c in calls.values()} == {"+32470930001", "+32470930002"}
-        first.hangup_now()
-        second.hangup_now()
+        assert {c.caller for c in calls.values()} == {
+            "+32470930001",
+            "+32470930002",
+            "+32470930101",
+            "+32470930102",
+        }
+        for c in (first, second, *busy):
+            c.hangup_now()
