@@ -186,7 +186,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             await _logins(r.url, 0, 100, idle_logins)  # one after the other, nothing else on
         if not args.no_freeze:
             settle_heap()  # as serve does
-        for rate in args.rates:
+        variants = (False, True) if args.ab_setvar else (False,)
+        for rate, setvar in ((rate, v) for rate in args.rates for v in variants):
+            r.service.setvar_for_counters = setvar  # B: the router of before (2 actions)
             login_times: list[float] = []
             login_task = (
                 asyncio.create_task(
@@ -232,6 +234,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             phases.append(
                 {
                     "calls_per_second": rate,
+                    "router": "setvar+redirect" if setvar else "redirect",
                     "calls": phase["calls"],
                     "events": phase["events"],
                     "events_per_call": round(phase["events"] / max(1, phase["calls"])),
@@ -363,6 +366,13 @@ def main() -> int:
         default=0.0,
         help="log a user in this often during each phase (the routing peer: 0)",
     )
+    parser.add_argument(
+        "--ab-setvar",
+        action="store_true",
+        help="run every rate twice in the same run: the service as it is (an open counter's "
+        "call routed by the Redirect alone) and, as the peer, the same service sending a "
+        "Setvar before each Redirect as it did before",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     return report(asyncio.run(run(args)), args.json, lambda r: _table(r, args.seconds))
@@ -378,6 +388,7 @@ def _table(result: dict[str, Any], seconds: float) -> None:
         )
     head = (
         "calls/s",
+        "router",
         "calls",
         "ev/call",
         "sent/call",
@@ -399,6 +410,7 @@ def _table(result: dict[str, Any], seconds: float) -> None:
     )
     keys = (
         "calls_per_second",
+        "router",
         "calls",
         "events_per_call",
         "events_sent_per_call",

@@ -151,6 +151,9 @@ class CallService:
         self._chores: set[asyncio.Task[Any]] = set()
         self.routed = 0
         self.route_failures = 0
+        self.setvar_for_counters = False
+        """The router of before, as the peer of a benchmark (``bench/route_latency.py
+        --ab-setvar``): a Setvar before every Redirect, an open counter's too."""
         self._publisher: asyncio.Task[None] | None = None
         self._state_changed = asyncio.Event()
         self._decisions: dict[str, tuple[Decision, datetime]] = {}
@@ -331,7 +334,7 @@ class CallService:
         else:
             context, exten = "queues", decision.queue or ""
         try:  # pipelined: Asterisk keeps the order
-            if decision.target is not Target.COUNTER:
+            if decision.target is not Target.COUNTER or self.setvar_for_counters:
                 # why, in one sentence, before the lighthouse; when the counter opens again
                 # before the last resort. A counter's caller joins its queue at once.
                 files = self.announcer.announcement(decision, now, event.get("Language"))

@@ -209,6 +209,7 @@ _DIAL = re.compile(r"^[A-Za-z0-9_]+/[^,;|\s]*\{number\}[^,;|\s]*$")
 _AGENT_KEYS = {"wrapup_seconds", "pause_reasons", "auto_pause", "login_code", "override_code"}
 _FEATURE_CODE = re.compile(r"^\*[0-9]{1,4}$")
 _TOP_KEYS = {
+    "menu",
     "prompts",
     "agents",
     "callbacks",
@@ -277,6 +278,8 @@ def parse_site(text: str, source: str = "<site>") -> Site:
                     "pressing it would get the other",
                 )
 
+    menu_groups = _read_menu(r, data, [t for _, t in topics])
+
     default_topic: str | None = None
     routing = r.table(data, "routing", "file")
     if routing is not None:
@@ -303,6 +306,7 @@ def parse_site(text: str, source: str = "<site>") -> Site:
         callbacks=callback_settings,
         wallboard=wallboard_settings,
         prompts=prompt_settings,
+        menu_groups=menu_groups,
         warnings=tuple(str(w) for w in r.warnings),
     )
 
@@ -456,6 +460,32 @@ def _read_privacy(r: _Reader, data: Mapping[str, Any]) -> PrivacySettings:
     )
 
 
+def _read_menu(r: _Reader, data: Mapping[str, Any], topics: list[Topic]) -> dict[str, str]:
+    """``[menu] groups``: the key that opens a sub-menu → how the menu names it ("Wonen en
+    huren": "Voor wonen en huren, druk 2")."""
+    section = r.optional_table(data, "menu")
+    if section is None:
+        return {}
+    where = "[menu]"
+    r.keys(section, {"groups"}, where)
+    raw = section.get("groups", {})
+    if not isinstance(raw, dict):
+        r.add(f"{where}.groups", 'must be a table of keys = label, such as { "2" = "Wonen" }')
+        return {}
+    prefixes = {t.digit[:n] for t in topics for n in range(1, len(t.digit))}
+    groups = {}
+    for keys, label in raw.items():
+        at = f"{where}.groups.{keys}"
+        if keys not in prefixes:
+            known = ", ".join(sorted(prefixes)) or "none: no topic has more than one key"
+            r.add(at, f"no sub-menu opens with {keys!r} (the topics' sub-menu keys: {known})")
+        elif not isinstance(label, str) or not label.strip() or len(label) > 80:
+            r.add(at, "label: text of 1 to 80 characters")
+        else:
+            groups[keys] = label.strip()
+    return groups
+
+
 def _read_agents(r: _Reader, data: Mapping[str, Any]) -> AgentSettings:
     d = AgentSettings()
     section = r.optional_table(data, "agents")
@@ -555,7 +585,15 @@ def _read_wallboard(r: _Reader, data: Mapping[str, Any]) -> WallboardSettings:
 
 
 PROMPT_LANGUAGES = ("nl", "fr", "en")
-_PROMPT_KEYS = {"dir", "languages", "keys", "voices", "queue_announce_seconds", *PROMPT_LANGUAGES}
+_PROMPT_KEYS = {
+    "dir",
+    "languages",
+    "keys",
+    "voices",
+    "queue_announce_seconds",
+    "menu_max_seconds",
+    *PROMPT_LANGUAGES,
+}
 _PROMPT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _LANGUAGE_KEY = re.compile(r"^[*#]?[0-9]$")
 
@@ -617,6 +655,7 @@ def _read_prompts(r: _Reader, data: Mapping[str, Any]) -> PromptSettings:
         else:
             recorded[lang] = _prompt_strings(r, files, f"{at}.recorded", "file")
     every = r.integer(section, "queue_announce_seconds", where, low=0, high=3600)
+    longest = r.integer(section, "menu_max_seconds", where, low=5, high=300)
     return PromptSettings(
         dir=folder,
         languages=tuple(languages),
@@ -625,6 +664,7 @@ def _read_prompts(r: _Reader, data: Mapping[str, Any]) -> PromptSettings:
         texts=texts,
         recorded=recorded,
         queue_announce_seconds=d.queue_announce_seconds if every is None else every,
+        menu_max_seconds=d.menu_max_seconds if longest is None else longest,
     )
 
 

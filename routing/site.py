@@ -155,7 +155,9 @@ class PromptSettings:
     and ``recorded``: per language, texts that replace the built-in ones and recordings that
     replace the synthesised speech (paths relative to the site file). ``voices``: the
     espeak-ng voice per language. ``queue_announce_seconds``: how often a waiting caller
-    hears their place and the expected wait (0: never)."""
+    hears their place and the expected wait (0: never). ``menu_max_seconds``: the longest a
+    menu level may take to say (the first with the welcome and the language offers);
+    ``check-config`` warns beyond it."""
 
     dir: str = "/var/lib/vuurtoren/prompts"
     languages: tuple[str, ...] = ("nl",)
@@ -164,6 +166,7 @@ class PromptSettings:
     texts: dict[str, dict[str, str]] = field(default_factory=dict, hash=False)
     recorded: dict[str, dict[str, str]] = field(default_factory=dict, hash=False)
     queue_announce_seconds: int = 60
+    menu_max_seconds: int = 20
 
     def voice(self, lang: str) -> str:
         return self.voices.get(lang) or {"nl": "nl", "fr": "fr-be", "en": "en-gb"}[lang]
@@ -198,6 +201,9 @@ class Site:
     callbacks: CallbackSettings = field(default_factory=CallbackSettings)
     wallboard: WallboardSettings = field(default_factory=WallboardSettings)
     prompts: PromptSettings = field(default_factory=PromptSettings)
+    menu_groups: dict[str, str] = field(default_factory=dict, hash=False)
+    """The keys that open a sub-menu → its label in the menu (``[menu] groups``); a group
+    without one is offered as "more choices"."""
     warnings: tuple[str, ...] = ()
     """Findings that do not make the file invalid but are probably mistakes."""
     holidays: HolidayCalendar = field(init=False, repr=False, compare=False)

@@ -241,3 +241,27 @@ def test_the_privacy_policy_is_checked() -> None:
     assert any("unknown field 'keep_forever'" in p for p in found)
     good = parse_site(SMALL_SITE + "\n[privacy]\npseudonymise_after_days = 30\n", "t")
     assert good.privacy.pseudonymise_after_days == 30 and good.privacy.delete_text_after_days == 365
+
+
+def test_a_menu_level_too_long_or_too_wide_is_a_warning(example_site: Site) -> None:
+    """Time to a person: ``check-config`` says which menu level takes longer to say than
+    ``[prompts].menu_max_seconds`` (the first one with the welcome and the language offers)
+    and which offers more choices than callers remember."""
+    from callcenter.prompts.catalog import warnings
+
+    short = parse_site(ISSUE_EXAMPLE, "short.toml")
+    assert [w for w in warnings(short) if "menu" in w] == []  # two choices, a short welcome
+    found = [w for w in warnings(example_site) if "] menu:" in w]
+    nl = [w for w in found if w.startswith("[prompts.nl] menu:")]
+    assert len(nl) == 2
+    assert "with the welcome and the language offers, over [prompts].menu_max_seconds = 20" in nl[0]
+    assert "10 choices" in nl[1]
+    assert not [w for w in found if "menu-9" in w]  # the sub-menu: two choices, quickly said
+    tight = parse_site(
+        ISSUE_EXAMPLE.replace("[routing]", "[prompts]\nmenu_max_seconds = 5\n\n[routing]"), "t"
+    )
+    [warning] = [w for w in warnings(tight) if "menu" in w]
+    assert "menu_max_seconds = 5" in warning
+    assert problems(
+        ISSUE_EXAMPLE.replace("[routing]", "[prompts]\nmenu_max_seconds = 1\n\n[routing]")
+    )

@@ -207,11 +207,20 @@ def problems(site: Site) -> list[str]:
     out = []
     counters = {c.id for c in site.counters}
     topics = {t.id for t in site.topics}
+    groups = {t.digit[:n] for t in site.topics for n in range(1, len(t.digit))}
     for lang, texts in site.prompts.texts.items():
         for name, text in texts.items():
             where = f"[prompts.{lang}].{name}"
             kind, _, ref = name.partition("-")
-            own = counters if kind in ("naam", "adres") else topics if kind == "label" else ()
+            own = (
+                counters
+                if kind in ("naam", "adres")
+                else topics
+                if kind == "label"
+                else groups
+                if kind == "groep"
+                else ()
+            )
             if ref in own:
                 allowed: set[str] = set()
             elif name in TEXT_KEYS:
@@ -219,7 +228,7 @@ def problems(site: Site) -> list[str]:
             else:
                 out.append(
                     f"{where}: unknown text (known: {', '.join(sorted(TEXT_KEYS))}; and "
-                    "naam-<counter>, adres-<counter>, label-<topic>)"
+                    "naam-<counter>, adres-<counter>, label-<topic>, groep-<sub-menu keys>)"
                 )
                 continue
             try:
@@ -237,9 +246,58 @@ def problems(site: Site) -> list[str]:
     return out
 
 
+SPOKEN_CHARS_PER_SECOND = 14.0
+"""espeak-ng's default pace (175 words a minute) in characters a second: how long a text
+takes to say before it is built (a recording, or the built file, is measured instead)."""
+SPOKEN_LEAD_SECONDS = 0.3
+"""The silence a synthesised prompt begins with."""
+MENU_CHOICES = 5
+"""Choices a menu level offers at most before callers lose track (``check-config`` warns)."""
+
+
+def spoken_seconds(text: str) -> float:
+    """How long ``text`` takes to say at espeak-ng's pace."""
+    return SPOKEN_LEAD_SECONDS + len(text) / SPOKEN_CHARS_PER_SECOND
+
+
+def menu_levels(site: Site, lang: str) -> list[tuple[str, list[tuple[str, str]], list[str]]]:
+    """Every menu level as (prefix, its sentences, what is said before it): the first
+    level after the welcome and the other languages' offers, each sub-menu alone."""
+    by_name = {p.name: p.text for p in prompts(site, lang)}
+    intro = [by_name["welkom"]]
+    for other in site.prompts.languages:
+        if other != lang and len(site.prompts.languages) > 1:
+            intro.append(next(p.text for p in prompts(site, other) if p.name == "taalkeuze"))
+    prefixes = sorted({t.digit[:n] for t in site.topics for n in range(1, len(t.digit))})
+    out = [("", menu_lines(site, lang), intro)]
+    out += [(p, menu_lines(site, lang, p), []) for p in prefixes]
+    return out
+
+
 def warnings(site: Site) -> list[str]:
-    """What a caller of another language would hear in Dutch: topics without a label in it."""
+    """What a caller would struggle with: a menu level too long to say or with too many
+    choices (time to a person), topics without a label in another language."""
     out = []
+    limit = site.prompts.menu_max_seconds
+    for lang in site.prompts.languages:
+        for prefix, lines, intro in menu_levels(site, lang):
+            name = f"menu-{prefix}" if prefix else "menu"
+            said = sum(spoken_seconds(t) for t in intro) + spoken_seconds(
+                " ".join(t for _, t in lines)
+            )
+            where = f"[prompts.{lang}] {name}"
+            if said > limit:
+                before = " with the welcome and the language offers" if intro else ""
+                out.append(
+                    f"{where}: takes about {said:.0f} s to say{before}, over "
+                    f"[prompts].menu_max_seconds = {limit}: fewer choices a level, shorter "
+                    "labels or a shorter welcome bring callers to a person sooner"
+                )
+            if len(lines) > MENU_CHOICES:
+                out.append(
+                    f"{where}: {len(lines)} choices; callers remember about {MENU_CHOICES}: "
+                    "group the topics under sub-menu keys, the most asked first"
+                )
     for lang in site.prompts.languages[1:]:
         texts = site.prompts.texts.get(lang, {})
         bare = [t.id for t in site.topics if f"label-{t.id}" not in texts]
@@ -305,8 +363,16 @@ def menu_lines(site: Site, lang: str, prefix: str = "") -> list[tuple[str, str]]
             lines.append((rest, text))
         elif rest[0] not in groups:
             groups.add(rest[0])
-            more = _text(site, lang, "menu-meer").format(key=spoken_key(rest[0], lang))
-            lines.append((rest[0], more))
+            key = spoken_key(rest[0], lang)
+            own = site.prompts.texts.get(lang, {}).get(f"groep-{prefix}{rest[0]}")
+            label = own or site.menu_groups.get(prefix + rest[0])
+            if label:
+                text = _text(site, lang, "menu-keuze").format(
+                    label=label[:1].lower() + label[1:], key=key
+                )
+            else:
+                text = _text(site, lang, "menu-meer").format(key=key)
+            lines.append((rest[0], text))
     return lines
 
 

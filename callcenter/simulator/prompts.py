@@ -17,13 +17,12 @@ from __future__ import annotations
 import wave
 from pathlib import Path
 
-from callcenter.prompts.catalog import menu_lines, prompts
+from callcenter.prompts.catalog import SPOKEN_CHARS_PER_SECOND, menu_lines, prompts, spoken_seconds
 from routing.site import Site
 
 __all__ = ["CHARS_PER_SECOND", "SENTENCE_SECONDS", "PromptLengths"]
 
-CHARS_PER_SECOND = 14.0
-LEAD_SECONDS = 0.3
+CHARS_PER_SECOND = SPOKEN_CHARS_PER_SECOND
 SENTENCE_SECONDS = 4.0
 
 
@@ -59,7 +58,7 @@ class PromptLengths:
         text = (texts or {}).get(name)
         if text is None:
             return SENTENCE_SECONDS
-        return LEAD_SECONDS + len(text) / CHARS_PER_SECOND
+        return spoken_seconds(text)
 
     def option_heard(self, lang: str, prefix: str, key: str) -> float | None:
         """Seconds into the menu after ``prefix`` (``menu`` or ``menu-<prefix>``) at which

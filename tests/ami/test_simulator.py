@@ -212,7 +212,10 @@ async def test_last_resort_callback_request(client: AMIClient, sim: Simulator) -
         "nl/terugbellen-bevestigd",
     ]
     playback = [e for e in tap.of(call.leg2.uniqueid) if e.get("Application") == "Playback"]
-    assert playback[1]["AppData"] == "/var/lib/vuurtoren/prompts/nl/gesloten"  # after welkom
+    # the welcome is part of the menu's Read (barge-in): the first Playback is the last resort's
+    assert playback[0]["AppData"] == "/var/lib/vuurtoren/prompts/nl/gesloten"
+    read = [e for e in tap.of(call.leg2.uniqueid) if e.get("Application") == "Read"]
+    assert read[0]["AppData"] == "/var/lib/vuurtoren/prompts/nl/welkom"
 
 
 async def test_redirect_to_a_missing_extension_loses_the_call(

@@ -98,6 +98,22 @@ async def test_last_resort_announces_the_next_opening(stack: StackFactory) -> No
     assert stored.callback_requested >= stored.started
 
 
+async def test_paused_too_long_is_no_agents(stack: StackFactory) -> None:
+    """A paused member is still a member for Asterisk, but answers nobody: past the grace, a
+    counter whose every member is paused sends its callers to the lighthouse (no_agents)."""
+    async with stack(at("2026-11-23 10:00")) as s:
+        queue = s.sim.ast.queues["sociale-dienst"]
+        for m in queue.members.values():
+            queue.pause(m, True, "overleg")
+        live = s.run.service.tracker.queues["sociale-dienst"]
+        await until(lambda: live.state(s.run.service.clock.now()).agents == 0, 20)
+        assert len(live.members) == 2  # still there, logged in
+        call = s.call(number="+32470100015", digits="1", talk_seconds=10)
+        rec = await s.record(call.truth.linkedid)
+    assert call.truth.visits[0].queue == "lighthouse"
+    assert rec.decision is not None and rec.decision.reason.value == "no_agents"
+
+
 async def test_no_agents(stack: StackFactory) -> None:
     async with stack(at("2026-11-23 10:00")) as s:
         queue = s.sim.ast.queues["sociale-dienst"]
@@ -114,13 +130,15 @@ async def test_no_agents(stack: StackFactory) -> None:
 async def test_overflow(stack: StackFactory) -> None:
     async with stack(at("2026-11-23 10:00")) as s:
         queue = s.sim.ast.queues["sociale-dienst"]
-        for m in queue.members.values():
-            queue.pause(m, True, "overleg")
+        live = s.run.service.tracker.queues["sociale-dienst"]
+        # both agents on a long call (paused ones would not count as staff: no_agents)
+        busy = [s.call(number=f"+3247020010{i}", digits="1", talk_seconds=3600) for i in (1, 2)]
+        await until(lambda: sum(m.in_call for m in live.members.values()) == 2, 30)
         waiting = [s.call(number=f"+3247020000{i}", digits="1", patience=600) for i in range(4)]
         await until(lambda: len(queue.entries) == 4, 10)
         overflowing = s.call(number="+32470100006", digits="1", talk_seconds=10)
         rec = await s.record(overflowing.truth.linkedid)
-        for c in waiting:
+        for c in (*waiting, *busy):
             c.hangup_now()
     assert overflowing.truth.visits[0].queue == "lighthouse"
     assert rec.decision is not None and rec.decision.reason.value == "overflow"

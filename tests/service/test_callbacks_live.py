@@ -222,8 +222,9 @@ async def test_never_two_callbacks_for_one_number_in_one_queue(
     async with stack(at("2026-11-23 10:00"), site=roomy(example_site)) as s:
         ast = s.sim.ast
         q = ast.queues["sociale-dienst"]
-        for member in list(q.members.values()):
-            q.pause(member, True, "test")  # nobody answers: the callback stays in line
+        one_agent(s, "sociale-dienst")  # on a long call: the callback stays in line
+        busy = s.call(number="+32470900031", digits="1", talk_seconds=3600, patience=600)
+        await until(lambda: busy.truth.outcome == "answered", 20)
         number = "+32470900030"
         first = s.call(number=number, digits="1", patience=900, callback_after=2)
         await s.record(first.truth.linkedid, timeout=20)
@@ -236,6 +237,7 @@ async def test_never_two_callbacks_for_one_number_in_one_queue(
         # one stand-in in line for that number
         stand_ins = [e for e in q.entries if e.channel.linkedid.startswith("vtcb-")]
         assert len(stand_ins) == 1
+        busy.hangup_now()
 
 
 async def test_one_click_rings_the_agents_phone_first_then_the_citizen(
