@@ -365,10 +365,10 @@ def menu_lines(site: Site, lang: str, prefix: str = "") -> list[tuple[str, str]]
             groups.add(rest[0])
             key = spoken_key(rest[0], lang)
             own = site.prompts.texts.get(lang, {}).get(f"groep-{prefix}{rest[0]}")
-            label = own or site.menu_groups.get(prefix + rest[0])
-            if label:
+            named = own or site.menu_groups.get(prefix + rest[0])
+            if named:
                 text = _text(site, lang, "menu-keuze").format(
-                    label=label[:1].lower() + label[1:], key=key
+                    label=named[:1].lower() + named[1:], key=key
                 )
             else:
                 text = _text(site, lang, "menu-meer").format(key=key)
