@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from callcenter.contacts.names import (
+    COUNTER_QUEUE_TIMEOUT,
     DIAL_CONTEXT,
+    LIGHTHOUSE_QUEUE_TIMEOUT,
     QUEUE_EXIT_CONTEXT,
     WAIT_CONTEXT,
     WHISPER_CONTEXT,
@@ -38,8 +40,6 @@ __all__ = [
     "write",
 ]
 
-COUNTER_QUEUE_TIMEOUT = 180
-LIGHTHOUSE_QUEUE_TIMEOUT = 600
 MEMBER_RING_TIMEOUT = 15
 
 READ_CLASSES = "system,call,agent,user,dialplan"

@@ -86,7 +86,7 @@ def test_route_overflow_and_no_agents(capsys: pytest.CaptureFixture[str]) -> Non
 
 
 def test_route_last_resort_on_christmas(capsys: pytest.CaptureFixture[str]) -> None:
-    d = route(capsys, "--at", "2026-12-25T10:00:00+01:00", "--topic", "3")
+    d = route(capsys, "--at", "2026-12-25T10:00:00+01:00", "--topic", "21")
     assert d["target"] == "last_resort" and d["queue"] is None and d["reason"] == "holiday"
     assert d["next_open"] == "2026-12-28T09:00:00+01:00"
 

@@ -224,7 +224,7 @@ def test_a_topic_whose_keys_begin_another_is_a_warning() -> None:
 
 def test_the_example_menu_makes_nobody_wait(example_site: Site) -> None:
     assert not [w for w in example_site.warnings if ".digit" in w]
-    assert {t.digit for t in example_site.topics} >= {"91", "92"}
+    assert {t.digit for t in example_site.topics} >= {"21", "22", "41", "42", "43"}
 
 
 def test_the_privacy_policy_is_checked() -> None:
@@ -249,14 +249,27 @@ def test_a_menu_level_too_long_or_too_wide_is_a_warning(example_site: Site) -> N
     and which offers more choices than callers remember."""
     from callcenter.prompts.catalog import warnings
 
+    assert [w for w in warnings(example_site) if "menu" in w] == []  # the shipped menu
     short = parse_site(ISSUE_EXAMPLE, "short.toml")
     assert [w for w in warnings(short) if "menu" in w] == []  # two choices, a short welcome
-    found = [w for w in warnings(example_site) if "] menu:" in w]
-    nl = [w for w in found if w.startswith("[prompts.nl] menu:")]
-    assert len(nl) == 2
-    assert "with the welcome and the language offers, over [prompts].menu_max_seconds = 20" in nl[0]
-    assert "10 choices" in nl[1]
-    assert not [w for w in found if "menu-9" in w]  # the sub-menu: two choices, quickly said
+    wide = ISSUE_EXAMPLE + "".join(
+        f'\n[[topics]]\nid = "extra-{d}"\ndigit = "{d}"\nlabel = "Een bijkomende vraag '
+        f'nummer {d}"\ncounter = "sociale-dienst"\n'
+        for d in "23456789"
+    )
+    found = warnings(parse_site(wide, "wide.toml"))
+    [long] = [w for w in found if "to say" in w]
+    assert long.startswith("[prompts.nl] menu: takes about ")
+    assert "s to say with the welcome, over [prompts].menu_max_seconds = 20" in long
+    [many] = [w for w in found if "choices;" in w]
+    assert many.startswith("[prompts.nl] menu: 10 choices")
+    grouped = wide
+    for n, d in enumerate("56789", 1):  # five of them behind key 9: six choices left
+        grouped = grouped.replace(f'digit = "{d}"', f'digit = "9{n}"')
+    grouped += '\n[menu]\ngroups = { "9" = "Nog meer vragen" }\n'
+    site = parse_site(grouped, "grouped.toml")
+    assert [w for w in warnings(site) if "choices;" in w] == []  # 9 opens a sub-menu now
+    assert site.menu_groups == {"9": "Nog meer vragen"}
     tight = parse_site(
         ISSUE_EXAMPLE.replace("[routing]", "[prompts]\nmenu_max_seconds = 5\n\n[routing]"), "t"
     )
@@ -265,3 +278,7 @@ def test_a_menu_level_too_long_or_too_wide_is_a_warning(example_site: Site) -> N
     assert problems(
         ISSUE_EXAMPLE.replace("[routing]", "[prompts]\nmenu_max_seconds = 1\n\n[routing]")
     )
+    assert problems(ISSUE_EXAMPLE + '\n[menu]\ngroups = { "7" = "Niets" }\n') == [
+        "[menu].groups.7: no sub-menu opens with '7' (the topics' sub-menu keys: none: no "
+        "topic has more than one key)"
+    ]

@@ -15,3 +15,8 @@ WHISPER_CONTEXT = "vuurtoren-whisper"
 CALLBACK_PREFIX = "vtcb-"
 """Uniqueids (``ChannelId``) of the channels Vuurtoren originates for callbacks: calls whose
 Linkedid starts with it are callbacks, not calls to the central number."""
+COUNTER_QUEUE_TIMEOUT = 180
+"""Seconds a caller waits in a counter's queue (``Queue()``'s timeout) before the dialplan
+takes them on to the lighthouse."""
+LIGHTHOUSE_QUEUE_TIMEOUT = 600
+"""Seconds a caller waits in the lighthouse's queue before the last resort."""

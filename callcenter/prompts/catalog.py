@@ -102,8 +102,8 @@ _DEFAULTS: dict[str, dict[str, str]] = {
     "fr": {
         "welkom": "Bienvenue chez {site}.",
         "taalkeuze": "Pour le français, appuyez sur {key}.",
-        "menu-keuze": "Pour {label}, appuyez sur {key}.",
-        "menu-meer": "Pour d'autres choix, appuyez sur {key}.",
+        "menu-keuze": "Pour {label}, tapez {key}.",
+        "menu-meer": "Pour d'autres choix, tapez {key}.",
         "geen-keuze": "Nous n'avons pas entendu de choix. Nous vous passons l'accueil.",
         "ongeldig": "Ce choix n'existe pas. Nous vous passons l'accueil.",
         "vuurtoren-closed": "Ce guichet est fermé. Notre accueil va vous aider.",
@@ -251,8 +251,9 @@ SPOKEN_CHARS_PER_SECOND = 14.0
 takes to say before it is built (a recording, or the built file, is measured instead)."""
 SPOKEN_LEAD_SECONDS = 0.3
 """The silence a synthesised prompt begins with."""
-MENU_CHOICES = 5
-"""Choices a menu level offers at most before callers lose track (``check-config`` warns)."""
+MENU_CHOICES = 6
+"""Choices a menu level offers at most before callers lose track (``check-config`` warns):
+about five, and "other questions"."""
 
 
 def spoken_seconds(text: str) -> float:
@@ -261,12 +262,13 @@ def spoken_seconds(text: str) -> float:
 
 
 def menu_levels(site: Site, lang: str) -> list[tuple[str, list[tuple[str, str]], list[str]]]:
-    """Every menu level as (prefix, its sentences, what is said before it): the first
-    level after the welcome and the other languages' offers, each sub-menu alone."""
-    by_name = {p.name: p.text for p in prompts(site, lang)}
-    intro = [by_name["welkom"]]
-    for other in site.prompts.languages:
-        if other != lang and len(site.prompts.languages) > 1:
+    """Every menu level as (prefix, its sentences, what is said before it): in the default
+    language the first level after the welcome and the other languages' offers (one
+    ``Read``); in another (after its key) the menu alone; each sub-menu alone."""
+    intro = []
+    if lang == site.prompts.languages[0]:
+        intro.append(next(p.text for p in prompts(site, lang) if p.name == "welkom"))
+        for other in site.prompts.languages[1:]:
             intro.append(next(p.text for p in prompts(site, other) if p.name == "taalkeuze"))
     prefixes = sorted({t.digit[:n] for t in site.topics for n in range(1, len(t.digit))})
     out = [("", menu_lines(site, lang), intro)]
@@ -287,7 +289,10 @@ def warnings(site: Site) -> list[str]:
             )
             where = f"[prompts.{lang}] {name}"
             if said > limit:
-                before = " with the welcome and the language offers" if intro else ""
+                before = ""
+                if intro:
+                    offers = len(intro) > 1
+                    before = " with the welcome" + (" and the language offers" if offers else "")
                 out.append(
                     f"{where}: takes about {said:.0f} s to say{before}, over "
                     f"[prompts].menu_max_seconds = {limit}: fewer choices a level, shorter "
@@ -295,8 +300,8 @@ def warnings(site: Site) -> list[str]:
                 )
             if len(lines) > MENU_CHOICES:
                 out.append(
-                    f"{where}: {len(lines)} choices; callers remember about {MENU_CHOICES}: "
-                    "group the topics under sub-menu keys, the most asked first"
+                    f"{where}: {len(lines)} choices; callers remember about five and 'other "
+                    "questions': group the topics under sub-menu keys, the most asked first"
                 )
     for lang in site.prompts.languages[1:]:
         texts = site.prompts.texts.get(lang, {})
@@ -305,6 +310,12 @@ def warnings(site: Site) -> list[str]:
             out.append(
                 f"[prompts.{lang}]: no label-<topic> for {', '.join(bare)}: its menu says "
                 "their labels as the site file gives them"
+            )
+        unnamed = [k for k in site.menu_groups if f"groep-{k}" not in texts]
+        if unnamed:
+            out.append(
+                f"[prompts.{lang}]: no groep-<keys> for {', '.join(unnamed)}: its menu says "
+                "those groups' names as [menu] groups gives them"
             )
     return out
 
@@ -384,12 +395,12 @@ def position_name(position: int) -> str:
 
 
 def wait_name(seconds: float) -> str:
-    """The prompt that says an expected wait (rounded up to one of :data:`WAIT_MINUTES`)."""
+    """The prompt that says an expected wait ("ongeveer N minuten"): the nearest of
+    :data:`WAIT_MINUTES` (at least one minute), "more than half an hour" beyond 35 min."""
     minutes = max(1.0, seconds / 60)
-    for m in WAIT_MINUTES:
-        if minutes <= m:
-            return f"wachttijd-{m}"
-    return "wachttijd-meer"
+    if minutes > WAIT_MINUTES[-1] + 5:
+        return "wachttijd-meer"
+    return f"wachttijd-{min(WAIT_MINUTES, key=lambda m: (abs(m - minutes), m))}"
 
 
 def handover_name(reason: Reason) -> str:

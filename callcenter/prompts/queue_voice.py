@@ -32,7 +32,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from callcenter.ami import AMIClient, AMIError, Message
-from callcenter.contacts.names import WHISPER_CONTEXT
+from callcenter.contacts.names import COUNTER_QUEUE_TIMEOUT, WHISPER_CONTEXT
 from callcenter.prompts.catalog import position_name, wait_name
 from routing.site import Site
 from routing.types import Decision, Target
@@ -96,17 +96,41 @@ class QueueVoice:
         answers = self._answers.setdefault(queue, deque(maxlen=200))
         answers.append(at)
 
-    def expected_wait(self, queue: str, position: int, now: datetime) -> float | None:
-        """Seconds until a caller at ``position`` is answered; None when nobody can say."""
+    def per_caller(self, queue: str, now: datetime) -> float | None:
+        """Seconds between two answers in ``queue`` now: its own pace when it answered
+        enough callers lately, else its handle time shared over those who can answer; None
+        when nobody can say (nobody to answer)."""
         recent = [t for t in self._answers.get(queue, ()) if now - t <= RECENT]
         if len(recent) >= MIN_ANSWERS:
             span = max(60.0, (now - recent[0]).total_seconds())
-            return position * span / len(recent)
+            return span / len(recent)
         live = self.tracker.queues.get(queue)
-        agents = live.state().agents if live is not None else 0
+        agents = live.staffing(now) if live is not None else 0
         if not agents:
             return None
-        return position * self._handle.get(queue, LIGHTHOUSE_HANDLE_SECONDS) / agents
+        return self._handle.get(queue, LIGHTHOUSE_HANDLE_SECONDS) / agents
+
+    def expected_wait(self, queue: str, position: int, now: datetime) -> float | None:
+        """Seconds until a caller at ``position`` is answered; None when nobody can say.
+        The caller at the head waits, on average, half the time between two answers (the
+        agents are mid-call, not starting one); each place behind adds a whole one."""
+        per = self.per_caller(queue, now)
+        return None if per is None else (position - 0.5) * per
+
+    def _until_person(
+        self, queue: str, wait: float | None, joined: datetime, now: datetime
+    ) -> float | None:
+        """A counter's caller waits there at most until its queue's timeout, then goes to
+        the lighthouse (when someone there can answer): the wait until a person is the
+        shorter of the two ways."""
+        lighthouse = self.site.lighthouse.queue
+        lh = self.tracker.queues.get(lighthouse)
+        if queue == lighthouse or lh is None or not lh.staffing(now):
+            return wait
+        left = max(0.0, COUNTER_QUEUE_TIMEOUT - (now - joined).total_seconds())
+        per = self.per_caller(lighthouse, now)
+        there = 0.0 if per is None or not lh.waiting else (len(lh.waiting) + 0.5) * per
+        return left + there if wait is None else min(wait, left + there)
 
     def words(self, queue: str, position: int, lang: str, now: datetime) -> list[str]:
         """The prompts that say a place and the expected wait (and the callback key)."""
@@ -142,23 +166,24 @@ class QueueVoice:
                     if joined <= busy_first and (
                         joined <= ringing_first or not self._rung(uid, queue.name)
                     ):
-                        candidates.append((joined, uid, queue.name, position, True))
+                        candidates.append((joined, uid, queue.name, position, True, joined))
                 elif said <= again:
-                    candidates.append((said, uid, queue.name, position, False))
+                    candidates.append((said, uid, queue.name, position, False, joined))
         if len(said_of) > 2 * waiting + 100:  # now and then, forget those who left
             here = {uid for q in self.tracker.queues.values() for uid in q.waiting}
             self._said = said_of = {u: t for u, t in said_of.items() if u in here}
         out = []
         waits: dict[str, float | None] = {}  # per queue: the time per caller, once a tick
-        for _, uid, queue_name, position, first_time in sorted(candidates)[:PER_TICK]:
+        for _, uid, queue_name, position, first_time, joined in sorted(candidates)[:PER_TICK]:
             said_of[uid] = now
             call = self.tracker.call_by_uniqueid(uid)
             if call is None or call.channel is None:
                 continue  # a callback waiting in someone's place: nobody to tell
             if queue_name not in waits:
-                waits[queue_name] = self.expected_wait(queue_name, 1, now)
+                waits[queue_name] = self.per_caller(queue_name, now)
             per_caller = waits[queue_name]
-            wait = None if per_caller is None else per_caller * position
+            wait = None if per_caller is None else (position - 0.5) * per_caller
+            wait = self._until_person(queue_name, wait, joined, now)
             lang = call.language or self.site.prompts.languages[0]
             files = self._say(position, wait, lang)
             d = call.decision

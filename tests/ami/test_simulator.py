@@ -177,7 +177,7 @@ async def test_timeout_also_emits_abandon_then_continues_with_the_same_uniqueid(
 async def test_failsafe_uses_the_astdb_states(client: AMIClient, sim: Simulator) -> None:
     await client.db_put("vuurtoren", "counter/sociale-dienst", "open")
     open_call = sim.call(CallerProfile(number="1", digits="1", talk_seconds=5))
-    closed_call = sim.call(CallerProfile(number="2", digits="2", talk_seconds=5))  # schuldhulp
+    closed_call = sim.call(CallerProfile(number="2", digits="52", talk_seconds=5))  # schuldhulp
     await finished(sim, open_call.truth.linkedid)
     await finished(sim, closed_call.truth.linkedid)
     assert open_call.truth.failsafe and open_call.truth.visits[0].queue == "sociale-dienst"
@@ -402,7 +402,7 @@ async def test_a_local_caller_hangs_up_its_first_leg_first(
     await router(client, lambda e: ("queues", "sociale-dienst" if e["Topic"] == "1" else "caw"))
     pause_all(sim, "sociale-dienst")
     waiting = sim.call(CallerProfile(number="+32470000051", digits="1", patience=8))
-    talking = sim.call(CallerProfile(number="+32470000052", digits="8", talk_seconds=10))
+    talking = sim.call(CallerProfile(number="+32470000052", digits="43", talk_seconds=10))
     await finished(sim, waiting.truth.linkedid, 20)
     await finished(sim, talking.truth.linkedid, 20)
     end = call_sequence(tap, waiting)

@@ -109,7 +109,7 @@ async def test_asterisk_ami_logs_in_and_gets_answers(sim: Simulator) -> None:
         assert out["ping"].keys["Ping"] == "Pong"
         assert out["queue_add"].keys["Message"] == "Added interface to queue"
         assert "PJSIP/third-party" in sim.ast.queues["lighthouse"].members
-        sim.call(CallerProfile(number="+32470555555", digits="3"))
+        sim.call(CallerProfile(number="+32470555555", digits="21"))
         assert await asyncio.to_thread(out["waiting"].wait, 5)
         assert "FullyBooted" in out["seen"] and "Newchannel" in out["seen"]
     finally:

@@ -408,7 +408,7 @@ async def test_the_whole_loop_from_call_to_closed_referral(
         page = await agent_ctx.new_page()
         await page.goto(base + "/agent")
         await page.wait_for_timeout(300)
-        s.call(number=number, digits="3", talk_seconds=60, patience=120)
+        s.call(number=number, digits="21", talk_seconds=60, patience=120)
         panel = page.locator("#gesprek")
         await panel.get_by_text("Vroeg naar het leefloon.").wait_for(timeout=15000)
         assert number in await panel.inner_text()

@@ -74,7 +74,7 @@ async def test_closed_counter_goes_to_the_lighthouse(stack: StackFactory) -> Non
 
 async def test_holiday(stack: StackFactory) -> None:
     async with stack(at("2026-11-11 10:00")) as s:  # Wapenstilstand
-        call = s.call(number="+32470100003", digits="3", talk_seconds=20)
+        call = s.call(number="+32470100003", digits="21", talk_seconds=20)
         rec = await s.record(call.truth.linkedid)
     assert call.truth.visits[0].queue == "lighthouse"
     assert rec.decision is not None and rec.decision.reason.value == "holiday"
@@ -186,7 +186,7 @@ async def test_failsafe_when_the_service_is_away(
         assert sim.ast.db_get("vuurtoren", "counter/sociale-dienst") == "open"
         assert sim.ast.db_get("vuurtoren", "counter/schuldbemiddeling") == "closed"
         to_open = sim.call(CallerProfile(number="1", digits="1", talk_seconds=5))
-        to_closed = sim.call(CallerProfile(number="2", digits="2", talk_seconds=5))
+        to_closed = sim.call(CallerProfile(number="2", digits="52", talk_seconds=5))
         await until(
             lambda: to_open.truth.ended is not None and to_closed.truth.ended is not None, 15
         )

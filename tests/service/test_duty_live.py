@@ -185,11 +185,11 @@ async def test_desk_phone_codes_login_toggle_and_override_with_pin(stack: StackF
         )
         assert await ast.dial_feature("PJSIP/chris-desk", "*45") == "loggedout"
         await until(lambda: "PJSIP/chris-desk" not in ast.queues["woonloket"].members)
-        # override: key 3 is the woonloket; a wrong PIN changes nothing
-        wrong = await ast.dial_feature("PJSIP/chris-desk", "*46", Key="3", Pin="1234")
+        # override: keys 21 are the woonloket; a wrong PIN changes nothing
+        wrong = await ast.dial_feature("PJSIP/chris-desk", "*46", Key="21", Pin="1234")
         assert wrong == "wrongpin"
         assert ast.db_get("vuurtoren", "counter/woonloket") != "closed"
-        assert await ast.dial_feature("PJSIP/chris-desk", "*46", Key="3", Pin="4711") == "closed"
+        assert await ast.dial_feature("PJSIP/chris-desk", "*46", Key="21", Pin="4711") == "closed"
         await until(lambda: ast.db_get("vuurtoren", "counter/woonloket") == "closed")
         assert ast.device_states[device_for("woonloket")] == "INUSE"  # the BLF lamp
         current = s.run.ops.overrides.current()
@@ -200,16 +200,17 @@ async def test_desk_phone_codes_login_toggle_and_override_with_pin(stack: StackF
         # not their counter (key 1: sociale dienst)
         other = await ast.dial_feature("PJSIP/chris-desk", "*46", Key="1", Pin="4711")
         assert other == "refused"
-        assert await ast.dial_feature("PJSIP/chris-desk", "*46", Key="3", Pin="4711") == "opened"
+        assert await ast.dial_feature("PJSIP/chris-desk", "*46", Key="21", Pin="4711") == "opened"
         await until(lambda: ast.db_get("vuurtoren", "counter/woonloket") == "open")
         # a phone nobody owns
         assert await ast.dial_feature("PJSIP/unknown", "*45") == "unknown"
         # five wrong PINs block the phone, even for the right one
         tries = [
-            await ast.dial_feature("PJSIP/chris-desk", "*46", Key="3", Pin="0000") for _ in range(5)
+            await ast.dial_feature("PJSIP/chris-desk", "*46", Key="21", Pin="0000")
+            for _ in range(5)
         ]
         assert tries == ["wrongpin"] * 4 + ["blocked"]
-        blocked = await ast.dial_feature("PJSIP/chris-desk", "*46", Key="3", Pin="4711")
+        blocked = await ast.dial_feature("PJSIP/chris-desk", "*46", Key="21", Pin="4711")
         assert blocked == "blocked"
         refused = await s.run.staff.audit.query(kind="deskphone-refused")
         assert len(refused) >= 6
@@ -246,7 +247,7 @@ async def test_a_temporary_closure_ends_at_the_next_boundary_by_itself(
 
         # the states job has planned its next instant, past this boundary
         await until(lambda: (states_next() or at("2026-11-23 12:00")) > at("2026-11-23 12:00"))
-        call = s.call(number="+32470800015", digits="3", talk_seconds=5)
+        call = s.call(number="+32470800015", digits="21", talk_seconds=5)
         rec = await s.record(call.truth.linkedid)
         assert rec.decision is not None and rec.decision.reason.value == "closed"
 

@@ -49,7 +49,7 @@ async def test_a_scripted_morning_adds_up(stack: StackFactory) -> None:
         # E waits out the counter's 30 s and is answered by the lighthouse
         e = s.call(number="+32470910005", digits="1", patience=900, talk_seconds=20)
         # D: the woonloket is closed today (planned closure); F: nobody at the onthaal
-        d = s.call(number="+32470910004", digits="3", talk_seconds=20)
+        d = s.call(number="+32470910004", digits="21", talk_seconds=20)
         f = s.call(number="+32470910006", digits="0", talk_seconds=20)
         for call in (a, d, e, f):
             await s.record(call.truth.linkedid, timeout=60)

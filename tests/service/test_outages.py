@@ -47,7 +47,7 @@ async def test_calls_during_an_outage_all_reach_the_store(
         pause_all(sim, "sociale-dienst")
         answered = sim.call(CallerProfile(number="+32470500001", digits="0", talk_seconds=5))
         menu_hangup = sim.call(CallerProfile(number="+32470500002", hangup_in_menu=True))
-        talking = sim.call(CallerProfile(number="+32470500003", digits="2", talk_seconds=400))
+        talking = sim.call(CallerProfile(number="+32470500003", digits="52", talk_seconds=400))
         waiting = sim.call(CallerProfile(number="+32470500004", digits="1", patience=900))
         await until(lambda: answered.truth.ended and menu_hangup.truth.ended, 20)
         await until(lambda: bool(talking.truth.visits) and talking.truth.outcome == "answered")
@@ -106,7 +106,7 @@ async def test_failsafe_skips_a_lighthouse_that_cannot_answer(
             await until(lambda: bool(sim.ast.db_get("vuurtoren", key)))
             texts = dict(s.run.service.announcer.texts)
         call = sim.call(
-            CallerProfile(number="+32470600001", digits="2", last_resort_choice="callback")
+            CallerProfile(number="+32470600001", digits="52", last_resort_choice="callback")
         )
         await until(lambda: call.truth.ended is not None, 20)
         assert call.truth.failsafe and call.truth.visits == []  # no queue at all

@@ -52,9 +52,10 @@ async def test_the_lighthouse_says_why_in_one_sentence(stack: StackFactory) -> N
         # Monday 13:00: the woonloket is closed, the lighthouse takes the call and says so, in
         # one sentence, then the caller is in its line at once; an idle agent answers, so
         # nothing else is said (no place, no wait)
-        closed = s.call(number="+32470920001", digits="3", talk_seconds=5)
+        closed = s.call(number="+32470920001", digits="21", talk_seconds=5)
         names, sentences = await heard(s, closed)
-        assert names == ["nl/welkom", "nl/menu", "nl/vuurtoren-closed"] and sentences == []
+        assert names == ["nl/welkom", "nl/menu", "nl/menu-2", "nl/vuurtoren-closed"]
+        assert sentences == []
         played = s.sim.ast.prompt_lengths.seconds("nl/vuurtoren-closed")
         waited = closed.truth.visits[0].joined - closed.truth.route_requested
         assert played <= waited < played + 2
@@ -64,13 +65,13 @@ async def test_the_lighthouse_says_why_in_one_sentence(stack: StackFactory) -> N
 
         # every lighthouse agent on a call: the next caller waits, and hears in a whisper
         # when the counter opens again, their place, the expected wait and the callback key
-        busy = await occupy(s, "3", site.lighthouse.queue, site.lighthouse.agents)
-        waiting = s.call(number="+32470920002", digits="3", patience=600)
+        busy = await occupy(s, "21", site.lighthouse.queue, site.lighthouse.agents)
+        waiting = s.call(number="+32470920002", digits="21", patience=600)
         await until(lambda: "nl/positie-1" in waiting.truth.heard, 30)
         heard_now = waiting.truth.heard
-        assert heard_now[:3] == ["nl/welkom", "nl/menu", "nl/vuurtoren-closed"]
+        assert heard_now[:4] == ["nl/welkom", "nl/menu", "nl/menu-2", "nl/vuurtoren-closed"]
         texts = s.run.service.announcer.texts
-        assert [texts.get(h) for h in heard_now[3:4]] == [
+        assert [texts.get(h) for h in heard_now[4:5]] == [
             next_open_text(
                 site,
                 site.counter("woonloket"),
@@ -79,8 +80,8 @@ async def test_the_lighthouse_says_why_in_one_sentence(stack: StackFactory) -> N
                 "nl",
             )
         ]
-        assert heard_now[4] == "nl/positie-1" and heard_now[5].startswith("nl/wachttijd-")
-        assert heard_now[6] == "nl/terugbellen-in-rij"
+        assert heard_now[5] == "nl/positie-1" and heard_now[6].startswith("nl/wachttijd-")
+        assert heard_now[7] == "nl/terugbellen-in-rij"
         # the whisper came within seconds of joining, not after the reminder's minute
         assert waiting.truth.visits[0].joined is not None
         for c in (*busy, waiting):
@@ -145,19 +146,20 @@ async def test_the_lighthouse_says_why_in_each_case(stack: StackFactory) -> None
         assert names == ["nl/welkom", "nl/menu"] and sentences == []
         assert direct.truth.visits[0].joined - direct.truth.route_requested < 1.0
 
-        for digits, why in (("3", "override"), ("6", "closure"), ("0", "no_agents")):
+        for digits, why in (("21", "override"), ("51", "closure"), ("0", "no_agents")):
             call = s.call(number=f"+324709200{digits}1", digits=digits, talk_seconds=5)
             names, sentences = await heard(s, call)
-            assert names == ["nl/welkom", "nl/menu", f"nl/vuurtoren-{why}"], why
+            sub = [f"nl/menu-{digits[0]}"] if len(digits) > 1 else []
+            assert names == ["nl/welkom", "nl/menu", *sub, f"nl/vuurtoren-{why}"], why
 
         # the svk's one agent on a call, three waiting: each hears their true place at once;
         # the next caller overflows to the lighthouse
-        busy = await occupy(s, "91", "svk", 1)
-        waiting = [s.call(number=f"+3247092002{i}", digits="91", patience=600) for i in range(3)]
+        busy = await occupy(s, "22", "svk", 1)
+        waiting = [s.call(number=f"+3247092002{i}", digits="22", patience=600) for i in range(3)]
         await until(lambda: s.run.service.tracker.queues["svk"].state().waiting == 3, 20)
-        over = s.call(number="+32470920030", digits="91", talk_seconds=5)
+        over = s.call(number="+32470920030", digits="22", talk_seconds=5)
         names, sentences = await heard(s, over)
-        assert names == ["nl/welkom", "nl/menu", "nl/menu-9", "nl/vuurtoren-overflow"]
+        assert names == ["nl/welkom", "nl/menu", "nl/menu-2", "nl/vuurtoren-overflow"]
         await until(
             lambda: all(any(h.startswith("nl/positie") for h in c.truth.heard) for c in waiting), 20
         )

@@ -74,7 +74,7 @@ async def test_paused_members_do_not_staff_a_queue(stack: StackFactory) -> None:
         await until(
             lambda: sim.ast.db_get("vuurtoren", "counter/sociaal-verhuurkantoor") == "unstaffed", 20
         )
-        call = s.call(number="+32470120001", digits="91", last_resort_choice="hangup")
+        call = s.call(number="+32470120001", digits="22", last_resort_choice="hangup")
         rec = await s.record(call.truth.linkedid, 40)
         assert rec.decision is not None
         assert (rec.decision.target.value, rec.decision.reason.value) == (

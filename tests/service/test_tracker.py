@@ -31,7 +31,7 @@ async def scenario_events(site: Site) -> list[Message]:
     routes = {
         "1": ("queues", "sociale-dienst"),
         "0": ("queues", "onthaal"),
-        "2": ("last-resort", "schuldbemiddeling"),
+        "52": ("last-resort", "schuldbemiddeling"),
     }
 
     def route(m: Message) -> None:
@@ -48,8 +48,8 @@ async def scenario_events(site: Site) -> list[Message]:
         sim.call(CallerProfile(number="1", digits="1", talk_seconds=20)),
         sim.call(CallerProfile(number="2", digits="0", patience=10)),  # abandons
         sim.call(CallerProfile(number="3", digits="0", patience=100, talk_seconds=5)),  # times out
-        sim.call(CallerProfile(number="4", digits="2", last_resort_choice="hangup")),
-        sim.call(CallerProfile(number="5", digits="7", talk_seconds=5)),  # no route: fail-safe
+        sim.call(CallerProfile(number="4", digits="52", last_resort_choice="hangup")),
+        sim.call(CallerProfile(number="5", digits="41", talk_seconds=5)),  # no route: fail-safe
         sim.call(CallerProfile(number="6", digits="1", hangup_in_menu=True)),
     ]
     await until(lambda: all(c.truth.ended is not None for c in calls), 20)
