@@ -24,7 +24,13 @@ from callcenter.contacts.names import (
     WAIT_CONTEXT,
     WHISPER_CONTEXT,
 )
-from callcenter.outage import HANGUP_TARGET, LAST_RESORT_TARGET
+from callcenter.outage import (
+    FAILSAFE_TREE,
+    HANGUP_TARGET,
+    LAST_RESORT_TARGET,
+    RECORD_VERSION,
+    VISIT_TREE,
+)
 from callcenter.prompts.catalog import prompts
 from callcenter.service import ASTDB_FAMILY, EVENTS_READ, HEARTBEAT_FRESH_SECONDS, HEARTBEAT_KEY
 from callcenter.staff.deskphone import RESULT_CONTEXT, RESULTS
@@ -177,8 +183,8 @@ def _extensions(site: Site, failsafe: int) -> str:
     default_counter = site.counter(site.topic(None).counter)
     lang = site.prompts.languages[0]
     record = (
-        f"Set(DB({f}/failsafe/${{CHANNEL(linkedid)}})=${{VT_START}},${{UNIQUEID}},${{TOPIC}},"
-        "${COUNTER},${TARGET},${CALLERID(num)})"
+        f"Set(DB({f}/{FAILSAFE_TREE}/${{CHANNEL(linkedid)}})={RECORD_VERSION},${{VT_START}},"
+        "${UNIQUEID},${TOPIC},${COUNTER},${TARGET},${REASON},${CALLERID(num)})"
     )
     out = [
         _header(site, "Dialplan"),
@@ -284,14 +290,15 @@ def _extensions(site: Site, failsafe: int) -> str:
         "?${TOPIC}:default)})\n"
         " same => n,Gosub(topics,${T},1)\n"
         " same => n,Set(TARGET=${QUEUE})\n"
+        " same => n,Set(REASON=open)\n"
         f' same => n,GotoIf($["${{DB({f}/counter/${{COUNTER}})}}" = "open"]?record)\n'
+        f' same => n,Set(REASON=${{IF($["${{DB({f}/counter/${{COUNTER}})}}" = "unstaffed"]'
+        "?no_agents:closed)})\n"
         f" same => n,Set(TARGET={lh})\n"
         f" same => n,ExecIf({_lighthouse_closed(f)}?Set(TARGET={LAST_RESORT_TARGET}))\n"
         "; before the lighthouse, why in one sentence; before the last resort, when the\n"
         "; counter opens again, as Vuurtoren last rendered it\n"
-        f' same => n,Set(WHY=${{IF($["${{DB({f}/counter/${{COUNTER}})}}" = "unstaffed"]'
-        "?vuurtoren-no_agents:vuurtoren-closed)})\n"
-        + _sound("${WHY}", play=False)
+        + _sound("vuurtoren-${REASON}", play=False)
         + " same => n,Set(VT_ANNOUNCE=${SOUND})\n"
         f' same => n,ExecIf($["${{TARGET}}" = "{LAST_RESORT_TARGET}"]?Set(VT_ANNOUNCE='
         f"${{DB({f}/announce/${{COUNTER}}/${{CHANNEL(language)}})}}))\n"
@@ -348,7 +355,14 @@ def _extensions(site: Site, failsafe: int) -> str:
         + " same => n,Set(VT_POS=)\n"
         " same => n,Set(VT_JOINED=${EPOCH})\n"
         f" same => n(wait),Queue({lh},t,,,{LIGHTHOUSE_QUEUE_TIMEOUT},,,,${{VT_POS}})\n"
-        ' same => n,Goto(last-resort,${IF($["${COUNTER}" = ""]?s:${COUNTER})},1)\n\n'
+        ' same => n,Goto(last-resort,${IF($["${COUNTER}" = ""]?s:${COUNTER})},1)\n'
+        "; Hung up in a queue while Vuurtoren is away, before a member answered (no\n"
+        "; MEMBERINTERFACE): leave the visit (queue, joined, left) for Vuurtoren's figures.\n"
+        f"exten => h,1,GotoIf({_vuurtoren_here(f)}?done)\n"
+        ' same => n,GotoIf($["${VT_JOINED}" = "" | "${MEMBERINTERFACE}" != ""]?done)\n'
+        f" same => n,Set(DB({f}/{VISIT_TREE}/${{CHANNEL(linkedid)}})="
+        "${VT_QUEUE},${VT_JOINED},${EPOCH},${UNIQUEID})\n"
+        " same => n(done),NoOp()\n\n"
     )
     out.append(
         "[last-resort]\n; Nobody can take the call: say when the counter opens again (Vuurtoren's\n"
@@ -540,31 +554,51 @@ def _queues(site: Site) -> str:
     return "".join(out)
 
 
-def _manager(site: Site, secret: str, permit: list[str]) -> str:
+def _manager(site: Site, secret: str, permit: list[str], capture_secret: str | None = None) -> str:
     a = site.asterisk
     lines = [
         _header(site, "AMI"),
         "[general]\nenabled = yes\n",
         f"port = {a.port}\nbindaddr = {a.host}\n",
-        "timestampevents = yes  ; Vuurtoren times calls by the events' Timestamp\n\n",
-        f"[{a.username}]\n",
-        f"secret = {secret}\n",
-        "deny = 0.0.0.0/0.0.0.0\n",
+        "timestampevents = yes  ; Vuurtoren times calls by the events' Timestamp\n",
     ]
-    lines += [f"permit = {p}\n" for p in permit]
-    lines += [f"read = {READ_CLASSES}\n", f"write = {WRITE_CLASSES}\n", "writetimeout = 1000\n"]
-    lines.append("; only the events the service reads (an event passes when it matches one)\n")
-    lines += [f"eventfilter = {f}\n" for f in event_filters()]
+    accounts = [(a.username, secret, WRITE_CLASSES, "the routing service")]
+    if capture_secret is not None:
+        accounts.append(
+            (a.capture_username, capture_secret, "", "vuurtoren capture: reads, never acts")
+        )
+    for user, word, write_classes, who in accounts:
+        lines += [f"\n[{user}]  ; {who}\n", f"secret = {word}\n", "deny = 0.0.0.0/0.0.0.0\n"]
+        lines += [f"permit = {p}\n" for p in permit]
+        lines += [f"read = {READ_CLASSES}\n", f"write = {write_classes}\n"]
+        lines.append("writetimeout = 1000\n")
+        lines.append("; only the events the service reads (an event passes when it matches one)\n")
+        lines += [f"eventfilter = {f}\n" for f in event_filters()]
     return "".join(lines)
 
 
-def generate(site: Site, secret: str, *, permit: list[str] | None = None) -> AsteriskFiles:
+def _check_secret(secret: str, what: str) -> None:
     if not secret or any(ch in secret for ch in "\r\n;"):
-        raise ValueError("the AMI secret must be non-empty, on one line, without ';'")
+        raise ValueError(f"the {what} must be non-empty, on one line, without ';'")
+
+
+def generate(
+    site: Site,
+    secret: str,
+    *,
+    permit: list[str] | None = None,
+    capture_secret: str | None = None,
+) -> AsteriskFiles:
+    """``capture_secret``: add the read-only account ``vuurtoren capture`` logs in with."""
+    _check_secret(secret, "AMI secret")
+    if capture_secret is not None:
+        _check_secret(capture_secret, "capture account's AMI secret")
+        if capture_secret == secret:
+            raise ValueError("the capture account needs a secret of its own")
     return AsteriskFiles(
         extensions=_extensions(site, site.asterisk.failsafe_seconds),
         queues=_queues(site),
-        manager=_manager(site, secret, permit or ["127.0.0.1/255.255.255.255"]),
+        manager=_manager(site, secret, permit or ["127.0.0.1/255.255.255.255"], capture_secret),
     )
 
 

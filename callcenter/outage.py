@@ -3,11 +3,18 @@
 The generated dialplan writes one AstDB entry per call that Vuurtoren could not follow
 (``callcenter/asterisk_config.py``):
 
-- ``vuurtoren/failsafe/<linkedid>`` = ``start,uniqueid,topic,counter,target,caller``: routed by
-  the fail-safe (``target`` a queue, or ``@last-resort``), or hung up before it was routed while
-  no Vuurtoren session was logged in (``@hangup``);
+- ``vuurtoren/failsafe/<linkedid>`` = ``v2,start,uniqueid,topic,counter,target,reason,caller``:
+  routed by the fail-safe (``target`` a queue, or ``@last-resort``; ``reason`` ``open``,
+  ``closed`` or ``no_agents`` as the counter's state in AstDB said), or hung up before it was
+  routed while Vuurtoren was away (``@hangup``, no reason). The older form without ``v2`` and
+  ``reason`` is still read;
+- ``vuurtoren/visit/<linkedid>`` = ``queue,joined,left,uniqueid``: a caller who hung up in a
+  queue before a member answered, while Vuurtoren was away (the queue's figures count the
+  abandon);
 - ``vuurtoren/callback/<linkedid>`` = ``epoch,counter,caller``: a callback request made in the
-  last resort while no Vuurtoren session was logged in (its ``UserEvent`` reached nobody).
+  last resort while Vuurtoren was away (its ``UserEvent`` reached nobody).
+
+"Away": the service's heartbeat (``vuurtoren/heartbeat``) is stale or gone.
 
 After every (re)connect the service reads both trees (``DBGetTree``), records what it did not
 see itself, and deletes the entries. This module turns entries into call records; it does no
@@ -17,22 +24,30 @@ I/O.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from callcenter.tracker import CallRecord, Outcome
+from callcenter.tracker import CallRecord, Outcome, Visit, VisitOutcome
+from routing.site import Site
+from routing.types import Decision, Reason, Target
 
 __all__ = [
     "CALLBACK_TREE",
     "FAILSAFE_TREE",
     "HANGUP_TARGET",
     "LAST_RESORT_TARGET",
+    "RECORD_VERSION",
+    "VISIT_TREE",
     "OutageRecord",
     "apply_callback",
+    "apply_visit",
     "parse_entry",
 ]
 
 FAILSAFE_TREE = "failsafe"
 CALLBACK_TREE = "callback"
+VISIT_TREE = "visit"
+RECORD_VERSION = "v2"
+"""The first field of a fail-safe record that carries the counter's reason."""
 LAST_RESORT_TARGET = "@last-resort"
 """A fail-safe record's target when the call went to the last resort (no queue is named so:
 queue names have no '@')."""
@@ -51,6 +66,10 @@ class OutageRecord:
     counter: str | None = None
     target: str | None = None
     caller: str | None = None
+    reason: str | None = None
+    """Why the fail-safe sent it where it did: ``open``, ``closed`` or ``no_agents``."""
+    left: datetime | None = None
+    """A visit record's end (the caller hung up)."""
 
     @property
     def key(self) -> str:
@@ -62,6 +81,30 @@ class OutageRecord:
         where = "the last resort" if self.target == LAST_RESORT_TARGET else f"queue {self.target}"
         return f"routed by the dialplan's fail-safe to {where} while Vuurtoren was away"
 
+    def decision(self, site: Site) -> Decision | None:
+        """Where the fail-safe sent the call, as a decision the figures read (its counter,
+        topic, target and reason); None for a call that was never routed."""
+        if self.tree != FAILSAFE_TREE or self.target in (None, HANGUP_TARGET):
+            return None
+        topic = site.topic(self.topic or None)
+        counter = self.counter or topic.counter
+        try:
+            known = site.counter(counter)
+        except KeyError:
+            return None
+        if self.target == LAST_RESORT_TARGET:
+            target, queue = Target.LAST_RESORT, None
+        elif self.target == site.lighthouse.queue:
+            target, queue = Target.LIGHTHOUSE, self.target
+        else:
+            target, queue = Target.COUNTER, self.target
+        default = Reason.OPEN if target is Target.COUNTER else Reason.CLOSED
+        try:
+            reason = Reason(self.reason) if self.reason else default
+        except ValueError:
+            reason = default
+        return Decision(target, queue, known.id, topic.id, reason, None, self.caller)
+
     def to_record(self) -> CallRecord:
         """A call Vuurtoren never saw: what the record says, and that its end was not seen."""
         call = CallRecord(self.call_id, self.at, uniqueid=self.uniqueid, caller=self.caller)
@@ -72,6 +115,10 @@ class OutageRecord:
             call.outcome = Outcome.LAST_RESORT
             apply_callback(call, self)
             call.outcome_reason = "asked for a callback while Vuurtoren was away"
+        elif self.tree == VISIT_TREE:
+            call.ended = self.left
+            call.outcome = Outcome.ABANDONED
+            call.outcome_reason = "hung up in a queue while Vuurtoren was away"
         elif self.target == HANGUP_TARGET:
             call.outcome = Outcome.ABANDONED
             call.outcome_reason = self.describe()
@@ -81,6 +128,42 @@ class OutageRecord:
             call.outcome = Outcome.FAILSAFE
             call.outcome_reason = self.describe() + "; its end was not seen"
         return call
+
+
+def apply_visit(call: CallRecord, record: OutageRecord, short_abandon_seconds: int) -> None:
+    """A queue visit the caller ended by hanging up while Vuurtoren was away: an abandon
+    (short within the queue's ``short_abandon_seconds``), with its wait."""
+    if record.target is None or record.left is None:
+        return
+    wait = max(0, int((record.left - record.at).total_seconds()))
+    outcome = (
+        VisitOutcome.ABANDONED_SHORT if wait <= short_abandon_seconds else VisitOutcome.ABANDONED
+    )
+    known = next(
+        (
+            v
+            for v in reversed(call.visits)
+            if v.queue == record.target
+            and (v.outcome in (None, VisitOutcome.LOST) or v.joined == record.at)
+        ),
+        None,
+    )
+    if known is not None:  # followed until Vuurtoren left (then lost): now its true end
+        known.left, known.outcome, known.wait_seconds = record.left, outcome, wait
+    else:
+        call.visits.append(
+            Visit(
+                record.target,
+                record.at,
+                0,
+                record.uniqueid or "",
+                left=record.left,
+                outcome=outcome,
+                wait_seconds=wait,
+            )
+        )
+    if call.ended is None or call.ended < record.left:
+        call.ended = record.left
 
 
 def apply_callback(call: CallRecord, record: OutageRecord) -> None:
@@ -103,7 +186,14 @@ def parse_entry(key: str, value: str) -> OutageRecord | None:
     if not call_id:
         return None
     if tree == FAILSAFE_TREE:
-        fields = value.split(",", 5)
+        reason = None
+        if value.startswith(RECORD_VERSION + ","):
+            fields = value[len(RECORD_VERSION) + 1 :].split(",", 6)
+            if len(fields) != 7:
+                return None
+            reason = fields.pop(5) or None
+        else:  # the form before the reason was recorded
+            fields = value.split(",", 5)
         if len(fields) != 6 or (at := _epoch(fields[0])) is None:
             return None
         uniqueid, topic, counter, target, caller = fields[1:]
@@ -116,7 +206,16 @@ def parse_entry(key: str, value: str) -> OutageRecord | None:
             counter or None,
             target or None,
             caller or None,
+            reason,
         )
+    if tree == VISIT_TREE:
+        fields = value.split(",", 3)
+        if len(fields) != 4 or not fields[0]:
+            return None
+        joined, left = _epoch(fields[1]), _epoch(fields[2])
+        if joined is None or left is None or left < joined or left - joined > timedelta(days=1):
+            return None
+        return OutageRecord(tree, call_id, joined, fields[3] or None, target=fields[0], left=left)
     if tree == CALLBACK_TREE:
         fields = value.split(",", 2)
         if len(fields) != 3 or (at := _epoch(fields[0])) is None:

@@ -27,7 +27,9 @@ from callcenter.outage import (
     CALLBACK_TREE,
     FAILSAFE_TREE,
     HANGUP_TARGET,
+    VISIT_TREE,
     apply_callback,
+    apply_visit,
     parse_entry,
 )
 from callcenter.prompts.announcer import Announcer
@@ -76,7 +78,9 @@ PUBLISH_INTERVAL = 0.05
 second a queue changes thousands of times a second, and no screen needs more than 20 frames."""
 
 
-_OUTAGE_TREES = frozenset({FAILSAFE_TREE, CALLBACK_TREE})
+_OUTAGE_TREES = frozenset({FAILSAFE_TREE, VISIT_TREE, CALLBACK_TREE})
+_READ_ORDER = {FAILSAFE_TREE: 0, VISIT_TREE: 1, CALLBACK_TREE: 2}
+"""The calls first (where they were sent), then what happened in a queue, then callbacks."""
 
 
 def screen_pop(
@@ -546,7 +550,8 @@ class CallService:
             await self.writer.flush()  # so that "already stored" is known
         records = [(key, parse_entry(key, value)) for key, value in mine.items()]
         changed: dict[str, CallRecord] = {}
-        for key, rec in sorted(records, key=lambda kr: kr[0].startswith(CALLBACK_TREE)):
+        order = sorted(records, key=lambda kr: _READ_ORDER.get(kr[0].split("/", 1)[0], 9))
+        for key, rec in order:
             if rec is None:
                 log.warning("resync: unreadable AstDB entry %s/%s dropped", ASTDB_FAMILY, key)
                 continue
@@ -557,8 +562,14 @@ class CallService:
                 call = rec.to_record()
             elif rec.tree == CALLBACK_TREE:
                 apply_callback(call, rec)
-            elif rec.target not in (None, HANGUP_TARGET):
+            elif rec.tree == FAILSAFE_TREE and rec.target not in (None, HANGUP_TARGET):
                 call.failsafe = True
+                if rec.at < call.started:  # the dialplan's own start (adopted calls)
+                    call.started = rec.at
+            if rec.tree == FAILSAFE_TREE and call.decision is None:
+                call.decision = rec.decision(self.site)  # its counter and topic count
+            elif rec.tree == VISIT_TREE and rec.target is not None:
+                apply_visit(call, rec, self.tracker.short_abandon(rec.target))
             changed[rec.call_id] = call
         for call in changed.values():
             if call.call_id in self.tracker.calls:

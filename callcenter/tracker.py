@@ -444,12 +444,16 @@ class CallTracker:
                 return visit
         return None
 
+    def short_abandon(self, queue: str) -> int:
+        """The queue's ``T_short``: an abandon within it is a short abandon."""
+        return self._short.get(queue, 5)
+
     def _resolve_abandon(self, visit: Visit, timeout: bool) -> None:
         hold = visit._abandon_hold or 0
         visit.wait_seconds = hold
         if timeout:
             visit.outcome = VisitOutcome.TIMEOUT
-        elif hold <= self._short.get(visit.queue, 5):
+        elif hold <= self.short_abandon(visit.queue):
             visit.outcome = VisitOutcome.ABANDONED_SHORT
         else:
             visit.outcome = VisitOutcome.ABANDONED

@@ -193,7 +193,16 @@ _COUNTER_KEYS = {
 }
 _TOPIC_KEYS = {"id", "digit", "label", "counter"}
 _HELPLINE_KEYS = {"label", "number"}
-_ASTERISK_KEYS = {"host", "port", "username", "secret_env", "secret_file", "failsafe_seconds"}
+_ASTERISK_KEYS = {
+    "host",
+    "port",
+    "username",
+    "secret_env",
+    "secret_file",
+    "failsafe_seconds",
+    "capture_secret_env",
+    "capture_secret_file",
+}
 _PRIVACY_KEYS = {"pseudonymise_after_days", "delete_text_after_days", "key_env", "key_file"}
 _CALLBACK_KEYS = {
     "dial",
@@ -435,6 +444,11 @@ def _read_asterisk(r: _Reader, data: Mapping[str, Any]) -> AsteriskSettings:
         secret_env=r.text(section, "secret_env", where, default=d.secret_env) or d.secret_env,
         secret_file=r.text(section, "secret_file", where, default="") or None,
         failsafe_seconds=failsafe or d.failsafe_seconds,
+        capture_secret_env=r.text(
+            section, "capture_secret_env", where, default=d.capture_secret_env
+        )
+        or d.capture_secret_env,
+        capture_secret_file=r.text(section, "capture_secret_file", where, default="") or None,
     )
 
 

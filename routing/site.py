@@ -84,6 +84,15 @@ class AsteriskSettings:
     secret_file: str | None = None
     failsafe_seconds: int = 6
     """How long the dialplan holds a caller for Vuurtoren's Redirect before it routes alone."""
+    capture_secret_env: str = "VUURTOREN_AMI_CAPTURE_SECRET"
+    """``vuurtoren capture`` logs in with an account of its own (``<username>-capture``,
+    read-only), whose secret comes from this environment variable or ``capture_secret_file``:
+    a capture never looks like the routing service to Asterisk or to the dialplan."""
+    capture_secret_file: str | None = None
+
+    @property
+    def capture_username(self) -> str:
+        return f"{self.username}-capture"
 
 
 DEFAULT_PAUSE_REASONS: tuple[tuple[str, str], ...] = (

@@ -8,7 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from callcenter.asterisk_config import MODULES, generate, sound_files, write
-from callcenter.cli.common import EXIT_OK, read_secret, site_or_exit
+from callcenter.cli.common import (
+    EXIT_OK,
+    CommandError,
+    read_capture_secret,
+    read_secret,
+    site_or_exit,
+)
 
 
 def register(sub: Any) -> None:
@@ -31,9 +37,23 @@ def register(sub: Any) -> None:
 def asterisk_config(args: argparse.Namespace) -> int:
     site = site_or_exit(args.config)
     secret = read_secret(site)  # manager.conf needs it; it never comes from the repo
-    paths = write(generate(site, secret, permit=args.permit), Path(args.out))
+    capture = read_capture_secret(site)
+    try:
+        files = generate(site, secret, permit=args.permit, capture_secret=capture)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    paths = write(files, Path(args.out))
     for path in paths:
         print(path, file=sys.stdout)
+    a = site.asterisk
+    if capture is None:
+        print(
+            f"\nmanager.conf has no account for `vuurtoren capture`: set "
+            f"{a.capture_secret_env} (or [asterisk].capture_secret_file) and write the files "
+            f"again to add the read-only account {a.capture_username!r}."
+        )
+    else:
+        print(f"\nmanager.conf: {a.capture_username!r}, read-only, for `vuurtoren capture`.")
     langs = ", ".join(site.prompts.languages)
     print(
         f"\nPrompts the dialplan plays ({langs}; 8 kHz mono WAV) from {site.prompts.dir}/"

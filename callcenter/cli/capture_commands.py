@@ -16,7 +16,12 @@ from callcenter.stats import queue_stats
 
 def register(sub: Any) -> None:
     p = sub.add_parser("capture", help="record the raw AMI byte stream of a live Asterisk")
-    p.add_argument("--config", required=True, help="the site file ([asterisk] host, port, user)")
+    p.add_argument(
+        "--config",
+        required=True,
+        help="the site file ([asterisk] host, port; the capture account's secret from "
+        "capture_secret_env, VUURTOREN_AMI_CAPTURE_SECRET by default)",
+    )
     p.add_argument("--out", required=True, help="file to write the bytes to")
     p.add_argument("--seconds", type=float, default=60.0, help="how long (default 60)")
     p.set_defaults(handler=capture_command)
@@ -30,11 +35,11 @@ def register(sub: Any) -> None:
 
 def capture_command(args: argparse.Namespace) -> int:
     site = site_or_exit(args.config)
-    secret = read_secret(site)
+    secret = read_secret(site, capture=True)  # its own account: never the service's
     a = site.asterisk
     try:
         written = asyncio.run(
-            capture(a.host, a.port, a.username, secret, Path(args.out), args.seconds)
+            capture(a.host, a.port, a.capture_username, secret, Path(args.out), args.seconds)
         )
     except (OSError, PermissionError, TimeoutError) as exc:
         print(f"error: capture from {a.host}:{a.port} failed: {exc}", file=sys.stderr)

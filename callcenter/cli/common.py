@@ -39,22 +39,41 @@ def site_or_exit(path: str) -> Site:
         raise SystemExit(EXIT_INVALID) from None
 
 
-def read_secret(site: Site) -> str:
+def read_secret(site: Site, *, capture: bool = False) -> str:
     """The AMI secret: the file named by [asterisk].secret_file, else the environment
-    variable named by [asterisk].secret_env. Never from the site file itself."""
+    variable named by [asterisk].secret_env. Never from the site file itself. ``capture``:
+    the capture account's (``capture_secret_file``, ``capture_secret_env``)."""
     a = site.asterisk
-    if a.secret_file:
+    name_file, name_env = (
+        ("capture_secret_file", "capture_secret_env")
+        if capture
+        else (
+            "secret_file",
+            "secret_env",
+        )
+    )
+    path, env = getattr(a, name_file), getattr(a, name_env)
+    what = "the capture account's AMI secret" if capture else "AMI secret"
+    if path:
         try:
-            return Path(a.secret_file).read_text(encoding="utf-8").strip()
+            return Path(path).read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise CommandError(f"[asterisk].secret_file {a.secret_file}: {exc.strerror}") from None
-    secret = os.environ.get(a.secret_env)
+            raise CommandError(f"[asterisk].{name_file} {path}: {exc.strerror}") from None
+    secret = os.environ.get(env)
     if not secret:
         raise CommandError(
-            f"no AMI secret: set the environment variable {a.secret_env} "
-            "(or [asterisk].secret_file in the site file)"
+            f"no {what}: set the environment variable {env} (or [asterisk].{name_file} "
+            "in the site file)"
         )
     return secret
+
+
+def read_capture_secret(site: Site) -> str | None:
+    """The capture account's secret when one is set, else None."""
+    try:
+        return read_secret(site, capture=True)
+    except CommandError:
+        return None
 
 
 YEARS = (1971, 2199)

@@ -29,7 +29,13 @@ from typing import TYPE_CHECKING
 
 from callcenter.asterisk_config import HOLD_MUSIC_APP, HOLD_STEP_APP, menu_prefixes
 from callcenter.contacts.names import QUEUE_EXIT_CONTEXT
-from callcenter.outage import HANGUP_TARGET, LAST_RESORT_TARGET
+from callcenter.outage import (
+    FAILSAFE_TREE,
+    HANGUP_TARGET,
+    LAST_RESORT_TARGET,
+    RECORD_VERSION,
+    VISIT_TREE,
+)
 from callcenter.simulator.core import CallTruth, Visit
 from callcenter.simulator.queues import Entry, SimQueue, VisitResult
 
@@ -369,14 +375,15 @@ class InboundCall:
         self.truth.redirected_at = ast.clock.epoch()
         return target
 
-    def _leave_record(self, target: str) -> None:
-        """``Set(DB(vuurtoren/failsafe/<linkedid>)=start,uniqueid,topic,counter,target,caller)``."""
+    def _leave_record(self, target: str, reason: str = "") -> None:
+        """``Set(DB(vuurtoren/failsafe/<linkedid>)=v2,start,uniqueid,topic,counter,target,
+        reason,caller)``."""
         t = self.truth
         self.ast.db_put(
             "vuurtoren",
-            f"failsafe/{t.linkedid}",
-            f"{int(t.started)},{t.uniqueid},{self._topic},{self._counter},{target},"
-            f"{self.profile.number or ''}",
+            f"{FAILSAFE_TREE}/{t.linkedid}",
+            f"{RECORD_VERSION},{int(t.started)},{t.uniqueid},{self._topic},{self._counter},"
+            f"{target},{reason},{self.profile.number or ''}",
         )
 
     def _failsafe(self) -> tuple[str, str]:
@@ -385,18 +392,18 @@ class InboundCall:
         site = ast.site
         counter = site.counter(site.topic(self._topic or None).counter)
         self._counter = counter.id
-        if ast.db_get("vuurtoren", f"counter/{counter.id}") == "open":
+        state = ast.db_get("vuurtoren", f"counter/{counter.id}")
+        reason = "open" if state == "open" else "no_agents" if state == "unstaffed" else "closed"
+        if state == "open":
             target = counter.queue
         else:
             target = LAST_RESORT_TARGET if self._lighthouse_closed() else site.lighthouse.queue
             if target == LAST_RESORT_TARGET:  # when the counter opens again
                 said = ast.db_get("vuurtoren", f"announce/{counter.id}/{self.leg2.language}")
             else:  # why, in one sentence
-                state = ast.db_get("vuurtoren", f"counter/{counter.id}")
-                why = "vuurtoren-no_agents" if state == "unstaffed" else "vuurtoren-closed"
-                said = f"{site.prompts.dir.rstrip('/')}/{self.language}/{why}"
+                said = f"{site.prompts.dir.rstrip('/')}/{self.language}/vuurtoren-{reason}"
             ast.set_var(self.leg2, "VT_ANNOUNCE", said or "")
-        self._leave_record(target)
+        self._leave_record(target, reason)
         ast.set_var(self.leg2, "FAILSAFE", "1")
         # a late Redirect may still move the caller; make it land on a fresh future
         self._redirect = asyncio.get_running_loop().create_future()
@@ -480,6 +487,13 @@ class InboundCall:
         if caller_left:
             self.truth.outcome = "abandoned"
             self.truth.hangup_stage = "queue"
+            if not ast.vuurtoren_here():  # [queues] h: the visit, for Vuurtoren's figures
+                ast.db_put(
+                    "vuurtoren",
+                    f"{VISIT_TREE}/{self.truth.linkedid}",
+                    f"{queue_name},{int(visit.joined)},{int(ast.clock.epoch())},"
+                    f"{self.leg2.uniqueid}",
+                )
             self._hangup_dialplan_leg()
             return None
         if result.outcome == "key":

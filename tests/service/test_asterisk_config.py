@@ -137,6 +137,45 @@ def test_the_command_writes_the_files(tmp_path: Path) -> None:
         env=env,
     )
     assert refused.returncode == 2 and "VUURTOREN_AMI_SECRET" in refused.stderr
+    # with a capture secret, manager.conf has the read-only account `capture` logs in with
+    env.update(VUURTOREN_AMI_SECRET="from-env-only", VUURTOREN_AMI_CAPTURE_SECRET="cap-only")
+    out = subprocess.run(
+        [str(script), "asterisk-config", "--config", str(EXAMPLE), "--out", str(tmp_path / "c")],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    assert "'vuurtoren-capture', read-only" in out.stdout
+    manager = parse((tmp_path / "c" / "manager.conf").read_text(), "manager.conf")
+    assert manager["vuurtoren-capture"].get("secret") == "cap-only"
+    # `capture` never logs in with the service's account: without its own secret, no capture
+    env.pop("VUURTOREN_AMI_CAPTURE_SECRET")
+    no_capture = subprocess.run(
+        [str(script), "capture", "--config", str(EXAMPLE), "--out", str(tmp_path / "f.ami")],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert no_capture.returncode == 2
+    assert "VUURTOREN_AMI_CAPTURE_SECRET" in no_capture.stderr
+    assert not (tmp_path / "f.ami").exists()
+
+
+def test_the_capture_account_reads_what_the_service_reads_and_does_nothing(
+    example_site: Site,
+) -> None:
+    files = generate(example_site, "service-secret", capture_secret="capture-secret")
+    manager = parse(files.manager, "manager.conf")
+    service, capture = manager["vuurtoren"], manager["vuurtoren-capture"]
+    assert capture.get("secret") == "capture-secret"
+    assert capture.get("read") == service.get("read")
+    assert capture.get("write") == ""  # Login and events only: no Redirect, no DBPut
+    assert capture.all("eventfilter") == service.all("eventfilter")
+    assert capture.get("deny") == "0.0.0.0/0.0.0.0"
+    assert "vuurtoren-capture" not in parse(generate(example_site, "s").manager, "m")
+    with pytest.raises(ValueError, match="secret of its own"):
+        generate(example_site, "same", capture_secret="same")
 
 
 def steps_of(files: dict[str, str], context: str, exten: str) -> list[tuple[str, str]]:
@@ -159,7 +198,8 @@ def test_the_failsafe_reads_the_lighthouse_state_and_leaves_a_record(
         "?Set(VT_ANNOUNCE=${DB(vuurtoren/announce/${COUNTER}/${CHANNEL(language)})}))"
     )
     assert announce in text
-    assert "?vuurtoren-no_agents:vuurtoren-closed)" in text
+    assert '"unstaffed"]?no_agents:closed)' in text  # REASON: why, for the record too
+    assert "vuurtoren-sound,s,1(vuurtoren-${REASON})" in text
     # ...only on the way to the lighthouse or the last resort, not into an open counter
     apps = [f"{app}({args})" for app, args in steps]
     assert apps.index(announce) > apps.index("Set(TARGET=lighthouse)")
@@ -168,8 +208,12 @@ def test_the_failsafe_reads_the_lighthouse_state_and_leaves_a_record(
     )
     record = next(a for app, a in steps if app == "Set" and a.startswith("DB(vuurtoren/failsafe"))
     assert record.endswith(
-        "=${VT_START},${UNIQUEID},${TOPIC},${COUNTER},${TARGET},${CALLERID(num)}"
+        "=v2,${VT_START},${UNIQUEID},${TOPIC},${COUNTER},${TARGET},${REASON},${CALLERID(num)}"
     )
+    # a caller who hangs up in a queue while Vuurtoren is away leaves the visit
+    gone = "\n".join(a for _, a in steps_of(files, "queues", "h"))
+    assert "${VUURTOREN_HEARTBEAT}" in gone and '"${MEMBERINTERFACE}" != ""' in gone
+    assert "DB(vuurtoren/visit/${CHANNEL(linkedid)})=${VT_QUEUE},${VT_JOINED},${EPOCH}" in gone
     # a queue that times out does not send the caller into a closed lighthouse either
     timeout = "\n".join(a for _, a in steps_of(files, "queues", "sociale-dienst"))
     assert "vuurtoren/counter/lighthouse" in timeout and "last-resort,sociale-dienst,1" in timeout

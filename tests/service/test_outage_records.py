@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from callcenter.outage import parse_entry
-from callcenter.tracker import Outcome
+from callcenter.outage import apply_visit, parse_entry
+from callcenter.tracker import CallRecord, Outcome, VisitOutcome
+from routing.site import Site
 
 
 def test_a_failsafe_record_becomes_a_failsafe_call() -> None:
@@ -48,3 +49,46 @@ def test_a_menu_hangup_and_a_callback() -> None:
 )
 def test_what_cannot_be_read_is_none(key: str, value: str) -> None:
     assert parse_entry(key, value) is None
+
+
+def test_a_v2_record_says_where_and_why(example_site: Site) -> None:
+    rec = parse_entry(
+        "failsafe/1.1", "v2,1763900400,1.2,52,schuldbemiddeling,lighthouse,no_agents,+32 47, 1"
+    )
+    assert rec is not None and rec.caller == "+32 47, 1" and rec.reason == "no_agents"
+    d = rec.decision(example_site)
+    assert d is not None
+    assert (d.target.value, d.queue, d.counter, d.topic, d.reason.value) == (
+        "lighthouse",
+        "lighthouse",
+        "schuldbemiddeling",
+        "schulden",
+        "no_agents",
+    )
+    # the older form, without a reason: a counter's queue was open, elsewhere it was closed
+    old = parse_entry("failsafe/1.1", "1763900400,1.2,21,woonloket,@last-resort,+32")
+    assert old is not None and old.reason is None
+    d = old.decision(example_site)
+    assert d is not None and (d.target.value, d.reason.value) == ("last_resort", "closed")
+    gone = parse_entry("failsafe/1.1", "v2,1763900400,1.2,,,@hangup,,")
+    assert gone is not None and gone.decision(example_site) is None
+
+
+def test_a_visit_record_is_an_abandon_with_its_wait() -> None:
+    rec = parse_entry("visit/1.1", "lighthouse,1763900400,1763900430,1.2")
+    assert rec is not None and rec.target == "lighthouse"
+    call = CallRecord("1.1", datetime.fromtimestamp(1763900390, UTC))
+    apply_visit(call, rec, short_abandon_seconds=5)
+    apply_visit(call, rec, short_abandon_seconds=5)  # read twice: one visit
+    [visit] = call.visits
+    assert (visit.queue, visit.outcome, visit.wait_seconds) == (
+        "lighthouse",
+        VisitOutcome.ABANDONED,
+        30,
+    )
+    short = parse_entry("visit/1.3", "onthaal,1763900400,1763900403,1.4")
+    assert short is not None
+    apply_visit(call := CallRecord("1.3", short.at), short, short_abandon_seconds=5)
+    assert call.visits[0].outcome is VisitOutcome.ABANDONED_SHORT
+    for bad in ("lighthouse,1763900430,1763900400,1.2", ",1,2,3", "lighthouse,x,1,1.2"):
+        assert parse_entry("visit/1.1", bad) is None

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from callcenter.ami import AMIClient, ClientSettings, Message
 from callcenter.simulator import CallerProfile, SimSettings
-from callcenter.tracker import PAUSE_GRACE, Outcome
+from callcenter.tracker import PAUSE_GRACE, Outcome, VisitOutcome
 from routing.site import Site
 from tests.ami.test_client import until
 from tests.service.conftest import SECRET, StackFactory, at, lone_sim
@@ -119,3 +119,48 @@ async def test_another_session_on_the_account_is_not_vuurtoren(
     finally:
         await other.close()
         await sim.stop()
+
+
+async def test_outage_calls_keep_their_counter_and_their_abandons(
+    stack: StackFactory, example_site: Site
+) -> None:
+    """While Vuurtoren is away the dialplan records where each call went and why (the
+    counter's state in AstDB) and, for a caller who hangs up in a queue before a member
+    answers, the visit: once back, the counter's and the lighthouse's figures count them."""
+    sim = await lone_sim(example_site, seed=32)
+    try:
+        async with stack(at("2026-11-23 10:00"), sim=sim):
+            pass  # the states are written (woonloket open, schuldbemiddeling closed on Monday)
+        for queue in ("woonloket", "lighthouse"):
+            q = sim.ast.queues[queue]
+            for m in q.members.values():
+                q.pause(m, True, "test")  # nobody answers: the callers give up
+        to_counter = sim.call(CallerProfile(number="+32470140001", digits="21", patience=8))
+        to_lighthouse = sim.call(CallerProfile(number="+32470140002", digits="52", patience=30))
+        await until(lambda: to_counter.truth.ended and to_lighthouse.truth.ended, 30)
+        visits = sorted(k for f, k in sim.ast.astdb if f == "vuurtoren" and k.startswith("visit/"))
+        assert len(visits) == 2
+        async with stack(at("2026-11-23 10:00"), sim=sim) as s:
+            first = await s.record(to_counter.truth.linkedid)
+            second = await s.record(to_lighthouse.truth.linkedid)
+    finally:
+        await sim.stop()
+    assert first.failsafe and first.decision is not None
+    assert (first.decision.target.value, first.decision.counter, first.decision.reason.value) == (
+        "counter",
+        "woonloket",
+        "open",
+    )
+    assert first.decision.topic == "wonen"
+    [visit] = first.visits
+    assert (visit.queue, visit.outcome) == ("woonloket", VisitOutcome.ABANDONED)
+    assert visit.wait_seconds is not None and abs(visit.wait_seconds - 8) <= 1
+    assert second.decision is not None
+    assert (second.decision.target.value, second.decision.counter) == (
+        "lighthouse",
+        "schuldbemiddeling",
+    )
+    assert second.decision.reason.value == "closed"
+    [visit] = second.visits
+    assert (visit.queue, visit.outcome) == ("lighthouse", VisitOutcome.ABANDONED)
+    assert visit.wait_seconds is not None and abs(visit.wait_seconds - 30) <= 1
