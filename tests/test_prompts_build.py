@@ -17,6 +17,7 @@ from callcenter.prompts.build import build
 from callcenter.prompts.catalog import prompts
 from callcenter.simulator.prompts import CHARS_PER_SECOND, SENTENCE_SECONDS, PromptLengths
 from routing.config import ConfigError, parse_site
+from routing.site import Site
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "sociaal-huis.toml"
@@ -99,14 +100,14 @@ def test_a_rebuild_makes_only_what_changed(
     shutil.copytree(built[0], out)
     text = EXAMPLE.read_text("utf-8")
     again = build(parse_site(text), out, EXAMPLE.parent)
-    assert again.synthesised == [] and len(again.unchanged) == 204
-    # one topic's label changes: the Dutch menu alone is made again (French and English
-    # have labels of their own)
+    assert again.synthesised == [] and len(again.unchanged) == 209
+    # one topic's label changes: the Dutch sub-menu it is in alone is made again (French
+    # and English have labels of their own)
     text = text.replace('label = "Kinderopvang zoeken"', 'label = "Opvang"')
     third = build(parse_site(text), out, EXAMPLE.parent)
-    assert third.synthesised == ["nl/menu"] and third.removed == []
+    assert third.synthesised == ["nl/menu-3"] and third.removed == []
     manifest = json.loads((out / "manifest.json").read_text("utf-8"))
-    assert "Voor opvang, druk 5." in manifest["nl/menu"]["text"]
+    assert "Voor opvang, druk 2." in manifest["nl/menu-3"]["text"]
     # a recording replaces the synthesised welcome; a helpline gone, its prompts go too
     sine = ["synth", "1.5", "sine", "440"]
     subprocess.run(["sox", "-n", "-r", "44100", "-c", "2", str(tmp_path / "welkom.wav"), *sine])
@@ -168,4 +169,20 @@ def test_the_command_reports_recorded_and_synthesised(
     assert report["recorded"] == ["nl/tot-ziens"] and "fr/tot-ziens" in report["synthesised"]
     assert main(["prompts", "--config", str(f), "--out", str(out)]) == 0
     said = capsys.readouterr().out
-    assert ": 0 made (0 recorded, 0 synthesised), 204 unchanged, 0 removed" in said
+    assert ": 0 made (0 recorded, 0 synthesised), 209 unchanged, 0 removed" in said
+
+
+def test_staff_prompts_speak_the_callers_language(example_site: Site) -> None:
+    """The desk-phone results are said in French and English too (not in Dutch words), and
+    the default language has no language offer of its own (it has no key)."""
+    from callcenter.prompts.catalog import prompts
+    from callcenter.staff.deskphone import RESULTS
+
+    dutch = {p.name: p.text for p in prompts(example_site, "nl")}
+    assert "taalkeuze" not in dutch
+    for lang in ("fr", "en"):
+        said = {p.name: p.text for p in prompts(example_site, lang)}
+        assert "taalkeuze" in said
+        for word in RESULTS:
+            name = f"feature-{word}"
+            assert said[name] and said[name] != dutch[name], (lang, name)

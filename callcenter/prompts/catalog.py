@@ -137,7 +137,15 @@ _DEFAULTS: dict[str, dict[str, str]] = {
         "adres": "{address}",
         "feature-loket": "Donnez la touche du guichet.",
         "feature-pin": "Donnez votre code.",
-        **{f"feature-{word}": what.capitalize() + "." for word, what in RESULTS.items()},
+        "feature-loggedin": "Connecté.",
+        "feature-loggedout": "Déconnecté.",
+        "feature-closed": "Guichet fermé.",
+        "feature-opened": "Guichet rouvert.",
+        "feature-wrongpin": "Code erroné.",
+        "feature-blocked": "Trop de codes erronés: bloqué un moment.",
+        "feature-unknown": "Ce poste n'appartient à aucun utilisateur.",
+        "feature-refused": "Non autorisé.",
+        "feature-failed": "Échec.",
     },
     "en": {
         "welkom": "Welcome to {site}.",
@@ -175,7 +183,15 @@ _DEFAULTS: dict[str, dict[str, str]] = {
         "adres": "at {address}",
         "feature-loket": "Enter the desk's menu key.",
         "feature-pin": "Enter your PIN.",
-        **{f"feature-{word}": what.capitalize() + "." for word, what in RESULTS.items()},
+        "feature-loggedin": "Logged in.",
+        "feature-loggedout": "Logged out.",
+        "feature-closed": "Desk closed.",
+        "feature-opened": "Desk open again.",
+        "feature-wrongpin": "Wrong PIN.",
+        "feature-blocked": "Too many wrong PINs: blocked for a while.",
+        "feature-unknown": "This phone belongs to no user.",
+        "feature-refused": "Not allowed.",
+        "feature-failed": "That did not work.",
     },
 }
 TEXT_KEYS = frozenset(_DEFAULTS["nl"])
@@ -416,8 +432,8 @@ def prompts(site: Site, lang: str) -> list[Prompt]:
         return Prompt(name, text, what, recorded.get(name))
 
     out = [one("welkom", _text(site, lang, "welkom").format(site=site.name), "welcome")]
-    if len(p.languages) > 1:
-        key = p.keys.get(lang, "")
+    key = p.keys.get(lang, "")
+    if len(p.languages) > 1 and key:  # the default language has no key: nobody is offered it
         out.append(
             one(
                 "taalkeuze",

@@ -2,8 +2,10 @@
 (``callcenter/prompts/queue_voice.py``): ``Local/s@vuurtoren-whisper/n`` plays the files of
 ``VT_ANNOUNCE`` while its other side runs ``ChanSpy(<caller>,qEW)``, which whispers them to
 the caller. The caller hears them only while still waiting in a queue; the simulator notes
-them in the call's ``heard``. The files take their playing time (``prompts.py``), then both
-Local legs hang up, and the Originate's ``OriginateResponse`` says Success."""
+them in the call's ``heard`` (``ChanSpyStart``). The files take their playing time
+(``prompts.py``), then the dialplan hangs up the spying side (``SoftHangup``:
+``ChanSpyStop``) and both Local legs hang up; the Originate's ``OriginateResponse`` says
+Success."""
 
 from __future__ import annotations
 
@@ -38,13 +40,27 @@ def start_whisper(ast: SimAsterisk, action: Message) -> None:
     target = (action.get("Data") or "").split(",")[0]
     call = ast.calls.get(target)
     base = ast.site.prompts.dir.rstrip("/") + "/"
-    if call is not None and call.waiting:  # ChanSpy finds the caller, still in line
+    spying = call is not None and call.waiting
+    if spying:  # ChanSpy finds the caller, still in line
+        assert call is not None
+        ast.emit(
+            "ChanSpyStart",
+            "call",
+            [*leg1.snapshot("Spyer"), *call.leg2.snapshot("Spyee")],
+        )
         for f in files:
             ast.newexten(leg2, WHISPER_CONTEXT, "s", 3, "Playback", f)
             call.truth.heard.append(f.removeprefix(base))
     originate_response(ast, action, True, 4, leg1.name, leg1.uniqueid)
 
     def done() -> None:
+        # the dialplan's SoftHangup(;1): the spy ends with the whisper, not with the caller
+        if spying and call is not None:
+            ast.emit(
+                "ChanSpyStop",
+                "call",
+                [*leg1.snapshot("Spyer"), *call.leg2.snapshot("Spyee")],
+            )
         ast.hangup_channel(leg2)
         ast.hangup_channel(leg1)
 
