@@ -113,7 +113,9 @@ async def running(
         app = create_app(service, staff, ops)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
-        site_ = web.TCPSite(runner, host, port)
+        # SO_REUSEADDR: a restart right after a stop binds at once, whatever is left in
+        # TIME_WAIT (never two listeners: SO_REUSEPORT stays off)
+        site_ = web.TCPSite(runner, host, port, reuse_address=True)
         try:
             await site_.start()
         except OSError as exc:

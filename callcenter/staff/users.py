@@ -52,7 +52,12 @@ LOCK_FOR = timedelta(minutes=15)
 _LOGIN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 _USERS = UserRow.__table__
 _BY_LOGIN = select(_USERS).where(_USERS.c.login == bindparam("login"))
-_INTERFACE = re.compile(r"^(PJSIP|SIP|IAX2|DAHDI|Local)/[A-Za-z0-9@._+-]{1,60}$")
+_INTERFACE = re.compile(
+    r"^(PJSIP|SIP|IAX2|DAHDI)/[A-Za-z0-9@._+-]{1,60}$"
+    r"|^Local/[A-Za-z0-9._+-]{1,40}@[A-Za-z0-9._-]{1,40}(/[nbjm]{1,4})?$"
+)
+"""A phone as Asterisk dials it: ``PJSIP/201``, or a Local channel with its options
+(``Local/201@phones/n``: the form a queue member on another box or a test line takes)."""
 
 
 @dataclass(frozen=True, slots=True)

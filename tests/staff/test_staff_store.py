@@ -185,3 +185,20 @@ async def test_free_text_is_deleted_after_its_days(
     finally:
         async with engine.begin() as conn:
             await conn.run_sync(notes.drop)
+
+
+async def test_a_phone_is_one_asterisk_can_dial(staff: StaffServices) -> None:
+    """``PJSIP/201`` and a Local channel with its options (``Local/201@phones/n``) are
+    phones; anything else is refused, naming the field."""
+    from callcenter.staff.errors import StaffError
+
+    user = await staff.users.add(
+        "lien", "Lien", ["agent"], "een lang genoeg wachtwoord", interfaces=["Local/201@phones/n"]
+    )
+    assert user.interfaces == ("Local/201@phones/n",)
+    for bad in ("Local/201", "Local/201@phones/x", "PJSIP/20 1", "pjsip/201", "Local/a@b/n;2"):
+        with pytest.raises(StaffError) as err:
+            await staff.users.add(
+                "x" + str(len(bad)), "X", ["agent"], "een lang wachtwoord!", interfaces=[bad]
+            )
+        assert err.value.field == "interfaces"
