@@ -299,4 +299,6 @@ async def open_operations(
     ami.intercept("UserEvent", dialer.on_event)
     ami.intercept("AgentConnect", dialer.on_event)
     service.after_resync.append(ops._after_resync)
+    service.more_alerts.append(dialer.trunk.alerts)
+    dialer.trunk.on_change.append(service.publish_alerts)
     return ops

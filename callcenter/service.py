@@ -164,6 +164,8 @@ class CallService:
         self._dirty_queues: dict[str, LiveQueue] = {}
         self._resyncing = False
         self.after_resync: list[Callable[[], Awaitable[None]]] = []
+        self.more_alerts: list[Callable[[], list[dict[str, str]]]] = []
+        """Alerts of other parts (the callbacks' outside line)."""
         """Steps after every resync, before the states are written (the duty's reconcile)."""
         self._publish_handle: asyncio.TimerHandle | None = None
         t = self.tracker
@@ -488,7 +490,13 @@ class CallService:
                     "gaan naar de laatste uitweg.",
                 }
             )
+        for more in self.more_alerts:
+            out += more()
         return out
+
+    def publish_alerts(self) -> None:
+        """Something an alert reads changed: the screens show it now."""
+        self.bus.publish("alerts", {"alerts": self.alerts()})
 
     # -- resync ----------------------------------------------------------------------------
     async def _resync(self, ami: AMIClient) -> None:
@@ -628,7 +636,7 @@ class CallService:
             )
             for q in self.tracker.queues.values():
                 self._on_queue_change(q)
-            self.bus.publish("alerts", {"alerts": self.alerts()})
+            self.publish_alerts()
 
     def next_change(self, at: datetime) -> datetime | None:
         """The next instant after ``at`` at which a counter or the lighthouse opens or closes

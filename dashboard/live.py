@@ -6,7 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from callcenter.bus import BusMessage
-from dashboard.keys import SERVICE
+from dashboard.keys import OPS, SERVICE
 from dashboard.sse import Event, serve_events
 
 
@@ -17,10 +17,11 @@ async def queues_json(request: web.Request) -> web.Response:
 async def health(request: web.Request) -> web.Response:
     service = request.app[SERVICE]
     state = service.ami.state.value
-    return web.json_response(
-        {"ami": state, "calls_up": len(service.tracker.calls)},
-        status=200 if state == "connected" else 503,
-    )
+    ops = request.app.get(OPS)
+    body: dict[str, object] = {"ami": state, "calls_up": len(service.tracker.calls)}
+    if ops is not None:  # the callbacks' outside line: a fault is said, routing goes on
+        body["callbacks_trunk"] = ops.dialer.trunk.health()
+    return web.json_response(body, status=200 if state == "connected" else 503)
 
 
 async def stream(request: web.Request) -> web.StreamResponse:

@@ -42,6 +42,7 @@ from callcenter.ami.errors import ActionFailed, AMIError
 from callcenter.bus import Bus
 from callcenter.contacts.callbacks import CLOSING, CallbackList
 from callcenter.contacts.names import CALLBACK_PREFIX, DIAL_CONTEXT, WAIT_CONTEXT
+from callcenter.contacts.trunk import FAULTS, Trunk
 from callcenter.service import screen_pop
 from callcenter.staff.audit import AuditLog
 from callcenter.staff.errors import StaffError
@@ -115,6 +116,9 @@ class Dialer(SiteStore):
         """One-click calls up now: channel id → (user login, call id)."""
         self._tasks: set[asyncio.Task[Any]] = set()
         self._lock = asyncio.Lock()
+        self.trunk = Trunk(site, ami, self.now)
+        """The outside line: faulty, the dialer waits for it (``trunk.py``)."""
+        self.trunk.on_change.append(self._changed)
 
     # -- planning -----------------------------------------------------------------------------
     async def load(self) -> None:
@@ -125,8 +129,12 @@ class Dialer(SiteStore):
         self._channels = {r.channel_id: r.id for r in rows if r.channel_id and r.state != "waiting"}
 
     def next_due(self, at: datetime) -> datetime | None:
-        """When the earliest waiting callback is due (the scheduler's ``following`` job)."""
-        return min(self._due.values(), default=None)
+        """When the earliest waiting callback is due (the scheduler's ``following`` job);
+        with the outside line faulty, not before its next test."""
+        first = min(self._due.values(), default=None)
+        if first is None or self.trunk.up or self.trunk.next_check is None:
+            return first
+        return max(first, self.trunk.next_check)
 
     def waiting(self) -> int:
         """Callbacks not yet done: waiting for their time, in line, or dialling."""
@@ -137,9 +145,15 @@ class Dialer(SiteStore):
             listener()
 
     async def dial_due(self) -> None:
-        """Put every callback that is due in line (the scheduled job)."""
+        """Put every callback that is due in line (the scheduled job). With the outside
+        line faulty, none, but the earliest as the test dial when its time has come."""
         now = self.now()
         due = sorted(rid for rid, at in self._due.items() if at <= now)
+        if not self.trunk.up:
+            if not due or not await self.trunk.may_test():
+                self._changed()  # plan the next look
+                return
+            due = due[:1]
         for rid in due:
             await self._put_in_line(rid)
 
@@ -148,6 +162,7 @@ class Dialer(SiteStore):
         up; a stand-in Asterisk no longer has (it restarted, or the callback ended while
         Vuurtoren was away) goes in line again, at the head."""
         await self._adopt_recorded()
+        await self.trunk.at_start()
         try:
             listed = await self.ami.list_action("CoreShowChannels")
         except AMIError as exc:
@@ -387,6 +402,10 @@ class Dialer(SiteStore):
         if manual is not None:
             self._channels.pop(channel_id, None)
             login, call_id = manual
+            if status in FAULTS:  # an agent's own try tells of the line too
+                self.trunk.failed(status)
+            elif status in ("ANSWER", "BUSY", "NOANSWER"):
+                self.trunk.worked()
             result = STATUS_RESULT.get(status, "no_answer")
             await self.callbacks.record(call_id, login, result, STATUS_NOTE.get(status, ""))
             if result == "reached":
@@ -411,6 +430,16 @@ class Dialer(SiteStore):
                 self._due[rid] = at
             self._changed()
             return
+        if status in FAULTS:  # the line failed, not the citizen: not an attempt of theirs
+            self.trunk.failed(status)
+            await self._update(rid, state="waiting", next_at=now, position=1, channel_id=None)
+            self._due[rid] = now
+            log.warning(
+                "callbacks: request %d not dialled (%s): it waits for the line", rid, status
+            )
+            self._changed()
+            return
+        self.trunk.worked()
         result = STATUS_RESULT.get(status, "no_answer")
         note = STATUS_NOTE.get(status, "")
         attempts = row.attempts + 1

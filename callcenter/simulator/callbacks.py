@@ -246,6 +246,12 @@ class _Callback:
         ast.newexten(leg, DIAL_CONTEXT, "citizen", 1, "Dial", f"{dial},{int(ring)}")
         citizen = citizen_for(ast, number)
         assert ast.factory is not None
+        tech = dial.split("/", 1)[0]
+        if f"chan_{tech.lower()}.so" in ast.unloaded:
+            # WARNING channel.c: No channel type registered for 'PJSIP': at once, no channel
+            ast.set_var(leg, "DIALSTATUS", "CHANUNAVAIL")
+            self._result(leg, "CHANUNAVAIL", "")
+            return
         trunk = dial.split("@")[-1] if "@" in dial else "trunk"
         outside = ast.new_channel(
             f"PJSIP/{trunk}-{ast.factory.suffix()}",
@@ -257,7 +263,10 @@ class _Callback:
         talk = 0
         status = "CANCEL"
         try:
-            if citizen.behaviour == "unavailable":
+            if ast.trunk_congested:
+                await ast.clock.sleep(0.5)
+                status = "CONGESTION"
+            elif citizen.behaviour == "unavailable":
                 status = "CHANUNAVAIL"
             elif citizen.behaviour == "busy":
                 await ast.clock.sleep(1.0)

@@ -149,6 +149,11 @@ class SimAsterisk:
         """Phones in no queue (an agent called back from their own phone)."""
         self.citizens: dict[str, Citizen] = {}
         """How a citizen's phone behaves when called back, by number (``callbacks.py``)."""
+        self.unloaded: set[str] = set()
+        """Modules not loaded (``ModuleCheck`` says so; a ``Dial`` over their technology
+        fails at once with ``CHANUNAVAIL``, as on Asterisk 22)."""
+        self.trunk_congested = False
+        """The outside line is full or down: every dial over it ends ``CONGESTION``."""
         self.queues: dict[str, SimQueue] = {}
         self.astdb: dict[tuple[str, str], str] = {}
         self.device_states: dict[str, str] = {}

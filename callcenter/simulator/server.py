@@ -73,6 +73,7 @@ WRITE_PRIVILEGE: dict[str, frozenset[str]] = {
     "queueadd": frozenset({"agent"}),
     "queueremove": frozenset({"agent"}),
     "queuepause": frozenset({"agent"}),
+    "modulecheck": frozenset({"system"}),
 }
 
 
@@ -270,6 +271,16 @@ class Session(asyncio.Protocol):
     def a_logoff(self, action: Message) -> None:
         self.respond(action, "Goodbye", ("Message", "Thanks for all the fish."))
         self.close_soon()
+
+    def a_modulecheck(self, action: Message) -> None:
+        """``ModuleCheck``: Success (an empty ``Version`` since Asterisk 13) when loaded."""
+        module = action.get("Module") or ""
+        if not module:
+            self.error(action, "Module not specified")
+        elif module in self.ast.unloaded or (module + ".so") in self.ast.unloaded:
+            self.error(action, "Module not loaded")
+        else:
+            self.respond(action, "Success", ("Version", ""))
 
     def a_ping(self, action: Message) -> None:
         self.respond(

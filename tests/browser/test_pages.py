@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from callcenter.contacts.catalog import parse_catalog
+from tests.ami.test_client import until
 from tests.service.conftest import StackFactory, at
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -183,9 +184,10 @@ async def test_the_wallboard_updates_ticks_and_shows_a_lost_link(
     async with stack(at("2026-11-23 10:00"), speed=30) as s:
         base = s.run.url.rstrip("/")
         await s.run.staff.users.add("eva", "Eva Claes", ["manager"], PASSWORD)
-        q = s.sim.ast.queues["sociale-dienst"]
-        for member in list(q.members.values()):
-            q.pause(member, True, "test")  # nobody answers: the caller waits
+        live = s.run.service.tracker.queues["sociale-dienst"]
+        for i in (1, 2):  # both agents on a long call: the next caller waits
+            s.call(number=f"+3247080010{i}", digits="1", talk_seconds=3600)
+        await until(lambda: sum(m.in_call for m in live.members.values()) == 2, 30)
         ctx = await login_as(browser, base, "eva")
         page = await ctx.new_page()
         await page.goto(base + "/")

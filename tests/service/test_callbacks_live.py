@@ -26,7 +26,7 @@ from callcenter.stats import queue_stats
 from callcenter.store.models import CallbackAttemptRow, DialRow
 from routing.site import Site
 from tests.ami.test_client import until
-from tests.service.conftest import Stack, StackFactory, at
+from tests.service.conftest import Stack, StackFactory, at, lone_sim
 
 PASSWORD = "een-goed-wachtwoord-agent"
 
@@ -291,3 +291,66 @@ async def test_one_click_rings_the_agents_phone_first_then_the_citizen(
         assert all(c.call_id != lost.truth.linkedid for c in await s.run.ops.callbacks.lost())
         audit = await s.run.staff.audit.query(kind="callback-dial")
         assert [(e.actor, e.target) for e in audit] == [("an", lost.truth.linkedid)] * 2
+
+
+async def test_a_faulty_outside_line_is_our_fault_not_the_citizens(
+    stack: StackFactory, example_site: Site
+) -> None:
+    """CONGESTION on the callback's citizen leg: no attempt of the citizen is used up, the
+    alert is raised, nobody else is put in line while the line is faulty; the line back, the
+    test dial reaches the citizen and the alert goes."""
+    async with stack(at("2026-11-23 10:00"), site=roomy(example_site)) as s:
+        ast, dialer = s.sim.ast, s.run.ops.dialer
+        one_agent(s, "sociale-dienst")
+        busy = s.call(number="+32470900041", digits="1", talk_seconds=40, patience=600)
+        await until(lambda: busy.truth.outcome == "answered", 20)
+        ast.trunk_congested = True
+        number = "+32470900040"
+        ast.citizens[number] = Citizen("answer", delay=2, talk=10)
+        call = s.call(number=number, digits="1", patience=900, callback_after=2)
+        await s.record(call.truth.linkedid, timeout=30)
+        await until(lambda: not dialer.trunk.up, 90)
+        [row] = await dials(s)
+        assert (row.state, row.attempts) == ("waiting", 0)  # not an attempt of the citizen's
+        assert await attempts(s, call.truth.linkedid) == []
+        assert "CONGESTION" in (dialer.trunk.fault or "")
+        assert any(a["id"] == "callbacks-trunk" for a in s.run.service.alerts())
+        async with aiohttp.ClientSession() as http:
+            health = await (await http.get(s.run.url + "healthz")).json()
+        assert health["callbacks_trunk"]["ok"] is False
+        # while faulty, the due request waits: no stand-in, no agent rung for nothing
+        stand_ins = lambda: [  # noqa: E731
+            e
+            for e in ast.queues["sociale-dienst"].entries
+            if e.channel.linkedid.startswith("vtcb-")
+        ]
+        await dialer.dial_due()
+        assert stand_ins() == []
+        # the line works again: at its next check one callback goes as the test dial
+        ast.trunk_congested = False
+        await until_async(lambda: _dial_state(s, "reached"), 60)
+        assert dialer.trunk.up and s.run.service.alerts() == []
+        assert await attempts(s, call.truth.linkedid) == [(ACTOR, "reached")]
+
+
+async def test_a_technology_not_loaded_is_said_at_start(
+    example_site: Site, stack: StackFactory
+) -> None:
+    """The dial string's technology not loaded in Asterisk (no res_pjsip): ``ModuleCheck``
+    at connect says so, in the log, on the wallboard and in ``/healthz``."""
+    sim = await lone_sim(example_site, seed=41)
+    sim.ast.unloaded.add("chan_pjsip.so")
+    try:
+        async with stack(at("2026-11-23 10:00"), sim=sim) as s:
+            trunk = s.run.ops.dialer.trunk
+            await until(lambda: not trunk.up, 10)
+            assert "chan_pjsip.so" in (trunk.fault or "") and "niet geladen" in (trunk.fault or "")
+            async with aiohttp.ClientSession() as http:
+                health = await (await http.get(s.run.url + "healthz")).json()
+            assert health["callbacks_trunk"] == {
+                "ok": False,
+                "fault": trunk.fault,
+                "module": "chan_pjsip.so",
+            }
+    finally:
+        await sim.stop()
