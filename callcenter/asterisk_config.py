@@ -52,7 +52,7 @@ READ_CLASSES = "system,call,agent,user,dialplan"
 """What the service reads: boots and shutdowns, channels, queues, RouteRequest, VarSet."""
 WRITE_CLASSES = "system,call,agent,originate"
 """What its actions need, as Asterisk registers them: Redirect and Setvar (VT_ANNOUNCE, custom
-device states) need ``call``; DBPut and CoreShowChannels need ``system``; QueueAdd,
+device states) need ``call``; DBPut, CoreShowChannels and ModuleCheck need ``system``; QueueAdd,
 QueueRemove and QueuePause (agents in the queues, the duty) need ``agent``; Originate (calling
 citizens back, dialplan form only) needs ``originate``; QueueStatus, Ping and Login need none.
 Not ``command`` (the CLI). The simulated Asterisk checks these per action, and the end-to-end
