@@ -403,9 +403,8 @@ def _extensions(site: Site, failsafe: int) -> str:
         "exten => s,1,Answer()\n"
         " same => n,Wait(0.3)  ; ChanSpy is attached\n"
         " same => n,Gosub(vuurtoren-announce,s,1)\n"
-        "; end the spying side with the whisper: left alone, ChanSpy stays attached until the\n"
-        "; caller leaves the queue (seen on Asterisk 22, ChanSpyStop 22 s later)\n"
-        " same => n,SoftHangup(${CHANNEL:0:-1}1)\n"
+        "; (the spying side stays attached until the caller leaves the queue: on Asterisk 22\n"
+        "; nothing ends a ChanSpy on a Local channel sooner, see docs/prompts.md)\n"
         " same => n,Hangup()\n"
     )
     out.append(_callbacks(site))

@@ -3,9 +3,9 @@
 ``VT_ANNOUNCE`` while its other side runs ``ChanSpy(<caller>,qEW)``, which whispers them to
 the caller. The caller hears them only while still waiting in a queue; the simulator notes
 them in the call's ``heard`` (``ChanSpyStart``). The files take their playing time
-(``prompts.py``), then the dialplan hangs up the spying side (``SoftHangup``:
-``ChanSpyStop``) and both Local legs hang up; the Originate's ``OriginateResponse`` says
-Success."""
+(``prompts.py``), then both Local legs hang up; the Originate's ``OriginateResponse`` says
+Success. (On a real Asterisk 22 the spying side stays attached until the caller leaves the
+queue, ``ChanSpyStop`` then: nothing the service reads.)"""
 
 from __future__ import annotations
 
@@ -54,13 +54,6 @@ def start_whisper(ast: SimAsterisk, action: Message) -> None:
     originate_response(ast, action, True, 4, leg1.name, leg1.uniqueid)
 
     def done() -> None:
-        # the dialplan's SoftHangup(;1): the spy ends with the whisper, not with the caller
-        if spying and call is not None:
-            ast.emit(
-                "ChanSpyStop",
-                "call",
-                [*leg1.snapshot("Spyer"), *call.leg2.snapshot("Spyee")],
-            )
         ast.hangup_channel(leg2)
         ast.hangup_channel(leg1)
 
