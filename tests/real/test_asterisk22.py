@@ -186,6 +186,49 @@ async def admin(
         await client.close()
 
 
+async def agent(ami: AMIClient, number: str, state: str) -> None:
+    """A phone in the sociale dienst's queue: ``Local/<number>@test-agents/n`` with a custom
+    device state (``NOT_INUSE``: free; ``INUSE``: on a call); a Local member without one is
+    ``Invalid`` and never rung."""
+    device = f"Custom:vt-test-{number}"
+    await ami.send(Message.action("Setvar", Variable=f"DEVICE_STATE({device})", Value=state))
+    added = await ami.send(
+        Message.action(
+            "QueueAdd",
+            Queue="sociale-dienst",
+            Interface=f"Local/{number}@test-agents/n",
+            MemberName=f"test-{number}",
+            StateInterface=device,
+        )
+    )
+    assert added.get("Response") == "Success"
+
+
+async def place_call(
+    ami: AMIClient, events: list[tuple[float, Message]], context: str, number: str
+) -> str:
+    """A citizen's call into the central number (``context``: what they do); its call id."""
+    await ami.send(
+        Message.action(
+            "Originate",
+            Channel="Local/s@central-number",
+            Context=context,
+            Exten="s",
+            Priority="1",
+            CallerID=number,
+            Async="true",
+        )
+    )
+
+    def answered() -> list[Message]:
+        return [
+            m for _, m in events if m.name == "OriginateResponse" and m.get("CallerIDNum") == number
+        ]
+
+    await until(lambda: answered(), 10)
+    return answered()[0].get("Uniqueid") or ""
+
+
 async def until(check: object, seconds: float) -> None:
     async with asyncio.timeout(seconds):
         while not check():  # type: ignore[operator]
@@ -206,31 +249,9 @@ async def test_a_caller_is_in_the_queue_and_an_idle_agent_rings_right_after_the_
         ) as run,
     ):
         await run.ami.wait_connected(10)
-        await ami.send(
-            Message.action("Setvar", Variable="DEVICE_STATE(Custom:vt-test-101)", Value="NOT_INUSE")
-        )
-        added = await ami.send(
-            Message.action(
-                "QueueAdd",
-                Queue="sociale-dienst",
-                Interface="Local/101@test-agents/n",
-                MemberName="test-101",
-                StateInterface="Custom:vt-test-101",
-            )
-        )
-        assert added.get("Response") == "Success"
+        await agent(ami, "101", "NOT_INUSE")
         await until(lambda: run.service.written.get("sociale-dienst") == "open", 10)
-        await ami.send(
-            Message.action(
-                "Originate",
-                Channel="Local/s@central-number",
-                Context="test-caller",
-                Exten="s",
-                Priority="1",
-                CallerID="+32470990001",
-                Async="true",
-            )
-        )
+        await place_call(ami, events, "test-caller", "+32470990001")
 
         def seen(name: str) -> list[tuple[float, Message]]:
             return [(t, m) for t, m in events if m.name == name]
@@ -300,20 +321,7 @@ async def test_another_session_on_the_account_does_not_hide_an_outage(
         async with admin(asterisk, events) as ami:
             with contextlib.suppress(ActionFailed):  # gone already when the service stopped
                 await ami.db_del("vuurtoren", "heartbeat")
-            await ami.send(
-                Message.action(
-                    "Originate",
-                    Channel="Local/s@central-number",
-                    Context="test-hangup",
-                    Exten="s",
-                    Priority="1",
-                    CallerID="+32470990002",
-                    Async="true",
-                )
-            )
-            await until(lambda: any(m.name == "OriginateResponse" for _, m in events), 10)
-            [response] = [m for _, m in events if m.name == "OriginateResponse"]
-            linkedid = response.get("Uniqueid") or ""
+            linkedid = await place_call(ami, events, "test-hangup", "+32470990002")
             key = f"failsafe/{linkedid}"
 
             async with asyncio.timeout(15):
@@ -334,32 +342,8 @@ async def test_a_hangup_in_a_queue_while_away_leaves_the_visit(asterisk: RealAst
         with contextlib.suppress(ActionFailed):
             await ami.db_del("vuurtoren", "heartbeat")
         await ami.db_put("vuurtoren", "counter/sociale-dienst", "open")
-        await ami.send(
-            Message.action("Setvar", Variable="DEVICE_STATE(Custom:vt-test-102)", Value="INUSE")
-        )
-        await ami.send(
-            Message.action(
-                "QueueAdd",
-                Queue="sociale-dienst",
-                Interface="Local/102@test-agents/n",
-                MemberName="test-102",
-                StateInterface="Custom:vt-test-102",
-            )
-        )
-        await ami.send(
-            Message.action(
-                "Originate",
-                Channel="Local/s@central-number",
-                Context="test-caller",
-                Exten="s",
-                Priority="1",
-                CallerID="+32470990003",
-                Async="true",
-            )
-        )
-        await until(lambda: any(m.name == "OriginateResponse" for _, m in events), 10)
-        [response] = [m for _, m in events if m.name == "OriginateResponse"]
-        linkedid = response.get("Uniqueid") or ""
+        await agent(ami, "102", "INUSE")  # on a call: the caller waits
+        linkedid = await place_call(ami, events, "test-caller", "+32470990003")
         async with asyncio.timeout(50):  # 6 s on hold, then in the queue until it hangs up
             while (visit := await ami.db_get("vuurtoren", f"visit/{linkedid}")) is None:
                 await asyncio.sleep(0.5)
