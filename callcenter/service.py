@@ -508,6 +508,10 @@ class CallService:
 
     async def _resync_now(self, ami: AMIClient) -> None:
         now = self.clock.now()
+        # what was known before asking: a member or caller the events bring while Asterisk
+        # answers (a QueueAdd at connect time) is newer than its answer, and stays
+        members_before = {n: set(q.members) for n, q in self.tracker.queues.items()}
+        waiting_before = {n: set(q.waiting) for n, q in self.tracker.queues.items()}
         status = await ami.queue_status()
         channels = await ami.core_show_channels()
         adopted = self.tracker.adopt_live(channels, [e for q in status for e in q.entries], now)
@@ -517,13 +521,22 @@ class CallService:
             live = self.tracker._queue(q.queue)
             if live is None:
                 continue
-            live.members.clear()
+            listed = {m.get("Location") or m.get("Interface") for m in q.members}
+            for left in members_before.get(q.queue, set()) - listed:
+                live.members.pop(left, None)  # left while Vuurtoren was away
             for m in q.members:
                 self.tracker.handle(m, now)
+            joined_since = {
+                uid: at
+                for uid, at in live.waiting.items()
+                if uid not in waiting_before.get(q.queue, set())
+            }
             live.waiting = {
                 e.get("Uniqueid") or "": now - timedelta(seconds=int(e.get("Wait") or 0))
                 for e in q.entries
             }
+            for uid, at in joined_since.items():
+                live.waiting.setdefault(uid, at)
             self._on_queue_change(live)
         up = {c.get("Uniqueid") or "" for c in channels}
         gone = self.tracker.reconcile(up, now, "ended while Vuurtoren was not connected")
