@@ -126,8 +126,16 @@ async def test_the_wait_told_is_the_wait_had(stack: StackFactory) -> None:
         voice = s.run.service.voice
         whisper = voice.whisper
 
+        line = s.sim.ast.queues["sociale-dienst"]
+        places: list[tuple[str, int | None]] = []
+
         def noted(channel: str, files: list[str]) -> None:
             told.append((channel, files, s.sim.ast.clock.epoch()))
+            said = next(f.rsplit("/positie-", 1)[1] for f in files if "/positie-" in f)
+            asterisk = next(
+                (i for i, e in enumerate(line.entries, 1) if e.channel.name == channel), None
+            )
+            places.append((said, asterisk))
             whisper(channel, files)
 
         voice.whisper = noted  # type: ignore[method-assign]
@@ -150,6 +158,8 @@ async def test_the_wait_told_is_the_wait_had(stack: StackFactory) -> None:
         minutes = int(said[0].removeprefix("wachttijd-"))
         had = answered[0].joined + (answered[0].hold_seconds or 0) - when
         pairs.append((minutes * 60, had))
+    # the place said is the caller's place in Asterisk's own line, every time
+    assert places and all(said == str(at) for said, at in places if at is not None), places
     assert len(pairs) >= 15, pairs  # the line did build up: there was a wait to tell
     within = [t for t, h in pairs if abs(h - t) <= max(WAIT_BAND_SECONDS, t / 2)]
     assert len(within) >= 0.8 * len(pairs), pairs
