@@ -282,3 +282,15 @@ def test_a_menu_level_too_long_or_too_wide_is_a_warning(example_site: Site) -> N
         "[menu].groups.7: no sub-menu opens with '7' (the topics' sub-menu keys: none: no "
         "topic has more than one key)"
     ]
+
+
+def test_a_retired_prompt_text_is_a_warning_not_an_error() -> None:
+    """A site file written for an older version may still set `ogenblik` (said before an
+    open counter's queue, now nothing is): it still loads, and check-config says so."""
+    from callcenter.prompts.catalog import problems as prompt_problems
+    from callcenter.prompts.catalog import warnings
+
+    site = parse_site(ISSUE_EXAMPLE + '\n[prompts.nl]\nogenblik = "Een ogenblik."\n', "old.toml")
+    assert prompt_problems(site) == []
+    [warning] = [w for w in warnings(site) if "ogenblik" in w]
+    assert warning.startswith("[prompts.nl].ogenblik: no longer played")

@@ -195,6 +195,8 @@ _DEFAULTS: dict[str, dict[str, str]] = {
     },
 }
 TEXT_KEYS = frozenset(_DEFAULTS["nl"])
+RETIRED = {"ogenblik": "a caller to an open counter joins its queue at once, nothing is said"}
+"""Texts a site file may still hold that nothing plays any more: a warning, not an error."""
 """The texts a site can set under ``[prompts.<language>]`` (besides ``naam-<counter>`` and
 ``adres-<counter>``, how a counter and its address are said)."""
 
@@ -237,6 +239,8 @@ def problems(site: Site) -> list[str]:
                 if kind == "groep"
                 else ()
             )
+            if name in RETIRED:
+                continue  # a warning (warnings())
             if ref in own:
                 allowed: set[str] = set()
             elif name in TEXT_KEYS:
@@ -295,7 +299,12 @@ def menu_levels(site: Site, lang: str) -> list[tuple[str, list[tuple[str, str]],
 def warnings(site: Site) -> list[str]:
     """What a caller would struggle with: a menu level too long to say or with too many
     choices (time to a person), topics without a label in another language."""
-    out = []
+    out = [
+        f"[prompts.{lang}].{name}: no longer played ({why}); remove it"
+        for lang, texts in site.prompts.texts.items()
+        for name, why in RETIRED.items()
+        if name in texts
+    ]
     limit = site.prompts.menu_max_seconds
     for lang in site.prompts.languages:
         for prefix, lines, intro in menu_levels(site, lang):
