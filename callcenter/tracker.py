@@ -158,7 +158,7 @@ class Member:
 
     def can_answer(self, now: datetime | None) -> bool:
         """Logged in and not paused, or paused less than :data:`PAUSE_GRACE` before ``now``
-        (None: a pause of any length counts)."""
+        (None: no grace, a paused member does not count)."""
         if self.status in _GONE:
             return False
         if not self.paused:
