@@ -164,9 +164,9 @@ class CallService:
         self._dirty_queues: dict[str, LiveQueue] = {}
         self._resyncing = False
         self.after_resync: list[Callable[[], Awaitable[None]]] = []
+        """Steps after every resync, before the states are written (the duty's reconcile)."""
         self.more_alerts: list[Callable[[], list[dict[str, str]]]] = []
         """Alerts of other parts (the callbacks' outside line)."""
-        """Steps after every resync, before the states are written (the duty's reconcile)."""
         self._publish_handle: asyncio.TimerHandle | None = None
         t = self.tracker
         if writer is not None:
