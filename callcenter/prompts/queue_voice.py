@@ -132,9 +132,20 @@ class QueueVoice:
         there = 0.0 if per is None or not lh.waiting else (len(lh.waiting) + 0.5) * per
         return left + there if wait is None else min(wait, left + there)
 
-    def words(self, queue: str, position: int, lang: str, now: datetime) -> list[str]:
-        """The prompts that say a place and the expected wait (and the callback key)."""
-        return self._say(position, self.expected_wait(queue, position, now), lang)
+    def words(
+        self,
+        queue: str,
+        position: int,
+        lang: str,
+        now: datetime,
+        joined: datetime | None = None,
+    ) -> list[str]:
+        """The prompts that say a place and the expected wait (and the callback key) to a
+        caller at ``position`` who joined ``queue`` at ``joined``."""
+        wait = self.expected_wait(queue, position, now)
+        if joined is not None:
+            wait = self._until_person(queue, wait, joined, now)
+        return self._say(position, wait, lang)
 
     def _say(self, position: int, wait: float | None, lang: str) -> list[str]:
         names = [position_name(position)]
@@ -173,19 +184,13 @@ class QueueVoice:
             here = {uid for q in self.tracker.queues.values() for uid in q.waiting}
             self._said = said_of = {u: t for u, t in said_of.items() if u in here}
         out = []
-        waits: dict[str, float | None] = {}  # per queue: the time per caller, once a tick
         for _, uid, queue_name, position, first_time, joined in sorted(candidates)[:PER_TICK]:
             said_of[uid] = now
             call = self.tracker.call_by_uniqueid(uid)
             if call is None or call.channel is None:
                 continue  # a callback waiting in someone's place: nobody to tell
-            if queue_name not in waits:
-                waits[queue_name] = self.per_caller(queue_name, now)
-            per_caller = waits[queue_name]
-            wait = None if per_caller is None else (position - 0.5) * per_caller
-            wait = self._until_person(queue_name, wait, joined, now)
             lang = call.language or self.site.prompts.languages[0]
-            files = self._say(position, wait, lang)
+            files = self.words(queue_name, position, lang, now, joined)
             d = call.decision
             if first_time and d is not None and d.target is Target.LIGHTHOUSE:
                 files = self.closed_words(d, now, lang) + files

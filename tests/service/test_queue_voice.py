@@ -9,6 +9,7 @@ import random
 from datetime import timedelta
 
 from callcenter.ami import AMIClient, ClientSettings
+from callcenter.contacts.names import COUNTER_QUEUE_TIMEOUT
 from callcenter.prompts.queue_voice import PER_TICK, QueueVoice
 from callcenter.tracker import CallRecord, CallTracker, LiveQueue, Member
 from routing.site import Site
@@ -163,3 +164,24 @@ async def test_the_wait_told_is_the_wait_had(stack: StackFactory) -> None:
     assert len(pairs) >= 15, pairs  # the line did build up: there was a wait to tell
     within = [t for t, h in pairs if abs(h - t) <= max(WAIT_BAND_SECONDS, t / 2)]
     assert len(within) >= 0.8 * len(pairs), pairs
+
+
+def test_a_counters_wait_is_never_told_longer_than_its_way_to_the_lighthouse(
+    example_site: Site,
+) -> None:
+    """A counter's caller waits there at most the queue's timeout, then goes to the lighthouse:
+    with someone free there, the wait told is what is left of the timeout, not the counter's
+    long line."""
+    v = voice(example_site, agents=2)
+    lh = v.tracker.queues["lighthouse"] = LiveQueue("lighthouse")
+    lh.members["PJSIP/lh"] = Member("PJSIP/lh", "Vuurtoren")
+    for minutes in (10, 7, 4, 1):  # one answer every 150 s at the counter
+        v.answered("sociale-dienst", NOW - timedelta(minutes=minutes))
+    far_back = v.words("sociale-dienst", 6, "nl", NOW)  # 5.5 x 150 s: nearest 15 minutes
+    assert far_back[1].endswith("/wachttijd-15")
+    joined = NOW - timedelta(seconds=COUNTER_QUEUE_TIMEOUT - 60)  # a minute before its timeout
+    capped = v.words("sociale-dienst", 6, "nl", NOW, joined)
+    assert capped[1].endswith("/wachttijd-1")
+    # nobody can answer at the lighthouse: the counter's own line is all there is
+    lh.members.clear()
+    assert v.words("sociale-dienst", 6, "nl", NOW, joined)[1].endswith("/wachttijd-15")
