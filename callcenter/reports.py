@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from callcenter.csvout import to_csv
 from callcenter.stats import QueueFigures, thresholds
 from callcenter.store.db import epoch_bucket
-from callcenter.store.models import CallRow, VisitRow
+from callcenter.store.models import CallRow, StandInRow, VisitRow
 from routing.site import Site
 
 __all__ = ["TABLES", "Period", "Report", "build_report", "period"]
@@ -49,6 +49,8 @@ _QUEUE_FIELDS = (
     "aht_seconds",
     "max_wait_seconds",
     "p90_wait_seconds",
+    "stand_ins",
+    "stand_ins_answered",
 )
 FIELD_LABELS = {
     "queued": "in wachtrij",
@@ -64,6 +66,8 @@ FIELD_LABELS = {
     "aht_seconds": "gespreksduur (s)",
     "max_wait_seconds": "langste wachttijd (s)",
     "p90_wait_seconds": "90e percentiel wachttijd (s)",
+    "stand_ins": "terugbelplaatsen",
+    "stand_ins_answered": "terugbelplaatsen opgenomen",
 }
 """Column headers of the queue figures (pages and CSV), in Dutch."""
 _INTERVAL_FIELDS = (*_QUEUE_FIELDS[:6], "service_level", "asa_seconds")
@@ -284,8 +288,11 @@ async def build_report(engine: AsyncEngine, site: Site, p: Period) -> Report:
     by_way = select(*way, func.count()).where(in_period)
     hour = epoch_bucket(dialect, CallRow.started_at, 3600).label("hour")
     by_hour_q = select(hour, func.count()).where(in_period)
-    # four independent questions, each on its own connection: they run side by side
-    wait_rows, quarter_rows, way_rows, hour_rows = await asyncio.gather(
+    # queued callbacks' stand-ins: visits for Asterisk, no calls here; their own line
+    stand_in = and_(StandInRow.joined_at >= start, StandInRow.joined_at < end)
+    by_stand_in = select(StandInRow.queue, StandInRow.outcome, func.count()).where(stand_in)
+    # five independent questions, each on its own connection: they run side by side
+    wait_rows, quarter_rows, way_rows, hour_rows, stand_in_rows = await asyncio.gather(
         _rows(
             engine,
             by_wait.group_by(VisitRow.queue, VisitRow.topic, VisitRow.outcome, wait),
@@ -293,7 +300,11 @@ async def build_report(engine: AsyncEngine, site: Site, p: Period) -> Report:
         _rows(engine, by_quarter.group_by(quarter, VisitRow.outcome)),
         _rows(engine, by_way.group_by(*way)),
         _rows(engine, by_hour_q.group_by(hour)),
+        _rows(engine, by_stand_in.group_by(StandInRow.queue, StandInRow.outcome)),
     )
+    stand_ins: dict[str, Tallies[str]] = {}
+    for queue, outcome, n in stand_in_rows:
+        stand_ins.setdefault(queue, Tallies())[outcome] += int(n)
 
     queues = {q: QueueFigures(sl[q]) for q in [lh.queue, *(c.queue for c in site.counters)]}
     topic_figures = {t.id: QueueFigures() for t in site.topics}
@@ -411,6 +422,8 @@ async def build_report(engine: AsyncEngine, site: Site, p: Period) -> Report:
                 "name": names.get(q, q),
                 "kind": "lighthouse" if q == lh.queue else "counter",
                 **f.as_json(),
+                "stand_ins": sum(stand_ins.get(q, Tallies()).values()),
+                "stand_ins_answered": stand_ins.get(q, Tallies())["answered"],
             }
             for q, f in queues.items()
         ],

@@ -49,7 +49,7 @@ from callcenter.staff.errors import StaffError
 from callcenter.staff.privacy import PSEUDONYM_PREFIX
 from callcenter.staff.stores import SiteStore
 from callcenter.staff.users import User
-from callcenter.store.models import CallbackAttemptRow, CallRow, DialRow
+from callcenter.store.models import CallbackAttemptRow, CallRow, DialRow, StandInRow
 from routing.site import Site
 
 __all__ = ["ACTOR", "OPEN", "Dialer"]
@@ -112,6 +112,8 @@ class Dialer(SiteStore):
         """Waiting rows by id: when each is due (the job plans on the earliest)."""
         self._channels: dict[str, int] = {}
         """Stand-ins and one-click calls up now: channel id → row id (0 for one click)."""
+        self._lined: dict[str, datetime] = {}
+        """Stand-ins put in line: channel id → when (their own line in the reports)."""
         self._manual: dict[str, tuple[str, str]] = {}
         """One-click calls up now: channel id → (user login, call id)."""
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -127,6 +129,9 @@ class Dialer(SiteStore):
             rows = list(await session.scalars(select(DialRow).where(DialRow.state.in_(OPEN))))
         self._due = {r.id: r.next_at for r in rows if r.state == "waiting" and r.next_at}
         self._channels = {r.channel_id: r.id for r in rows if r.channel_id and r.state != "waiting"}
+        self._lined = {  # put in line by the process before this one (updated_at: when)
+            r.channel_id: r.updated_at for r in rows if r.channel_id and r.state == "in_line"
+        }
 
     def next_due(self, at: datetime) -> datetime | None:
         """When the earliest waiting callback is due (the scheduler's ``following`` job);
@@ -173,6 +178,10 @@ class Dialer(SiteStore):
         now = self.now()
         for cid in lost:
             rid = self._channels.pop(cid)
+            if cid in self._lined:  # still in line when Vuurtoren lost sight of it
+                async with self.sessions() as session:
+                    row = await session.get(DialRow, rid)
+                await self._stand_in_ended(cid, rid, row.queue if row else "", "lost")
             await self._update(rid, state="waiting", next_at=now, position=1, channel_id=None)
             self._due[rid] = now
             log.info("callbacks: request %d was no longer in line; in line again", rid)
@@ -314,6 +323,7 @@ class Dialer(SiteStore):
         }
         await self._update(rid, state="in_line", channel_id=channel_id, next_at=None)
         self._channels[channel_id] = rid
+        self._lined[channel_id] = self.now()
         self._changed()
         self._spawn(
             self._originate(
@@ -369,6 +379,8 @@ class Dialer(SiteStore):
             return
         agent = event.get("MemberName") or event.get("Interface") or ""
         await self._update(rid, state="dialing", agent=agent)
+        hold = _int(event.get("HoldTime"))
+        await self._stand_in_ended(channel_id, rid, event.get("Queue") or "", "answered", wait=hold)
         async with self.sessions() as session:
             row = await session.get(DialRow, rid)
             call = (
@@ -422,6 +434,8 @@ class Dialer(SiteStore):
             return
         now = self.now()
         if status.startswith("QUEUE-"):  # nobody took it in time: later, not an attempt
+            outcome = "timeout" if status == "QUEUE-TIMEOUT" else "left"
+            await self._stand_in_ended(channel_id, rid, row.queue, outcome)
             at = self._later(row, now)
             await self._update(
                 rid, state="waiting" if at else "given_up", next_at=at, channel_id=None
@@ -560,6 +574,30 @@ class Dialer(SiteStore):
             await self._update(row.id, state="cancelled", next_at=None)
 
     # -- helpers ---------------------------------------------------------------------------------
+    async def _stand_in_ended(
+        self, channel_id: str, rid: int, queue: str, outcome: str, *, wait: int | None = None
+    ) -> None:
+        """A stand-in's visit to its queue is over: a row for the reports' own line."""
+        if channel_id not in self._lined:
+            return  # counted already
+        lined = self._lined.pop(channel_id)
+        now = self.now()
+        if wait is None:
+            wait = max(0, int((now - lined).total_seconds()))
+        joined = now - timedelta(seconds=wait)
+        if not queue:
+            return
+        async with self.sessions.begin() as session:
+            session.add(
+                StandInRow(
+                    request_id=rid,
+                    queue=queue,
+                    joined_at=joined,
+                    outcome=outcome,
+                    wait_seconds=wait,
+                )
+            )
+
     async def _update(self, rid: int, **values: Any) -> None:
         async with self.sessions.begin() as session:
             row = await session.get(DialRow, rid)

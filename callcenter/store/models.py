@@ -36,6 +36,7 @@ __all__ = [
     "RotaExceptionRow",
     "RotaShiftRow",
     "SessionRow",
+    "StandInRow",
     "TokenRow",
     "UserRow",
     "UtcDateTime",
@@ -491,3 +492,24 @@ class DialRow(Base):
         Index("ix_callback_dials_state", "state"),
         Index("ix_callback_dials_call", "call_id"),
     )
+
+
+class StandInRow(Base):
+    """A queued callback's stand-in in a queue (``callcenter/contacts/dialer.py``): for
+    Asterisk an ordinary visit (``queue_log``, ``queue show``), for Vuurtoren no call. The
+    reports show them as their own line, so that a supervisor can reconcile with a
+    ``queue_log``-based tool. ``outcome``: ``answered`` (an agent took it and the citizen was
+    dialled), ``timeout`` (nobody took it within ``wait_minutes``), ``left`` (it left the
+    queue otherwise) or ``lost`` (Asterisk no longer had it after a reconnect). No personal
+    data: the request is named by its id."""
+
+    __tablename__ = "callback_stand_ins"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int | None] = mapped_column(Integer)
+    queue: Mapped[str] = mapped_column(String(64))
+    joined_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    outcome: Mapped[str] = mapped_column(String(16))
+    wait_seconds: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_callback_stand_ins_joined", "joined_at"),)

@@ -10,7 +10,7 @@ import contextlib
 import dataclasses
 import re
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import aiohttp
@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import select
 
 from callcenter.contacts.dialer import ACTOR
+from callcenter.reports import build_report, period
 from callcenter.simulator import SimSettings
 from callcenter.simulator.callbacks import Citizen
 from callcenter.simulator.queues import Device
@@ -154,6 +155,16 @@ async def test_a_queued_callback_keeps_its_place_and_is_called_when_an_agent_fre
         await s.record(busy.truth.linkedid, timeout=30)
         figures = queue_stats(await s.run.store.all_calls(), s.run.service.site)["sociale-dienst"]
         assert (figures.queued, figures.callback) == (3, 1)
+        # ...and the day's report has the stand-in on a line of its own: Asterisk's
+        # queue_log counts it as a visit, a supervisor can reconcile the two
+        report = await build_report(
+            s.run.store.engine, s.run.service.site, period("day", date(2026, 11, 23))
+        )
+        [line] = [q for q in report.data["queues"] if q["queue"] == "sociale-dienst"]
+        assert (line["queued"], line["stand_ins"], line["stand_ins_answered"]) == (3, 1, 1)
+        header, rows = report.table("wachtrijen")
+        assert header[-2:] == ["terugbelplaatsen", "terugbelplaatsen opgenomen"]
+        assert [r[-2:] for r in rows if r[0] == "sociale-dienst"] == [[1, 1]]
 
 
 async def _has(s: Stack, call_id: str, expected: list[tuple[str, str]]) -> bool:
