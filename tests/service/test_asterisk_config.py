@@ -118,45 +118,33 @@ def test_the_parser_is_strict() -> None:
 def test_the_command_writes_the_files(tmp_path: Path) -> None:
     env = {**os.environ, "VUURTOREN_AMI_SECRET": "from-env-only"}
     script = Path(sys.executable).with_name("vuurtoren")
-    out = subprocess.run(
-        [str(script), "asterisk-config", "--config", str(EXAMPLE), "--out", str(tmp_path / "ast")],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=True,
-    )
+
+    def vuurtoren(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(script), *args, "--config", str(EXAMPLE)],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=check,
+        )
+
+    out = vuurtoren("asterisk-config", "--out", str(tmp_path / "ast"))
     assert "manager.conf" in out.stdout
     manager = tmp_path / "ast" / "manager.conf"
     assert "secret = from-env-only" in manager.read_text()
     assert stat.S_IMODE(manager.stat().st_mode) == 0o600
     env.pop("VUURTOREN_AMI_SECRET")
-    refused = subprocess.run(
-        [str(script), "asterisk-config", "--config", str(EXAMPLE), "--out", str(tmp_path / "x")],
-        capture_output=True,
-        text=True,
-        env=env,
-    )
+    refused = vuurtoren("asterisk-config", "--out", str(tmp_path / "x"), check=False)
     assert refused.returncode == 2 and "VUURTOREN_AMI_SECRET" in refused.stderr
     # with a capture secret, manager.conf has the read-only account `capture` logs in with
     env.update(VUURTOREN_AMI_SECRET="from-env-only", VUURTOREN_AMI_CAPTURE_SECRET="cap-only")
-    out = subprocess.run(
-        [str(script), "asterisk-config", "--config", str(EXAMPLE), "--out", str(tmp_path / "c")],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=True,
-    )
+    out = vuurtoren("asterisk-config", "--out", str(tmp_path / "c"))
     assert "'vuurtoren-capture', read-only" in out.stdout
-    manager = parse((tmp_path / "c" / "manager.conf").read_text(), "manager.conf")
-    assert manager["vuurtoren-capture"].get("secret") == "cap-only"
+    manager_conf = parse((tmp_path / "c" / "manager.conf").read_text(), "manager.conf")
+    assert manager_conf["vuurtoren-capture"].get("secret") == "cap-only"
     # `capture` never logs in with the service's account: without its own secret, no capture
     env.pop("VUURTOREN_AMI_CAPTURE_SECRET")
-    no_capture = subprocess.run(
-        [str(script), "capture", "--config", str(EXAMPLE), "--out", str(tmp_path / "f.ami")],
-        capture_output=True,
-        text=True,
-        env=env,
-    )
+    no_capture = vuurtoren("capture", "--out", str(tmp_path / "f.ami"), check=False)
     assert no_capture.returncode == 2
     assert "VUURTOREN_AMI_CAPTURE_SECRET" in no_capture.stderr
     assert not (tmp_path / "f.ami").exists()
