@@ -44,36 +44,35 @@ def read_secret(site: Site, *, capture: bool = False) -> str:
     variable named by [asterisk].secret_env. Never from the site file itself. ``capture``:
     the capture account's (``capture_secret_file``, ``capture_secret_env``)."""
     a = site.asterisk
-    name_file, name_env = (
-        ("capture_secret_file", "capture_secret_env")
-        if capture
-        else (
-            "secret_file",
-            "secret_env",
+    if capture:
+        path, env, key, what = (
+            a.capture_secret_file,
+            a.capture_secret_env,
+            "capture_secret_file",
+            "the capture account's AMI secret",
         )
-    )
-    path, env = getattr(a, name_file), getattr(a, name_env)
-    what = "the capture account's AMI secret" if capture else "AMI secret"
+    else:
+        path, env, key, what = a.secret_file, a.secret_env, "secret_file", "AMI secret"
     if path:
         try:
             return Path(path).read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise CommandError(f"[asterisk].{name_file} {path}: {exc.strerror}") from None
+            raise CommandError(f"[asterisk].{key} {path}: {exc.strerror}") from None
     secret = os.environ.get(env)
     if not secret:
         raise CommandError(
-            f"no {what}: set the environment variable {env} (or [asterisk].{name_file} "
-            "in the site file)"
+            f"no {what}: set the environment variable {env} (or [asterisk].{key} in the site file)"
         )
     return secret
 
 
 def read_capture_secret(site: Site) -> str | None:
-    """The capture account's secret when one is set, else None."""
-    try:
-        return read_secret(site, capture=True)
-    except CommandError:
+    """The capture account's secret when one is configured, else None (a configured file
+    that cannot be read is an error, not "none")."""
+    a = site.asterisk
+    if not a.capture_secret_file and not os.environ.get(a.capture_secret_env):
         return None
+    return read_secret(site, capture=True)
 
 
 YEARS = (1971, 2199)

@@ -60,14 +60,17 @@ class Trunk:
         self.next_check: datetime | None = None
         self.testing = False
         """One callback is out as the test dial."""
+        self.unloaded = False
+        """The fault is the technology's module not loaded (a reconnect may mend it)."""
         self.on_change: list[Callable[[], None]] = []
 
     @property
     def up(self) -> bool:
         return self.fault is None
 
-    def _set(self, fault: str | None) -> None:
+    def _set(self, fault: str | None, *, unloaded: bool = False) -> None:
         changed = fault != self.fault
+        self.unloaded = unloaded
         if fault is None:
             self.since = self.next_check = None
         elif self.fault is None:
@@ -91,23 +94,23 @@ class Trunk:
             return True
         try:
             answer = await self.ami.action("ModuleCheck", Module=self.module)
+            loaded = answer.get("Response") == "Success"
         except AMIError as exc:
-            if "not loaded" in str(exc).lower():
-                self._set(
-                    f"de buitenlijn ({self.dial.split('/', 1)[0]}) is niet geladen in "
-                    f"Asterisk ({self.module}): terugbellen kan niet"
-                )
-                return False
-            log.debug("callbacks: ModuleCheck %s not answered: %s", self.module, exc)
-            return True
-        if answer.get("Response") != "Success":
-            self._set(f"de buitenlijn ({self.module}) is niet geladen in Asterisk")
-            return False
-        return True
+            if "not loaded" not in str(exc).lower():
+                log.debug("callbacks: ModuleCheck %s not answered: %s", self.module, exc)
+                return True
+            loaded = False
+        if not loaded:
+            self._set(
+                f"de buitenlijn ({self.dial.split('/', 1)[0]}) is niet geladen in Asterisk "
+                f"({self.module}): terugbellen kan niet",
+                unloaded=True,
+            )
+        return loaded
 
     async def at_start(self) -> None:
         """After every connect: is the line's technology there at all?"""
-        if await self.check_module() and self.fault is not None and "niet geladen" in self.fault:
+        if await self.check_module() and self.unloaded:
             self._set(None)  # loaded now (Asterisk restarted with it)
 
     def failed(self, status: str) -> None:

@@ -195,11 +195,11 @@ class InboundCall:
             ast.set_state(self.leg2, 6)
             ast.set_state(self.leg1, 6)
             if p.hangup_in_menu:
+                half, intro = p.menu_seconds * 0.5, 0.0
                 if ast.settings.prompts:
                     self._play("welkom", app="Read")
-                    await self._listen(self._intro() + p.menu_seconds * 0.5, p.menu_seconds * 0.5)
-                else:
-                    await ast.clock.sleep(p.menu_seconds * 0.5)
+                    intro = self._intro()
+                await self._listen(intro + half, half)
                 truth.hangup_stage = "menu"
                 raise _HungUp
             digits = await self._menu()
@@ -285,9 +285,7 @@ class InboundCall:
         """How long the welcome and the other languages' offers play before the menu."""
         lengths, site = self.ast.prompt_lengths, self.ast.site
         others = [f"{code}/taalkeuze" for code in site.prompts.languages if code != self.language]
-        return lengths.seconds(f"{self.language}/welkom") + lengths.total(
-            others if len(site.prompts.languages) > 1 else []
-        )
+        return lengths.seconds(f"{self.language}/welkom") + lengths.total(others)
 
     def _keyed(self, key: str, prefix: str) -> float:
         """Seconds into the menu after ``prefix`` at which a caller who knows what they
