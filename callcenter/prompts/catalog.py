@@ -224,21 +224,17 @@ def problems(site: Site) -> list[str]:
     names, placeholders a text may not hold, broken braces. Each names its place."""
     out = []
     counters = {c.id for c in site.counters}
-    topics = {t.id for t in site.topics}
-    groups = {t.digit[:n] for t in site.topics for n in range(1, len(t.digit))}
+    own_of: dict[str, set[str]] = {  # the texts named after something of the site
+        "naam": counters,
+        "adres": counters,
+        "label": {t.id for t in site.topics},
+        "groep": {t.digit[:n] for t in site.topics for n in range(1, len(t.digit))},
+    }
     for lang, texts in site.prompts.texts.items():
         for name, text in texts.items():
             where = f"[prompts.{lang}].{name}"
             kind, _, ref = name.partition("-")
-            own = (
-                counters
-                if kind in ("naam", "adres")
-                else topics
-                if kind == "label"
-                else groups
-                if kind == "groep"
-                else ()
-            )
+            own = own_of.get(kind, set())
             if name in RETIRED:
                 continue  # a warning (warnings())
             if ref in own:
