@@ -29,6 +29,7 @@ from routing.site import (
     Site,
     Topic,
     WallboardSettings,
+    sub_menu_keys,
 )
 from schedules.hours import Hours, HoursSyntaxError, UnknownCountryError, overridden_rules
 
@@ -486,7 +487,7 @@ def _read_menu(r: _Reader, data: Mapping[str, Any], topics: list[Topic]) -> dict
     if not isinstance(raw, dict):
         r.add(f"{where}.groups", 'must be a table of keys = label, such as { "2" = "Wonen" }')
         return {}
-    prefixes = {t.digit[:n] for t in topics for n in range(1, len(t.digit))}
+    prefixes = set(sub_menu_keys(topics))
     groups = {}
     for keys, label in raw.items():
         at = f"{where}.groups.{keys}"

@@ -6,6 +6,7 @@ Asterisk configuration generator and the dashboard.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -22,6 +23,7 @@ __all__ = [
     "Site",
     "Topic",
     "WallboardSettings",
+    "sub_menu_keys",
 ]
 
 
@@ -51,6 +53,12 @@ class Topic:
     digit: str
     label: str
     counter: str
+
+
+def sub_menu_keys(topics: Iterable[Topic]) -> list[str]:
+    """The keys that open a sub-menu: every proper start of a topic's keys (``2`` for ``21``
+    and ``22``), in order."""
+    return sorted({t.digit[:n] for t in topics for n in range(1, len(t.digit))})
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from string import Formatter
 
 from callcenter.prompts.speech import spoken_moment, spoken_number
 from callcenter.staff.deskphone import RESULTS
-from routing.site import Counter, Site
+from routing.site import Counter, Site, sub_menu_keys
 from routing.types import Reason
 
 __all__ = [
@@ -228,7 +228,7 @@ def problems(site: Site) -> list[str]:
         "naam": counters,
         "adres": counters,
         "label": {t.id for t in site.topics},
-        "groep": {t.digit[:n] for t in site.topics for n in range(1, len(t.digit))},
+        "groep": set(sub_menu_keys(site.topics)),
     }
     for lang, texts in site.prompts.texts.items():
         for name, text in texts.items():
@@ -286,7 +286,7 @@ def menu_levels(site: Site, lang: str) -> list[tuple[str, list[tuple[str, str]],
         intro.append(next(p.text for p in prompts(site, lang) if p.name == "welkom"))
         for other in site.prompts.languages[1:]:
             intro.append(next(p.text for p in prompts(site, other) if p.name == "taalkeuze"))
-    prefixes = sorted({t.digit[:n] for t in site.topics for n in range(1, len(t.digit))})
+    prefixes = sub_menu_keys(site.topics)
     out = [("", menu_lines(site, lang), intro)]
     out += [(p, menu_lines(site, lang, p), []) for p in prefixes]
     return out
@@ -447,7 +447,7 @@ def prompts(site: Site, lang: str) -> list[Prompt]:
             )
         )
     out.append(one("menu", menu_text(site, lang), "the topic menu"))
-    for prefix in sorted({t.digit[:n] for t in site.topics for n in range(1, len(t.digit))}):
+    for prefix in sub_menu_keys(site.topics):
         out.append(
             one(f"menu-{prefix}", menu_text(site, lang, prefix), f"the menu after key {prefix}")
         )
