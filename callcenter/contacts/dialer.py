@@ -445,9 +445,9 @@ class Dialer(SiteStore):
             self._changed()
             return
         if status in FAULTS:  # the line failed, not the citizen: not an attempt of theirs
-            self.trunk.failed(status)
             await self._update(rid, state="waiting", next_at=now, position=1, channel_id=None)
             self._due[rid] = now
+            self.trunk.failed(status)  # once the request waits again: the alert tells true
             log.warning(
                 "callbacks: request %d not dialled (%s): it waits for the line", rid, status
             )
