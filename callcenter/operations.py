@@ -38,6 +38,9 @@ __all__ = ["Operations", "open_operations"]
 
 log = logging.getLogger(__name__)
 
+AUDIT_CHECKPOINT_SECONDS = 300.0
+"""How often the audit chain's head is anchored outside the database (and at stop)."""
+
 
 @dataclass
 class Operations:
@@ -174,6 +177,19 @@ class Operations:
         self.plan_jobs()
         self.jobs.start()
         self._spawn(self._reload_forever())
+        self._spawn(self._anchor_audit_forever())
+
+    async def anchor_audit(self) -> None:
+        """The audit chain's head, anchored outside the database (``staff/audit.py``)."""
+        try:
+            await self.staff.audit.checkpoint()
+        except Exception:
+            log.exception("writing the audit checkpoint failed; the next one will try again")
+
+    async def _anchor_audit_forever(self) -> None:
+        while True:
+            await asyncio.sleep(AUDIT_CHECKPOINT_SECONDS)  # wall-clock time
+            await self.anchor_audit()
 
     async def reload(self) -> None:
         """Read back what another process (the command line) may have changed: overrides,
@@ -203,6 +219,7 @@ class Operations:
             task.cancel()
         if tasks:
             await asyncio.wait(tasks, timeout=10)
+        await self.anchor_audit()  # the head as the service leaves it
 
     def _spawn(self, work: Any) -> None:
         task = asyncio.get_running_loop().create_task(work)

@@ -24,6 +24,10 @@ from callcenter.bus import Bus
 from callcenter.clock import Clock
 from callcenter.operations import Operations, open_operations
 from callcenter.service import CallService
+from callcenter.staff.audit import KEY_ENV as AUDIT_KEY_ENV
+from callcenter.staff.audit import KEY_FILE_ENV as AUDIT_KEY_FILE_ENV
+from callcenter.staff.audit import checkpoint_path
+from callcenter.staff.audit import load_key as load_audit_key
 from callcenter.staff.errors import StaffError
 from callcenter.staff.privacy import load_key
 from callcenter.staff.services import StaffServices, open_staff
@@ -68,6 +72,7 @@ async def running(
     port: int = 8080,
     clock: Clock | None = None,
     privacy_key: bytes | None = None,
+    audit_key: bytes | None = None,
     prepare: Callable[[StaffServices, Operations], Awaitable[None]] | None = None,
     prompts_dir: Path | None = None,
 ) -> AsyncIterator[Running]:
@@ -81,6 +86,18 @@ async def running(
             privacy_key = load_key(site.privacy)
         except StaffError as exc:
             raise StartupError(exc.message) from None
+    if audit_key is None:
+        try:
+            audit_key = load_audit_key()
+        except ValueError as exc:
+            raise StartupError(str(exc)) from None
+    if audit_key is None:
+        log.warning(
+            "the audit log is not keyed: whoever can write the database can rewrite it "
+            "unseen. Set %s (or %s) to a secret of at least 32 characters",
+            AUDIT_KEY_ENV,
+            AUDIT_KEY_FILE_ENV,
+        )
     engine = open_engine(database_url)
     runner: web.AppRunner | None = None
     ami = AMIClient(ami_settings)
@@ -100,7 +117,13 @@ async def running(
         service = CallService(
             site, ami, writer=writer, bus=Bus(), clock=clock, prompts_dir=prompts_dir
         )
-        staff = open_staff(engine, site, privacy_key)
+        staff = open_staff(
+            engine,
+            site,
+            privacy_key,
+            audit_key=audit_key,
+            checkpoints=checkpoint_path(database_url),
+        )
         await service.start(await store.open_calls())
         await service.load_today()
         # overrides, closures and the rota before the first connect: the first states

@@ -250,13 +250,14 @@ class ClosureStore(SiteStore):
                     status=404,
                 )
             row.deleted_at, row.deleted_by = now, actor
-        await self.audit.record(
-            "closure",
-            actor=actor,
-            target=row.scopes,
-            detail={"id": closure_id, "deleted": True},
-            address=address,
-        )
+            await self.audit.record(
+                "closure",
+                actor=actor,
+                target=row.scopes,
+                detail={"id": closure_id, "deleted": True},
+                address=address,
+                session=session,
+            )
         await self.load(now)
 
     async def import_ics(

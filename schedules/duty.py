@@ -19,12 +19,13 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from callcenter.staff.agents import AgentDesk
 from callcenter.staff.audit import AuditLog
 from callcenter.staff.errors import StaffError
 from callcenter.staff.users import User
+from callcenter.store.db import StoreSessions
 from callcenter.store.models import HandoverRow, RotaExceptionRow, RotaShiftRow
 from callcenter.tracker import LiveQueue
 from routing.site import Site
@@ -95,7 +96,7 @@ class Duty:
     ) -> None:
         """``live``: this process runs the queue (``serve``); a command that only edits the
         rota passes False, and the running service follows within its reload time."""
-        self.sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self.sessions = StoreSessions(engine)
         self.audit = audit
         self.live = live
         self.desk = desk
@@ -467,9 +468,14 @@ class Duty:
                     "not-found", f"Regel {item_id} van de wachtrol bestaat niet.", status=404
                 )
             await session.delete(row)
-        await self.audit.record(
-            "rota", actor=actor, target=str(item_id), detail={"deleted": what}, address=address
-        )
+            await self.audit.record(
+                "rota",
+                actor=actor,
+                target=str(item_id),
+                detail={"deleted": what},
+                address=address,
+                session=session,
+            )
         await self._after_edit()
 
     async def _store_rota(
@@ -483,7 +489,9 @@ class Duty:
         """Store a new rota line, audit it (``detail`` once the row has its id), follow it."""
         async with self.sessions.begin() as session:
             session.add(row)
-        await self.audit.record("rota", actor=actor, target=login, detail=detail(), address=address)
+            await self.audit.record(
+                "rota", actor=actor, target=login, detail=detail(), address=address, session=session
+            )
         await self._after_edit()
 
     async def _after_edit(self) -> None:

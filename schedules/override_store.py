@@ -149,19 +149,20 @@ class OverrideStore(SiteStore):
         )
         async with self.sessions.begin() as session:
             session.add(row)
-        await self.audit.record(
-            "override",
-            actor=actor,
-            target=scope,
-            detail={
-                "id": row.id,
-                "mode": mode,
-                "kind": kind,
-                "until": ends.isoformat() if ends else None,
-                "reason": reason,
-            },
-            address=address,
-        )
+            await self.audit.record(
+                "override",
+                actor=actor,
+                target=scope,
+                detail={
+                    "id": row.id,
+                    "mode": mode,
+                    "kind": kind,
+                    "until": ends.isoformat() if ends else None,
+                    "reason": reason,
+                },
+                address=address,
+                session=session,
+            )
         await self.load(now)
         return _override(row)
 
@@ -176,12 +177,13 @@ class OverrideStore(SiteStore):
                     status=404,
                 )
             row.lifted_at, row.lifted_by = now, actor
-        await self.audit.record(
-            "override",
-            actor=actor,
-            target=row.scope,
-            detail={"id": override_id, "lifted": True},
-            address=address,
-        )
+            await self.audit.record(
+                "override",
+                actor=actor,
+                target=row.scope,
+                detail={"id": override_id, "lifted": True},
+                address=address,
+                session=session,
+            )
         await self.load(now)
         return _override(row)

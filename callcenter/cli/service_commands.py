@@ -23,6 +23,7 @@ from callcenter.operations import Operations
 from callcenter.runner import StartupError, run_until_stopped, running, settle_heap
 from callcenter.simulator import Account, SimSettings, Simulator
 from callcenter.simulator.history import past_calls
+from callcenter.staff.audit import KEY_FILE_ENV as AUDIT_KEY_FILE_ENV
 from callcenter.staff.services import StaffServices
 from callcenter.store import CallStore, database_url, open_engine, upgrade
 from callcenter.store.db import current_revision, head_revision
@@ -198,6 +199,11 @@ def demo(args: argparse.Namespace) -> int:
             print(f"warning: the catalog is not loaded: {exc}", file=sys.stderr)
 
     history: list[int] = []
+    # the audit chain's key: a fresh one beside the fresh database (in production it lives
+    # apart from the database: docs/staff.md)
+    audit_key_file = directory / "audit.key"
+    audit_key_file.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+    audit_key_file.chmod(0o600)
 
     async def main() -> None:
         sim = Simulator(
@@ -223,6 +229,7 @@ def demo(args: argparse.Namespace) -> int:
                 port=port,
                 clock=sim.clock,
                 privacy_key=secrets.token_bytes(32),  # a fresh demo database: a fresh key
+                audit_key=audit_key_file.read_text(encoding="utf-8").encode(),
                 prepare=lambda staff, ops: demo_prepare(
                     staff, ops, password, catalog, start, args, history
                 ),
@@ -243,6 +250,8 @@ def demo(args: argparse.Namespace) -> int:
                     f"{DEMO_USERS[1][0]!r} (medewerker en leidinggevende), "
                     f"password {password!r} (new for this run)\n"
                     f"  lighthouse duty:    {DEMO_ROTA_TEXT}\n"
+                    f"  audit log:          {AUDIT_KEY_FILE_ENV}={audit_key_file} "
+                    f"vuurtoren audit verify --data-dir {directory}\n"
                     "Ctrl-C stops.",
                     flush=True,
                 )

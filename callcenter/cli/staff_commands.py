@@ -17,6 +17,9 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from callcenter.cli.common import EXIT_INVALID, EXIT_OK, CommandError, site_or_exit
+from callcenter.staff.audit import KEY_ENV as AUDIT_KEY_ENV
+from callcenter.staff.audit import checkpoint_path
+from callcenter.staff.audit import load_key as load_audit_key
 from callcenter.staff.errors import StaffError
 from callcenter.staff.privacy import load_key
 from callcenter.staff.services import StaffServices, open_staff
@@ -110,13 +113,25 @@ def with_staff(
     site: Site | None = None,
     key: bytes | None = None,
 ) -> T:
+    try:
+        audit_key = load_audit_key()
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    url = database_url(args.data_dir)
+
     async def main() -> T:
-        engine = open_engine(database_url(args.data_dir))
+        engine = open_engine(url)
         staff = None
         try:
             await upgrade(engine)
             # without the privacy key no pseudonym is made: these commands make none
-            staff = open_staff(engine, site, key or secrets.token_bytes(32))
+            staff = open_staff(
+                engine,
+                site,
+                key or secrets.token_bytes(32),
+                audit_key=audit_key,
+                checkpoints=checkpoint_path(url),
+            )
             return await work(staff)
         finally:
             if staff is not None:
@@ -219,9 +234,22 @@ def users_list(args: argparse.Namespace) -> int:
 
 
 def audit_verify(args: argparse.Namespace) -> int:
-    report = with_staff(args, lambda s: s.audit.verify())
+    try:
+        report = with_staff(args, lambda s: s.audit.verify())
+    except ValueError as exc:  # a checkpoint file that does not hold
+        print(f"audit log: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    if not report.keyed:
+        print(
+            f"audit log: no key ({AUDIT_KEY_ENV}): the chain is checked for order only, "
+            "which anyone who can write the database can recompute",
+            file=sys.stderr,
+        )
     if report.ok:
-        print(f"audit log: {report.entries} entries, the chain is whole")
+        extra = [f"{report.checkpoints} checkpoints reached"]
+        if report.unkeyed:
+            extra.append(f"the first {report.unkeyed} written before the chain was keyed")
+        print(f"audit log: {report.entries} entries, the chain is whole ({'; '.join(extra)})")
         return EXIT_OK
     print(
         f"audit log: entry {report.first_bad} does not fit: {report.reason} "

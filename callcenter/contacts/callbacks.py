@@ -247,10 +247,11 @@ class CallbackList(SiteStore):
                     note=note or None,
                 )
             )
-        await self.audit.record(
-            "callback",
-            actor=actor,
-            target=call_id,
-            detail={"result": result},
-            address=address,
-        )
+            await self.audit.record(
+                "callback",
+                actor=actor,
+                target=call_id,
+                detail={"result": result},
+                address=address,
+                session=session,
+            )

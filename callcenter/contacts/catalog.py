@@ -229,13 +229,14 @@ class Catalog(SiteStore):
             else:
                 for key, value in values.items():
                     setattr(row, key, value)
-        await self.audit.record(
-            "catalog",
-            actor=actor,
-            target=product.id,
-            detail={"saved": product.name, "counter": product.counter},
-            address=address,
-        )
+            await self.audit.record(
+                "catalog",
+                actor=actor,
+                target=product.id,
+                detail={"saved": product.name, "counter": product.counter},
+                address=address,
+                session=session,
+            )
         await self.load()
         return product
 
@@ -247,9 +248,14 @@ class Catalog(SiteStore):
                     "product-not-found", f"Product {product_id!r} bestaat niet.", status=404
                 )
             await session.delete(row)
-        await self.audit.record(
-            "catalog", actor=actor, target=product_id, detail={"deleted": True}, address=address
-        )
+            await self.audit.record(
+                "catalog",
+                actor=actor,
+                target=product_id,
+                detail={"deleted": True},
+                address=address,
+                session=session,
+            )
         await self.load()
 
     async def replace(
@@ -260,12 +266,13 @@ class Catalog(SiteStore):
         async with self.sessions.begin() as session:
             await session.execute(delete(ProductRow))
             session.add_all(ProductRow(**_row_values(p, actor, now)) for p in products)
-        await self.audit.record(
-            "catalog",
-            actor=actor,
-            target=source,
-            detail={"loaded": len(products)},
-            address=address,
-        )
+            await self.audit.record(
+                "catalog",
+                actor=actor,
+                target=source,
+                detail={"loaded": len(products)},
+                address=address,
+                session=session,
+            )
         await self.load()
         return len(products)

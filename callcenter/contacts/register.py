@@ -345,17 +345,18 @@ class Register(SiteStore):
                     )
                 )
                 session.add_all(referral_rows)
-        await self.audit.record(
-            "registration",
-            actor=user.login,
-            target=str(row.id),
-            detail={
-                "call_id": call_id,
-                "outcome": values["outcome"],
-                "referred_to": [r.to_counter or r.to_partner for r in referral_rows],
-            },
-            address=address,
-        )
+            await self.audit.record(
+                "registration",
+                actor=user.login,
+                target=str(row.id),
+                detail={
+                    "call_id": call_id,
+                    "outcome": values["outcome"],
+                    "referred_to": [r.to_counter or r.to_partner for r in referral_rows],
+                },
+                address=address,
+                session=session,
+            )
         return _contact(row, referral_rows)
 
     async def get(self, contact_id: int) -> Contact:
@@ -406,13 +407,14 @@ class Register(SiteStore):
             for key, value in values.items():
                 setattr(row, key, value)
             row.updated_by, row.updated_at = user.login, now
-        await self.audit.record(
-            "registration",
-            actor=user.login,
-            target=str(contact_id),
-            detail={"edited": sorted(k for k in values if values[k] != before[k])},
-            address=address,
-        )
+            await self.audit.record(
+                "registration",
+                actor=user.login,
+                target=str(contact_id),
+                detail={"edited": sorted(k for k in values if values[k] != before[k])},
+                address=address,
+                session=session,
+            )
         return await self.get(contact_id)
 
     async def changes(self, contact_id: int) -> list[dict[str, Any]]:
@@ -625,11 +627,12 @@ class Register(SiteStore):
                         **onward_values,
                     )
                 )
-        await self.audit.record(
-            "referral",
-            actor=user.login,
-            target=str(referral_id),
-            detail={"status": status, "referred_on": bool(onward_values)},
-            address=address,
-        )
+            await self.audit.record(
+                "referral",
+                actor=user.login,
+                target=str(referral_id),
+                detail={"status": status, "referred_on": bool(onward_values)},
+                address=address,
+                session=session,
+            )
         return _referral(fresh)

@@ -27,10 +27,11 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from callcenter.staff.audit import AuditLog
 from callcenter.staff.errors import StaffError
+from callcenter.store.db import StoreSessions
 from callcenter.store.models import (
     CallbackAttemptRow,
     CallRow,
@@ -172,7 +173,7 @@ class Privacy:
         key: bytes,
         country: str = "BE",
     ) -> None:
-        self.sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self.sessions = StoreSessions(engine)
         self.audit = audit
         self.settings = settings
         self._key = key

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -29,10 +30,18 @@ class StaffServices:
         self.passwords.close()
 
 
-def open_staff(engine: AsyncEngine, site: Site | None, privacy_key: bytes) -> StaffServices:
+def open_staff(
+    engine: AsyncEngine,
+    site: Site | None,
+    privacy_key: bytes,
+    *,
+    audit_key: bytes | None = None,
+    checkpoints: Path | None = None,
+) -> StaffServices:
     """The services; without a site (a command that needs none) no counter is known and the
-    default privacy policy applies."""
-    audit = AuditLog(engine)
+    default privacy policy applies. ``audit_key`` and ``checkpoints``: the audit chain's key
+    and the file its head is anchored in (``callcenter/staff/audit.py``)."""
+    audit = AuditLog(engine, audit_key, checkpoints)
     passwords = Passwords()
     counters = [c.id for c in site.counters] if site else []
     policy = site.privacy if site else PrivacySettings()

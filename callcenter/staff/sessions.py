@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import bindparam, delete, insert, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from callcenter.staff.audit import AuditLog
 from callcenter.staff.errors import StaffError
 from callcenter.staff.users import User, user_from_row
+from callcenter.store.db import StoreSessions, writing
 from callcenter.store.models import SessionRow, TokenRow, UserRow
 
 __all__ = ["ABSOLUTE", "IDLE", "ActiveSession", "ApiToken", "Sessions", "Tokens"]
@@ -64,13 +65,13 @@ class Sessions:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
-        self.sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self.sessions = StoreSessions(engine)
 
     async def create(self, user: User, address: str | None) -> tuple[str, str]:
         """A new session: (cookie value, CSRF token)."""
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         now = datetime.now(UTC)
-        async with self.engine.begin() as conn:
+        async with writing(self.engine).begin() as conn:
             await conn.execute(
                 insert(SessionRow),
                 {
@@ -99,7 +100,7 @@ class Sessions:
             await self.end(token)
             return None
         if now - seen > _TOUCH:
-            async with self.engine.begin() as conn:
+            async with writing(self.engine).begin() as conn:
                 await conn.execute(
                     update(SessionRow).where(SessionRow.id_hash == key).values(seen_at=now)
                 )
@@ -162,7 +163,7 @@ class Tokens:
     PREFIX = "vt_"
 
     def __init__(self, engine: AsyncEngine, audit: AuditLog) -> None:
-        self.sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self.sessions = StoreSessions(engine)
         self.audit = audit
 
     async def create(
@@ -180,13 +181,14 @@ class Tokens:
         )
         async with self.sessions.begin() as session:
             session.add(row)
-        await self.audit.record(
-            "token-created",
-            actor=user.login,
-            target=name,
-            detail={"token": row.id},
-            address=address,
-        )
+            await self.audit.record(
+                "token-created",
+                actor=user.login,
+                target=name,
+                detail={"token": row.id},
+                address=address,
+                session=session,
+            )
         return _token(row), plain
 
     async def list(self, user_id: int) -> list[ApiToken]:
@@ -203,13 +205,14 @@ class Tokens:
             if row is None or row.user_id != user.id:
                 raise StaffError("token-not-found", f"Token {token_id} bestaat niet.", status=404)
             row.revoked_at = row.revoked_at or datetime.now(UTC)
-        await self.audit.record(
-            "token-revoked",
-            actor=user.login,
-            target=row.name,
-            detail={"token": token_id},
-            address=address,
-        )
+            await self.audit.record(
+                "token-revoked",
+                actor=user.login,
+                target=row.name,
+                detail={"token": token_id},
+                address=address,
+                session=session,
+            )
         return _token(row)
 
     async def lookup(self, plain: str) -> User | None:

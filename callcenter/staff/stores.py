@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from callcenter.staff.audit import AuditLog
+from callcenter.store.db import StoreSessions
 from routing.site import Site
 
 __all__ = ["SiteStore"]
@@ -23,7 +24,7 @@ class SiteStore:
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         """``clock``: the service's time; default the wall clock."""
-        self.sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self.sessions = StoreSessions(engine)
         self.audit = audit
         self.site = site
         self.now: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))

@@ -26,11 +26,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, delete, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from callcenter.staff.audit import AuditLog
 from callcenter.staff.errors import StaffError
 from callcenter.staff.passwords import MIN_LENGTH, Passwords
+from callcenter.store.db import StoreSessions, writing
 from callcenter.store.models import SessionRow, UserRow
 
 __all__ = [
@@ -155,7 +156,7 @@ class Staff:
         counters: Iterable[str] = (),
     ) -> None:
         self.engine = engine
-        self.sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self.sessions = StoreSessions(engine)
         self.audit = audit
         self.passwords = passwords
         self.counters = frozenset(counters)
@@ -405,13 +406,14 @@ class Staff:
             if row is None:
                 raise StaffError("user-not-found", f"Gebruiker {user_id} bestaat niet.", status=404)
             row.pin_hash = hashed
-        await self.audit.record(
-            "pin-changed",
-            actor=actor,
-            target=row.login,
-            detail={"removed": not pin},
-            address=address,
-        )
+            await self.audit.record(
+                "pin-changed",
+                actor=actor,
+                target=row.login,
+                detail={"removed": not pin},
+                address=address,
+                session=session,
+            )
 
     async def pin_matches(self, user_id: int, pin: str) -> bool:
         async with self.sessions() as session:
@@ -478,7 +480,7 @@ class Staff:
             values: dict[str, Any] = {"failed_logins": 0, "locked_until": None}
             if rehash:
                 values["password_hash"] = await self.passwords.hash(password)
-            async with self.engine.begin() as conn:
+            async with writing(self.engine).begin() as conn:
                 await conn.execute(update(UserRow).where(UserRow.id == row.id).values(values))
             user = await self.get(row.id)
         return user

@@ -17,12 +17,19 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Integer, cast, event, func
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.elements import ColumnElement
 
 __all__ = [
     "MIGRATIONS",
+    "StoreSessions",
     "current_revision",
     "database_url",
     "epoch_bucket",
@@ -30,6 +37,7 @@ __all__ = [
     "open_engine",
     "query_plan",
     "upgrade",
+    "writing",
 ]
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -53,6 +61,8 @@ def open_engine(url: str) -> AsyncEngine:
 
         @event.listens_for(engine.sync_engine, "connect")
         def _pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+            # SQLAlchemy, not the driver, says when a transaction begins (below)
+            dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
@@ -61,8 +71,40 @@ def open_engine(url: str) -> AsyncEngine:
             cur.execute("PRAGMA cache_size=-32768")  # 32 MiB of pages per connection
             cur.close()
 
+        @event.listens_for(engine.sync_engine, "begin")
+        def _begin(conn):  # type: ignore[no-untyped-def]
+            # a writing transaction takes the write lock at once: writers in other processes
+            # (the command line beside serve) wait their turn (the busy timeout) instead of
+            # failing when a transaction that read first wants to write
+            immediate = conn.get_execution_options().get(IMMEDIATE)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
         return engine
     return create_async_engine(parsed, pool_size=5, max_overflow=5, pool_pre_ping=True)
+
+
+IMMEDIATE = "vuurtoren_immediate"
+
+
+def writing(engine: AsyncEngine) -> AsyncEngine:
+    """``engine`` for a transaction that writes: on SQLite it begins ``IMMEDIATE`` (holding
+    the write lock from its first statement), on PostgreSQL it is ``engine`` as it is."""
+    return engine.execution_options(**{IMMEDIATE: True})
+
+
+class StoreSessions:
+    """StoreSessions over an engine: ``sessions()`` to read, ``sessions.begin()`` for a
+    transaction that writes (see :func:`writing`)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._read = async_sessionmaker(engine, expire_on_commit=False)
+        self._write = async_sessionmaker(writing(engine), expire_on_commit=False)
+
+    def __call__(self) -> AsyncSession:
+        return self._read()
+
+    def begin(self) -> Any:
+        return self._write.begin()
 
 
 def _config(connection: Connection) -> Config:

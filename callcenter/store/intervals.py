@@ -18,6 +18,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from callcenter.stats import QueueFigures, thresholds
+from callcenter.store.db import writing
 from callcenter.store.models import IntervalRow, VisitRow
 from routing.site import Site
 
@@ -54,7 +55,7 @@ class IntervalStore:
             for lo in (start, start + INTERVAL)
             for queue in self.queues
         }
-        async with self.engine.begin() as conn:
+        async with writing(self.engine).begin() as conn:
             visits = await conn.execute(
                 select(
                     VisitRow.queue,

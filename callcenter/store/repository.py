@@ -19,8 +19,9 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from callcenter.store.db import StoreSessions, writing
 from callcenter.store.models import CallRow, VisitRow
 from callcenter.tracker import CallRecord, Outcome, Visit, VisitOutcome
 from routing.types import Decision, Reason, Target
@@ -193,7 +194,7 @@ def queue_counts_query(
 class CallStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
-        self.sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self.sessions = StoreSessions(engine)
 
     async def save_many(self, calls: Sequence[CallRecord]) -> None:
         """Insert or update calls and their visits: two bulk statements, one transaction."""
@@ -203,7 +204,7 @@ class CallStore:
         call_rows = [call_values(c) for c in latest.values()]
         visit_rows = [v for c in latest.values() for v in visit_values(c)]
         dialect = self.engine.dialect.name
-        async with self.engine.begin() as conn:
+        async with writing(self.engine).begin() as conn:
             await conn.execute(_upsert(dialect, CallRow.__table__, ("call_id",)), call_rows)
             if visit_rows:
                 await conn.execute(

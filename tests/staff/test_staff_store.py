@@ -4,7 +4,10 @@ erased, and statistics keep their counts."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -20,13 +23,20 @@ from tests.store.conftest import database_url, engine
 __all__ = ["database_url", "engine"]
 
 KEY = b"a test pseudonymisation key, not a real one (>=32)"
+AUDIT_KEY = b"a test audit chain key, not a real one either (>=32)"
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-async def staff(engine: AsyncEngine, example_site: Site) -> StaffServices:
+async def staff(engine: AsyncEngine, example_site: Site, tmp_path: Path) -> StaffServices:
     await upgrade(engine)
-    services = open_staff(engine, example_site, KEY)
+    services = open_staff(
+        engine,
+        example_site,
+        KEY,
+        audit_key=AUDIT_KEY,
+        checkpoints=tmp_path / "audit-checkpoints.jsonl",
+    )
     yield services  # type: ignore[misc]
     services.close()
 
@@ -37,8 +47,8 @@ async def _tamper(engine: AsyncEngine, sql: str) -> None:
         if engine.dialect.name == "postgresql":
             await conn.execute(text("ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only"))
         else:
-            await conn.execute(text("DROP TRIGGER audit_log_no_update"))
-            await conn.execute(text("DROP TRIGGER audit_log_no_delete"))
+            await conn.execute(text("DROP TRIGGER IF EXISTS audit_log_no_update"))
+            await conn.execute(text("DROP TRIGGER IF EXISTS audit_log_no_delete"))
         await conn.execute(text(sql))
 
 
@@ -66,6 +76,7 @@ async def test_the_audit_log_is_append_only(staff: StaffServices, engine: AsyncE
         ("UPDATE audit_log SET actor = 'someone-else' WHERE id = 3", 3, "changed"),
         ("DELETE FROM audit_log WHERE id = 3", 4, "entry 3 is missing"),
         ("DELETE FROM audit_log WHERE id = 5", None, ""),  # the newest: see below
+        ("UPDATE audit_log SET prev_hash = 'x' WHERE id = 2", 2, "does not follow"),
     ],
 )
 async def test_the_audit_chain_names_the_first_entry_that_does_not_fit(
@@ -76,9 +87,153 @@ async def test_the_audit_chain_names_the_first_entry_that_does_not_fit(
     report = await staff.audit.verify()
     assert report.first_bad == first_bad and reason in report.reason
     if first_bad is None:
-        # dropping the newest entry leaves a valid shorter chain: the count tells it, and the
-        # next entry written (ids continue from the last one kept) would not show it either.
+        # dropping the newest entry after the last checkpoint leaves a valid shorter chain
+        # (here there is none): what a checkpoint prevents, below
         assert report.entries == 4
+
+
+async def _reforge(engine: AsyncEngine, entry: int, actor: str, key: bytes | None) -> None:
+    """Rewrite one entry and recompute the chain from there on, as someone who can write
+    the database would: with a key of their own (or none), not the service's."""
+    from sqlalchemy import select
+
+    from callcenter.staff.audit import _digest
+    from callcenter.store.models import AuditRow
+
+    async with engine.connect() as conn:
+        rows = (await conn.execute(select(AuditRow).order_by(AuditRow.id))).all()
+    await _tamper(engine, "SELECT 1")
+    prev = rows[entry - 2].hash if entry > 1 else "0" * 64
+    async with engine.begin() as conn:
+        for r in rows[entry - 1 :]:
+            who = actor if r.id == entry else r.actor
+            digest = _digest(key, r.id, r.at, who, r.kind, r.target, r.detail, r.address, prev)
+            await conn.execute(
+                text("UPDATE audit_log SET actor = :a, prev_hash = :p, hash = :h WHERE id = :i"),
+                {"a": who, "p": prev, "h": digest, "i": r.id},
+            )
+            prev = digest
+
+
+@pytest.mark.parametrize("forger_key", [None, b"someone else's key of 32 characters or more"])
+async def test_a_rewritten_entry_with_the_chain_recomputed_is_seen(
+    staff: StaffServices, engine: AsyncEngine, forger_key: bytes | None
+) -> None:
+    """Issue 24, point 5: the chain is keyed, so recomputing it without the key fails."""
+    await _five_entries(staff)
+    await _reforge(engine, 3, "someone-else", forger_key)
+    report = await staff.audit.verify()
+    assert report.first_bad == 3 and "key" in report.reason
+    # the same forgery with the service's key would pass: the key is what protects
+    await _reforge(engine, 3, "someone-else", AUDIT_KEY)
+    assert (await staff.audit.verify()).ok
+
+
+@pytest.mark.parametrize("cut", [1, 20])
+async def test_entries_cut_off_the_end_are_seen_at_the_checkpoint(
+    staff: StaffServices, engine: AsyncEngine, cut: int
+) -> None:
+    """Point 5: the last 1 or 20 entries deleted. The head anchored in the checkpoint file
+    is gone, and verify says so; entries after the last checkpoint are not covered."""
+    for i in range(30):
+        await staff.audit.record("login", actor=f"user{i}", target=f"user{i}")
+    assert await staff.audit.checkpoint() == (30, (await staff.audit.query(limit=1))[0].hash)
+    assert (await staff.audit.verify()).ok and (await staff.audit.verify()).checkpoints == 1
+    await _tamper(engine, f"DELETE FROM audit_log WHERE id > {30 - cut}")
+    report = await staff.audit.verify()
+    assert report.first_bad == 30 and "cut off" in report.reason
+    assert f"ends at {30 - cut}" in report.reason
+
+
+async def test_a_checkpoint_written_without_the_key_is_refused(
+    staff: StaffServices, tmp_path: Path
+) -> None:
+    await _five_entries(staff)
+    await staff.audit.checkpoint()
+    path = tmp_path / "audit-checkpoints.jsonl"
+    point = json.loads(path.read_text())
+    point["entry"] = 4  # moved back, as if the log had been cut to 4 and the file adjusted
+    path.write_text(json.dumps(point) + "\n")
+    with pytest.raises(ValueError, match="MAC does not hold"):
+        await staff.audit.verify()
+
+
+async def test_entries_from_before_the_key_are_accepted_at_the_start_only(
+    engine: AsyncEngine, example_site: Site
+) -> None:
+    """An installation that ran before the chain was keyed: its first entries verify as
+    they are (and are counted); an unkeyed entry after a keyed one does not."""
+    await upgrade(engine)
+    old = open_staff(engine, example_site, KEY)  # no key, as before
+    await _five_entries(old)
+    new = open_staff(engine, example_site, KEY, audit_key=AUDIT_KEY)
+    await new.audit.record("login", actor="after", target="after")
+    report = await new.audit.verify()
+    assert report.ok and report.unkeyed == 5 and report.entries == 6
+    await old.audit.record("login", actor="unkeyed-again", target="x")
+    report = await new.audit.verify()
+    assert report.first_bad == 7
+
+
+async def test_concurrent_writers_each_leave_their_entry(
+    database_url: str, engine: AsyncEngine, example_site: Site
+) -> None:
+    """Point 6: 24 writers at once, each with its own connection pool (as the command line
+    beside ``serve`` and web requests are): every action is stored with its entry, and the
+    chain is whole."""
+    from callcenter.store import open_engine
+    from schedules.override_store import OverrideStore
+
+    await upgrade(engine)
+    engines = [open_engine(database_url) for _ in range(24)]
+    try:
+        stores = [
+            OverrideStore(
+                e,
+                open_staff(e, example_site, KEY, audit_key=AUDIT_KEY).audit,
+                example_site,
+                lambda: NOW,
+            )
+            for e in engines
+        ]
+        counters = [c.id for c in example_site.counters]
+
+        async def one(i: int) -> None:
+            await stores[i].set(
+                counters[i % len(counters)], "open", actor=f"writer{i}", reason=f"test {i}"
+            )
+
+        results = await asyncio.gather(*(one(i) for i in range(24)), return_exceptions=True)
+        assert [r for r in results if isinstance(r, BaseException)] == []
+    finally:
+        for e in engines:
+            await e.dispose()
+    audit = open_staff(engine, example_site, KEY, audit_key=AUDIT_KEY).audit
+    entries = await audit.query(kind="override")
+    assert sorted(e.actor or "" for e in entries) == sorted(f"writer{i}" for i in range(24))
+    assert (await audit.verify()).ok
+
+
+async def test_an_action_whose_entry_cannot_be_written_is_not_stored(
+    staff: StaffServices, engine: AsyncEngine, example_site: Site
+) -> None:
+    """Point 6: the action and its audit entry commit together, or neither does."""
+    from schedules.override_store import OverrideStore
+
+    store = OverrideStore(engine, staff.audit, example_site, lambda: NOW)
+    await _five_entries(staff)
+
+    async def fails(*args: object) -> None:
+        raise OSError("no space left on device")  # the database failing the entry's insert
+
+    staff.audit._append = fails  # type: ignore[method-assign]
+    with pytest.raises(OSError):
+        await store.set("sociale-dienst", "closed", actor="mia", reason="test")
+    del staff.audit._append
+    assert await store.load(NOW) == []  # the override was not stored either
+    assert await staff.audit.count() == 5 and (await staff.audit.verify()).ok
+    await store.set("sociale-dienst", "closed", actor="mia", reason="test")
+    assert len(await store.load(NOW)) == 1 and await staff.audit.count() == 6
 
 
 async def test_retention_by_age(staff: StaffServices, engine: AsyncEngine) -> None:
