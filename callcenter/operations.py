@@ -21,6 +21,7 @@ from callcenter.contacts.callbacks import CallbackList
 from callcenter.contacts.catalog import Catalog
 from callcenter.contacts.dialer import Dialer
 from callcenter.contacts.register import Register
+from callcenter.contacts.scope import CallTrail
 from callcenter.service import CallService
 from callcenter.staff.agents import AgentDesk
 from callcenter.staff.deskphone import DeskPhone
@@ -257,6 +258,18 @@ class _ServiceClock:
         return float(getattr(self.service.clock, "speed", 1.0))
 
 
+def live_trail(service: CallService, call_id: str) -> CallTrail | None:
+    """Where a call still up has been: its queues, the phones that rang or answered."""
+    call = service.tracker.calls.get(call_id)
+    if call is None:
+        return None
+    queues = {v.queue for v in call.visits}
+    phones = {p for v in call.visits for p in (v.agent, *v.agents_rung) if p}
+    decision = call.decision
+    counter = decision.counter if decision is not None else None
+    return CallTrail(frozenset(queues), frozenset(phones), counter)
+
+
 async def open_operations(
     engine: AsyncEngine, service: CallService, staff: StaffServices, *, live: bool = True
 ) -> Operations:
@@ -300,7 +313,16 @@ async def open_operations(
         IntervalStore(engine, site),
         Jobs(_ServiceClock(service)),
         catalog,
-        Register(engine, staff.audit, site, catalog, staff.privacy, now),
+        Register(
+            engine,
+            staff.audit,
+            site,
+            catalog,
+            staff.privacy,
+            now,
+            live=lambda call_id: live_trail(service, call_id),
+            member_of=service.tracker.queues_of,
+        ),
         callbacks,
         dialer,
     )

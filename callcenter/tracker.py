@@ -28,7 +28,7 @@ Asterisk's own ``HoldTime`` and ``TalkTime`` (a stock Asterisk sends no ``Timest
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -270,6 +270,11 @@ class CallTracker:
         """The call still up that a channel (by its Uniqueid) belongs to."""
         call_id = self._by_uniqueid.get(uniqueid)
         return self.calls.get(call_id) if call_id else None
+
+    def queues_of(self, phones: Iterable[str]) -> set[str]:
+        """The queues any of ``phones`` is a member of now."""
+        wanted = set(phones)
+        return {q.name for q in self.queues.values() if wanted.intersection(q.members)}
 
     def live_state(self, now: datetime | None = None) -> dict[str, QueueState]:
         """Every queue's state at ``now`` (the time of receipt when not given)."""

@@ -48,14 +48,9 @@ async def api_register(request: web.Request) -> web.Response:
 
 async def api_contact(request: web.Request) -> web.Response:
     ops = request.app[OPS]
-    user = request[USER]
-    contact = await ops.register.get(_id(request, "contact_id"))
-    if not (
-        user.has("manager", "agent")
-        or contact.author == user.login
-        or any(r.to_counter in user.counters for r in contact.referrals)
-    ):
-        raise StaffError("not-your-counter", "Deze registratie is niet voor uw loket.", status=403)
+    contact = await ops.register.read(
+        request[USER], _id(request, "contact_id"), address=request[ADDRESS]
+    )
     return web.json_response(contact.as_json(ops.register.today()))
 
 
@@ -77,14 +72,10 @@ async def api_edit(request: web.Request) -> web.Response:
 
 async def api_changes(request: web.Request) -> web.Response:
     ops = request.app[OPS]
-    contact_id = _id(request, "contact_id")
-    contact = await ops.register.get(contact_id)
-    user = request[USER]
-    if contact.author != user.login and not user.has("manager"):
-        raise StaffError(
-            "not-yours", "Alleen de auteur en managers zien de wijzigingen.", status=403
-        )
-    return web.json_response({"changes": await ops.register.changes(contact_id)})
+    changes = await ops.register.changes(
+        request[USER], _id(request, "contact_id"), address=request[ADDRESS]
+    )
+    return web.json_response({"changes": changes})
 
 
 async def api_history(request: web.Request) -> web.Response:
@@ -103,7 +94,9 @@ async def api_history(request: web.Request) -> web.Response:
 
 async def api_referrals(request: web.Request) -> web.Response:
     ops = request.app[OPS]
-    found = await ops.register.referrals(request[USER], status=request.query.get("status", "open"))
+    found = await ops.register.referrals(
+        request[USER], status=request.query.get("status", "open"), address=request[ADDRESS]
+    )
     today = ops.register.today()
     return web.json_response(
         {
@@ -224,7 +217,9 @@ async def callbacks_page(request: web.Request, status: int = 200, **extra: Any) 
     ops = request.app[OPS]
     site = request.app[SERVICE].site
     groups: dict[str | None, list[Any]] = {}
-    for item in await ops.callbacks.lost():
+    lost = await ops.callbacks.lost()
+    await ops.callbacks.seen(request[USER].login, lost, address=request[ADDRESS])
+    for item in lost:
         groups.setdefault(item.queue, []).append(item)
     names = {c.queue: c.name for c in site.counters}
     names[site.lighthouse.queue] = site.lighthouse.name
@@ -281,7 +276,9 @@ async def api_callback_dial(request: web.Request) -> web.Response:
 
 
 async def api_callbacks(request: web.Request) -> web.Response:
-    lost = await request.app[OPS].callbacks.lost(request.query.get("queue") or None)
+    callbacks = request.app[OPS].callbacks
+    lost = await callbacks.lost(request.query.get("queue") or None)
+    await callbacks.seen(request[USER].login, lost, address=request[ADDRESS])
     return web.json_response({"calls": [c.as_json() for c in lost]})
 
 
@@ -321,7 +318,9 @@ async def referrals_page(
         request,
         "referrals.html",
         status=status_code,
-        referrals=await ops.register.referrals(request[USER], status=status),
+        referrals=await ops.register.referrals(
+            request[USER], status=status, address=request[ADDRESS]
+        ),
         filters=FILTERS,
         today=ops.register.today(),
         zone=site.zone,

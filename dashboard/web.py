@@ -165,7 +165,10 @@ MAX_ID = 2**31 - 1
 
 
 def record_id(text: str) -> int:
-    """A record's id from a URL; :class:`ValueError` when it cannot name one."""
+    """A record's id from a URL: ASCII digits only (``int`` would take ``१``, ``+1``, ``1_0``
+    and spaces); :class:`ValueError` when it cannot name one."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 12:
+        raise ValueError(f"no record id: {text!r}")
     value = int(text)
     if not 1 <= value <= MAX_ID:
         raise ValueError(f"no record id: {text!r}")

@@ -98,6 +98,18 @@ class CallbackList(SiteStore):
     ) -> None:
         super().__init__(engine, audit, site, clock)
 
+    async def seen(self, actor: str, calls: list[LostCall], *, address: str | None) -> None:
+        """The list was shown to ``actor`` (its numbers are personal data): audited, naming
+        the calls (never a number)."""
+        if calls:
+            await self.audit.record(
+                "callbacks-read",
+                actor=actor,
+                target=f"{len(calls)} oproepen",
+                detail={"calls": [c.call_id for c in calls]},
+                address=address,
+            )
+
     async def lost(self, queue: str | None = None, days: int = DAYS) -> list[LostCall]:
         """The list now (``queue``: one queue only), oldest first."""
         since = self.now() - timedelta(days=days)

@@ -26,13 +26,14 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from callcenter.contacts.catalog import Catalog
+from callcenter.contacts.scope import CallTrail, may_read_contact, may_see_call
 from callcenter.csvout import to_csv
 from callcenter.staff.audit import AuditLog
 from callcenter.staff.errors import StaffError
 from callcenter.staff.privacy import Privacy, normalise_number
 from callcenter.staff.stores import SiteStore
 from callcenter.staff.users import User
-from callcenter.store.models import CallRow, ContactChangeRow, ContactRow, ReferralRow
+from callcenter.store.models import CallRow, ContactChangeRow, ContactRow, ReferralRow, VisitRow
 from routing.site import Site
 
 __all__ = [
@@ -220,10 +221,37 @@ class Register(SiteStore):
         catalog: Catalog,
         privacy: Privacy,
         clock: Callable[[], datetime] | None = None,
+        live: Callable[[str], CallTrail | None] = lambda call_id: None,
+        member_of: Callable[[Iterable[str]], Iterable[str]] = lambda phones: (),
     ) -> None:
+        """``live``: where a call still up has been (the tracker's view); ``member_of``: the
+        queues some phones are members of now."""
         super().__init__(engine, audit, site, clock)
         self.catalog = catalog
         self.privacy = privacy
+        self.live = live
+        self.member_of = member_of
+
+    async def _trail(self, session: Any, call: CallRow) -> CallTrail:
+        visits = list(
+            await session.scalars(select(VisitRow).where(VisitRow.call_id == call.call_id))
+        )
+        queues = {v.queue for v in visits} | {q for q in (call.target_queue, call.final_queue) if q}
+        phones = {v.agent for v in visits if v.agent} | (
+            {call.answered_by} if call.answered_by else set()
+        )
+        live = self.live(call.call_id)
+        if live is not None:
+            queues |= live.queues
+            phones |= live.phones
+        return CallTrail(
+            frozenset(queues), frozenset(phones), call.counter or (live.counter if live else None)
+        )
+
+    def _readable(self, user: User, contact: Contact) -> bool:
+        return may_read_contact(
+            user, contact.author, contact.counter, [r.to_counter for r in contact.referrals]
+        )
 
     def today(self) -> date:
         return self.now().astimezone(self.site.zone).date()
@@ -295,9 +323,28 @@ class Register(SiteStore):
         async with self.sessions() as session:
             if call_id is not None:
                 call = await session.scalar(select(CallRow).where(CallRow.call_id == call_id))
-                if call is None:
-                    raise StaffError("invalid-field", f"Geen oproep {call_id!r}.", field="call_id")
-                caller = caller or call.caller
+                # a call the user may not see answers as one that does not exist: call ids
+                # are sequential, and neither a number nor a call's existence may be fished
+                if call is None or not may_see_call(
+                    user,
+                    await self._trail(session, call),
+                    self.site,
+                    self.member_of(user.interfaces),
+                ):
+                    raise StaffError(
+                        "invalid-field", f"Geen oproep {call_id!r} die u mag zien.", field="call_id"
+                    )
+                if call.caller is not None:
+                    # the caller comes from the call: a form that names another number is
+                    # about another citizen
+                    if caller is not None and caller != call.caller:
+                        raise StaffError(
+                            "invalid-field",
+                            "Dit nummer is niet dat van de oproep: de vraag hoort bij een "
+                            "andere burger.",
+                            field="caller",
+                        )
+                    caller = call.caller
         if call_id is None:
             if counter is None or counter not in {c.id for c in self.site.counters}:
                 raise StaffError(
@@ -359,6 +406,29 @@ class Register(SiteStore):
             )
         return _contact(row, referral_rows)
 
+    async def read(self, user: User, contact_id: int, *, address: str | None = None) -> Contact:
+        """A registration as ``user`` may read it (:mod:`callcenter.contacts.scope`); one
+        they may not is answered as one that does not exist. Audited."""
+        contact = await self.get(contact_id)
+        if not self._readable(user, contact):
+            raise StaffError(
+                "contact-not-found", f"Registratie {contact_id} bestaat niet.", status=404
+            )
+        await self._audit_read(user, [contact], "registration", address)
+        return contact
+
+    async def _audit_read(
+        self, user: User, contacts: list[Contact], what: str, address: str | None
+    ) -> None:
+        callers = sorted({self.privacy.pseudonym(c.caller) for c in contacts if c.caller})
+        await self.audit.record(
+            "contact-read",
+            actor=user.login,
+            target=callers[0] if len(callers) == 1 else f"{len(callers)} bellers",
+            detail={"what": what, "contacts": [c.id for c in contacts], "callers": callers},
+            address=address,
+        )
+
     async def get(self, contact_id: int) -> Contact:
         async with self.sessions() as session:
             row = await session.get(ContactRow, contact_id)
@@ -417,7 +487,20 @@ class Register(SiteStore):
             )
         return await self.get(contact_id)
 
-    async def changes(self, contact_id: int) -> list[dict[str, Any]]:
+    async def changes(
+        self, user: User, contact_id: int, *, address: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The earlier versions of a registration (its author and managers). Audited."""
+        contact = await self.get(contact_id)
+        if not self._readable(user, contact):
+            raise StaffError(
+                "contact-not-found", f"Registratie {contact_id} bestaat niet.", status=404
+            )
+        if contact.author != user.login and not user.has("manager"):
+            raise StaffError(
+                "not-yours", "Alleen de auteur en managers zien de wijzigingen.", status=403
+            )
+        await self._audit_read(user, [contact], "changes", address)
         async with self.sessions() as session:
             rows = await session.scalars(
                 select(ContactChangeRow)
@@ -546,7 +629,7 @@ class Register(SiteStore):
 
     # -- referrals and follow-up -----------------------------------------------------------------
     async def referrals(
-        self, user: User, *, status: str = "open"
+        self, user: User, *, status: str = "open", address: str | None = None
     ) -> list[tuple[Referral, Contact]]:
         """Referrals the user may see: counter staff their counters' incoming ones, agents the
         ones they made, managers all; ``status`` ``open`` (not closed), ``overdue`` or ``all``."""
@@ -567,7 +650,11 @@ class Register(SiteStore):
             stmt = stmt.where(ReferralRow.due < self.today())
         async with self.sessions() as session:
             rows = (await session.execute(stmt.order_by(ReferralRow.due, ReferralRow.id))).all()
-        return [(_referral(r), _contact(c)) for r, c in rows]
+        found = [(_referral(r), _contact(c)) for r, c in rows]
+        if found:
+            unique = {c.id: c for _, c in found}
+            await self._audit_read(user, list(unique.values()), "referrals", address)
+        return found
 
     async def overdue_count(self, referrer: str | None = None) -> int:
         """Open referrals past their due date: those ``referrer`` made, or all (None)."""

@@ -81,6 +81,8 @@ KINDS = (
     "token-created",
     "token-revoked",
     "history-read",
+    "contact-read",
+    "callbacks-read",
     "registration",
     "referral",
     "override",

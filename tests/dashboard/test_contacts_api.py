@@ -14,7 +14,7 @@ from callcenter.service import CallService
 from callcenter.staff.services import StaffServices
 from callcenter.staff.users import User
 from callcenter.store import CallStore
-from callcenter.tracker import CallRecord, Outcome
+from callcenter.tracker import CallRecord, Outcome, Visit, VisitOutcome
 from tests.dashboard.conftest import PASSWORD, Session
 from tests.dashboard.test_public_hours import Fixed
 from tests.service.conftest import at
@@ -36,8 +36,26 @@ async def as_user(browse: Browse, login: str) -> Session:
     return s
 
 
-async def a_call(staff: StaffServices) -> str:
-    call = CallRecord("1795424100.7", at("2026-11-23 09:58"), caller=NUMBER)
+async def a_call(
+    staff: StaffServices,
+    call_id: str = "1795424100.7",
+    queue: str = "onthaal",
+    phone: str = "PJSIP/205",
+    caller: str = NUMBER,
+) -> str:
+    """A call answered in ``queue`` by ``phone`` (agent1's)."""
+    call = CallRecord(call_id, at("2026-11-23 09:58"), caller=caller)
+    call.visits.append(
+        Visit(
+            queue,
+            at("2026-11-23 09:58"),
+            1,
+            call_id,
+            outcome=VisitOutcome.ANSWERED,
+            wait_seconds=20,
+            agent=phone,
+        )
+    )
     call.outcome, call.ended = Outcome.ANSWERED, at("2026-11-23 10:02")
     await CallStore(staff.audit.engine).save(call)
     return call.call_id
@@ -53,8 +71,18 @@ QUESTION = {
 }
 
 
+@pytest.fixture
+async def phones(people: dict[str, User], staff: StaffServices) -> dict[str, User]:
+    """agent1 takes calls on PJSIP/205 (a member of no queue)."""
+    a = people["agent"]
+    people["agent"] = await staff.users.update(
+        a.id, name=a.name, roles=a.roles, interfaces=["PJSIP/205"]
+    )
+    return people
+
+
 async def test_the_loop_from_question_to_report_back(
-    browse: Browse, people: dict[str, User], staff: StaffServices, monday: Fixed
+    browse: Browse, phones: dict[str, User], staff: StaffServices, monday: Fixed
 ) -> None:
     call_id = await a_call(staff)
     agent = await as_user(browse, "agent1")
@@ -110,7 +138,7 @@ async def test_the_loop_from_question_to_report_back(
 
 
 async def test_not_for_us_refers_on_and_overdue_referrals_surface(
-    browse: Browse, people: dict[str, User], staff: StaffServices, monday: Fixed
+    browse: Browse, phones: dict[str, User], staff: StaffServices, monday: Fixed
 ) -> None:
     agent = await as_user(browse, "agent1")
     walk_in = dict(QUESTION, referral={"to_counter": "woonloket", "due": "2026-11-25"})
@@ -161,7 +189,7 @@ async def test_not_for_us_refers_on_and_overdue_referrals_surface(
 )
 async def test_bad_registrations_name_the_field_and_store_nothing(
     browse: Browse,
-    people: dict[str, User],
+    phones: dict[str, User],
     staff: StaffServices,
     monday: Fixed,
     change: dict[str, object],
@@ -179,7 +207,7 @@ async def test_bad_registrations_name_the_field_and_store_nothing(
 
 
 async def test_edits_keep_history_and_only_the_author_or_a_manager_edits(
-    browse: Browse, people: dict[str, User], staff: StaffServices, monday: Fixed
+    browse: Browse, phones: dict[str, User], staff: StaffServices, monday: Fixed
 ) -> None:
     call_id = await a_call(staff)
     agent = await as_user(browse, "agent1")
@@ -207,7 +235,7 @@ async def test_edits_keep_history_and_only_the_author_or_a_manager_edits(
 
 
 async def test_privacy_covers_the_question_log(
-    browse: Browse, people: dict[str, User], staff: StaffServices, monday: Fixed
+    browse: Browse, phones: dict[str, User], staff: StaffServices, monday: Fixed
 ) -> None:
     call_id = await a_call(staff)
     agent = await as_user(browse, "agent1")
@@ -233,7 +261,7 @@ async def test_privacy_covers_the_question_log(
 
 
 async def test_the_console_forms_register_look_up_and_report_back(
-    browse: Browse, people: dict[str, User], staff: StaffServices, monday: Fixed
+    browse: Browse, phones: dict[str, User], staff: StaffServices, monday: Fixed
 ) -> None:
     """The same loop without JavaScript: the forms of /agent and /doorverwijzingen."""
     call_id = await a_call(staff)
@@ -274,7 +302,7 @@ async def test_the_console_forms_register_look_up_and_report_back(
 
 
 async def test_managers_export_the_question_log_without_numbers(
-    browse: Browse, people: dict[str, User], staff: StaffServices, monday: Fixed
+    browse: Browse, phones: dict[str, User], staff: StaffServices, monday: Fixed
 ) -> None:
     call_id = await a_call(staff)
     agent = await as_user(browse, "agent1")
@@ -305,3 +333,109 @@ async def test_managers_export_the_question_log_without_numbers(
     assert bad.status == 400 and (await bad.json())["error"]["field"] == "to"
     exports = await staff.audit.query(kind="export")
     assert exports[0].target == "contacts" and exports[0].detail["rows"] == 1
+
+
+async def test_registering_on_a_call_needs_the_right_to_see_it(
+    browse: Browse, phones: dict[str, User], staff: StaffServices, monday: Fixed
+) -> None:
+    """Issue 24, point 1: call ids are sequential; a user who registers on a call they may
+    not see learns neither the number nor that the call exists. Who may: the agent whose
+    phone answered, counter staff of the counter whose queue it went through."""
+    woon = await a_call(staff, "1795424100.1", queue="woonloket", phone="PJSIP/301", caller=NUMBER)
+    sd = await a_call(
+        staff, "1795424100.2", queue="sociale-dienst", phone="PJSIP/302", caller="+32470999888"
+    )
+    mine = await a_call(
+        staff, "1795424100.3", queue="onthaal", phone="PJSIP/205", caller="+32470555444"
+    )
+    counter = await as_user(browse, "counter1")  # the woonloket only
+    agent = await as_user(browse, "agent1")  # PJSIP/205
+    await staff.users.add("agent2", "Agent Twee", ["agent"], PASSWORD, interfaces=["PJSIP/201"])
+    agent2 = await as_user(browse, "agent2")
+    body = {**{k: v for k, v in QUESTION.items() if v is not None}}
+    outcomes = {}
+    for who, session in (("counter1", counter), ("agent1", agent), ("agent2", agent2)):
+        for call_id in (woon, sd, mine, "1795424100.4"):  # .4: a guess, no such call
+            answer = await session.api("POST", "/api/contacts", {**body, "call_id": call_id})
+            text = await answer.text()
+            outcomes[who, call_id] = answer.status
+            if answer.status != 201:
+                assert (await answer.json())["error"].get("field") == "call_id", text
+                assert "+3247" not in text and "470" not in text  # nothing of the number
+    assert outcomes == {
+        ("counter1", woon): 201,
+        ("counter1", sd): 400,  # another counter's call
+        ("counter1", mine): 400,
+        ("counter1", "1795424100.4"): 400,  # the same answer as for a call it may not see
+        ("agent1", woon): 400,  # not theirs, not a queue they are in
+        ("agent1", sd): 400,
+        ("agent2", woon): 400,
+        ("agent2", sd): 201,  # a member of the sociale-dienst queue now (the fixture's)
+        ("agent2", mine): 400,
+        ("agent2", "1795424100.4"): 400,
+        ("agent1", mine): 201,
+        ("agent1", "1795424100.4"): 400,
+    }
+
+
+async def test_a_registration_on_a_call_takes_the_calls_caller(
+    browse: Browse, phones: dict[str, User], staff: StaffServices, monday: Fixed
+) -> None:
+    """A form that names another number than the call's is about another citizen: refused."""
+    call_id = await a_call(staff)
+    agent = await as_user(browse, "agent1")
+    body = {**{k: v for k, v in QUESTION.items() if v is not None}, "call_id": call_id}
+    wrong = await agent.api("POST", "/api/contacts", {**body, "caller": "+32470999999"})
+    assert wrong.status == 400 and (await wrong.json())["error"]["field"] == "caller"
+    same = await agent.api("POST", "/api/contacts", {**body, "caller": "0470 12 34 56"})
+    assert same.status == 201 and (await same.json())["caller"] == NUMBER
+
+
+async def test_a_registration_is_read_by_those_it_concerns_and_every_read_is_audited(
+    browse: Browse, phones: dict[str, User], staff: StaffServices, monday: Fixed
+) -> None:
+    """Point 2: by id, as every role and counter: its author, counter staff of the counter
+    it was referred to, managers; another agent or counter gets 404 (as for no such id);
+    every read leaves an entry naming the caller's pseudonym, never the number."""
+    call_id = await a_call(staff)
+    author = await as_user(browse, "agent1")
+    made = await author.api(
+        "POST", "/api/contacts", {**{k: v for k, v in QUESTION.items() if v}, "call_id": call_id}
+    )
+    contact_id = (await made.json())["id"]
+    await staff.users.add("agent2", "Agent Twee", ["agent"], PASSWORD)
+    await staff.users.add(
+        "sd1", "Sociale Dienst", ["counter"], PASSWORD, counters=["sociale-dienst"]
+    )
+    statuses = {}
+    for login in ("agent1", "agent2", "counter1", "sd1", "manager1", "admin1"):
+        s = await as_user(browse, login)
+        before = len(await staff.audit.query(kind="contact-read"))
+        for path in (f"/api/contacts/{contact_id}", f"/api/contacts/{contact_id}/changes"):
+            answer = await s.api("GET", path)
+            statuses[login, path.rsplit("/", 1)[-1]] = answer.status
+            if answer.status != 200:
+                assert NUMBER not in await answer.text()
+        reads = await staff.audit.query(kind="contact-read")
+        allowed = statuses[login, str(contact_id)] == 200
+        assert len(reads) - before == (1 + (statuses[login, "changes"] == 200) if allowed else 0)
+        if allowed:
+            assert reads[0].actor == login and reads[0].target.startswith("p:")
+            assert "470" not in reads[0].target + str(reads[0].detail)
+    assert statuses == {
+        ("agent1", str(contact_id)): 200,
+        ("agent1", "changes"): 200,
+        ("agent2", str(contact_id)): 404,
+        ("agent2", "changes"): 404,
+        ("counter1", str(contact_id)): 200,  # referred to the woonloket
+        ("counter1", "changes"): 403,  # the earlier versions: author and managers
+        ("sd1", str(contact_id)): 404,
+        ("sd1", "changes"): 404,
+        ("manager1", str(contact_id)): 200,
+        ("manager1", "changes"): 200,
+        ("admin1", str(contact_id)): 403,  # not a role that reads registrations
+        ("admin1", "changes"): 403,
+    }
+    # ids are ASCII digits: DEVANAGARI ONE, a sign, an underscore do not name contact 1
+    for odd in ("%E0%A5%A7", "+1", "1_0", "%201"):
+        assert (await author.api("GET", f"/api/contacts/{odd}")).status == 404

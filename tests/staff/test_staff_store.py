@@ -227,7 +227,7 @@ async def test_an_action_whose_entry_cannot_be_written_is_not_stored(
         raise OSError("no space left on device")  # the database failing the entry's insert
 
     staff.audit._append = fails  # type: ignore[method-assign]
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match="no space left"):
         await store.set("sociale-dienst", "closed", actor="mia", reason="test")
     del staff.audit._append
     assert await store.load(NOW) == []  # the override was not stored either
