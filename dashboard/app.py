@@ -8,7 +8,6 @@ open, and they carry no personal data.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from pathlib import Path
@@ -38,6 +37,7 @@ from dashboard import (
 )
 from dashboard.access import access
 from dashboard.keys import BUS, OPS, SERVICE, STAFF, STREAMS, TEMPLATES, WEB
+from dashboard.sse import end_streams
 from dashboard.web import MAX_BODY, WebSettings, problem
 
 __all__ = ["create_app"]
@@ -92,7 +92,7 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
 
 
 async def _end_streams(app: web.Application) -> None:
-    streams: set[asyncio.Task[object]] = app[STREAMS]
+    streams = app[STREAMS]
     for task in tuple(streams):
         task.cancel()
 
@@ -124,7 +124,10 @@ def create_app(
     env.filters["tojson"] = lambda v: json.dumps(v, ensure_ascii=False)
     env.filters["script_json"] = _script_json
     app[TEMPLATES] = env
-    app[STREAMS] = set[asyncio.Task[object]]()
+    app[STREAMS] = {}
+    # a user disabled or given a new password (here or in another request): their open
+    # streams end now, not at the next check
+    staff.users.on_sessions_ended.append(lambda login: end_streams(app, login=login))
     app.on_shutdown.append(_end_streams)
     wallboard.setup(app)
     app.router.add_get("/api/queues", live.queues_json, name="api-queues")

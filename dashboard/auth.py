@@ -10,6 +10,7 @@ from callcenter.staff.errors import StaffError
 from dashboard.access import SESSION_COOKIE, home_for
 from dashboard.keys import ADDRESS, SERVICE, STAFF, USER
 from dashboard.render import render
+from dashboard.sse import end_streams
 from dashboard.web import client_address, is_secure, json_body, record_id, safe_next, see_other
 
 __all__ = ["setup"]
@@ -79,6 +80,7 @@ async def logout(request: web.Request) -> web.StreamResponse:
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         await staff.sessions.end(token)
+        end_streams(request.app, login=request[USER].login, credential=token)
     await staff.audit.record(
         "logout", actor=request[USER].login, target=request[USER].login, address=request[ADDRESS]
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 
 from aiohttp import web
 from jinja2 import Environment
@@ -17,7 +18,18 @@ from dashboard.web import WebSettings
 SERVICE = web.AppKey("service", CallService)
 BUS = web.AppKey("bus", Bus)
 TEMPLATES = web.AppKey("templates", Environment)
-STREAMS = web.AppKey("streams", set[asyncio.Task[object]])
+
+
+@dataclass(frozen=True, slots=True)
+class StreamOwner:
+    """Whose an open event stream is: the user, and the session cookie or token it was
+    opened with."""
+
+    login: str
+    credential: str
+
+
+STREAMS = web.AppKey("streams", dict[asyncio.Task[object], StreamOwner])
 """Open server-sent-event streams: ended on shutdown, so a restart never waits for them."""
 STAFF = web.AppKey("staff", StaffServices)
 WEB = web.AppKey("web", WebSettings)

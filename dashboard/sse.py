@@ -1,24 +1,44 @@
 """Server-sent event streams over the bus, one way for every page that listens live: the
 first events, then what ``pick`` chooses from each burst of bus messages. A quiet stream
-sends a keepalive every :data:`KEEPALIVE` seconds and then checks that its user may still
-see it (logged out, disabled, expired: the stream ends). Streams end on shutdown."""
+sends a keepalive every :data:`KEEPALIVE` seconds.
+
+A stream carries personal data (the agent console's carries callers' numbers), so it lives
+no longer than the right to see it: every :data:`RECHECK` seconds, however busy it is, it
+checks its user's session or token again (expired, or ended by another process such as the
+command line: the stream ends), and the service ends a user's streams at once when it ends
+their sessions (logout ends the streams of that session; disabling the user or changing
+their password, all of theirs): :func:`end_streams`. Streams end on shutdown."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 
 from aiohttp import web
 
 from callcenter.bus import BusMessage
-from dashboard.access import ROUTES, identify
-from dashboard.keys import BUS, STREAMS
+from dashboard.access import ROUTES, SESSION_COOKIE, identify
+from dashboard.keys import BUS, STREAMS, USER, StreamOwner
 
-__all__ = ["KEEPALIVE", "Encoded", "Event", "serve_events", "sse_event", "still_allowed"]
+__all__ = [
+    "KEEPALIVE",
+    "RECHECK",
+    "Encoded",
+    "Event",
+    "Recheck",
+    "end_streams",
+    "open_stream",
+    "serve_events",
+    "sse_event",
+    "still_allowed",
+]
 
 KEEPALIVE = 15.0
-"""Seconds between keepalives of a quiet stream (each one re-checks the user's session)."""
+"""Seconds between keepalives of a quiet stream."""
+RECHECK = 5.0
+"""Seconds between checks that a stream's user may still see it, busy or quiet."""
 
 Event = tuple[str, object]
 
@@ -44,40 +64,92 @@ async def serve_events(
     """Stream ``first``, then ``pick(burst)`` for every burst of bus messages (gathered for
     ``coalesce`` seconds after the first of them, until an ``urgent`` one comes)."""
     bus = request.app[BUS]
+    queue = bus.subscribe()
+    try:
+        async with open_stream(request) as response:
+            recheck = Recheck(request, route)
+            for kind, payload in first:
+                await response.write(sse_event(kind, payload))
+            quiet = 0.0
+            while True:
+                try:
+                    async with asyncio.timeout(RECHECK):
+                        burst = [await queue.get()]
+                except TimeoutError:
+                    if not await recheck.allowed():
+                        break
+                    quiet += RECHECK
+                    if quiet >= KEEPALIVE:
+                        await response.write(b": keepalive\n\n")
+                        quiet = 0.0
+                    continue
+                quiet = 0.0
+                if coalesce and not (urgent is not None and urgent(burst[0])):
+                    await _gather(queue, burst, coalesce, urgent)
+                while not queue.empty():
+                    burst.append(queue.get_nowait())
+                if not await recheck.allowed():
+                    break  # logged out, disabled or expired meanwhile: the stream ends
+                for kind, payload in pick(burst):
+                    await response.write(sse_event(kind, payload))
+    finally:
+        bus.unsubscribe(queue)
+    return response
+
+
+@contextlib.asynccontextmanager
+async def open_stream(request: web.Request) -> AsyncIterator[web.StreamResponse]:
+    """An event stream's response, registered under its owner for :func:`end_streams`
+    while it runs; a dropped connection or an ended stream leaves quietly."""
     response = web.StreamResponse(
         headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
     )
     await response.prepare(request)
-    queue = bus.subscribe()
     task = asyncio.current_task()
     streams = request.app[STREAMS]
     if task is not None:
-        streams.add(task)
+        streams[task] = StreamOwner(request[USER].login, _credential(request))
     try:
-        for kind, payload in first:
-            await response.write(sse_event(kind, payload))
-        while True:
-            try:
-                async with asyncio.timeout(KEEPALIVE):
-                    burst = [await queue.get()]
-            except TimeoutError:
-                if not await still_allowed(request, route):
-                    break  # logged out, disabled or expired meanwhile: the stream ends
-                await response.write(b": keepalive\n\n")
-                continue
-            if coalesce and not (urgent is not None and urgent(burst[0])):
-                await _gather(queue, burst, coalesce, urgent)
-            while not queue.empty():
-                burst.append(queue.get_nowait())
-            for kind, payload in pick(burst):
-                await response.write(sse_event(kind, payload))
+        yield response
     except (ConnectionResetError, asyncio.CancelledError):
         pass
     finally:
-        bus.unsubscribe(queue)
         if task is not None:
-            streams.discard(task)
-    return response
+            streams.pop(task, None)
+
+
+def _credential(request: web.Request) -> str:
+    auth = request.headers.get("Authorization", "")
+    return (
+        auth[7:].strip() if auth.startswith("Bearer ") else request.cookies.get(SESSION_COOKIE, "")
+    )
+
+
+def end_streams(app: web.Application, *, login: str, credential: str | None = None) -> int:
+    """End at once the streams of ``login`` (only those opened with ``credential``, a
+    session cookie or token, when given). How many were ended."""
+    ended = 0
+    for task, owner in tuple(app[STREAMS].items()):
+        if owner.login == login and (credential is None or owner.credential == credential):
+            task.cancel()
+            ended += 1
+    return ended
+
+
+class Recheck:
+    """Whether a stream's user may still see it, asked of the store at most every
+    :data:`RECHECK` seconds."""
+
+    def __init__(self, request: web.Request, route: str) -> None:
+        self.request, self.route = request, route
+        self.loop = asyncio.get_running_loop()
+        self.due = self.loop.time() + RECHECK
+
+    async def allowed(self) -> bool:
+        if self.loop.time() < self.due:
+            return True
+        self.due = self.loop.time() + RECHECK
+        return await still_allowed(self.request, self.route)
 
 
 async def _gather(

@@ -12,9 +12,9 @@ from typing import Any
 from aiohttp import web
 
 from callcenter.wallboard import build_board
-from dashboard.keys import BUS, OPS, SERVICE, STREAMS, USER
+from dashboard.keys import BUS, OPS, SERVICE, USER
 from dashboard.render import render
-from dashboard.sse import KEEPALIVE, Encoded, sse_event, still_allowed
+from dashboard.sse import KEEPALIVE, RECHECK, Encoded, Recheck, open_stream, sse_event
 
 __all__ = ["BOARD", "FEED", "BoardCache", "BoardFeed", "setup"]
 
@@ -162,27 +162,18 @@ async def stream(request: web.Request) -> web.StreamResponse:
     cache, feed = app[BOARD], app[FEED]
     feed.start()
     shard = feed.shard()
-    response = web.StreamResponse(
-        headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
-    )
-    await response.prepare(request)
-    task = asyncio.current_task()
-    streams = app[STREAMS]
-    if task is not None:
-        streams.add(task)
-    try:
+    async with open_stream(request) as response:
+        recheck = Recheck(request, "api-wallboard-stream")
         await response.write(sse_event("board", cache.get()[1]))
+        quiet = 0.0
         while True:
-            if not await feed.next(KEEPALIVE, shard) and not await still_allowed(
-                request, "api-wallboard-stream"
-            ):
-                break
-            await response.write(sse_event("board", cache.get()[1]))
-    except (ConnectionResetError, asyncio.CancelledError):
-        pass
-    finally:
-        if task is not None:
-            streams.discard(task)
+            woken = await feed.next(RECHECK, shard)
+            if not await recheck.allowed():
+                break  # logged out, disabled or expired meanwhile: the stream ends
+            quiet = 0.0 if woken else quiet + RECHECK
+            if woken or quiet >= KEEPALIVE:
+                await response.write(sse_event("board", cache.get()[1]))
+                quiet = 0.0
     return response
 
 

@@ -32,7 +32,7 @@ from callcenter.staff.audit import AuditLog
 from callcenter.staff.errors import StaffError
 from callcenter.staff.passwords import MIN_LENGTH, Passwords
 from callcenter.store.db import StoreSessions, writing
-from callcenter.store.models import SessionRow, UserRow
+from callcenter.store.models import SessionRow, TokenRow, UserRow
 
 __all__ = [
     "LOCK_AFTER",
@@ -162,6 +162,9 @@ class Staff:
         self.counters = frozenset(counters)
         self.throttle = AddressThrottle()
         self.on_change: list[Callable[[], None]] = []
+        self.on_sessions_ended: list[Callable[[str], object]] = []
+        """Called with a login whose sessions and tokens were all ended (disabled, new
+        password): the web app ends that user's open streams at once."""
         """Called after a user was added, changed, enabled or disabled (phones moved)."""
 
     def _changed(self) -> None:
@@ -345,15 +348,22 @@ class Staff:
             if not active:
                 await self._keep_an_admin(session, row)
                 await session.execute(delete(SessionRow).where(SessionRow.user_id == user_id))
-        user = user_from_row(row)
-        await self.audit.record(
-            "user-enabled" if active else "user-disabled",
-            actor=actor,
-            target=user.login,
-            address=address,
-        )
+            user = user_from_row(row)
+            await self.audit.record(
+                "user-enabled" if active else "user-disabled",
+                actor=actor,
+                target=user.login,
+                address=address,
+                session=session,
+            )
         self._changed()
+        if not active:
+            self._sessions_ended(user.login)
         return user
+
+    def _sessions_ended(self, login: str) -> None:
+        for listener in self.on_sessions_ended:
+            listener(login)
 
     async def set_password(
         self,
@@ -373,8 +383,22 @@ class Staff:
             row.password_changed_at = datetime.now(UTC)
             row.failed_logins, row.locked_until = 0, None
             await session.execute(delete(SessionRow).where(SessionRow.user_id == user_id))
-        user = user_from_row(row)
-        await self.audit.record("password-changed", actor=actor, target=user.login, address=address)
+            # the API tokens end too: whoever learnt the old password may have made one
+            ended = await session.execute(
+                update(TokenRow)
+                .where(TokenRow.user_id == user_id, TokenRow.revoked_at.is_(None))
+                .values(revoked_at=datetime.now(UTC))
+            )
+            user = user_from_row(row)
+            await self.audit.record(
+                "password-changed",
+                actor=actor,
+                target=user.login,
+                detail={"tokens_ended": ended.rowcount},
+                address=address,
+                session=session,
+            )
+        self._sessions_ended(user.login)
         return user
 
     async def unlock(

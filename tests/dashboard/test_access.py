@@ -4,12 +4,14 @@ ids in URLs, HTML in names, the lockout and its lifting, bad input."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from callcenter.staff.services import StaffServices
 from callcenter.staff.users import LOCK_AFTER, User
@@ -469,3 +471,97 @@ async def test_an_open_live_stream_ends_when_its_user_is_disabled(
         while await resp.content.readline():
             pass  # the server ends the stream
     assert resp.content.at_eof()
+
+
+async def _busy(service_bus: Any, stop: asyncio.Event) -> None:
+    """Queue changes every 50 ms: a stream that is never quiet."""
+    while not stop.is_set():
+        service_bus.publish("queue", {"queue": "onthaal"})
+        await asyncio.sleep(0.05)
+
+
+async def _ends(resp: Any, seconds: float) -> float:
+    """Read the stream until the server ends it; how long that took."""
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    async with asyncio.timeout(seconds):
+        while await resp.content.readline():
+            pass
+    return loop.time() - began
+
+
+@pytest.mark.parametrize("path", ["/api/wallboard/stream", "/api/agent/stream"])
+async def test_a_busy_stream_ends_at_logout_at_once(
+    browse: Browse, people: dict[str, User], app: Any, path: str
+) -> None:
+    """Issue 24, point 3: a stream that always has data (never a keepalive) ends the moment
+    its session is logged out; another session of the same user keeps its stream."""
+    from dashboard.keys import SERVICE
+
+    login = "manager1" if "wallboard" in path else "agent1"
+    mine, other = await browse(), await browse()
+    await mine.login(login)
+    await other.login(login)
+    resp = await mine.client.get(path)
+    kept = await other.client.get(path)
+    assert resp.status == 200 and kept.status == 200
+    await resp.content.readline()
+    stop = asyncio.Event()
+    busy = asyncio.create_task(_busy(app[SERVICE].bus, stop))
+    try:
+        assert (await mine.post("/logout")).status == 303
+        assert await _ends(resp, 3.0) < 3.0  # RECHECK is 5 s: this was the logout itself
+        assert not kept.content.at_eof()
+    finally:
+        stop.set()
+        await busy
+        resp.close()
+        kept.close()
+
+
+async def test_a_busy_stream_ends_when_another_process_ends_the_session(
+    browse: Browse,
+    people: dict[str, User],
+    app: Any,
+    engine: AsyncEngine,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The command line disables a user in another process: the web app hears of it only
+    from the store, so every stream checks on a clock (RECHECK), however busy."""
+    from sqlalchemy import delete
+
+    from callcenter.store.models import SessionRow
+    from dashboard import sse
+    from dashboard.keys import SERVICE
+
+    monkeypatch.setattr(sse, "RECHECK", 0.3)
+    manager = await browse()
+    await manager.login("manager1")
+    resp = await manager.client.get("/api/wallboard/stream")
+    await resp.content.readline()
+    stop = asyncio.Event()
+    busy = asyncio.create_task(_busy(app[SERVICE].bus, stop))
+    try:
+        async with engine.begin() as conn:  # what `vuurtoren users disable` does
+            await conn.execute(delete(SessionRow))
+        assert await _ends(resp, 5.0) < 5.0
+    finally:
+        stop.set()
+        await busy
+        resp.close()
+
+
+async def test_a_new_password_ends_the_api_tokens(
+    browse: Browse, people: dict[str, User], staff: StaffServices, aiohttp_client: Any, app: Any
+) -> None:
+    """Point 4: whoever learnt the old password may have made a token; it ends with it."""
+    agent = await browse()
+    await agent.login("agent1")
+    made = await (await agent.api("POST", "/api/tokens", {"name": "koppeling"})).json()
+    robot = await aiohttp_client(app)
+    auth = {"Authorization": f"Bearer {made['token']}"}
+    assert (await robot.get("/api/queues", headers=auth)).status == 200
+    await staff.users.set_password(people["agent"].id, "een heel ander wachtwoord 2026")
+    assert (await robot.get("/api/queues", headers=auth)).status == 401
+    entry = (await staff.audit.query(kind="password-changed"))[0]
+    assert entry.detail == {"tokens_ended": 1}
