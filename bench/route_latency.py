@@ -43,10 +43,12 @@ import resource
 import statistics
 import time
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 from benchlib import (
     SPEED,
+    START,
     bench_simulator,
     machine,
     paced_calls,
@@ -159,6 +161,31 @@ def _rss_mb() -> float:
     return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
 
 
+LARGEST_ICS = (
+    b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//bench//bench//NL\r\nBEGIN:VEVENT\r\n"
+    b"UID:bench@vuurtoren\r\nDTSTART;TZID=Europe/Brussels:20261124T070000\r\nDURATION:PT1M\r\n"
+    b"RRULE:FREQ=DAILY;BYHOUR=7,20,21;COUNT=2000\r\nSUMMARY:Bench\r\nEND:VEVENT\r\n"
+    b"END:VCALENDAR\r\n"
+)
+"""2000 one-minute closures outside every counter's hours (07:00, 20:00, 21:00): the most an
+import may hold, and nothing routed differently."""
+
+
+async def _heavy_work(r: Any, site: Any, seconds: float, done: list[str]) -> None:
+    """Bounded: imports and year reports one after the other for ``seconds`` (at most 200)."""
+    from callcenter.reports import build_report, period
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    scope = [site.counters[-1].id]
+    while loop.time() < deadline and len(done) < 200:
+        await r.ops.closures.import_ics(LARGEST_ICS, scope, name="bench.ics", actor="bench")
+        done.append("import")
+        year = period("period", START.date() - timedelta(days=365), START.date())
+        await build_report(r.store.engine, site, year)
+        done.append("report")
+
+
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     site = load_site(args.config)
     if args.agents:
@@ -202,6 +229,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 if args.logins_per_second
                 else None
             )
+            heavy: list[str] = []
+            heavy_task = (
+                asyncio.create_task(_heavy_work(r, site, args.seconds, heavy))
+                if args.heavy_work
+                else None
+            )
             routed.clear()
             lags: list[float] = []
             probe = asyncio.create_task(_loop_lag(lags))
@@ -216,6 +249,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             probe.cancel()
             if login_task is not None:
                 await login_task
+            if heavy_task is not None:
+                await heavy_task
             gc.callbacks.remove(gc_pauses)
             await r.writer.flush()
             t_gc = time.perf_counter()
@@ -265,6 +300,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     ),
                     "calls_without_record": len(missing),
                     "records_without_outcome": len(unfinished),
+                    "imports_and_reports": len(heavy),
                     "logins": len(login_times),
                     "login_p95_ms": round(percentile(login_times, 95), 1) if login_times else None,
                 }
@@ -373,6 +409,13 @@ def main() -> int:
         "call routed by the Redirect alone) and, as the peer, the same service sending a "
         "Setvar before each Redirect as it did before",
     )
+    parser.add_argument(
+        "--heavy-work",
+        action="store_true",
+        help="during each phase, import the largest calendar allowed (2000 closures) and "
+        "build a year's report, one after the other, as a manager could (the peer: a run "
+        "without)",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     return report(asyncio.run(run(args)), args.json, lambda r: _table(r, args.seconds))
@@ -407,6 +450,7 @@ def _table(result: dict[str, Any], seconds: float) -> None:
         "no rec",
         "logins",
         "login p95",
+        "heavy",
     )
     keys = (
         "calls_per_second",
@@ -429,6 +473,7 @@ def _table(result: dict[str, Any], seconds: float) -> None:
         "calls_without_record",
         "logins",
         "login_p95_ms",
+        "imports_and_reports",
     )
     print(" ".join(f"{h:>9}" for h in head))
     for p in result["phases"]:

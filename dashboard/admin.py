@@ -14,7 +14,7 @@ from callcenter.staff.errors import StaffError
 from callcenter.staff.users import User
 from dashboard.keys import ADDRESS, OPS, SERVICE, STAFF, USER
 from dashboard.render import render
-from dashboard.web import json_body, record_id
+from dashboard.web import json_body, parse_day, record_id
 
 __all__ = ["setup"]
 
@@ -159,14 +159,7 @@ async def user_action(request: web.Request) -> web.StreamResponse:
 
 # -- the audit log ------------------------------------------------------------------------------
 def _day(text: str | None, field: str) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise StaffError(
-            "invalid-field", f"{text!r} is geen datum (jjjj-mm-dd).", field=field
-        ) from None
+    return parse_day(text, field) if text else None
 
 
 def _audit_filter(request: web.Request) -> dict[str, Any]:
@@ -197,7 +190,7 @@ async def audit_page(request: web.Request) -> web.Response:
         status=400 if error else 200,
         entries=entries,
         kinds=KINDS,
-        query=request.query,
+        query=dict(request.query),
         error=error,
         zone=request.app[SERVICE].site.zone,
     )

@@ -12,7 +12,7 @@ from aiohttp import web
 from callcenter.staff.errors import StaffError
 from dashboard.keys import ADDRESS, OPS, SERVICE, USER
 from dashboard.render import render
-from dashboard.web import MAX_BODY, json_body, record_id
+from dashboard.web import MAX_BODY, json_body, parse_day, record_id
 from schedules.closures import ImportReport, feed
 
 __all__ = ["setup"]
@@ -22,12 +22,7 @@ MAX_ICS = MAX_BODY
 
 
 def _date(text: str, field: str) -> date:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise StaffError(
-            "invalid-field", f"{text!r} is geen datum met jaartal (jjjj-mm-dd).", field=field
-        ) from None
+    return parse_day(text, field)
 
 
 def _time(text: str, field: str) -> time | None:

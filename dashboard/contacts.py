@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -15,7 +15,7 @@ from callcenter.staff.errors import StaffError
 from dashboard.duty import agent_page
 from dashboard.keys import ADDRESS, OPS, SERVICE, USER
 from dashboard.render import render
-from dashboard.web import json_body, record_id
+from dashboard.web import json_body, parse_day, record_id
 
 __all__ = ["setup"]
 
@@ -126,14 +126,7 @@ async def api_export(request: web.Request) -> web.Response:
     """``?from=YYYY-MM-DD&to=YYYY-MM-DD`` (inclusive days, site time); ``excel=1`` for a
     Belgian Excel (semicolons, BOM)."""
     site = request.app[SERVICE].site
-    days = []
-    for name in ("from", "to"):
-        try:
-            days.append(date.fromisoformat(request.query.get(name, "")))
-        except ValueError:
-            raise StaffError(
-                "invalid-field", f"{name}: a date with its year (YYYY-MM-DD).", field=name
-            ) from None
+    days = [parse_day(request.query.get(name, ""), name) for name in ("from", "to")]
     if days[1] < days[0] or (days[1] - days[0]).days > 366:
         raise StaffError("invalid-field", "to: after from, at most a year later.", field="to")
     start = datetime.combine(days[0], time(0), site.zone)

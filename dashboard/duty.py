@@ -17,7 +17,7 @@ from callcenter.staff.errors import StaffError
 from dashboard.keys import ADDRESS, OPS, SERVICE, USER
 from dashboard.render import render
 from dashboard.sse import Event, serve_events
-from dashboard.web import json_body, record_id
+from dashboard.web import json_body, parse_day, record_id
 from schedules.rota import WEEKDAYS
 from schedules.staffing import Advice
 
@@ -252,12 +252,7 @@ def _weekday(text: str) -> int:
 
 
 def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise StaffError(
-            "invalid-field", f"{text!r} is geen datum (jjjj-mm-dd).", field="day"
-        ) from None
+    return parse_day(text, "day")
 
 
 async def _add_shift(request: web.Request, data: dict[str, Any]) -> object:

@@ -4,7 +4,6 @@ with charts (Chart.js, served by the app) and every table as CSV, and a printabl
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from aiohttp import web
@@ -13,6 +12,7 @@ from callcenter.reports import TABLES, Period, build_report, period, report_csv
 from callcenter.staff.errors import StaffError
 from dashboard.keys import ADDRESS, OPS, SERVICE, STAFF, USER
 from dashboard.render import render
+from dashboard.web import parse_day
 
 __all__ = ["setup"]
 
@@ -38,20 +38,8 @@ def _period(request: web.Request) -> Period:
     q = request.query
     kind = q.get("soort", "day")
     today = request.app[SERVICE].clock.now().astimezone(request.app[SERVICE].site.zone).date()
-    try:
-        day = date.fromisoformat(q["datum"]) if q.get("datum") else today
-    except ValueError:
-        raise StaffError(
-            "invalid-field", "datum: een datum met jaartal (jjjj-mm-dd).", field="datum"
-        ) from None
-    end = None
-    if kind == "period":
-        try:
-            end = date.fromisoformat(q.get("tot", ""))
-        except ValueError:
-            raise StaffError(
-                "invalid-field", "tot: een datum met jaartal (jjjj-mm-dd).", field="tot"
-            ) from None
+    day = parse_day(q["datum"], "datum") if q.get("datum") else today
+    end = parse_day(q.get("tot", ""), "tot") if kind == "period" else None
     try:
         return period(kind, day, end)
     except ValueError as exc:

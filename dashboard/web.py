@@ -6,6 +6,7 @@ import ipaddress
 import json
 import os
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from aiohttp import web
@@ -18,6 +19,7 @@ __all__ = [
     "client_address",
     "is_api",
     "json_body",
+    "parse_day",
     "problem",
     "safe_next",
     "see_other",
@@ -134,6 +136,8 @@ async def json_body(
         data = await request.json()
     except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
         raise StaffError("invalid-json", "The body is not valid JSON.") from None
+    except RecursionError:  # [[[[…]]]] tens of thousands deep
+        raise StaffError("invalid-json", "The body is nested too deeply.") from None
     if not isinstance(data, dict):
         raise StaffError("invalid-json", "The body must be a JSON object.")
     for key, value in data.items():
@@ -154,10 +158,57 @@ async def json_body(
             raise StaffError("invalid-field", f"{key!r} has the wrong type.", field=key)
         if isinstance(value, list) and not all(isinstance(v, str) for v in value):
             raise StaffError("invalid-field", f"{key!r} must be a list of strings.", field=key)
+        if _has_unstorable_text(value):
+            raise StaffError(
+                "invalid-field",
+                f"{key!r} holds a NUL character or text that is not Unicode (a lone surrogate).",
+                field=key,
+            )
     missing = sorted(required - data.keys())
     if missing:
         raise StaffError("missing-field", f"Missing field {missing[0]!r}.", field=missing[0])
     return data
+
+
+def _has_unstorable_text(value: object, depth: int = 0) -> bool:
+    """NUL (PostgreSQL refuses it in text) or a lone surrogate (``"\\ud800"`` in JSON: no
+    database driver encodes it), anywhere in a value."""
+    if isinstance(value, str):
+        return "\x00" in value or any("\ud800" <= ch <= "\udfff" for ch in value)
+    if depth > 4:
+        return False
+    if isinstance(value, dict):
+        return any(_has_unstorable_text(v, depth + 1) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_unstorable_text(v, depth + 1) for v in value)
+    return False
+
+
+FIRST_DAY = date(1970, 1, 1)
+LAST_DAY = date(2999, 12, 31)
+"""The days a form or query may name: a day outside cannot be turned into an instant in
+every zone (``9999-12-31`` + 1 day, ``0001-01-01`` in UTC overflow) and names nothing
+stored."""
+
+
+def parse_day(text: str | None, field: str) -> date:
+    """A day ``jjjj-mm-dd`` between :data:`FIRST_DAY` and :data:`LAST_DAY`; a
+    :class:`StaffError` naming ``field`` otherwise."""
+    try:
+        day = date.fromisoformat((text or "").strip())
+    except ValueError:
+        raise StaffError(
+            "invalid-field",
+            f"{field}: {text!r} is geen datum met jaartal (jjjj-mm-dd).",
+            field=field,
+        ) from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise StaffError(
+            "invalid-field",
+            f"{field}: een datum tussen {FIRST_DAY.year} en {LAST_DAY.year}.",
+            field=field,
+        )
+    return day
 
 
 MAX_ID = 2**31 - 1

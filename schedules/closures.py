@@ -10,16 +10,21 @@ hours (``schedules/overrides.py``). The public iCalendar feed (:func:`feed`) lis
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import multiprocessing
+import os
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from time import monotonic
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import icalendar
 import recurring_ical_events
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from callcenter.staff.audit import AuditLog
@@ -36,6 +41,7 @@ log = logging.getLogger(__name__)
 IMPORT_HORIZON = timedelta(days=2 * 366)
 """Recurring events in an imported file are expanded this far ahead."""
 MAX_IMPORT = 2000
+MAX_ICS_BYTES = 1_000_000
 MAX_DAYS = 366
 
 
@@ -88,7 +94,7 @@ class ImportReport:
     skipped_past: int
 
 
-def _closure(row: ClosureRow) -> Closure:
+def _closure(row: Any) -> Closure:
     return Closure(
         row.id,
         tuple(row.scopes.split(",")),
@@ -136,13 +142,29 @@ class ClosureStore(SiteStore):
 
     async def load(self, now: datetime | None = None) -> list[Closure]:
         now = now or self.now()
+        c = ClosureRow.__table__.c
         async with self.sessions() as session:
-            rows = await session.scalars(
-                select(ClosureRow)
-                .where(ClosureRow.deleted_at.is_(None), ClosureRow.ends_at > now)
-                .order_by(ClosureRow.starts_at)
+            # Core rows, not ORM objects: an import may leave 2000 closures, read back at
+            # every reload on the loop that routes calls
+            rows = await session.execute(
+                select(
+                    c.id,
+                    c.scopes,
+                    c.starts_at,
+                    c.ends_at,
+                    c.all_day,
+                    c.reason,
+                    c.source,
+                    c.created_by,
+                )
+                .where(c.deleted_at.is_(None), c.ends_at > now)
+                .order_by(c.starts_at)
             )
-            fresh = [_closure(r) for r in rows]
+            fresh = []
+            for n, row in enumerate(rows):
+                fresh.append(_closure(row))
+                if n % 250 == 249:
+                    await asyncio.sleep(0)  # a turn for the calls between the chunks
         if fresh != self._closures:
             self._closures = fresh
             self._current = [o for c in fresh for o in c.overrides()]
@@ -275,7 +297,7 @@ class ClosureStore(SiteStore):
         again adds only what is new."""
         chosen = self._scopes(scopes)
         now = self.now()
-        wanted = _read_ics(data, self.site.zone, now, name)
+        wanted = await read_ics(data, self.site.zone, now, name)
         async with self.sessions.begin() as session:
             known = set(
                 await session.scalars(
@@ -284,32 +306,36 @@ class ClosureStore(SiteStore):
                     )
                 )
             )
-            added = 0
+            new = []
             for source, lo, hi, all_day, reason in wanted:
                 if source in known:
                     continue
                 known.add(source)
-                session.add(
-                    ClosureRow(
-                        scopes=",".join(chosen),
-                        starts_at=lo,
-                        ends_at=hi,
-                        all_day=all_day,
-                        reason=reason,
-                        source=source,
-                        created_by=actor,
-                        created_at=now,
-                    )
+                new.append(
+                    {
+                        "scopes": ",".join(chosen),
+                        "starts_at": lo,
+                        "ends_at": hi,
+                        "all_day": all_day,
+                        "reason": reason,
+                        "source": source,
+                        "created_by": actor,
+                        "created_at": now,
+                    }
                 )
-                added += 1
-        report = ImportReport(added, len(wanted) - added, 0)
-        await self.audit.record(
-            "closure",
-            actor=actor,
-            target=",".join(chosen),
-            detail={"imported": name, "added": added, "already_there": report.already_there},
-            address=address,
-        )
+            for chunk in range(0, len(new), 250):  # Core, in chunks: the loop gets turns
+                await session.execute(insert(ClosureRow), new[chunk : chunk + 250])
+                await asyncio.sleep(0)
+            added = len(new)
+            report = ImportReport(added, len(wanted) - added, 0)
+            await self.audit.record(
+                "closure",
+                actor=actor,
+                target=",".join(chosen),
+                detail={"imported": name, "added": added, "already_there": report.already_there},
+                address=address,
+                session=session,
+            )
         await self.load(now)
         return report
 
@@ -324,10 +350,77 @@ def _when(value: Any, zone: ZoneInfo) -> tuple[datetime, bool]:
     raise ValueError(f"not a date: {value!r}")
 
 
+SUB_DAILY = frozenset({"SECONDLY", "MINUTELY", "HOURLY"})
+"""Recurrences no closure has (and that would expand to millions of occurrences)."""
+READ_BUDGET_SECONDS = 20.0
+"""The most time reading one calendar may take (in the worker); then the import stops."""
+
+Wanted = list[tuple[str, datetime, datetime, bool, str]]
+
+
+async def read_ics(data: bytes, zone: ZoneInfo, now: datetime, name: str) -> Wanted:
+    """The closures an iCalendar file asks for, read in a worker process: the event loop
+    that routes calls does no work of a size a file decides (docs/architecture.md). A
+    :class:`StaffError` names what is wrong."""
+    if len(data) > MAX_ICS_BYTES:
+        raise StaffError(
+            "invalid-field", "Het bestand is te groot (ten hoogste 1 MB).", field="file"
+        )
+    loop = asyncio.get_running_loop()
+    try:
+        async with asyncio.timeout(READ_BUDGET_SECONDS + 30):  # + a worker's start
+            result = await loop.run_in_executor(_pool(), _read_in_worker, data, zone.key, now, name)
+    except TimeoutError:
+        raise StaffError(
+            "invalid-field", "Het bestand is te zwaar om in te lezen.", field="file"
+        ) from None
+    if isinstance(result, str):
+        raise StaffError("invalid-field", result, field="file")
+    return result
+
+
+_POOL: ProcessPoolExecutor | None = None
+
+
+def _pool() -> ProcessPoolExecutor:
+    """One worker process, started at the first import (spawned: a fork would copy the
+    service's loop and connections)."""
+    global _POOL
+    if _POOL is None:
+        _POOL = ProcessPoolExecutor(
+            max_workers=1,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_behind_the_calls,
+        )
+    return _POOL
+
+
+def _behind_the_calls() -> None:
+    """The worker yields the processor to the service that routes calls (a lower priority;
+    on two cores the reading would otherwise take turns with the routing)."""
+    os.nice(10)
+
+
+def _read_in_worker(data: bytes, zone_key: str, now: datetime, name: str) -> Wanted | str:
+    """In the worker: the closures, or the Dutch message that says what is wrong."""
+    try:
+        return _read_ics(data, ZoneInfo(zone_key), now, name)
+    except StaffError as exc:
+        return exc.message
+
+
 def _read_ics(
-    data: bytes, zone: ZoneInfo, now: datetime, name: str
-) -> list[tuple[str, datetime, datetime, bool, str]]:
-    if len(data) > 1_000_000:
+    data: bytes,
+    zone: ZoneInfo,
+    now: datetime,
+    name: str,
+    budget: float = READ_BUDGET_SECONDS,
+) -> Wanted:
+    """Parse, refuse sub-daily recurrences, then expand lazily: the occurrences come in
+    order of start and the reading stops at the horizon, at :data:`MAX_IMPORT` + 1 (an
+    error), or when ``budget`` seconds are spent (an error)."""
+    deadline = monotonic() + budget
+    if len(data) > MAX_ICS_BYTES:
         raise StaffError(
             "invalid-field", "Het bestand is te groot (ten hoogste 1 MB).", field="file"
         )
@@ -340,22 +433,32 @@ def _read_ics(
     if calendar.name != "VCALENDAR":
         raise StaffError("invalid-field", "Geen VCALENDAR in het bestand.", field="file")
     for i, event in enumerate(calendar.walk("VEVENT"), 1):
+        title = event.get("SUMMARY", "zonder titel")
         if event.get("DTSTART") is None:
             raise StaffError(
-                "invalid-field",
-                f"Gebeurtenis {i} ({event.get('SUMMARY', 'zonder titel')}) heeft geen DTSTART.",
-                field="file",
+                "invalid-field", f"Gebeurtenis {i} ({title}) heeft geen DTSTART.", field="file"
             )
+        rules = event.get("RRULE")
+        for rule in rules if isinstance(rules, list) else [rules] if rules is not None else []:
+            freq = {str(f).upper() for f in rule.get("FREQ", [])}
+            if freq & SUB_DAILY:
+                raise StaffError(
+                    "invalid-field",
+                    f"Gebeurtenis {i} ({title}) herhaalt zich {'/'.join(sorted(freq))}: een "
+                    "sluiting herhaalt zich ten hoogste dagelijks.",
+                    field="file",
+                )
+    horizon = now + IMPORT_HORIZON
+    out: Wanted = []
     try:
-        events = recurring_ical_events.of(calendar).between(now, now + IMPORT_HORIZON)
-    except Exception as exc:
-        raise StaffError(
-            "invalid-field", f"De herhalingen zijn niet te lezen: {exc}", field="file"
-        ) from None
-    out = []
-    for event in events:
-        try:
+        for event in recurring_ical_events.of(calendar).after(now):
             lo, all_day = _when(event["DTSTART"].dt, zone)
+            if lo >= horizon:
+                break
+            if monotonic() > deadline:
+                raise StaffError(
+                    "invalid-field", "Het bestand is te zwaar om in te lezen.", field="file"
+                )
             end = event.get("DTEND")
             if end is not None:
                 hi, _ = _when(end.dt, zone)
@@ -363,19 +466,23 @@ def _read_ics(
                 hi = lo + event["DURATION"].dt
             else:
                 hi = lo + (timedelta(days=1) if all_day else timedelta(0))
-        except (KeyError, ValueError, TypeError) as exc:
-            raise StaffError(
-                "invalid-field", f"Een gebeurtenis is niet te lezen: {exc}", field="file"
-            ) from None
-        if hi <= lo or hi <= now:
-            continue
-        reason = " ".join(str(event.get("SUMMARY", "")).split())[:200]
-        uid = str(event.get("UID", "")) or reason
-        out.append((f"ics:{name}:{uid}:{lo.isoformat()}", lo, hi, all_day, reason))
-        if len(out) > MAX_IMPORT:
-            raise StaffError(
-                "invalid-field", f"Meer dan {MAX_IMPORT} sluitingen in het bestand.", field="file"
-            )
+            if hi <= lo or hi <= now:
+                continue
+            reason = " ".join(str(event.get("SUMMARY", "")).split())[:200]
+            uid = str(event.get("UID", "")) or reason
+            out.append((f"ics:{name}:{uid}:{lo.isoformat()}", lo, hi, all_day, reason))
+            if len(out) > MAX_IMPORT:
+                raise StaffError(
+                    "invalid-field",
+                    f"Meer dan {MAX_IMPORT} sluitingen in het bestand.",
+                    field="file",
+                )
+    except StaffError:
+        raise
+    except Exception as exc:  # the recurrence library and the event's values
+        raise StaffError(
+            "invalid-field", f"De herhalingen zijn niet te lezen: {exc}", field="file"
+        ) from None
     return out
 
 

@@ -349,6 +349,10 @@ class Decoder:
         return len(self._buffer)
 
     def feed(self, data: bytes) -> list[Item]:
+        """The items ``data`` completes. The same bytes give the same items (and offsets)
+        however the stream is cut into reads: a message ends at the first blank line after
+        its text, blank lines between messages are skipped, and every limit is judged on a
+        whole message."""
         buffer = self._buffer + data if self._buffer else data
         out: list[Item] = []
         eol = self._eol
@@ -364,39 +368,41 @@ class Decoder:
 
         if self.expect_banner and self.banner is None:
             end = buffer.find(eol)
-            if end < 0:
+            if end < 0 and len(buffer) <= self.max_header:
                 self._buffer = buffer
-                if len(buffer) > self.max_header:
-                    out.append(FrameError(self._consumed, "banner line too long", buffer[:80]))
-                    self.banner = ""
-                    self._buffer = b""
-                    self._consumed += len(buffer)
-                    self._skipping = True
                 return out
-            line = buffer[:end].decode("utf-8", "replace")
-            if line.startswith(BANNER_PREFIX):
-                self.banner = line
-                buffer = buffer[end + len(eol) :]
-                self._consumed += end + len(eol)
-            else:  # no banner: the peer started with a message; read it as one
+            if end < 0 or end > self.max_header:
+                out.append(FrameError(self._consumed, "banner line too long", buffer[:80]))
                 self.banner = ""
+                self._skipping = True
+            else:
+                line = buffer[:end].decode("utf-8", "replace")
+                if line.startswith(BANNER_PREFIX):
+                    self.banner = line
+                    buffer = buffer[end + len(eol) :]
+                    self._consumed += end + len(eol)
+                else:  # no banner: the peer started with a message; read it as one
+                    self.banner = ""
 
         boundary = eol + eol
         if self._skipping:
             cut = buffer.find(boundary)
             if cut < 0:
-                self._consumed += len(buffer)
-                self._buffer = b""
+                self._keep_tail(buffer, len(boundary) - 1)
                 return out
             self._skipping = False
             buffer = buffer[cut + len(boundary) :]
             self._consumed += cut + len(boundary)
 
+        while buffer.startswith(eol):  # blank lines between messages
+            buffer = buffer[len(eol) :]
+            self._consumed += len(eol)
+
         cut = buffer.rfind(boundary)
         if cut < 0:
             self._buffer = buffer
-            if len(buffer) > self.max_message:
-                self._buffer = b""
+            # a message's text over the limit, and not the start of its end either
+            if len(buffer) > self.max_message + len(boundary) - 1:
                 self._overflow(buffer, out)
             return out
 
@@ -405,18 +411,24 @@ class Decoder:
         base = self._consumed
         self._consumed += cut + len(boundary)
         self._decode_block(block, base, out)
-        self._buffer = rest
-        if len(rest) > self.max_message:
-            self._buffer = b""
-            self._overflow(rest, out)
+        self._buffer = b""
+        if rest:
+            out.extend(self.feed(rest))
         return out
+
+    def _keep_tail(self, buffer: bytes, keep: int) -> None:
+        """While skipping: drop what was read but the last bytes, which may begin the
+        blank line the skipping waits for."""
+        tail = buffer[-keep:] if keep and len(buffer) > keep else buffer
+        self._consumed += len(buffer) - len(tail)
+        self._buffer = tail
 
     def _overflow(self, buffer: bytes, out: list[Item]) -> None:
         out.append(
             FrameError(self._consumed, f"message larger than {self.max_message} bytes", buffer[:80])
         )
-        self._consumed += len(buffer)
         self._skipping = True
+        self._keep_tail(buffer, len(self._eol or b"\r\n") * 2 - 1)
 
     def _decode_block(self, block: bytes, base: int, out: list[Item]) -> None:
         eol_b = self._eol or b"\r\n"
@@ -432,26 +444,44 @@ class Decoder:
         offset = base
         if text is not None:
             for chunk in text.split(sep):
-                self._parse(chunk, eol, offset, "utf-8", out)
-                offset += (len(chunk) if chunk.isascii() else len(chunk.encode())) + len(sep)
+                size = len(chunk) if chunk.isascii() else len(chunk.encode())
+                self._parse(chunk, eol, offset, "utf-8", out, size)
+                offset += size + len(sep)
             return
         for raw in block.split(eol_b + eol_b):
             try:
                 chunk, encoding = raw.decode("utf-8"), "utf-8"
             except UnicodeDecodeError:
                 chunk, encoding = raw.decode("latin-1"), "latin-1"
-            self._parse(chunk, eol, offset, encoding, out)
+            self._parse(chunk, eol, offset, encoding, out, len(raw))
             offset += len(raw) + len(sep)
 
-    def _parse(self, chunk: str, eol: str, offset: int, encoding: str, out: list[Item]) -> None:
-        if chunk.startswith(eol):  # extra blank lines between messages
+    def _parse(
+        self, chunk: str, eol: str, offset: int, encoding: str, out: list[Item], size: int
+    ) -> None:
+        """One message's text (``size`` bytes in the stream, blank lines around it
+        included)."""
+        if chunk.startswith(eol) or chunk.endswith(eol):  # spare blank lines around it
             stripped = chunk
             while stripped.startswith(eol):
                 stripped = stripped[len(eol) :]
-            offset += len(chunk) - len(stripped)
+            lead = len(chunk) - len(stripped)
+            while stripped.endswith(eol):
+                stripped = stripped[: -len(eol)]
+            size -= len(chunk) - len(stripped)
+            offset += lead
             chunk = stripped
-            if not chunk:
-                return
+        if not chunk:
+            return
+        if size > self.max_message:
+            out.append(
+                FrameError(
+                    offset,
+                    f"message larger than {self.max_message} bytes",
+                    chunk.encode(encoding, "replace")[:80],
+                )
+            )
+            return
         if len(chunk) > self.max_header:  # only then can one line be too long
             for line in chunk.split(eol):
                 if len(line) > self.max_header:

@@ -75,10 +75,29 @@ class CatalogError(Exception):
         super().__init__(f"{source}: " + "; ".join(problems))
 
 
+def _unstorable(value: object) -> bool:
+    """Text no database stores as it is: NUL (PostgreSQL refuses it), a lone surrogate (not
+    Unicode: SQLite's driver cannot encode it), other control characters but tab and
+    newline."""
+    texts = value if isinstance(value, list) else [value]
+    return any(
+        isinstance(t, str)
+        and any(
+            ("\ud800" <= ch <= "\udfff") or (ord(ch) < 32 and ch not in "\t\n\r") for ch in t
+        )
+        for t in texts
+    )
+
+
 def _product(
     raw: Mapping[str, Any], where: str, counters: set[str]
 ) -> tuple[Product | None, list[str]]:
     problems = [f"{where}: unknown field {k!r}" for k in sorted(set(raw) - _FIELDS)]
+    problems += [
+        f"{where}.{key}: control characters or text that is not Unicode"
+        for key in ("id", "name", "counter", "keywords", "bring", "description")
+        if _unstorable(raw.get(key))
+    ]
     pid, name, counter = raw.get("id"), raw.get("name"), raw.get("counter")
     if not isinstance(pid, str) or not _ID.match(pid):
         problems.append(f"{where}.id: lower-case letters, digits, - and _ (got {pid!r})")

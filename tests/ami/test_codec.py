@@ -204,3 +204,57 @@ def test_get_first_value_matches_headers(msg: tuple[tuple[str, str], ...]) -> No
         exact = next((v for k, v in msg if k == name), None)
         assert m.get(name) in {first, exact}
         assert m.get(name) == exact  # an exact-case match always wins
+
+
+# -- the same bytes, however they are cut (issue 24, point 13) --------------------------------
+
+
+def decode_cut(data: bytes, cuts: list[int], **kw: int) -> list[Message | FrameError]:
+    d = Decoder(**kw)  # type: ignore[arg-type]
+    out: list[Message | FrameError] = []
+    last = 0
+    for cut in sorted(set(cuts)) + [len(data)]:
+        if cut > last:
+            out.extend(d.feed(data[last:cut]))
+            last = cut
+    return out
+
+
+def seen(items: list[Message | FrameError]) -> list[tuple[object, ...]]:
+    return [
+        ("message", i.headers, i.offset)
+        if isinstance(i, Message)
+        else ("error", i.offset, i.reason, i.excerpt)
+        for i in items
+    ]
+
+
+parts = st.one_of(
+    messages().map(encode_message),
+    st.integers(1, 3).map(lambda n: b"\r\n" * n),  # spare blank lines between messages
+    st.binary(max_size=40),  # junk
+    st.just(b"Event: Big\r\nX: " + b"y" * 300 + b"\r\n\r\n"),  # over the limit below
+)
+
+
+@settings(max_examples=500)
+@given(st.lists(parts, min_size=1, max_size=8), st.lists(st.integers(0, 2000), max_size=12))
+@example([encode_message((("Event", "A"),)), b"\r\n", encode_message((("Event", "B"),))], [27])
+def test_the_output_does_not_depend_on_where_the_stream_is_cut(
+    pieces: list[bytes], cuts: list[int]
+) -> None:
+    wire = BANNER + b"".join(pieces)
+    whole = decode_all(wire, max_message=256, max_header=128)
+    assert seen(
+        decode_cut(wire, [c % (len(wire) + 1) for c in cuts], max_message=256, max_header=128)
+    ) == seen(whole)
+    assert seen(decode_all(wire, chunk=1, max_message=256, max_header=128)) == seen(whole)
+
+
+def test_spare_blank_lines_between_messages_are_skipped() -> None:
+    a, b = encode_message((("Event", "A"),)), encode_message((("Event", "B"),))
+    for gap in (b"\r\n", b"\r\n\r\n", b"\r\n" * 5):
+        for chunk in (None, 1, 3, 7):
+            out = decode_all(BANNER + a + gap + b, chunk=chunk)
+            assert [x.name for x in out if isinstance(x, Message)] == ["A", "B"], (gap, chunk)
+            assert not [x for x in out if isinstance(x, FrameError)], (gap, chunk)

@@ -159,3 +159,88 @@ async def test_the_public_feed_lists_the_closures_without_people(
     assert event["DTSTART"].dt == date(2026, 12, 24) and event["DTEND"].dt == date(2026, 12, 25)
     assert str(event["SUMMARY"]) == "Gesloten: Woonloket (Kerstavond)"
     assert b"mia" not in body
+
+
+def _calendar(rule: str, start: str = "20261124T090000") -> bytes:
+    return (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//NL\r\nBEGIN:VEVENT\r\n"
+        f"UID:x@t\r\nDTSTART;TZID=Europe/Brussels:{start}\r\nDURATION:PT1M\r\n{rule}"
+        "SUMMARY:Herhaling\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    ).encode()
+
+
+@pytest.mark.parametrize("freq", ["SECONDLY", "MINUTELY", "HOURLY"])
+async def test_a_sub_daily_recurrence_is_refused_at_once_and_routing_goes_on(
+    staff: StaffServices, example_site: Site, freq: str
+) -> None:
+    """Issue 24, point 11: a 300-byte calendar with ``FREQ=MINUTELY`` once blocked the loop
+    that routes calls for 75-87 s. Now it is refused with what is wrong, before any
+    expansion, and the loop keeps turning meanwhile."""
+    import asyncio
+
+    closures = store(staff, example_site)
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0.01)
+
+    beat = asyncio.create_task(ticker())
+    try:
+        async with asyncio.timeout(60):
+            with pytest.raises(StaffError) as err:
+                await closures.import_ics(
+                    _calendar(f"RRULE:FREQ={freq}\r\n"), ["*"], name="x.ics", actor="mia"
+                )
+    finally:
+        beat.cancel()
+    assert err.value.field == "file" and freq in err.value.message
+    assert "ten hoogste dagelijks" in err.value.message
+    assert ticks > 0 and await closures.load() == []
+
+
+async def test_a_long_daily_recurrence_stops_at_the_limit_without_expanding_it_all(
+    staff: StaffServices, example_site: Site
+) -> None:
+    """An endless daily rule: read lazily up to the limit (2000), then refused; the loop
+    turns all the while (the reading is in a worker process)."""
+    import asyncio
+
+    from schedules import closures as module
+
+    closures = store(staff, example_site)
+    thrice_a_day = _calendar("RRULE:FREQ=DAILY;BYHOUR=9,11,14\r\n")
+    loop = asyncio.get_running_loop()
+    gaps: list[float] = []
+
+    async def ticker() -> None:
+        last = loop.time()
+        while True:
+            await asyncio.sleep(0.01)
+            gaps.append(loop.time() - last)
+            last = loop.time()
+
+    beat = asyncio.create_task(ticker())
+    try:
+        with pytest.raises(StaffError) as err:
+            await closures.import_ics(thrice_a_day, ["*"], name="x.ics", actor="mia")
+    finally:
+        beat.cancel()
+    assert f"Meer dan {module.MAX_IMPORT}" in err.value.message
+    # the reading itself took a while; the loop never stood still for a second of it
+    assert gaps and max(gaps) < 1.0
+    # once a day for the two years ahead fits: 733 closures, every one stored
+    daily = _calendar("RRULE:FREQ=DAILY\r\n")
+    report = await closures.import_ics(daily, ["*"], name="y.ics", actor="mia")
+    assert 700 < report.added <= 733
+
+
+def test_the_reading_stops_when_its_time_is_spent() -> None:
+    from schedules.closures import IMPORT_HORIZON, _read_ics
+
+    with pytest.raises(StaffError) as err:
+        _read_ics(_calendar("RRULE:FREQ=DAILY\r\n"), BXL, NOW, "z.ics", budget=0.0)
+    assert "te zwaar" in err.value.message
+    assert IMPORT_HORIZON.days == 732
