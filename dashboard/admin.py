@@ -269,13 +269,16 @@ async def privacy_erase(request: web.Request) -> web.Response:
         )
     try:
         erased = await request.app[STAFF].privacy.erase(
-            str(form.get("caller", ""))[:40], actor=request[USER].login, address=request[ADDRESS]
+            str(form.get("caller", ""))[:40],
+            texts=form.get("texts") == "ja",
+            actor=request[USER].login,
+            address=request[ADDRESS],
         )
     except StaffError as exc:
         return await privacy_page(
             request, status=exc.status, error=exc.message, error_field="caller"
         )
-    return await privacy_page(request, erased=erased)
+    return await privacy_page(request, erased=erased, texts_erased=form.get("texts") == "ja")
 
 
 # -- the same over JSON ---------------------------------------------------------------------------

@@ -104,6 +104,13 @@ def register(sub: Any) -> None:
         q.add_argument("--caller", required=True, help="the phone number")
         q.add_argument("--config", required=True)
         q.add_argument("--data-dir", help="SQLite directory (default ./data)")
+        if name == "erase":
+            q.add_argument(
+                "--keep-texts",
+                action="store_true",
+                help="keep the summaries, referral texts and callback notes of the caller's "
+                "records (by default they are erased too: they can name the person)",
+            )
         q.set_defaults(handler=privacy_request, action=name)
 
 
@@ -291,6 +298,16 @@ def privacy_request(args: argparse.Namespace) -> int:
         data = with_staff(args, lambda s: s.privacy.export(args.caller, actor=actor()), site, key)
         print(json.dumps(data, ensure_ascii=False, indent=2))
     else:
-        erased = with_staff(args, lambda s: s.privacy.erase(args.caller, actor=actor()), site, key)
-        print(f"the number is removed from {erased} call(s); the calls stay as anonymous counts")
+        texts = not args.keep_texts
+        erased = with_staff(
+            args, lambda s: s.privacy.erase(args.caller, texts=texts, actor=actor()), site, key
+        )
+        print(
+            f"the number is removed from {erased} call(s); the calls stay as anonymous counts; "
+            + (
+                "the texts of the caller's records are erased too"
+                if texts
+                else "the texts of the caller's records are kept (--keep-texts)"
+            )
+        )
     return EXIT_OK

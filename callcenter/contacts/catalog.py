@@ -82,9 +82,7 @@ def _unstorable(value: object) -> bool:
     texts = value if isinstance(value, list) else [value]
     return any(
         isinstance(t, str)
-        and any(
-            ("\ud800" <= ch <= "\udfff") or (ord(ch) < 32 and ch not in "\t\n\r") for ch in t
-        )
+        and any(("\ud800" <= ch <= "\udfff") or (ord(ch) < 32 and ch not in "\t\n\r") for ch in t)
         for t in texts
     )
 

@@ -11,14 +11,23 @@
   :data:`CALLER_COLUMNS`: retention pseudonymises them too, access shows them, erasure
   removes them.
 - **Access and erasure** per caller number: every record about the number (in clear or as
-  its pseudonym), as JSON; erasure removes the number from every call and keeps the calls as
-  anonymous counts. Both are audited under the pseudonym, never the number.
+  its pseudonym), as JSON, each table named: the calls with their queue visits, the rows
+  that hold the number (:data:`CALLER_COLUMNS`) and the rows that hang off those
+  (:data:`LINKED`: referrals, earlier versions of edited registrations, the agents' callback
+  notes, queued-callback stand-ins). Erasure removes the number from every row and keeps
+  the calls as anonymous counts; by default it also clears the free text of those rows
+  (summaries, referral requests and answers, earlier versions, callback notes), which names
+  a person as surely as a number; ``texts=False`` keeps them (a documented choice). On
+  SQLite erased values are overwritten on disk (``secure_delete``, then a WAL checkpoint);
+  PostgreSQL keeps the old row versions until VACUUM (docs/staff.md). Both are audited
+  under the pseudonym, never the number.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import os
 import re
 from dataclasses import dataclass
@@ -26,7 +35,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from callcenter.staff.audit import AuditLog
@@ -39,15 +48,19 @@ from callcenter.store.models import (
     ContactRow,
     DialRow,
     ReferralRow,
+    StandInRow,
 )
 from callcenter.store.repository import call_values, to_record, visit_values
 from routing.site import PrivacySettings
 
 __all__ = [
     "CALLER_COLUMNS",
+    "CALLER_TEXTS",
+    "LINKED",
     "PSEUDONYM_PREFIX",
     "TEXT_COLUMNS",
     "CallerColumn",
+    "Linked",
     "Privacy",
     "RetentionReport",
     "TextRetention",
@@ -55,6 +68,8 @@ __all__ = [
     "mask_number",
     "normalise_number",
 ]
+
+log = logging.getLogger(__name__)
 
 PSEUDONYM_PREFIX = "p:"
 
@@ -91,9 +106,51 @@ CALLER_COLUMNS: list[CallerColumn] = [
     CallerColumn(ContactRow.caller, ContactRow.created_at, "contacts"),
     CallerColumn(DialRow.caller, DialRow.requested_at, "callback_dials"),
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class Linked:
+    """Rows about a caller without their number: ``column`` refers to ``parent``, a key of
+    rows already found for the number; ``texts``: their free text, cleared by erasure."""
+
+    column: Any
+    parent: Any
+    label: str
+    texts: tuple[Any, ...] = ()
+
+
+LINKED: list[Linked] = [
+    Linked(
+        ReferralRow.contact_id,
+        ContactRow.id,
+        "referrals",
+        (ReferralRow.request, ReferralRow.response),
+    ),
+    Linked(
+        ContactChangeRow.contact_id, ContactRow.id, "contact_changes", (ContactChangeRow.before,)
+    ),
+    Linked(
+        CallbackAttemptRow.call_id, CallRow.call_id, "callback_attempts", (CallbackAttemptRow.note,)
+    ),
+    Linked(StandInRow.request_id, DialRow.id, "callback_stand_ins"),
+]
+"""Every table whose rows belong to a caller through another table (a test checks that no
+table with a caller, call or contact reference is left out)."""
+CALLER_TEXTS = {"contacts": (ContactRow.summary,)}
+"""Free text in the tables of :data:`CALLER_COLUMNS`, cleared by erasure."""
+
 _COUNTRY_CODES = {"BE": "32", "NL": "31", "FR": "33", "DE": "49", "LU": "352"}
 _SEPARATORS = re.compile(r"[\s./()-]")
 _BATCH = 500
+
+
+def _key(column: Any) -> tuple[str, str]:
+    """A column, ORM attribute or Core, as (table, name): to match a link to its parent."""
+    return column.table.name, column.key
+
+
+def _row(r: Any) -> dict[str, Any]:
+    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in r._mapping.items()}
 
 
 def load_key(settings: PrivacySettings) -> bytes:
@@ -173,6 +230,7 @@ class Privacy:
         key: bytes,
         country: str = "BE",
     ) -> None:
+        self.engine = engine
         self.sessions = StoreSessions(engine)
         self.audit = audit
         self.settings = settings
@@ -297,19 +355,33 @@ class Privacy:
             calls.append(call)
         pseudonym = self.pseudonym(number)
         others: dict[str, list[dict[str, Any]]] = {}
+        keys: dict[tuple[str, str], set[Any]] = {_key(CallRow.call_id): {r.call_id for r in rows}}
         async with self.sessions() as session:
             for col in CALLER_COLUMNS:
                 table = col.caller.table
-                found = await session.execute(
-                    select(table).where(col.caller.in_(self._forms(number))).order_by(col.time)
+                found = list(
+                    await session.execute(
+                        select(table).where(col.caller.in_(self._forms(number))).order_by(col.time)
+                    )
                 )
-                others[col.label] = [
-                    {
-                        k: v.isoformat() if isinstance(v, datetime) else v
-                        for k, v in r._mapping.items()
-                    }
-                    for r in found
-                ]
+                others[col.label] = [_row(r) for r in found]
+                for key in table.primary_key.columns:
+                    keys.setdefault(_key(key), set()).update(r._mapping[key.name] for r in found)
+            for link in LINKED:
+                table = link.column.table
+                wanted = sorted(keys.get(_key(link.parent), set()), key=str)
+                found = (
+                    list(
+                        await session.execute(
+                            select(table)
+                            .where(link.column.in_(wanted))
+                            .order_by(*table.primary_key.columns)
+                        )
+                    )
+                    if wanted
+                    else []
+                )
+                others[link.label] = [_row(r) for r in found]
         await self.audit.record(
             "privacy-export",
             actor=actor,
@@ -320,27 +392,78 @@ class Privacy:
         return {"caller": number, "pseudonym": pseudonym, "calls": calls, **others}
 
     async def erase(
-        self, number: str, *, actor: str | None = None, address: str | None = None
+        self,
+        number: str,
+        *,
+        texts: bool = True,
+        actor: str | None = None,
+        address: str | None = None,
     ) -> int:
-        """Remove the number (and its pseudonym) from every call; the calls stay as
-        anonymous counts. Returns how many calls held it."""
+        """Remove the number (and its pseudonym) from every row; the calls stay as
+        anonymous counts. ``texts``: also clear the free text of the caller's rows (the
+        default). Returns how many calls held the number."""
         forms = self._forms(number)
+        cleared = 0
         async with self.sessions.begin() as session:
+            keys: dict[tuple[str, str], set[Any]] = {
+                _key(CallRow.call_id): set(
+                    await session.scalars(select(CallRow.call_id).where(CallRow.caller.in_(forms)))
+                )
+            }
+            for col in CALLER_COLUMNS:
+                table = col.caller.table
+                for key in table.primary_key.columns:
+                    keys.setdefault(_key(key), set()).update(
+                        await session.scalars(select(key).where(col.caller.in_(forms)))
+                    )
+                if texts and col.label in CALLER_TEXTS:
+                    result = await session.execute(
+                        update(table)
+                        .where(col.caller.in_(forms))
+                        .values({c.key: None for c in CALLER_TEXTS[col.label]})
+                    )
+                    cleared += int(getattr(result, "rowcount", 0) or 0)
+            if texts:
+                for link in LINKED:
+                    wanted = sorted(keys.get(_key(link.parent), set()), key=str)
+                    if link.texts and wanted:
+                        result = await session.execute(
+                            update(link.column.table)
+                            .where(link.column.in_(wanted))
+                            .values({c.key: None for c in link.texts})
+                        )
+                        cleared += int(getattr(result, "rowcount", 0) or 0)
             result = await session.execute(
                 update(CallRow).where(CallRow.caller.in_(forms)).values(caller=None)
             )
+            erased = int(getattr(result, "rowcount", 0) or 0)
             for col in CALLER_COLUMNS:
                 await session.execute(
                     update(col.caller.table)
                     .where(col.caller.in_(forms))
                     .values({col.caller.key: None})
                 )
-        erased = int(getattr(result, "rowcount", 0) or 0)
-        await self.audit.record(
-            "privacy-erase",
-            actor=actor,
-            target=self.pseudonym(number),
-            detail={"calls": erased},
-            address=address,
-        )
+            await self.audit.record(
+                "privacy-erase",
+                actor=actor,
+                target=self.pseudonym(number),
+                detail={"calls": erased, "texts": texts, "rows_with_text_cleared": cleared},
+                address=address,
+                session=session,
+            )
+        await self._overwrite_on_disk()
         return erased
+
+    async def _overwrite_on_disk(self) -> None:
+        """SQLite overwrites what was erased (``secure_delete``, set on every connection);
+        the old pages still in the write-ahead log go with a checkpoint."""
+        if self.engine.dialect.name != "sqlite":
+            return
+        async with self.engine.connect() as conn:
+            plain = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            busy, _, _ = (await plain.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))).one()
+            if busy:
+                log.warning(
+                    "erasure: the write-ahead log could not be checkpointed now "
+                    "(a reader holds it); SQLite checkpoints it on its own soon"
+                )

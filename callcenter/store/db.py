@@ -65,6 +65,8 @@ def open_engine(url: str) -> AsyncEngine:
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
+            # what is deleted or overwritten is zeroed on disk (erasure must be final)
+            cur.execute("PRAGMA secure_delete=ON")
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA mmap_size=1073741824")  # reads straight from the OS cache
@@ -76,8 +78,10 @@ def open_engine(url: str) -> AsyncEngine:
             # a writing transaction takes the write lock at once: writers in other processes
             # (the command line beside serve) wait their turn (the busy timeout) instead of
             # failing when a transaction that read first wants to write
-            immediate = conn.get_execution_options().get(IMMEDIATE)
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+            options = conn.get_execution_options()
+            if options.get("isolation_level") == "AUTOCOMMIT":
+                return  # a statement that must run outside a transaction (a checkpoint)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get(IMMEDIATE) else "BEGIN")
 
         return engine
     return create_async_engine(parsed, pool_size=5, max_overflow=5, pool_pre_ping=True)

@@ -213,7 +213,7 @@ def decode_cut(data: bytes, cuts: list[int], **kw: int) -> list[Message | FrameE
     d = Decoder(**kw)  # type: ignore[arg-type]
     out: list[Message | FrameError] = []
     last = 0
-    for cut in sorted(set(cuts)) + [len(data)]:
+    for cut in [*sorted(set(cuts)), len(data)]:
         if cut > last:
             out.extend(d.feed(data[last:cut]))
             last = cut

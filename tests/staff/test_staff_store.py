@@ -357,3 +357,158 @@ async def test_a_phone_is_one_asterisk_can_dial(staff: StaffServices) -> None:
                 "x" + str(len(bad)), "X", ["agent"], "een lang wachtwoord!", interfaces=[bad]
             )
         assert err.value.field == "interfaces"
+
+
+SUMMARY = "Mevrouw Janssens vraagt leefloon; haar man is vertrokken."
+
+
+async def _everything_about(engine: AsyncEngine, number: str) -> None:
+    """A caller in every table that can hold their data: a call with a queue visit, a
+    registration with a referral and an earlier version, a callback dial with its stand-in
+    and an agent's attempt note."""
+    from datetime import date
+
+    from sqlalchemy.ext.asyncio import async_sessionmaker
+
+    from callcenter.store.models import (
+        CallbackAttemptRow,
+        ContactChangeRow,
+        ContactRow,
+        DialRow,
+        ReferralRow,
+        StandInRow,
+    )
+
+    store = CallStore(engine)
+    call_id = f"700.{number[-1]}"
+    call = CallRecord(call_id, NOW - timedelta(days=2), caller=number)
+    call.visits.append(Visit("onthaal", call.started, 1, call_id, outcome=VisitOutcome.ABANDONED))
+    call.outcome, call.ended = Outcome.ABANDONED, call.started
+    await store.save(call)
+    async with async_sessionmaker(engine).begin() as s:
+        contact = ContactRow(
+            call_id=call_id,
+            caller=number,
+            channel="phone",
+            topic="financiele-hulp",
+            category="inkomen",
+            summary=SUMMARY,
+            outcome="referred",
+            author="an",
+            created_at=NOW,
+        )
+        s.add(contact)
+        await s.flush()
+        s.add(
+            ReferralRow(
+                contact_id=contact.id,
+                to_counter="sociale-dienst",
+                request="Leefloon nakijken",
+                response="Afspraak dinsdag",
+                due=date(2026, 11, 30),
+                status="handled",
+                created_by="an",
+                created_at=NOW,
+            )
+        )
+        s.add(
+            ContactChangeRow(
+                contact_id=contact.id,
+                at=NOW,
+                actor="an",
+                before='{"summary": "Janssens, leefloon"}',
+            )
+        )
+        dial = DialRow(
+            call_id=call_id,
+            caller=number,
+            queue="onthaal",
+            kind="queued",
+            requested_at=NOW,
+            state="reached",
+            attempts=1,
+            updated_at=NOW,
+        )
+        s.add(dial)
+        await s.flush()
+        s.add(StandInRow(request_id=dial.id, queue="onthaal", joined_at=NOW, outcome="answered"))
+        s.add(
+            CallbackAttemptRow(
+                call_id=call_id,
+                at=NOW,
+                actor="an",
+                result="reached",
+                note="Janssens teruggebeld, is ziek",
+            )
+        )
+
+
+async def test_the_right_of_access_gives_every_table(
+    staff: StaffServices, engine: AsyncEngine
+) -> None:
+    """Issue 24, point 7: the export holds everything stored about the number, each table
+    named: referrals, earlier versions and callback notes too."""
+    await _everything_about(engine, "+32470111111")
+    data = await staff.privacy.export("0470 11 11 11", actor="admin1")
+    assert [c["call_id"] for c in data["calls"]] == ["700.1"]  # the number's last digit
+    assert data["calls"][0]["visits"][0]["queue"] == "onthaal"
+    assert data["contacts"][0]["summary"] == SUMMARY
+    assert data["referrals"][0]["response"] == "Afspraak dinsdag"
+    assert "Janssens, leefloon" in data["contact_changes"][0]["before"]
+    assert data["callback_dials"][0]["state"] == "reached"
+    assert data["callback_stand_ins"][0]["outcome"] == "answered"
+    assert data["callback_attempts"][0]["note"] == "Janssens teruggebeld, is ziek"
+    other = await staff.privacy.export("+32470999999")
+    assert all(other[k] == [] for k in other if k not in ("caller", "pseudonym"))
+
+
+def test_every_table_that_can_hold_a_callers_data_is_exported() -> None:
+    """A new table with a caller, call, contact or callback reference must be added to the
+    export (``CALLER_COLUMNS`` or ``LINKED`` in callcenter/staff/privacy.py) or listed here
+    with the reason it holds nothing of a caller."""
+    from callcenter.staff.privacy import CALLER_COLUMNS, LINKED
+    from callcenter.store.models import Base
+
+    exported = {"calls", "queue_visits"} | {c.caller.table.name for c in CALLER_COLUMNS}
+    exported |= {link.column.table.name for link in LINKED}
+    nothing_of_a_caller = {"audit_log": "names callers by pseudonym only, and is kept whole"}
+    references = {"caller", "call_id", "contact_id", "request_id", "linkedid", "number"}
+    holding = {
+        t.name for t in Base.metadata.sorted_tables if references & {c.name for c in t.columns}
+    }
+    assert holding - exported - set(nothing_of_a_caller) == set()
+
+
+@pytest.mark.parametrize("texts", [True, False])
+async def test_erasure_clears_the_texts_by_default(
+    staff: StaffServices, engine: AsyncEngine, texts: bool, database_url: str
+) -> None:
+    """Point 8: the summaries and notes name the person; erasure clears them unless asked
+    to keep them; on SQLite nothing of them stays in the database files."""
+    await _everything_about(engine, "+32470111111")
+    await _everything_about(engine, "+32470222222")  # someone else
+    assert await staff.privacy.erase("+32 470 11 11 11", texts=texts, actor="admin1") == 1
+    data = await staff.privacy.export("+32470111111")
+    assert data["calls"] == [] and data["contacts"] == []  # the number is gone
+    async with engine.connect() as conn:
+        summaries = [
+            r[0] for r in await conn.execute(text("SELECT summary FROM contacts ORDER BY id"))
+        ]
+        notes = [
+            r[0] for r in await conn.execute(text("SELECT note FROM callback_attempts ORDER BY id"))
+        ]
+        requests = [
+            r[0] for r in await conn.execute(text("SELECT request FROM referrals ORDER BY id"))
+        ]
+    if texts:
+        assert summaries == [None, SUMMARY] and notes[0] is None and requests[0] is None
+    else:
+        assert summaries == [SUMMARY, SUMMARY] and notes[0] is not None
+    entry = (await staff.audit.query(kind="privacy-erase"))[0]
+    assert entry.detail["texts"] is texts
+    if texts and database_url.startswith("sqlite"):
+        await engine.dispose()  # every connection closed: the files are what stays
+        path = Path(database_url.split("///", 1)[1])
+        raw = b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
+        assert raw.count(b"+32470111111") == 0
+        assert raw.count(b"teruggebeld") == 1  # only the other caller's note
