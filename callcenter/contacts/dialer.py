@@ -49,6 +49,7 @@ from callcenter.staff.errors import StaffError
 from callcenter.staff.privacy import PSEUDONYM_PREFIX
 from callcenter.staff.stores import SiteStore
 from callcenter.staff.users import User
+from callcenter.store.durable import DurableQueue
 from callcenter.store.models import CallbackAttemptRow, CallRow, DialRow, StandInRow
 from routing.site import Site
 
@@ -118,6 +119,9 @@ class Dialer(SiteStore):
         """One-click calls up now: channel id → (user login, call id)."""
         self._tasks: set[asyncio.Task[Any]] = set()
         self._lock = asyncio.Lock()
+        self.durable = DurableQueue("callbacks")
+        """Asterisk's requests and results, stored in order and kept through an outage of
+        the database (``store/durable.py``)."""
         self.trunk = Trunk(site, ami, self.now)
         """The outside line: faulty, the dialer waits for it (``trunk.py``)."""
         self.trunk.on_change.append(self._changed)
@@ -190,17 +194,21 @@ class Dialer(SiteStore):
 
     # -- events (read in the AMI loop: quick, the work goes to tasks) ---------------------------
     def on_event(self, event: Message) -> None:
+        """Requests, connects and results go to the store one after the other, in the order
+        Asterisk sent them, each retried until stored."""
         name = event.name
+        call = event.get("Linkedid") or event.get("Uniqueid") or "?"
         if name == "UserEvent":
             kind = event.get("UserEvent")
             if kind == "CallbackRequest":
-                self._spawn(self._requested(event))
+                asked = self.now()  # when the citizen pressed, however late it is stored
+                self.durable.submit(f"request {call}", lambda: self._requested(event, asked))
             elif kind == "CallbackResult":
-                self._spawn(self._result(event))
+                self.durable.submit(f"result {call}", lambda: self._result(event))
         elif name == "AgentConnect" and (event.get("Linkedid") or "").startswith(CALLBACK_PREFIX):
-            self._spawn(self._connected(event))
+            self.durable.submit(f"connect {call}", lambda: self._connected(event))
 
-    async def _requested(self, event: Message) -> None:
+    async def _requested(self, event: Message, asked: datetime | None = None) -> None:
         """A ``CallbackRequest``: with ``Queue`` (the callback key while waiting) in line at
         once at the caller's place; without (the last resort) at the counter's next opening."""
         await self._request(
@@ -209,15 +217,22 @@ class Dialer(SiteStore):
             event.get("Queue") or "",
             event.get("Counter") or "",
             _int(event.get("Position")),
+            asked,
         )
 
     async def _request(
-        self, call_id: str, caller: str, queue: str, counter_id: str, position: int | None
+        self,
+        call_id: str,
+        caller: str,
+        queue: str,
+        counter_id: str,
+        position: int | None,
+        asked: datetime | None = None,
     ) -> None:
         if not _NUMBER.match(caller) or not call_id:
             log.warning("callbacks: request without a number that can be called (%s)", call_id)
             return
-        now = self.now()
+        now = asked or self.now()
         at: datetime | None = now
         if queue:
             kind = "queued"
@@ -234,24 +249,31 @@ class Dialer(SiteStore):
                     DialRow.caller == caller, DialRow.queue == queue, DialRow.state.in_(OPEN)
                 )
             )
-            if existing is not None:
+            if existing is not None and existing.call_id == call_id:
+                # this very request, stored before an outage cut the rest short: go on
+                # with it (a retry must not leave it out of line)
+                rid, at = existing.id, existing.next_at
+                if existing.state != "waiting" or at is None:
+                    return
+            elif existing is not None:
                 log.info("callbacks: %s already has callback %d in %s", call_id, existing.id, queue)
                 return
-            row = DialRow(
-                call_id=call_id,
-                caller=caller,
-                queue=queue,
-                kind=kind,
-                requested_at=now,
-                position=position,
-                state="waiting" if at is not None else "given_up",
-                attempts=0,
-                next_at=at,
-                updated_at=now,
-            )
-            session.add(row)
-            await session.flush()
-            rid = row.id
+            else:
+                row = DialRow(
+                    call_id=call_id,
+                    caller=caller,
+                    queue=queue,
+                    kind=kind,
+                    requested_at=now,
+                    position=position,
+                    state="waiting" if at is not None else "given_up",
+                    attempts=0,
+                    next_at=at,
+                    updated_at=now,
+                )
+                session.add(row)
+                await session.flush()
+                rid = row.id
         if at is None:
             log.warning("callbacks: %s never opens again; the request stays on the list", queue)
             return
@@ -620,6 +642,7 @@ class Dialer(SiteStore):
             log.exception("callbacks: handling an event failed")
 
     async def stop(self) -> None:
+        await self.durable.close()
         for task in list(self._tasks):
             task.cancel()
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import os
 import re
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
@@ -30,6 +31,7 @@ from tests.ami.test_client import until
 from tests.service.conftest import Stack, StackFactory, at, lone_sim
 
 PASSWORD = "een-goed-wachtwoord-agent"
+POSTGRES = os.environ.get("VUURTOREN_TEST_POSTGRES_URL")
 
 
 def roomy(site: Site, **callbacks: Any) -> Site:
@@ -365,3 +367,75 @@ async def test_a_technology_not_loaded_is_said_at_start(
             }
     finally:
         await sim.stop()
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not POSTGRES, reason="no PostgreSQL configured (VUURTOREN_TEST_POSTGRES_URL)")
+async def test_callback_requests_made_while_postgresql_is_down_are_all_stored(
+    stack: StackFactory, example_site: Site
+) -> None:
+    """Issue 24, point 9: callers press the callback key while PostgreSQL is cut away;
+    when it is back every request is stored (and put in line), none lost, none twice."""
+    from sqlalchemy.engine import make_url
+
+    from callcenter.store import open_engine
+    from tests.store.conftest import _drop_everything
+    from tests.store.proxy import CuttableProxy
+
+    assert POSTGRES
+    clean = open_engine(POSTGRES)
+    await _drop_everything(clean)
+    await clean.dispose()
+    target = make_url(POSTGRES)
+    proxy = CuttableProxy(target.host or "127.0.0.1", target.port or 5432)
+    url = target.set(port=await proxy.start()).render_as_string(hide_password=False)
+    requests: list[str] = []
+    try:
+        async with stack(at("2026-11-23 10:00"), site=roomy(example_site), db_url=url) as s:
+            ast = s.sim.ast
+            q = ast.queues["sociale-dienst"]
+            for member in list(q.members.values()):
+                q.pause(member, True, "test")  # nobody answers: the callers wait in line
+            ast.listen(
+                lambda e: (
+                    requests.append(e.get("Linkedid") or "")
+                    if e.name == "UserEvent" and e.get("UserEvent") == "CallbackRequest"
+                    else None
+                )
+            )
+            callers = [
+                s.call(
+                    number=f"+3247090010{i}", digits="1", patience=900, callback_after=40 + 10 * i
+                )
+                for i in range(4)
+            ]
+            await until(lambda: len(q.entries) == 4, 20)
+            proxy.cut()
+            await until(lambda: len(requests) == 4, 30)  # all pressed while it was down
+            await asyncio.sleep(2)
+            assert await dials_or_none(s) is None  # still down
+            proxy.restore()
+
+            async def all_stored() -> bool:
+                rows = await dials_or_none(s)
+                return rows is not None and len(rows) >= 4
+
+            await until_async(all_stored, 60)
+            rows = await dials(s)
+            assert sorted(r.call_id for r in rows) == sorted(requests)
+            assert sorted(r.call_id for r in rows) == sorted(c.truth.linkedid for c in callers)
+            assert s.run.ops.dialer.durable.retries > 0
+    finally:
+        await proxy.close()
+
+
+async def dials_or_none(s: Stack) -> list[DialRow] | None:
+    """The stored callbacks, or None while the database cannot be reached."""
+    from callcenter.store.durable import is_outage
+
+    try:
+        return await dials(s)
+    except Exception as exc:
+        if is_outage(exc):
+            return None
+        raise
