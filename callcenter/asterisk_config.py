@@ -21,6 +21,7 @@ from callcenter.contacts.names import (
     DIAL_CONTEXT,
     LIGHTHOUSE_QUEUE_TIMEOUT,
     QUEUE_EXIT_CONTEXT,
+    RESULT_TREE,
     WAIT_CONTEXT,
     WHISPER_CONTEXT,
 )
@@ -386,12 +387,15 @@ def _extensions(site: Site, failsafe: int) -> str:
         " same => n,Read(CHOICE,${SOUND},1,,1,5)\n"
         ' same => n,GotoIf($["${CHOICE}" = "1"]?callback)\n'
         " same => n(bye),NoOp()\n" + _sound("tot-ziens") + " same => n,Hangup()\n"
-        " same => n(callback),UserEvent(CallbackRequest,Uniqueid: ${UNIQUEID},"
+        " same => n(callback),NoOp()\n"
+        "; the request is kept in AstDB first: an event sent while Vuurtoren is away or its\n"
+        "; AMI link is cut reaches nobody (Vuurtoren deletes the entry once it is stored)\n"
+        f" same => n,Set(DB({f}/callback/${{CHANNEL(linkedid)}})=${{EPOCH}},${{COUNTER}},"
+        "${CALLERID(num)},)\n"
+        " same => n,UserEvent(CallbackRequest,Uniqueid: ${UNIQUEID},"
         "Counter: ${COUNTER},Caller: ${CALLERID(num)})\n"
-        "; with Vuurtoren away the event reaches nobody: keep the request in AstDB\n"
-        f" same => n,ExecIf(!{_vuurtoren_here(f)}"
-        f"?Set(DB({f}/callback/${{CHANNEL(linkedid)}})=${{EPOCH}},${{COUNTER}},"
-        "${CALLERID(num)}))\n" + _sound("terugbellen-bevestigd") + " same => n,Hangup()\n"
+        + _sound("terugbellen-bevestigd")
+        + " same => n,Hangup()\n"
     )
     out.append(
         f"\n[{WHISPER_CONTEXT}]\n"
@@ -428,12 +432,14 @@ def _callbacks(site: Site) -> str:
             f"exten => {cb.key},1,NoOp(callback from ${{VT_QUEUE}} at ${{QUEUEPOSITION}})\n"
             ' same => n,GotoIf($["${CALLERID(num)}" = "" | "${CALLERID(num)}" = "anonymous"]'
             "?back)\n"
+            "; kept in AstDB first (see the last resort's callback)\n"
+            f" same => n,Set(DB({f}/callback/${{CHANNEL(linkedid)}})=${{EPOCH}},${{COUNTER}},"
+            "${CALLERID(num)},${VT_QUEUE})\n"
             " same => n,UserEvent(CallbackRequest,Uniqueid: ${UNIQUEID},Queue: ${VT_QUEUE},"
             "Position: ${QUEUEPOSITION},Waited: $[${EPOCH} - ${VT_JOINED}],Counter: ${COUNTER},"
             "Caller: ${CALLERID(num)})\n"
-            f" same => n,ExecIf(!{_vuurtoren_here(f)}"
-            f"?Set(DB({f}/callback/${{CHANNEL(linkedid)}})=${{EPOCH}},${{COUNTER}},"
-            "${CALLERID(num)}))\n" + _sound("terugbellen-bevestigd") + " same => n,Hangup()\n"
+            + _sound("terugbellen-bevestigd")
+            + " same => n,Hangup()\n"
             " same => n(back),Set(VT_POS=${QUEUEPOSITION})\n"
             + _sound("terugbellen-geen-nummer")
             + " same => n,Goto(queues,${VT_QUEUE},wait)\n"
@@ -447,6 +453,8 @@ def _callbacks(site: Site) -> str:
     for q in [site.lighthouse.queue, *(c.queue for c in site.counters)]:
         out.append(
             f"exten => {q},1,Queue({q},t,,,${{CB_WAIT}},,,,${{VT_POS}})\n"
+            f" same => n,Set(DB({f}/{RESULT_TREE}/${{CHANNEL(linkedid)}})=${{EPOCH}},"
+            "${CB_REQUEST},QUEUE-${QUEUESTATUS},,)\n"
             " same => n,UserEvent(CallbackResult,Request: ${CB_REQUEST},"
             "Status: QUEUE-${QUEUESTATUS})\n"
             " same => n,Hangup()\n"
@@ -458,7 +466,10 @@ def _callbacks(site: Site) -> str:
         "; Vuurtoren how it went (DIALSTATUS: ANSWER, NOANSWER, BUSY, CONGESTION, CANCEL...).\n"
         f"exten => citizen,1,Dial({dial},${{CB_RING}})\n"
         " same => n,Hangup()\n"
-        "exten => h,1,UserEvent(CallbackResult,Request: ${CB_REQUEST},Call: ${CB_CALL},"
+        "; (kept in AstDB first: a result sent while the AMI link is cut is not lost)\n"
+        f"exten => h,1,Set(DB({f}/{RESULT_TREE}/${{CHANNEL(linkedid)}})=${{EPOCH}},"
+        "${CB_REQUEST},${DIALSTATUS},${CB_CALL},${ANSWEREDTIME})\n"
+        " same => n,UserEvent(CallbackResult,Request: ${CB_REQUEST},Call: ${CB_CALL},"
         "Status: ${DIALSTATUS},Talk: ${ANSWEREDTIME})\n"
     )
     return "".join(out)

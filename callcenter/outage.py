@@ -11,8 +11,12 @@ The generated dialplan writes one AstDB entry per call that Vuurtoren could not 
 - ``vuurtoren/visit/<linkedid>`` = ``queue,joined,left,uniqueid``: a caller who hung up in a
   queue before a member answered, while Vuurtoren was away (the queue's figures count the
   abandon);
-- ``vuurtoren/callback/<linkedid>`` = ``epoch,counter,caller``: a callback request made in the
-  last resort while Vuurtoren was away (its ``UserEvent`` reached nobody).
+- ``vuurtoren/callback/<linkedid>`` = ``epoch,counter,caller,queue``: a callback request
+  (``queue`` empty: in the last resort; else the queue whose exit key was pressed). The
+  dialplan keeps every request here before it sends its ``UserEvent``; the dialer deletes
+  the entry once the request is stored, so what is left after a reconnect is a request whose
+  event reached nobody (Vuurtoren away, or its AMI link cut). The older form without
+  ``queue`` is still read.
 
 "Away": the service's heartbeat (``vuurtoren/heartbeat``) is stale or gone.
 
@@ -112,8 +116,9 @@ class OutageRecord:
         if self.uniqueid:
             call.legs.add(self.uniqueid)
         if self.tree == CALLBACK_TREE:
-            call.outcome = Outcome.LAST_RESORT
+            call.outcome = Outcome.LAST_RESORT if self.target is None else Outcome.CALLBACK
             apply_callback(call, self)
+            call.ended = self.at
             call.outcome_reason = "asked for a callback while Vuurtoren was away"
         elif self.tree == VISIT_TREE:
             call.ended = self.left
@@ -167,9 +172,36 @@ def apply_visit(call: CallRecord, record: OutageRecord, short_abandon_seconds: i
 
 
 def apply_callback(call: CallRecord, record: OutageRecord) -> None:
-    call.last_resort = True
+    """A callback request whose event reached nobody: in the last resort (no ``target``),
+    or with a queue's exit key (``target`` the queue): that visit ended as a callback, not
+    an abandon, and so did the call."""
     if call.callback_requested is None:
         call.callback_requested = record.at
+    if record.target is None:
+        call.last_resort = True
+        if call.outcome in (Outcome.ABANDONED, Outcome.LOST_TRACK):
+            call.outcome = Outcome.LAST_RESORT
+            call.outcome_reason = "asked for a callback in the last resort"
+        return
+    visit = next(
+        (
+            v
+            for v in reversed(call.visits)
+            if v.queue == record.target and v.outcome is not VisitOutcome.ANSWERED
+        ),
+        None,
+    )
+    if visit is not None:
+        visit.outcome = VisitOutcome.CALLBACK
+        visit.left = visit.left if visit.left and visit.left <= record.at else record.at
+        visit.wait_seconds = max(0, int((visit.left - visit.joined).total_seconds()))
+    if call.outcome in (None, Outcome.ABANDONED, Outcome.LOST_TRACK) and (
+        call.answered_visit is None
+    ):
+        call.outcome = Outcome.CALLBACK
+        call.outcome_reason = "pressed the callback key while Vuurtoren could not hear it"
+    if call.outcome is Outcome.CALLBACK and (call.ended is None or call.ended > record.at):
+        call.ended = record.at  # not when Vuurtoren noticed: when the key was pressed
 
 
 def _epoch(text: str) -> datetime | None:
@@ -217,8 +249,17 @@ def parse_entry(key: str, value: str) -> OutageRecord | None:
             return None
         return OutageRecord(tree, call_id, joined, fields[3] or None, target=fields[0], left=left)
     if tree == CALLBACK_TREE:
-        fields = value.split(",", 2)
-        if len(fields) != 3 or (at := _epoch(fields[0])) is None:
+        fields = value.split(",", 3)
+        if len(fields) == 3:
+            fields.append("")
+        if len(fields) != 4 or (at := _epoch(fields[0])) is None:
             return None
-        return OutageRecord(tree, call_id, at, counter=fields[1] or None, caller=fields[2] or None)
+        return OutageRecord(
+            tree,
+            call_id,
+            at,
+            counter=fields[1] or None,
+            caller=fields[2] or None,
+            target=fields[3] or None,
+        )
     return None

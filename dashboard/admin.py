@@ -72,7 +72,7 @@ async def new_user(request: web.Request) -> web.StreamResponse:
             str(form.get("login", "")),
             fields["name"],
             fields["roles"],
-            str(form.get("password", ""))[:256],
+            str(form.get("password", "")),
             counters=fields["counters"],
             interfaces=fields["interfaces"],
             actor=request[USER].login,
@@ -148,7 +148,7 @@ async def user_action(request: web.Request) -> web.StreamResponse:
         elif action == "password":
             form = await request.post()
             await staff.users.set_password(
-                user_id, str(form.get("password", ""))[:256], actor=actor, address=address
+                user_id, str(form.get("password", "")), actor=actor, address=address
             )
         else:
             raise web.HTTPNotFound(text="Deze actie bestaat niet.")

@@ -37,7 +37,7 @@ async def login_page(request: web.Request) -> web.Response:
 async def login(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     login_name = str(form.get("login", ""))[:64]
-    password = str(form.get("password", ""))[:256]
+    password = str(form.get("password", ""))[:1024]
     target = safe_next(str(form.get("next", "")) or None, "")
     sent, expected = str(form.get("csrf", "")), request.cookies.get(LOGIN_COOKIE, "")
     if not expected or not secrets.compare_digest(sent, expected):
@@ -106,7 +106,7 @@ async def change_password(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     staff = request.app[STAFF]
     user = request[USER]
-    current, new, again = (str(form.get(k, ""))[:256] for k in ("current", "new", "again"))
+    current, new, again = (str(form.get(k, "")) for k in ("current", "new", "again"))
     try:
         if not await staff.users.password_matches(user.id, current):
             raise StaffError(
@@ -131,7 +131,7 @@ async def change_pin(request: web.Request) -> web.Response:
     staff = request.app[STAFF]
     user = request[USER]
     try:
-        if not await staff.users.password_matches(user.id, str(form.get("password", ""))[:256]):
+        if not await staff.users.password_matches(user.id, str(form.get("password", ""))[:1024]):
             raise StaffError("wrong-password", "Het wachtwoord klopt niet.", field="password")
         await staff.users.set_pin(
             user.id, str(form.get("pin", ""))[:16], actor=user.login, address=request[ADDRESS]

@@ -41,16 +41,17 @@ from callcenter.ami.codec import Message
 from callcenter.ami.errors import ActionFailed, AMIError
 from callcenter.bus import Bus
 from callcenter.contacts.callbacks import CLOSING, CallbackList
-from callcenter.contacts.names import CALLBACK_PREFIX, DIAL_CONTEXT, WAIT_CONTEXT
+from callcenter.contacts.names import CALLBACK_PREFIX, DIAL_CONTEXT, RESULT_TREE, WAIT_CONTEXT
 from callcenter.contacts.trunk import FAULTS, Trunk
-from callcenter.service import screen_pop
+from callcenter.outage import CALLBACK_TREE
+from callcenter.service import ASTDB_FAMILY, screen_pop
 from callcenter.staff.audit import AuditLog
 from callcenter.staff.errors import StaffError
 from callcenter.staff.privacy import PSEUDONYM_PREFIX
 from callcenter.staff.stores import SiteStore
 from callcenter.staff.users import User
 from callcenter.store.durable import DurableQueue
-from callcenter.store.models import CallbackAttemptRow, CallRow, DialRow, StandInRow
+from callcenter.store.models import CallbackAttemptRow, CallRow, DialRow, StandInRow, VisitRow
 from routing.site import Site
 
 __all__ = ["ACTOR", "OPEN", "Dialer"]
@@ -171,6 +172,7 @@ class Dialer(SiteStore):
         up; a stand-in Asterisk no longer has (it restarted, or the callback ended while
         Vuurtoren was away) goes in line again, at the head."""
         await self._adopt_recorded()
+        await self._results_kept()
         await self.trunk.at_start()
         try:
             listed = await self.ami.list_action("CoreShowChannels")
@@ -210,15 +212,28 @@ class Dialer(SiteStore):
 
     async def _requested(self, event: Message, asked: datetime | None = None) -> None:
         """A ``CallbackRequest``: with ``Queue`` (the callback key while waiting) in line at
-        once at the caller's place; without (the last resort) at the counter's next opening."""
+        once at the caller's place; without (the last resort) at the counter's next opening.
+        Once stored, the copy the dialplan kept in AstDB goes."""
+        call_id = event.get("Linkedid") or event.get("Uniqueid") or ""
         await self._request(
-            event.get("Linkedid") or event.get("Uniqueid") or "",
+            call_id,
             (event.get("Caller") or "").strip(),
             event.get("Queue") or "",
             event.get("Counter") or "",
             _int(event.get("Position")),
             asked,
         )
+        await self._forget_kept(f"{CALLBACK_TREE}/{call_id}")
+
+    async def _forget_kept(self, key: str) -> None:
+        """Delete what the dialplan kept in AstDB for a request or result now stored (a cut
+        link leaves it for the next reconnect, which finds it stored already)."""
+        try:
+            await self.ami.db_del(ASTDB_FAMILY, key)
+        except AMIError as exc:
+            log.info(
+                "callbacks: AstDB %s/%s stays for the next reconnect (%s)", ASTDB_FAMILY, key, exc
+            )
 
     async def _request(
         self,
@@ -282,10 +297,42 @@ class Dialer(SiteStore):
             await self._put_in_line(rid)
         self._changed()
 
+    async def _results_kept(self) -> None:
+        """Results the dialplan kept in AstDB whose event reached nobody (Vuurtoren away or
+        its link cut): registered now, in the order they came, so that a callback that
+        reached the citizen meanwhile is not put in line again."""
+        try:
+            entries = await self.ami.db_get_tree(ASTDB_FAMILY)
+        except AMIError as exc:
+            log.warning("callbacks: reading the kept results failed (%s)", exc)
+            return
+        kept = []
+        for key, value in entries.items():
+            tree, _, channel_id = key.partition("/")
+            fields = value.split(",")
+            if tree != RESULT_TREE or len(fields) != 5 or not channel_id:
+                continue
+            kept.append((fields[0], channel_id, fields))
+        for _, channel_id, (_, request, status, call, talk) in sorted(kept):
+            event = Message.event(
+                "UserEvent",
+                UserEvent="CallbackResult",
+                Linkedid=channel_id,
+                Request=request,
+                Status=status,
+                Call=call,
+                Talk=talk,
+            )
+            log.info(
+                "callbacks: %s ended while Vuurtoren could not hear it: %s", channel_id, status
+            )
+            await self._result(event)
+
     async def _adopt_recorded(self) -> None:
-        """Callback requests the dialplan kept in AstDB while Vuurtoren was away (the service
-        stored them with their calls at this resync): called back at the counter's next
-        opening, like any request of the last resort."""
+        """Callback requests the dialplan kept in AstDB whose event reached nobody (the
+        service stored them with their calls at this resync): a queue's exit key back in
+        that queue's line (at its end: the place is gone), the last resort's at the
+        counter's next opening."""
         since = self.now() - GIVE_UP_AFTER
         async with self.sessions() as session:
             rows = (
@@ -303,11 +350,26 @@ class Dialer(SiteStore):
                     )
                 )
             ).all()
+            # a queue's exit key (its visit ended as a callback): back in that line, at its end
+            queued = (
+                dict(
+                    (
+                        await session.execute(
+                            select(VisitRow.call_id, VisitRow.queue).where(
+                                VisitRow.call_id.in_([r[0] for r in rows]),
+                                VisitRow.outcome == "callback",
+                            )
+                        )
+                    ).all()
+                )
+                if rows
+                else {}
+            )
         for call_id, caller, counter, digits in rows:
             if not counter:  # a call the dialplan routed alone: its menu choice says which
                 topic = self.site.find_topic(digits)
                 counter = topic.counter if topic else ""
-            await self._request(call_id, caller or "", "", counter or "", None)
+            await self._request(call_id, caller or "", queued.get(call_id, ""), counter or "", None)
 
     async def _put_in_line(self, rid: int) -> None:
         """Originate the stand-in that waits in the queue in the citizen's place."""
@@ -429,7 +491,12 @@ class Dialer(SiteStore):
         )
 
     async def _result(self, event: Message) -> None:
-        """``CallbackResult``: register the attempt; plan the next one or close."""
+        """``CallbackResult``: register the attempt; plan the next one or close. Then the
+        copy the dialplan kept in AstDB goes."""
+        await self._register_result(event)
+        await self._forget_kept(f"{RESULT_TREE}/{event.get('Linkedid') or ''}")
+
+    async def _register_result(self, event: Message) -> None:
         channel_id = event.get("Linkedid") or ""
         status = (event.get("Status") or "").upper()
         manual = self._manual.pop(channel_id, None)

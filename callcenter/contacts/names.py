@@ -20,3 +20,7 @@ COUNTER_QUEUE_TIMEOUT = 180
 takes them on to the lighthouse."""
 LIGHTHOUSE_QUEUE_TIMEOUT = 600
 """Seconds a caller waits in the lighthouse's queue before the last resort."""
+RESULT_TREE = "cbresult"
+"""AstDB ``vuurtoren/cbresult/<channel id>`` = ``epoch,request,status,call,talk``: a
+callback's result, kept by the dialplan before it sends ``CallbackResult`` (the dialer
+deletes it once stored, and reads what is left after a reconnect)."""

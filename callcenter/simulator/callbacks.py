@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from callcenter.ami.codec import encode_message
-from callcenter.contacts.names import DIAL_CONTEXT, WAIT_CONTEXT
+from callcenter.contacts.names import DIAL_CONTEXT, RESULT_TREE, WAIT_CONTEXT
 from callcenter.simulator.channels import Channel
 from callcenter.simulator.queues import Device, Member
 
@@ -299,6 +299,13 @@ class _Callback:
         self, leg: Channel, status: str, talk: str, context: str = DIAL_CONTEXT, exten: str = "h"
     ) -> None:
         ast, v = self.ast, self.vars
+        # kept in AstDB first, as the dialplan does (contacts/names.py RESULT_TREE)
+        ast.db_put(
+            "vuurtoren",
+            f"{RESULT_TREE}/{leg.linkedid}",
+            f"{int(ast.clock.epoch())},{v.get('CB_REQUEST', '')},{status},"
+            f"{v.get('CB_CALL', '')},{talk}",
+        )
         ast.newexten(leg, context, exten, 1, "UserEvent", "CallbackResult")
         ast.emit(
             "UserEvent",

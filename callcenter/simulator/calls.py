@@ -539,6 +539,12 @@ class InboundCall:
             return await self._queue_visit(queue_name, position)
         counter = leg.variables.get("COUNTER") or self._counter_of(queue_name)
         ast.newexten(leg, QUEUE_EXIT_CONTEXT, key, 3, "UserEvent", "CallbackRequest")
+        # kept in AstDB first, whether Vuurtoren is there or not (the dialplan's order)
+        ast.db_put(
+            "vuurtoren",
+            f"callback/{self.truth.linkedid}",
+            f"{int(ast.clock.epoch())},{counter},{p.number},{queue_name}",
+        )
         ast.emit(
             "UserEvent",
             "user",
@@ -553,12 +559,6 @@ class InboundCall:
                 ("Caller", p.number),
             ],
         )
-        if not ast.vuurtoren_here():
-            ast.db_put(
-                "vuurtoren",
-                f"callback/{self.truth.linkedid}",
-                f"{int(ast.clock.epoch())},{counter},{p.number}",
-            )
         self.truth.outcome = "callback"
         self.truth.hangup_stage = "queue-callback"
         await self._listen(self._play("terugbellen-bevestigd"), 3.0)  # "we call you back"
@@ -663,6 +663,11 @@ class InboundCall:
         self.truth.last_resort = choice
         self.truth.hangup_stage = "last-resort"
         if choice == "callback":
+            ast.db_put(  # kept in AstDB first, as the dialplan does
+                "vuurtoren",
+                f"callback/{self.truth.linkedid}",
+                f"{int(ast.clock.epoch())},{counter_id},{p.number or ''},",
+            )
             ast.newexten(self.leg2, "last-resort", "announce", 30, "UserEvent", "CallbackRequest")
             ast.emit(
                 "UserEvent",
@@ -675,12 +680,6 @@ class InboundCall:
                     ("Caller", p.number or ""),
                 ],
             )
-            if not ast.vuurtoren_here():
-                ast.db_put(
-                    "vuurtoren",
-                    f"callback/{self.truth.linkedid}",
-                    f"{int(ast.clock.epoch())},{counter_id},{p.number or ''}",
-                )
             await self._listen(self._play("terugbellen-bevestigd"), 4.0)
             self._hangup_dialplan_leg()  # the dialplan's Hangup() after the confirmation
             self._hangup_caller_leg()

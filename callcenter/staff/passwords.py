@@ -14,15 +14,61 @@ import asyncio
 import contextlib
 import os
 import threading
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from zxcvbn import zxcvbn
 
-__all__ = ["MIN_LENGTH", "Passwords"]
+__all__ = ["MIN_LENGTH", "MIN_SCORE", "Passwords", "weakness"]
 
 MIN_LENGTH = 12
 """Shortest password accepted (NIST SP 800-63B: length over composition rules)."""
+MIN_SCORE = 3
+"""zxcvbn's score a password needs (0-4; 3: "safely unguessable", some 10^8 guesses and up)."""
+JUDGED = 72
+"""The characters zxcvbn judges (its own limit; longer takes it seconds). A longer password
+is stored and checked whole; its strength is judged on its first 72 characters."""
+_COMMON = tuple(
+    line.strip().lower()
+    for line in (Path(__file__).parent / "data" / "common-passwords-nl.txt")
+    .read_text(encoding="utf-8")
+    .splitlines()
+    if line.strip() and not line.startswith("#")
+)
+"""Dutch and local words and passwords, beside zxcvbn's (English) lists."""
+_DUTCH = {
+    "Repeats like": "Herhalingen zoals 'aaa' of 'abcabc' zijn makkelijk te raden.",
+    "Sequences like": "Reeksen zoals 'abc' of '6543' zijn makkelijk te raden.",
+    "common password": "Dit is (bijna) een van de meest gebruikte wachtwoorden.",
+    "A word by itself": "Eén woord alleen is makkelijk te raden.",
+    "Names and surnames": "Namen zijn makkelijk te raden.",
+    "Common names": "Namen zijn makkelijk te raden.",
+    "years are easy": "Jaartallen zijn makkelijk te raden.",
+    "Dates are often": "Datums zijn makkelijk te raden.",
+    "keyboard": "Toetsenbordpatronen zijn makkelijk te raden.",
+    "Straight rows": "Toetsenbordpatronen zijn makkelijk te raden.",
+}
+
+
+def weakness(password: str, hints: Sequence[str] = ()) -> str | None:
+    """Why ``password`` is too easy to guess (Dutch), or None. ``hints``: the user's login
+    and name, which a password should not lean on."""
+    result = zxcvbn(password[:JUDGED], user_inputs=[*hints, *_COMMON])
+    if result["score"] >= MIN_SCORE:
+        return None
+    warning = result["feedback"].get("warning") or ""
+    why = next((nl for en, nl in _DUTCH.items() if en in warning), "")
+    if not why and any(m.get("dictionary_name") == "user_inputs" for m in result["sequence"]):
+        why = "Het lijkt op uw naam, uw login of een veelgebruikt woord."
+    return (
+        "Dit wachtwoord is te makkelijk te raden. "
+        + (why + " " if why else "")
+        + "Kies bijvoorbeeld vier of vijf losse woorden die niets met elkaar of met u te maken "
+        "hebben."
+    )
 
 
 class Passwords:

@@ -1,4 +1,5 @@
-"""Users and roles; logging in, with lockout per account and throttling per address.
+"""Users and roles; logging in, with a back-off per login and address and throttling per
+address (no lock an attacker can set off, no answer that tells a known login from another).
 
 Roles (a user may hold several):
 
@@ -16,6 +17,7 @@ sessions at once (:class:`~callcenter.staff.sessions.Sessions`).
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 import unicodedata
@@ -30,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from callcenter.staff.audit import AuditLog
 from callcenter.staff.errors import StaffError
-from callcenter.staff.passwords import MIN_LENGTH, Passwords
+from callcenter.staff.passwords import MIN_LENGTH, Passwords, weakness
 from callcenter.store.db import StoreSessions, writing
 from callcenter.store.models import SessionRow, TokenRow, UserRow
 
@@ -39,6 +41,7 @@ __all__ = [
     "LOCK_FOR",
     "ROLES",
     "AddressThrottle",
+    "LoginThrottle",
     "Staff",
     "User",
     "user_from_row",
@@ -135,6 +138,46 @@ class AddressThrottle:
                 del self._failures[key]
 
 
+def _minutes(seconds: float) -> str:
+    minutes = int(seconds // 60) + 1
+    return "1 minuut" if minutes == 1 else f"{minutes} minuten"
+
+
+class LoginThrottle:
+    """Failed logins per (login, address): after :data:`LOCK_AFTER` failures each next try
+    waits twice as long as the one before (30 s, 1, 2, 4, 8 minutes, at most 15); a success
+    forgets them. Unknown logins count the same way, so no answer tells a known login from
+    an unknown one, and nobody can lock an agent out from another address (in memory: a
+    restart forgives)."""
+
+    def __init__(self, window: float = 900.0) -> None:
+        self.window = window
+        self._failures: dict[tuple[str, str], list[float]] = {}
+
+    def blocked_for(self, login: str, address: str) -> float:
+        now = time.monotonic()
+        tries = [t for t in self._failures.get((login, address), ()) if now - t < self.window]
+        if len(tries) < LOCK_AFTER:
+            return 0.0
+        wait = min(LOCK_FOR.total_seconds(), 30.0 * 2 ** (len(tries) - LOCK_AFTER))
+        return float(max(0.0, tries[-1] + wait - now))
+
+    def failed(self, login: str, address: str) -> None:
+        now = time.monotonic()
+        key = (login, address)
+        recent = [t for t in self._failures.get(key, ()) if now - t < self.window]
+        self._failures[key] = [*recent[-20:], now]
+        if len(self._failures) > 10_000:  # bounded: forget the oldest
+            for old in sorted(self._failures, key=lambda k: self._failures[k][-1])[:5_000]:
+                del self._failures[old]
+
+    def forget(self, login: str, address: str | None = None) -> None:
+        """After a success (that address), or an admin's unlock (every address)."""
+        for key in [k for k in self._failures if k[0] == login]:
+            if address is None or key[1] == address:
+                del self._failures[key]
+
+
 def _clean_name(name: str, field: str = "name") -> str:
     name = unicodedata.normalize("NFC", (name or "").strip())
     if not 1 <= len(name) <= 128:
@@ -161,11 +204,12 @@ class Staff:
         self.passwords = passwords
         self.counters = frozenset(counters)
         self.throttle = AddressThrottle()
+        self.tries = LoginThrottle()
         self.on_change: list[Callable[[], None]] = []
+        """Called after a user was added, changed, enabled or disabled (phones moved)."""
         self.on_sessions_ended: list[Callable[[str], object]] = []
         """Called with a login whose sessions and tokens were all ended (disabled, new
         password): the web app ends that user's open streams at once."""
-        """Called after a user was added, changed, enabled or disabled (phones moved)."""
 
     def _changed(self) -> None:
         for listener in self.on_change:
@@ -218,6 +262,15 @@ class Staff:
                 "invalid-field", "Het wachtwoord is te lang (ten hoogste 256).", field="password"
             )
 
+    async def check_strength(self, password: str, hints: Iterable[str]) -> None:
+        """Length, then how easy it is to guess (zxcvbn, in a thread: up to some 25 ms of
+        work), leaning on the user's login and name or on common words refused."""
+        self.check_password(password)
+        words = [w for h in hints for w in re.split(r"[\s._-]+", h.lower()) if len(w) > 1]
+        why = await asyncio.to_thread(weakness, password, words)
+        if why:
+            raise StaffError("weak-password", why, field="password")
+
     # -- reading ---------------------------------------------------------------------------
     async def list(self) -> list[User]:
         async with self.sessions() as session:
@@ -268,7 +321,7 @@ class Staff:
             failed_logins=0,
             created_at=datetime.now(UTC),
         )
-        self.check_password(password)
+        await self.check_strength(password, (login, row.name))
         row.password_hash = await self.passwords.hash(password)
         row.password_changed_at = row.created_at
         async with self.sessions.begin() as session:
@@ -374,6 +427,8 @@ class Staff:
         address: str | None = None,
     ) -> User:
         self.check_password(password)
+        current = await self.get(user_id)
+        await self.check_strength(password, (current.login, current.name))
         hashed = await self.passwords.hash(password)
         async with self.sessions.begin() as session:
             row = await session.get(UserRow, user_id)
@@ -410,6 +465,7 @@ class Staff:
                 raise StaffError("user-not-found", f"Gebruiker {user_id} bestaat niet.", status=404)
             row.failed_logins, row.locked_until = 0, None
         user = user_from_row(row)
+        self.tries.forget(user.login)
         await self.audit.record("user-unlocked", actor=actor, target=user.login, address=address)
         return user
 
@@ -466,26 +522,25 @@ class Staff:
                 status=429,
             )
         login = (login or "").strip().lower()[:64]
-        now = datetime.now(UTC)
+        wait = self.tries.blocked_for(login, address)
+        if wait:
+            await self.audit.record(
+                "login-failed", actor=None, target=login, detail={"why": "waiting"}, address=address
+            )
+            raise StaffError(
+                "login-throttled",
+                "Te veel mislukte aanmeldingen met deze gebruikersnaam. Probeer het over "
+                f"{_minutes(wait)} opnieuw.",
+                status=429,
+            )
         # Core, not the ORM: a login's work on the event loop stays small (routing shares it)
         async with self.engine.connect() as conn:
             row = (await conn.execute(_BY_LOGIN, {"login": login})).first()
-        if row is not None and row.locked_until is not None and row.locked_until > now:
-            await self.audit.record(
-                "login-failed", actor=login, target=login, detail={"why": "locked"}, address=address
-            )
-            local = row.locked_until.astimezone().strftime("%H:%M")
-            raise StaffError(
-                "account-locked",
-                "Deze account is geblokkeerd na te veel mislukte aanmeldingen. Probeer het na "
-                f"{local} opnieuw, of vraag een beheerder om de blokkering op te heffen.",
-                status=423,
-            )
         ok = await self.passwords.verify(row.password_hash if row else None, password)
         if row is None or not ok or not row.active:
             self.throttle.failed(address)
+            self.tries.failed(login, address)
             why = "unknown" if row is None else ("disabled" if ok else "password")
-            await self._failed(row, now)
             await self.audit.record(
                 "login-failed",
                 actor=login if row is not None else None,
@@ -498,6 +553,7 @@ class Staff:
                 "Aanmelden mislukt: de gebruikersnaam of het wachtwoord klopt niet.",
                 status=401,
             )
+        self.tries.forget(login, address)
         user = user_from_row(row)
         rehash = bool(row.password_hash) and self.passwords.needs_rehash(row.password_hash or "")
         if row.failed_logins or row.locked_until is not None or rehash:  # else: no write
@@ -508,14 +564,3 @@ class Staff:
                 await conn.execute(update(UserRow).where(UserRow.id == row.id).values(values))
             user = await self.get(row.id)
         return user
-
-    async def _failed(self, row: Any, now: datetime) -> None:
-        if row is None or not row.active:
-            return
-        async with self.sessions.begin() as session:
-            fresh = await session.get(UserRow, row.id)
-            if fresh is None:
-                return
-            fresh.failed_logins += 1
-            if fresh.failed_logins >= LOCK_AFTER:
-                fresh.locked_until = now + LOCK_FOR

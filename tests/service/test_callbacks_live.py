@@ -439,3 +439,75 @@ async def dials_or_none(s: Stack) -> list[DialRow] | None:
         if is_outage(exc):
             return None
         raise
+
+
+def cut_at(s: Stack, kind: str) -> list[int]:
+    """Cut the AMI link the moment Asterisk sends ``UserEvent(kind)`` (the first time):
+    that event reaches nobody. The service reconnects at once."""
+    cuts: list[int] = []
+
+    def on(event: Any) -> None:
+        if event.name == "UserEvent" and event.get("UserEvent") == kind and not cuts:
+            cuts.append(s.sim.faults.drop())
+
+    s.sim.ast.listen(on)
+    return cuts
+
+
+def kept(s: Stack, tree: str) -> list[str]:
+    return sorted(k for (f, k) in s.sim.ast.astdb if f == "vuurtoren" and k.startswith(tree))
+
+
+async def test_a_callback_pressed_while_the_ami_link_is_cut_is_a_callback(
+    stack: StackFactory, example_site: Site
+) -> None:
+    """Issue 24, point 10: the request's event is lost in the cut; the dialplan kept it in
+    AstDB, so after the reconnect the call is a callback (not an abandon in the figures)
+    and the request is in line."""
+    async with stack(at("2026-11-23 10:00"), site=roomy(example_site)) as s:
+        q = s.sim.ast.queues["sociale-dienst"]
+        for member in list(q.members.values()):
+            q.pause(member, True, "test")
+        cuts = cut_at(s, "CallbackRequest")
+        caller = s.call(number="+32470900300", digits="1", patience=900, callback_after=5)
+        rec = await s.record(caller.truth.linkedid, 30)
+        assert cuts and s.run.ami.connects >= 2  # it was cut, and came back
+        assert rec.outcome is not None and rec.outcome.value == "callback"
+        assert [v.outcome.value for v in rec.visits if v.outcome] == ["callback"]
+        assert rec.callback_requested is not None
+
+        async def in_line() -> bool:
+            rows = await dials(s)
+            return [(r.call_id, r.kind) for r in rows] == [(caller.truth.linkedid, "queued")]
+
+        await until_async(in_line, 20)
+        assert kept(s, "callback/") == []  # taken up, and the copy gone
+
+
+async def test_a_callbacks_result_sent_while_the_link_is_cut_is_registered(
+    stack: StackFactory, example_site: Site
+) -> None:
+    """The stand-in is answered and the citizen reached while the AMI link is cut: the
+    result the dialplan kept is registered after the reconnect, and the callback is not put
+    in line again (the citizen would be called twice)."""
+    async with stack(at("2026-11-23 10:00"), site=roomy(example_site)) as s:
+        ast = s.sim.ast
+        one_agent(s, "sociale-dienst")
+        busy = s.call(number="+32470900310", digits="1", talk_seconds=40, patience=600)
+        await until(lambda: busy.truth.outcome == "answered", 10)
+        number = "+32470900311"
+        ast.citizens[number] = Citizen("answer", delay=2, talk=10)
+        cuts = cut_at(s, "CallbackResult")
+        caller = s.call(number=number, digits="1", patience=900, callback_after=3)
+        await until_async(lambda: _has(s, caller.truth.linkedid, [(ACTOR, "reached")]), 120)
+        assert cuts and s.run.ami.connects >= 2
+        await until_async(lambda: _dial_state(s, "reached"), 10)
+        [row] = await dials(s)
+        assert (row.state, row.attempts) == ("reached", 1)
+        await asyncio.sleep(1)
+        assert [
+            e
+            for e in ast.queues["sociale-dienst"].entries
+            if e.channel.linkedid.startswith("vtcb-")
+        ] == []  # not in line again
+        assert kept(s, "cbresult/") == []

@@ -512,3 +512,43 @@ async def test_erasure_clears_the_texts_by_default(
         raw = b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
         assert raw.count(b"+32470111111") == 0
         assert raw.count(b"teruggebeld") == 1  # only the other caller's note
+
+
+@pytest.mark.parametrize(
+    "password",
+    [
+        "aaaaaaaaaaaa",
+        "123456789012",
+        " " * 12,
+        "wachtwoord123",
+        "Welkom2026!!",
+        "lien-peeters",  # her own name and login
+        "vuurtoren2026",
+    ],
+)
+async def test_common_and_guessable_passwords_are_refused(
+    staff: StaffServices, password: str
+) -> None:
+    """Issue 24, point 15: twelve characters are not enough; a strength estimator (zxcvbn)
+    with a Dutch list of common words refuses what is easy to guess, and says why in
+    Dutch."""
+    from callcenter.staff.errors import StaffError
+
+    with pytest.raises(StaffError) as err:
+        await staff.users.add("lien", "Lien Peeters", ["agent"], password)
+    assert err.value.field == "password" and err.value.id == "weak-password"
+    assert "te makkelijk te raden" in err.value.message
+    assert await staff.users.list() == []
+
+
+async def test_a_good_passphrase_is_accepted_and_none_is_cut_short(
+    staff: StaffServices,
+) -> None:
+    from callcenter.staff.errors import StaffError
+
+    user = await staff.users.add("lien", "Lien", ["agent"], "kast ballon fiets regenjas")
+    assert await staff.users.password_matches(user.id, "kast ballon fiets regenjas")
+    long = "kast ballon fiets regenjas " * 10  # 270 characters: refused, not shortened
+    with pytest.raises(StaffError) as err:
+        await staff.users.set_password(user.id, long)
+    assert err.value.field == "password" and "te lang" in err.value.message
