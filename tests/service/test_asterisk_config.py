@@ -49,6 +49,10 @@ def test_callbacks_in_the_dialplan(example_site: Site, files: dict[str, str]) ->
     key = example_site.callbacks.key
     exit_steps = plan["vuurtoren-queue-exit"][key]
     assert any(s.app == "UserEvent" and "CallbackRequest" in s.args for s in exit_steps)
+    # kept in AstDB before the event (an event sent while the link is cut reaches nobody)
+    kept = next(i for i, s in enumerate(exit_steps) if "vuurtoren/callback/" in s.args)
+    sent = next(i for i, s in enumerate(exit_steps) if "CallbackRequest" in s.args)
+    assert kept < sent and exit_steps[kept].args.endswith(",${VT_QUEUE}")
     assert any(s.app == "Goto" and s.args == "queues,${VT_QUEUE},wait" for s in exit_steps)
     for queue in example_site.queues:
         stand_in = plan["vuurtoren-callback-queue"][queue]
@@ -56,7 +60,9 @@ def test_callbacks_in_the_dialplan(example_site: Site, files: dict[str, str]) ->
         assert stand_in[0].args.split(",")[8] == "${VT_POS}"
     dial = plan["vuurtoren-callback"]["citizen"][0]
     assert (dial.app, dial.args) == ("Dial", "PJSIP/${CB_NUMBER}@trunk,${CB_RING}")
-    assert "CallbackResult" in plan["vuurtoren-callback"]["h"][0].args
+    h = plan["vuurtoren-callback"]["h"]
+    assert "vuurtoren/cbresult/${CHANNEL(linkedid)}" in h[0].args  # kept first
+    assert "CallbackResult" in h[1].args
     queues = parse(files["queues.conf"], "queues.conf")
     for queue in example_site.queues:
         assert queues[queue].get("context") == "vuurtoren-queue-exit"

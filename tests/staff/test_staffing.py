@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -29,6 +29,7 @@ def test_erlang_c_agrees_with_the_textbook_case() -> None:
 
 
 @settings(max_examples=60, deadline=None)
+@example(calls=280.734375, aht=327, more=0.0)  # once unrounded here: 51.0001 > 51 erlang
 @given(
     calls=st.floats(min_value=0.1, max_value=400),
     aht=st.integers(min_value=30, max_value=900),
@@ -42,8 +43,9 @@ def test_more_calls_or_a_stricter_target_never_need_fewer_agents(
     assert agents_needed(round(calls + more, 2), aht, 20, 80) >= base
     assert agents_needed(round(calls, 2), aht, 20, 90) >= base
     assert agents_needed(round(calls, 2), aht, 10, 80) >= base
-    # the occupancy cap: never more work than 85 % of the agents' time
-    assert calls * aht / 1800 <= base * 0.85 + 1e-9
+    # the occupancy cap: never more work than 85 % of the agents' time (for the calls asked
+    # about: rounded as above)
+    assert round(calls, 2) * aht / 1800 <= base * 0.85 + 1e-9
 
 
 async def test_the_advice_reads_eight_weeks_of_history_and_marks_short_slots(
