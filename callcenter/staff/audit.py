@@ -306,8 +306,11 @@ class AuditLog:
                 elif not keyed_seen and row.hash == _digest(None, *content):
                     unkeyed += 1  # before the chain was keyed (or no key to check with)
                 else:
-                    why = "its content was changed" + (
-                        "" if self.key is None else ", or it was not written with the key"
+                    why = (
+                        "its content was changed, or the chain is keyed and no key was given "
+                        f"({KEY_ENV} or {KEY_FILE_ENV})"
+                        if self.key is None
+                        else "its content was changed, or it was not written with the key"
                     )
                     return self._report(count, row.id, why, unkeyed)
                 if row.id in wanted:
