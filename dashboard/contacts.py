@@ -29,6 +29,7 @@ _CONTACT_FIELDS: dict[str, type | tuple[type, ...]] = {
     "summary": str,
     "outcome": str,
     "referral": dict,
+    "idempotency_key": str,
 }
 
 
@@ -40,10 +41,17 @@ def _id(request: web.Request, name: str) -> int:
 
 
 async def api_register(request: web.Request) -> web.Response:
+    """201 with the registration; with an ``Idempotency-Key`` header (or body field) sent
+    before by the same user, 200 with the registration made then (nothing new)."""
     data = await json_body(request, _CONTACT_FIELDS, frozenset({"topic", "category", "outcome"}))
+    header = request.headers.get("Idempotency-Key")
+    if header is not None:
+        data = {**data, "idempotency_key": header.strip().strip('"')}
     ops = request.app[OPS]
     contact = await ops.register.register(request[USER], data, address=request[ADDRESS])
-    return web.json_response(contact.as_json(ops.register.today()), status=201)
+    return web.json_response(
+        contact.as_json(ops.register.today()), status=200 if contact.replayed else 201
+    )
 
 
 async def api_contact(request: web.Request) -> web.Response:
@@ -175,6 +183,7 @@ async def register_form(request: web.Request) -> web.StreamResponse:
             "product",
             "summary",
             "outcome",
+            "idempotency_key",
         )
     }
     data = {k: v for k, v in data.items() if v}
@@ -191,7 +200,8 @@ async def register_form(request: web.Request) -> web.StreamResponse:
         return await agent_page(
             request, exc.status, error=exc.message, error_field=exc.field, form=data
         )
-    return await agent_page(request, registered=contact)
+    # post/redirect/get: reloading the confirmation shows it again, registers nothing
+    raise web.HTTPSeeOther(f"/agent?geregistreerd={contact.id}#registreren")
 
 
 async def history_form(request: web.Request) -> web.StreamResponse:

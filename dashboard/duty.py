@@ -5,6 +5,8 @@ and ``schedules/duty.py``."""
 
 from __future__ import annotations
 
+import contextlib
+import secrets
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import Any
@@ -51,8 +53,19 @@ def _agent_json(request: web.Request) -> dict[str, Any]:
 async def agent_page(request: web.Request, status: int = 200, **extra: Any) -> web.Response:
     site = request.app[SERVICE].site
     user = request[USER]
+    done = request.query.get("geregistreerd", "")
+    if "registered" not in extra and done.isascii() and done.isdigit() and len(done) < 12:
+        # the confirmation after post/redirect/get (a read of the registration: audited);
+        # one that is not theirs, or gone, shows none
+        with contextlib.suppress(StaffError):
+            extra["registered"] = await request.app[OPS].register.read(
+                user, int(done), address=request[ADDRESS]
+            )
+    form = extra.get("form") or {}
+    # a new key for every new form; a form sent back with an error keeps its own
+    key = form.get("idempotency_key") or secrets.token_urlsafe(16)
+    extra["form"] = {**form, "idempotency_key": key}
     context: dict[str, Any] = {
-        "form": {},
         "history": None,
         "zone": site.zone,
         "topics": {t.id: t.label for t in site.topics},

@@ -17,12 +17,14 @@ site's term and deletes the free text (``callcenter/staff/privacy.py`` lists the
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from callcenter.contacts.catalog import Catalog
@@ -132,6 +134,8 @@ class Contact:
     updated_by: str | None = None
     updated_at: datetime | None = None
     referrals: list[Referral] = field(default_factory=list)
+    replayed: bool = False
+    """Registered before under the same idempotency key: this is that registration."""
 
     def as_json(self, today: date | None = None) -> dict[str, Any]:
         return {
@@ -203,6 +207,19 @@ def _text(value: object, name: str, *, required: bool = False, limit: int = MAX_
             "invalid-field", f"Ten hoogste {limit} tekens, zonder stuurtekens.", field=name
         )
     return text or None
+
+
+def _idempotency_key(value: object) -> str | None:
+    """A client's key for one submission: 8 to 64 letters, digits, ``-`` or ``_``."""
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9_-]{8,64}", value):
+        raise StaffError(
+            "invalid-field",
+            "De sleutel van het formulier is ongeldig (8 tot 64 letters, cijfers, - of _).",
+            field="idempotency_key",
+        )
+    return value
 
 
 def _choice(value: object, name: str, allowed: Mapping[str, str] | Iterable[str]) -> str:
@@ -316,6 +333,11 @@ class Register(SiteStore):
         """Register a question (``raw``: topic, category, product, summary, outcome, and
         ``call_id`` on a call or ``counter`` for a walk-in; ``referral`` when referred).
         :class:`StaffError` names the first bad field; nothing is stored then."""
+        key = _idempotency_key(raw.get("idempotency_key"))
+        if key is not None:
+            earlier = await self._by_key(user.login, key)
+            if earlier is not None:
+                return earlier
         values = self._values(raw)
         call_id = raw.get("call_id") or None
         caller = self._number(raw.get("caller"))
@@ -355,6 +377,7 @@ class Register(SiteStore):
                     "not-your-counter", "U werkt niet aan dat loket.", field="counter", status=403
                 )
         referral = raw.get("referral")
+        referral_values: dict[str, Any] = {}
         if values["outcome"] == "referred":
             if not isinstance(referral, Mapping):
                 raise StaffError(
@@ -375,13 +398,45 @@ class Register(SiteStore):
             counter=counter,
             author=user.login,
             created_at=now,
+            idempotency_key=key,
             **values,
         )
+        try:
+            return await self._insert(user, row, referral_values, address)
+        except IntegrityError:
+            earlier = await self._by_key(user.login, key) if key is not None else None
+            if earlier is None:
+                raise
+            return earlier  # the same submission, a moment earlier, in another request
+
+    async def _by_key(self, author: str, key: str) -> Contact | None:
+        async with self.sessions() as session:
+            found = await session.scalar(
+                select(ContactRow.id).where(
+                    ContactRow.author == author, ContactRow.idempotency_key == key
+                )
+            )
+        if found is None:
+            return None
+        contact = await self.get(found)
+        contact.replayed = True
+        return contact
+
+    async def _insert(
+        self,
+        user: User,
+        row: ContactRow,
+        referral_values: dict[str, Any],
+        address: str | None,
+    ) -> Contact:
+        """The registration, its referral (when ``referral_values``) and its audit entry, in
+        one transaction."""
+        now = row.created_at
         referral_rows: list[ReferralRow] = []
         async with self.sessions.begin() as session:
             session.add(row)
             await session.flush()
-            if values["outcome"] == "referred":
+            if referral_values:
                 referral_rows.append(
                     ReferralRow(
                         contact_id=row.id,
@@ -397,8 +452,8 @@ class Register(SiteStore):
                 actor=user.login,
                 target=str(row.id),
                 detail={
-                    "call_id": call_id,
-                    "outcome": values["outcome"],
+                    "call_id": row.call_id,
+                    "outcome": row.outcome,
                     "referred_to": [r.to_counter or r.to_partner for r in referral_rows],
                 },
                 address=address,

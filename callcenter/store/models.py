@@ -398,9 +398,12 @@ class ContactRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_by: Mapped[str | None] = mapped_column(String(80))
     updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    idempotency_key: Mapped[str | None] = mapped_column(String(64))
+    """The form's or API client's key: the same submission twice is one registration."""
 
     __table_args__ = (
         Index("ix_contacts_caller_created", "caller", "created_at"),
+        Index("ux_contacts_author_key", "author", "idempotency_key", unique=True),
         Index("ix_contacts_call", "call_id"),
         Index("ix_contacts_created", "created_at"),
     )

@@ -1,6 +1,9 @@
 // The agent's console, live: when a caller is put through to this agent's phone, show who it
 // is, why the call came here, and their earlier contacts; fill the registration form in.
-// Without JavaScript the page works by its forms.
+// A form in progress (about an earlier call, or typed in) is never changed by a new call: the
+// new call is shown and announced beside it, and fills the form once it is registered or
+// wiped (the call waits in the tab's session storage across the page load after
+// "Registreren"). Without JavaScript the page works by its forms.
 (function () {
   "use strict";
   var panel = document.getElementById("gesprek");
@@ -26,7 +29,57 @@
 
   function set(id, value) {
     var field = document.getElementById(id);
-    if (field && value) { field.value = value; }
+    if (field) { field.value = value || ""; }
+  }
+
+  var form = document.getElementById("registratie");
+  var about = document.getElementById("r-about");
+  var touched = false;  // the agent typed or chose something since the form was filled
+  var waiting = null;   // a call that came while the form was in progress
+  var KEY = "vuurtoren.agent.pending-call";
+
+  function inProgress() {
+    var call = document.getElementById("r-call");
+    var summary = document.getElementById("r-summary");
+    return touched || (call && call.value !== "") || (summary && summary.value !== "");
+  }
+
+  function fill(call) {
+    set("r-caller", call.caller);
+    set("r-call", call.call_id);
+    set("r-topic", call.topic);
+    touched = false;
+    waiting = null;
+    try { window.sessionStorage.removeItem(KEY); } catch (err) { /* private mode */ }
+    if (about) {
+      about.textContent = "Dit formulier gaat over de oproep van " +
+        (call.caller || "een onbekend nummer") + ".";
+    }
+  }
+
+  function hold(call) {
+    waiting = call;
+    try { window.sessionStorage.setItem(KEY, JSON.stringify(call)); } catch (err) { /* ok */ }
+    var note = el("p", "Het formulier gaat nog over de vorige oproep (" +
+      (document.getElementById("r-caller").value || "onbekend nummer") +
+      "). Registreer of wis het eerst: dan komt deze oproep erin.");
+    note.className = "alert";
+    note.setAttribute("role", "status");
+    panel.appendChild(note);
+  }
+
+  if (form) {
+    form.addEventListener("input", function () { touched = true; });
+    form.addEventListener("change", function () { touched = true; });
+    form.addEventListener("reset", function () {
+      window.setTimeout(function () {  // after the browser emptied the fields
+        touched = false;
+        if (about) { about.textContent = ""; }
+        set("r-caller", "");
+        set("r-call", "");
+        if (waiting) { fill(waiting); }
+      }, 0);
+    });
   }
 
   function when(iso) {
@@ -71,11 +124,16 @@
     var list = el("ul");
     list.className = "history";
     panel.appendChild(list);
-    set("r-caller", call.caller);
-    set("r-call", call.call_id);
-    set("r-topic", call.topic);
     if (call.caller) { history(call.caller, list); } else { list.appendChild(el("li", "Nummer onbekend.")); }
+    if (document.getElementById("r-call").value === call.call_id) { return; }
+    if (inProgress()) { hold(call); } else { fill(call); }
   }
+
+  // a call that waited while the form was being registered: the form is new now
+  try {
+    var kept = window.sessionStorage.getItem(KEY);
+    if (kept) { show(JSON.parse(kept)); }
+  } catch (err) { /* nothing kept */ }
 
   var source = new EventSource("/api/agent/stream");
   source.addEventListener("call", function (e) { show(JSON.parse(e.data)); });

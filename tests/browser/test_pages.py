@@ -360,6 +360,56 @@ async def test_the_console_pops_up_when_a_call_is_put_through(
         await context.close()
 
 
+async def test_a_call_arriving_while_a_form_is_half_filled_keeps_the_form(
+    browser: Any, stack: StackFactory
+) -> None:
+    """Issue 25, points 1 and 2: Eva types the summary of call A when call B is put through.
+    The form keeps A (B is shown and announced beside it), the question is filed under A's
+    number, then B fills the fresh form; reloading the confirmation registers nothing new."""
+    async with stack(at("2026-11-23 13:00"), speed=30) as s:
+        eva = await s.run.staff.users.add(
+            "eva", "Eva Claes", ["agent"], PASSWORD, interfaces=["PJSIP/eva"]
+        )
+        await s.run.ops.duty.add_shift(0, "08:00", "17:00", "eva", actor="test")
+        ast = s.sim.ast
+        for _ in range(100):
+            if "PJSIP/eva" in ast.queues["lighthouse"].members:
+                break
+            await asyncio.sleep(0.05)
+        for phone, member in ast.queues["lighthouse"].members.items():
+            member.device.answer_probability = 1.0 if phone == "PJSIP/eva" else 0.0
+        context = await logged_in(browser, s.run.url.rstrip("/"))
+        page = await context.new_page()
+        await page.goto(s.run.url + "agent")
+        await page.wait_for_timeout(300)
+        a, b = "+32470800021", "+32470800022"
+        first = s.call(number=a, digits="1", talk_seconds=20, patience=300)
+        panel = page.locator("#gesprek")
+        await panel.get_by_text(a).wait_for(timeout=15000)
+        assert await page.locator("#r-caller").input_value() == a
+        await page.fill("#r-summary", "Vraagt naar het leefloon; komt morgen langs.")
+        s.call(number=b, digits="1", talk_seconds=60, patience=300)
+        await panel.get_by_text(b).wait_for(timeout=20000)  # B is put through after A
+        assert "Registreer of wis het eerst" in await panel.inner_text()
+        assert await page.locator("#r-caller").input_value() == a  # the form kept A
+        assert await page.locator("#r-call").input_value() == first.truth.linkedid
+        async with page.expect_navigation():
+            await page.click("button:has-text('Registreren')")
+        assert "is geregistreerd" in await page.inner_text("main")
+        [filed] = await s.run.ops.register.history(a, actor="test")
+        assert (filed.caller, filed.call_id) == (a, first.truth.linkedid)
+        assert await s.run.ops.register.history(b, actor="test") == []
+        # the fresh form is B's now (the call waited across the page load)
+        await page.wait_for_function(
+            f"document.getElementById('r-caller').value === '{b}'", timeout=5000
+        )
+        await page.reload()  # F5 on the confirmation
+        assert "is geregistreerd" in await page.inner_text("main")
+        assert len(await s.run.ops.register.history(a, actor="test")) == 1
+        assert eva.login == "eva"
+        await context.close()
+
+
 async def login_as(browser: Any, base_url: str, login: str) -> Any:
     ctx = await browser.new_context(locale="nl-BE")
     page = await ctx.new_page()

@@ -285,9 +285,9 @@ async def test_the_console_forms_register_look_up_and_report_back(
             "request": "Terugbellen.",
         },
     )
-    assert ok.status == 200 and "is geregistreerd, met een doorverwijzing naar woonloket" in (
-        await ok.text()
-    )
+    assert ok.status == 303  # post/redirect/get
+    confirmation = await agent.client.get(ok.headers["Location"].split("#")[0])
+    assert "is geregistreerd, met een doorverwijzing naar woonloket" in await confirmation.text()
     looked = await agent.post("/agent/history", {"caller": NUMBER})
     assert "Huurpremie." in await looked.text()
     counter = await as_user(browse, "counter1")
@@ -439,3 +439,41 @@ async def test_a_registration_is_read_by_those_it_concerns_and_every_read_is_aud
     # ids are ASCII digits: DEVANAGARI ONE, a sign, an underscore do not name contact 1
     for odd in ("%E0%A5%A7", "+1", "1_0", "%201"):
         assert (await author.api("GET", f"/api/contacts/{odd}")).status == 404
+
+
+async def test_a_repeated_submission_is_one_registration(
+    browse: Browse, phones: dict[str, User], staff: StaffServices, monday: Fixed
+) -> None:
+    """Issue 25, point 2: the same API request with its ``Idempotency-Key`` twice, and the
+    console's form sent twice (F5 on the confirmation, a double click), register once;
+    the form's answer is a redirect (post/redirect/get), the confirmation reads it back."""
+    call_id = await a_call(staff)
+    agent = await as_user(browse, "agent1")
+    body = {**{k: v for k, v in QUESTION.items() if v is not None}, "call_id": call_id}
+    headers = {"X-CSRF-Token": agent.csrf, "Idempotency-Key": "api-key-0001"}
+    first = await agent.client.post("/api/contacts", json=body, headers=headers)
+    again = await agent.client.post("/api/contacts", json=body, headers=headers)
+    assert (first.status, again.status) == (201, 200)
+    assert (await first.json())["id"] == (await again.json())["id"]
+    form = {
+        "call_id": call_id,
+        "topic": "wonen",
+        "category": "wonen",
+        "outcome": "answered",
+        "summary": "Vraagt naar de huurpremie.",
+        "idempotency_key": "form-key-0001",
+    }
+    answers = [await agent.post("/agent/register", form) for _ in range(2)]
+    assert [a.status for a in answers] == [303, 303]
+    location = answers[0].headers["Location"]
+    assert (
+        location.startswith("/agent?geregistreerd=") and answers[1].headers["Location"] == location
+    )
+    page = await (await agent.client.get(location.split("#")[0])).text()
+    assert "is geregistreerd" in page
+    history = await (await agent.api("POST", "/api/history", {"caller": NUMBER})).json()
+    assert len(history["contacts"]) == 2  # one by the API, one by the form
+    bad = await agent.client.post(
+        "/api/contacts", json=body, headers={**headers, "Idempotency-Key": "kort"}
+    )
+    assert bad.status == 400 and (await bad.json())["error"]["field"] == "idempotency_key"
