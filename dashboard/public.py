@@ -4,12 +4,17 @@ Per counter and address (and the callcenter): open now or not, today's hours, th
 opening, the week ahead; overrides (closed now, and the reason given) included, so the
 website, the phone and the routing never disagree. The JSON may be embedded by the
 municipality's website (``Access-Control-Allow-Origin: *``). Both are computed at most once a
-minute, or when an override changes, and served from memory.
+minute, or when an override or closure changes, and served from memory; browsers and proxies
+revalidate every time (``no-cache`` with an ``ETag``: a 304 while nothing changed), so an
+emergency closure shows at the next look, not a minute later. The page gives the central
+number (``[site] number``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -26,7 +31,7 @@ DAYS_AHEAD = 7
 _CACHE = web.AppKey("public-hours-cache", dict)
 
 
-def _report(request: web.Request) -> tuple[dict[str, Any], bytes]:
+def _report(request: web.Request) -> tuple[dict[str, Any], bytes, str]:
     service = request.app[SERVICE]
     ops = request.app[OPS]
     now = service.clock.now().astimezone(service.site.zone)
@@ -42,9 +47,21 @@ def _report(request: web.Request) -> tuple[dict[str, Any], bytes]:
         report = hours_report(service.site, key[0], DAYS_AHEAD, overrides)
         for place in report["places"]:
             place.pop("queue", None)  # Asterisk's names are nobody's business
+        if service.site.number:
+            report["number"] = service.site.number
+            report["number_dial"] = re.sub(r"[^0-9+]", "", service.site.number)
         body = json.dumps(report, ensure_ascii=False).encode()
-        cache.update(key=key, report=report, body=body)
-    return cache["report"], cache["body"]
+        etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+        cache.update(key=key, report=report, body=body, etag=etag)
+    return cache["report"], cache["body"], cache["etag"]
+
+
+REVALIDATE = "public, no-cache"
+"""Keep a copy, but ask each time: an override must show at once (the ETag makes it cheap)."""
+
+
+def _unchanged(request: web.Request, etag: str) -> bool:
+    return etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]
 
 
 def _when(iso: str | None, today: date) -> str:
@@ -59,7 +76,9 @@ def _when(iso: str | None, today: date) -> str:
 
 
 async def page(request: web.Request) -> web.Response:
-    report, _ = _report(request)
+    report, _, etag = _report(request)
+    if _unchanged(request, etag):
+        return web.Response(status=304, headers={"ETag": etag, "Cache-Control": REVALIDATE})
     now = datetime.fromisoformat(report["at"])
     response = render(
         request,
@@ -70,17 +89,17 @@ async def page(request: web.Request) -> web.Response:
         days=DAYS,
         day_of=date.fromisoformat,
     )
-    response.headers["Cache-Control"] = "public, max-age=60"
+    response.headers["Cache-Control"] = REVALIDATE
+    response.headers["ETag"] = etag
     return response
 
 
 async def hours_json(request: web.Request) -> web.Response:
-    _, body = _report(request)
-    return web.Response(
-        body=body,
-        content_type="application/json",
-        headers={"Access-Control-Allow-Origin": "*", "Cache-Control": "public, max-age=60"},
-    )
+    _, body, etag = _report(request)
+    headers = {"Access-Control-Allow-Origin": "*", "Cache-Control": REVALIDATE, "ETag": etag}
+    if _unchanged(request, etag):
+        return web.Response(status=304, headers=headers)
+    return web.Response(body=body, content_type="application/json", headers=headers)
 
 
 def setup(app: web.Application) -> None:

@@ -166,7 +166,8 @@ def _located(kind: str, index: int, item: Mapping[str, Any]) -> str:
 
 # --- the schema ------------------------------------------------------------------------
 
-_SITE_KEYS = {"name", "timezone", "country"}
+_SITE_KEYS = {"name", "timezone", "country", "number"}
+_PHONE = re.compile(r"^\+?[0-9][0-9 ./-]{2,30}$")
 _LIGHTHOUSE_KEYS = {
     "service_level_percent",
     "queue",
@@ -244,7 +245,7 @@ def parse_site(text: str, source: str = "<site>") -> Site:
         raise ConfigError(source, [Problem("TOML", str(exc))]) from None
     r.keys(data, _TOP_KEYS, "file")
 
-    zone, country, site_name = _read_site(r, data)
+    zone, country, site_name, central_number = _read_site(r, data)
 
     lh_data = r.table(data, "lighthouse", "file")
     lighthouse: Lighthouse | None = None
@@ -305,6 +306,7 @@ def parse_site(text: str, source: str = "<site>") -> Site:
         name=site_name,
         zone=zone,
         country=country,
+        number=central_number,
         lighthouse=lighthouse,
         default_topic=default_topic,
         counters=tuple(c for _, c in counters),
@@ -323,10 +325,10 @@ def parse_site(text: str, source: str = "<site>") -> Site:
 
 def _read_site(
     r: _Reader, data: Mapping[str, Any]
-) -> tuple[ZoneInfo | None, str | None, str | None]:
+) -> tuple[ZoneInfo | None, str | None, str | None, str | None]:
     site = r.table(data, "site", "file")
     if site is None:
-        return None, None, None
+        return None, None, None, None
     r.keys(site, _SITE_KEYS, "[site]")
     name = r.text(site, "name", "[site]")
     zone: ZoneInfo | None = None
@@ -348,7 +350,12 @@ def _read_site(
         except UnknownCountryError:
             r.add("[site].country", f"no public-holiday calendar for country {country!r}")
             country = None
-    return zone, country, name
+    number = None
+    if "number" in site:  # the central number as citizens dial it (the public hours page)
+        number = r.text(
+            site, "number", "[site]", pattern=_PHONE, hint="a phone number such as '078 15 15 15'"
+        )
+    return zone, country, name, number
 
 
 def _read_counters(

@@ -218,6 +218,8 @@ class Site:
     callbacks: CallbackSettings = field(default_factory=CallbackSettings)
     wallboard: WallboardSettings = field(default_factory=WallboardSettings)
     prompts: PromptSettings = field(default_factory=PromptSettings)
+    number: str | None = None
+    """The central number as citizens dial it (``[site] number``): on the public page."""
     menu_groups: dict[str, str] = field(default_factory=dict, hash=False)
     """The keys that open a sub-menu → its label in the menu (``[menu] groups``); a group
     without one is offered as "more choices"."""

@@ -99,6 +99,10 @@ def test_bad_toml_says_line_and_column() -> None:
         ),
         (('country = "BE"', 'country = "ZZ"'), "[site].country: no public-holiday calendar"),
         (
+            ('country = "BE"', 'country = "BE"\nnumber = "bel ons"'),
+            "[site].number: 'bel ons' is not valid: a phone number such as '078 15 15 15'",
+        ),
+        (
             (
                 'hours = "Mo-Fr 09:00-12:00,13:00-16:00; Jul 11 off; PH off"',
                 'hours = "Mo-Fr 09:00-12:00,13:00-16:00; Jul 11 of; PH off"',

@@ -77,3 +77,34 @@ async def test_an_override_shows_on_the_public_page_at_once(
     page = await (await anyone.client.get("/openingsuren")).text()
     assert "Gesloten wegens verhuis." in page and "Nu gesloten" in page
     assert '<html lang="nl-BE">' in page and "Stationsstraat 12" in page
+
+
+async def test_browsers_ask_again_each_time_and_see_a_closure_at_once(
+    browse: Browse, monday: Fixed, app: Any
+) -> None:
+    """Issue 25, point 14: the page was kept 60 s by browsers (max-age): "Nu open" stood for a
+    minute after an emergency closure. Now every look revalidates (a 304 while nothing
+    changed) and the closure shows at the next one. The page gives the central number."""
+    anyone = await browse()
+    first = await anyone.client.get("/api/public/hours")
+    etag = first.headers["ETag"]
+    assert first.headers["Cache-Control"] == "public, no-cache" and "max-age" not in str(
+        first.headers
+    )
+    same = await anyone.client.get("/api/public/hours", headers={"If-None-Match": etag})
+    assert same.status == 304
+    store: OverrideStore = app[OPS].overrides
+    store.now = monday.now
+    await store.set("woonloket", "closed", kind="emergency", reason="Lek.", actor="mia")
+    after = await anyone.client.get("/api/public/hours", headers={"If-None-Match": etag})
+    assert after.status == 200 and after.headers["ETag"] != etag
+    woonloket = next(p for p in (await after.json())["places"] if p["id"] == "woonloket")
+    assert woonloket["open_now"] is False
+    page = await anyone.client.get("/openingsuren")
+    assert page.headers["Cache-Control"] == "public, no-cache"
+    text = await page.text()
+    assert '<a class="phone" href="tel:078151515"><strong>078 15 15 15</strong></a>' in text
+    again = await anyone.client.get(
+        "/openingsuren", headers={"If-None-Match": page.headers["ETag"]}
+    )
+    assert again.status == 304
