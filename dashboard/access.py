@@ -190,6 +190,8 @@ def home_for(user: User) -> str:
     """Where a user lands after logging in."""
     if user.has("agent", "manager"):
         return "/"
+    if user.has("counter"):
+        return "/doorverwijzingen"  # their counters' incoming referrals
     if user.has("admin"):
         return "/admin/users"
     return "/account"
@@ -198,6 +200,11 @@ def home_for(user: User) -> str:
 async def identify(request: web.Request) -> User | None:
     """The user of the request's token or session cookie, checked now (None: nobody)."""
     return (await _identify(request))[0]
+
+
+async def identify_with_csrf(request: web.Request) -> tuple[User | None, str | None]:
+    """The user of the request and the session's CSRF token (None for a token login)."""
+    return await _identify(request)
 
 
 async def _identify(request: web.Request) -> tuple[User | None, str | None]:

@@ -8,8 +8,10 @@ open, and they carry no personal data.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+from datetime import UTC, datetime
 from pathlib import Path
 
 from aiohttp import web
@@ -35,8 +37,9 @@ from dashboard import (
     reports,
     wallboard,
 )
-from dashboard.access import access
-from dashboard.keys import BUS, OPS, SERVICE, STAFF, STREAMS, TEMPLATES, WEB
+from dashboard.access import access, home_for, identify_with_csrf
+from dashboard.keys import BUS, CSRF, OPS, SERVICE, STAFF, STREAMS, TEMPLATES, USER, WEB
+from dashboard.render import NAV, render
 from dashboard.sse import end_streams
 from dashboard.web import MAX_BODY, WebSettings, problem
 
@@ -48,20 +51,23 @@ HERE = Path(__file__).resolve().parent
 
 @web.middleware
 async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Errors as JSON with a stable id for the API; the page gets a plain Dutch message."""
+    """Errors as JSON with a stable id for the API; a page gets the site's layout with its
+    menu, a short Dutch explanation and the way on (:func:`error_page`)."""
     try:
-        return await handler(request)
-    except StaffError as exc:
-        raise problem(request, exc.status, exc.id, exc.message, exc.field) from None
+        try:
+            return await handler(request)
+        except StaffError as exc:
+            raise problem(request, exc.status, exc.id, exc.message, exc.field) from None
     except web.HTTPException as exc:
-        if (
-            request.path.startswith("/api/")
-            and exc.status >= 400
-            and exc.content_type != "application/json"
-        ):
-            return web.json_response(
-                {"error": {"id": f"http-{exc.status}", "message": exc.reason}}, status=exc.status
-            )
+        if request.path.startswith("/api/"):
+            if exc.status >= 400 and exc.content_type != "application/json":
+                return web.json_response(
+                    {"error": {"id": f"http-{exc.status}", "message": exc.reason}},
+                    status=exc.status,
+                )
+            raise
+        if exc.status >= 400 and exc.content_type == "text/plain":
+            return await error_page(request, exc.status, exc.text or "")
         raise
     except Exception:
         log.exception("request %s %s failed", request.method, request.path)
@@ -69,12 +75,68 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
             return web.json_response(
                 {"error": {"id": "internal-error", "message": "internal error"}}, status=500
             )
-        return web.Response(
-            text="Er liep iets mis. Probeer het later opnieuw.",
-            status=500,
-            content_type="text/plain",
-            charset="utf-8",
-        )
+        return await error_page(request, 500, "")
+
+
+_ERRORS = {
+    400: ("Dit kan zo niet", "Het verzoek klopt niet."),
+    403: ("Geen toegang", "Deze pagina is niet voor uw rol."),
+    404: ("Deze pagina bestaat niet", "Controleer het adres, of kies hieronder hoe u verder kunt."),
+    405: ("Dit kan zo niet", "Deze pagina werkt niet op deze manier."),
+    409: ("Dat kon niet", "Iemand anders veranderde dit intussen."),
+    413: ("Te groot", "Wat u stuurde is te groot."),
+    423: ("Geblokkeerd", "Dit is even geblokkeerd."),
+    429: ("Even wachten", "Te veel pogingen na elkaar."),
+    500: (
+        "Er liep iets mis",
+        "Er liep iets mis aan onze kant; wat al bewaard was, is niet verloren. "
+        "Probeer het opnieuw.",
+    ),
+}
+_ROLE_NAMES = {
+    "agent": "medewerker",
+    "counter": "loketmedewerker",
+    "manager": "leidinggevende",
+    "admin": "beheerder",
+}
+
+
+def _listing(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " en " + words[-1]
+
+
+async def error_page(request: web.Request, status: int, detail: str) -> web.Response:
+    """An error as a page of the site: its menu (for whoever is logged in), what happened in
+    Dutch, and the way on (the user's start page, what it leads to)."""
+    heading, explanation = _ERRORS.get(status, _ERRORS[400])
+    user = request.get(USER)
+    if user is None:
+        with contextlib.suppress(Exception):  # a page about an error must not fail itself
+            user, csrf = await identify_with_csrf(request)
+            if user is not None:
+                request[USER], request[CSRF] = user, csrf or ""
+    generic = {"Not Found", "Method Not Allowed", f"{status}: Not Found"}
+    detail = "" if detail.strip() in generic or detail.startswith(f"{status}:") else detail
+    reachable = ""
+    if user is not None:
+        visible = [label for path, label, wanted in NAV if not wanted or user.has(*wanted)]
+        reachable = _listing([label.lower() for label in visible])
+        if status == 403:
+            roles = ", ".join(_ROLE_NAMES.get(r, r) for r in sorted(user.roles))
+            detail = f"{detail} U bent aangemeld als {user.name} ({roles}).".strip()
+    return render(
+        request,
+        "error.html",
+        status=status,
+        heading=heading,
+        explanation=explanation,
+        detail=detail,
+        home=home_for(user) if user is not None else "/login",
+        reachable=reachable,
+        at=datetime.now(UTC)
+        .astimezone(request.app[SERVICE].site.zone)
+        .isoformat(timespec="seconds"),
+    )
 
 
 @web.middleware

@@ -581,3 +581,39 @@ async def test_a_new_password_ends_the_api_tokens(
     assert (await robot.get("/api/queues", headers=auth)).status == 401
     entry = (await staff.audit.query(kind="password-changed"))[0]
     assert entry.detail == {"tokens_ended": 1}
+
+
+async def test_dead_ends_carry_the_menu_and_the_way_on(
+    browse: Browse, people: dict[str, User], app: Any
+) -> None:
+    """Issue 25, point 11: a forbidden page, an unknown address and a failure are pages of
+    the site, with its menu, a Dutch explanation and the way on; a counter employee lands
+    on their referrals."""
+    from dashboard.keys import OPS
+
+    counter = await browse()
+    landing = await counter.login("counter1")
+    assert landing.status == 303 and landing.headers["Location"] == "/doorverwijzingen"
+    forbidden = await counter.client.get("/rapporten")
+    page = await forbidden.text()
+    assert forbidden.status == 403 and 'aria-label="Hoofdmenu"' in page
+    assert "Geen toegang" in page and "loketmedewerker" in page
+    assert 'href="/doorverwijzingen">Naar uw startpagina' in page
+    missing = await counter.client.get("/bestaatniet")
+    page = await missing.text()
+    assert missing.status == 404 and 'aria-label="Hoofdmenu"' in page
+    assert "Deze pagina bestaat niet" in page and "404: Not Found" not in page
+    anonymous = await browse()
+    page = await (await anonymous.client.get("/bestaatniet")).text()
+    assert 'href="/login">Aanmelden' in page and 'aria-label="Hoofdmenu"' not in page
+
+    async def broken(*args: Any, **kwargs: Any) -> int:
+        raise RuntimeError("the database fell over")
+
+    app[OPS].register.overdue_count = broken
+    failed = await counter.client.get("/agent")
+    page = await failed.text()
+    assert failed.status == 500 and 'aria-label="Hoofdmenu"' in page
+    assert "Er liep iets mis" in page and "database" not in page
+    api = await counter.client.get("/api/nothing-here")
+    assert api.status == 404 and (await api.json())["error"]["id"] == "http-404"
