@@ -142,6 +142,8 @@ ROUTES: dict[str, Access] = {
     "api-callbacks": HISTORY_READERS,
     "api-callback-attempt": HISTORY_READERS,
     "callback-dial": HISTORY_READERS,
+    "callback-claim": HISTORY_READERS,
+    "api-callback-claim": HISTORY_READERS,
     "api-callback-dial": HISTORY_READERS,
     "agent-register": AGENTS,
     "agent-history": HISTORY_READERS,

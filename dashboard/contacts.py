@@ -9,7 +9,11 @@ from typing import Any
 
 from aiohttp import web
 
+from callcenter.contacts.callbacks import ORDERS as CALLBACK_ORDERS
+from callcenter.contacts.callbacks import PER_PAGE as CALLBACK_PER_PAGE
 from callcenter.contacts.callbacks import RESULTS as CALLBACK_RESULTS
+from callcenter.contacts.callbacks import STATES as CALLBACK_STATES
+from callcenter.contacts.callbacks import view as callback_view
 from callcenter.contacts.register import CATEGORIES, OUTCOMES, REFERRAL_STATES
 from callcenter.staff.errors import StaffError
 from dashboard.duty import agent_page
@@ -216,21 +220,42 @@ async def history_form(request: web.Request) -> web.StreamResponse:
     return await agent_page(request, history=found, looked_up=number)
 
 
+def _list_filters(request: web.Request) -> dict[str, Any]:
+    """The callback list's filters from the query (unknown values: the defaults)."""
+    q = request.query
+    site = request.app[SERVICE].site
+    queues = {c.queue for c in site.counters} | {site.lighthouse.queue}
+    page = q.get("pagina", "1")
+    return {
+        "queue": q.get("wachtrij") if q.get("wachtrij") in queues else None,
+        "mine": request[USER].login if q.get("van") == "mij" else None,
+        "state": q.get("stand") if q.get("stand") in CALLBACK_STATES else "",
+        "overdue": q.get("te-laat") == "1",
+        "order": q.get("volgorde") if q.get("volgorde") in CALLBACK_ORDERS else "urgent",
+        "page": int(page) if page.isascii() and page.isdigit() and len(page) < 6 else 1,
+    }
+
+
 async def callbacks_page(request: web.Request, status: int = 200, **extra: Any) -> web.Response:
+    """The list, filtered, ordered and a page at a time (20); only the page shown is read
+    out (audited)."""
     ops = request.app[OPS]
     site = request.app[SERVICE].site
-    groups: dict[str | None, list[Any]] = {}
-    lost = await ops.callbacks.lost()
-    await ops.callbacks.seen(request[USER].login, lost, address=request[ADDRESS])
-    for item in lost:
-        groups.setdefault(item.queue, []).append(item)
+    filters = _list_filters(request)
+    shown = callback_view(await ops.callbacks.lost(), ops.callbacks.now(), **filters)
+    await ops.callbacks.seen(request[USER].login, shown.items, address=request[ADDRESS])
     names = {c.queue: c.name for c in site.counters}
     names[site.lighthouse.queue] = site.lighthouse.name
+    query = {k: v for k, v in request.query.items() if k != "pagina"}
     return render(
         request,
         "callbacks.html",
         status=status,
-        groups=list(groups.items()),
+        shown=shown,
+        filters=filters,
+        query=query,
+        orders=CALLBACK_ORDERS,
+        list_states=CALLBACK_STATES,
         queue_names=names,
         topics={t.id: t.label for t in site.topics},
         results=CALLBACK_RESULTS,
@@ -279,10 +304,57 @@ async def api_callback_dial(request: web.Request) -> web.Response:
 
 
 async def api_callbacks(request: web.Request) -> web.Response:
+    """``?queue=&mine=1&state=new|tried|auto&overdue=1&order=urgent|newest|oldest&page=N``;
+    without ``page`` every call on the list, and without ``order`` the oldest first (as
+    before)."""
     callbacks = request.app[OPS].callbacks
-    lost = await callbacks.lost(request.query.get("queue") or None)
-    await callbacks.seen(request[USER].login, lost, address=request[ADDRESS])
-    return web.json_response({"calls": [c.as_json() for c in lost]})
+    q = request.query
+    page = q.get("page")
+    shown = callback_view(
+        await callbacks.lost(q.get("queue") or None),
+        callbacks.now(),
+        mine=request[USER].login if q.get("mine") == "1" else None,
+        state=q.get("state", "") if q.get("state") in CALLBACK_STATES else "",
+        overdue=q.get("overdue") == "1",
+        order=q.get("order", "oldest") if q.get("order") in CALLBACK_ORDERS else "oldest",
+        page=int(page) if page and page.isascii() and page.isdigit() and len(page) < 6 else 1,
+        per_page=CALLBACK_PER_PAGE if page else 10**6,
+    )
+    await callbacks.seen(request[USER].login, shown.items, address=request[ADDRESS])
+    return web.json_response(
+        {
+            "calls": [c.as_json() for c in shown.items],
+            "total": shown.total,
+            "page": shown.page,
+            "pages": shown.pages,
+        }
+    )
+
+
+async def claim_form(request: web.Request) -> web.StreamResponse:
+    """ "Ik neem dit" / "Vrijgeven" on the list; back to the same view."""
+    form = await request.post()
+    try:
+        await request.app[OPS].callbacks.claim(
+            request[USER],
+            request.match_info["call_id"],
+            form.get("neem") == "1",
+            address=request[ADDRESS],
+        )
+    except StaffError as exc:
+        if exc.status == 404:
+            raise web.HTTPNotFound(text=exc.message) from None
+        return await callbacks_page(request, exc.status, error=exc.message)
+    back = str(form.get("terug", ""))
+    raise web.HTTPSeeOther("/terugbellen" + (back if back.startswith("?") else ""))
+
+
+async def api_callback_claim(request: web.Request) -> web.Response:
+    data = await json_body(request, {"take": bool}, frozenset({"take"}))
+    holder = await request.app[OPS].callbacks.claim(
+        request[USER], request.match_info["call_id"], data["take"], address=request[ADDRESS]
+    )
+    return web.json_response({"call_id": request.match_info["call_id"], "claimed_by": holder})
 
 
 async def api_callback_attempt(request: web.Request) -> web.Response:
@@ -364,6 +436,8 @@ def setup(app: web.Application) -> None:
     r.add_get("/terugbellen", callbacks_page, name="callbacks")
     r.add_post("/terugbellen/{call_id}", callback_form, name="callback-attempt")
     r.add_post("/terugbellen/{call_id}/bellen", callback_dial_form, name="callback-dial")
+    r.add_post("/terugbellen/{call_id}/nemen", claim_form, name="callback-claim")
+    r.add_post("/api/callbacks/{call_id}/claim", api_callback_claim, name="api-callback-claim")
     r.add_get("/api/callbacks", api_callbacks, name="api-callbacks")
     r.add_post(
         "/api/callbacks/{call_id}/attempts", api_callback_attempt, name="api-callback-attempt"

@@ -24,10 +24,17 @@ from callcenter.staff.errors import StaffError
 from callcenter.staff.privacy import PSEUDONYM_PREFIX
 from callcenter.staff.stores import SiteStore
 from callcenter.staff.users import User
-from callcenter.store.models import CallbackAttemptRow, CallRow, ContactRow, DialRow, VisitRow
+from callcenter.store.models import (
+    CallbackAttemptRow,
+    CallRow,
+    ClaimRow,
+    ContactRow,
+    DialRow,
+    VisitRow,
+)
 from routing.site import Site
 
-__all__ = ["RESULTS", "CallbackList", "LostCall"]
+__all__ = ["ORDERS", "RESULTS", "STATES", "CallbackList", "LostCall", "View", "view"]
 
 RESULTS = {
     "reached": "Bereikt",
@@ -56,6 +63,15 @@ class LostCall:
     attempts: list[dict[str, Any]] = field(default_factory=list)
     dial: dict[str, Any] | None = None
     """Vuurtoren dials it by itself (``dialer.py``): state, attempts, next time, place."""
+    claimed_by: str | None = None
+    """The agent who took it ("ik neem dit")."""
+
+    @property
+    def state(self) -> str:
+        """``auto`` (Vuurtoren dials it), ``tried`` (attempts, none closing), or ``new``."""
+        if self.dial is not None and self.dial["state"] in ("waiting", "in_line", "dialing"):
+            return "auto"
+        return "tried" if self.attempts else "new"
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -71,6 +87,8 @@ class LostCall:
             "earlier_contacts": self.earlier_contacts,
             "attempts": self.attempts,
             "dial": self.dial,
+            "claimed_by": self.claimed_by,
+            "state": self.state,
         }
 
 
@@ -86,6 +104,68 @@ def _dial_json(row: DialRow | None, zone: ZoneInfo) -> dict[str, Any] | None:
         "next_at": row.next_at.astimezone(zone).isoformat() if row.next_at else None,
         "agent": row.agent,
     }
+
+
+ORDERS = {"urgent": "Dringendste eerst", "newest": "Nieuwste eerst", "oldest": "Oudste eerst"}
+STATES = {
+    "": "Alle",
+    "new": "Nog niet geprobeerd",
+    "tried": "Al geprobeerd",
+    "auto": "Vuurtoren belt terug",
+}
+PER_PAGE = 20
+OVERDUE = timedelta(hours=24)
+"""A citizen waiting longer than this for a callback is overdue."""
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """One page of the list, as the filters chose it."""
+
+    items: list[LostCall]
+    total: int
+    page: int
+    pages: int
+
+
+def view(
+    calls: list[LostCall],
+    now: datetime,
+    *,
+    queue: str | None = None,
+    mine: str | None = None,
+    state: str = "",
+    overdue: bool = False,
+    order: str = "urgent",
+    page: int = 1,
+    per_page: int = PER_PAGE,
+) -> View:
+    """Filter (queue, taken by ``mine``, state, overdue), order and page the list. ``urgent``:
+    a callback asked for before a hang-up, the overdue before the rest, then the longest
+    waiting; ``newest`` and ``oldest`` by the call's time."""
+    chosen = [
+        c
+        for c in calls
+        if (queue is None or c.queue == queue)
+        and (mine is None or c.claimed_by == mine)
+        and (not state or c.state == state)
+        and (not overdue or now - c.started > OVERDUE)
+    ]
+    if order == "newest":
+        chosen.sort(key=lambda c: c.started, reverse=True)
+    elif order == "oldest":
+        chosen.sort(key=lambda c: c.started)
+    else:
+        chosen.sort(
+            key=lambda c: (
+                c.kind != "callback_request",
+                not (now - c.started > OVERDUE),
+                c.started,
+            )
+        )
+    pages = max(1, -(-len(chosen) // per_page))
+    page = min(max(1, page), pages)
+    return View(chosen[(page - 1) * per_page : page * per_page], len(chosen), page, pages)
 
 
 class CallbackList(SiteStore):
@@ -167,6 +247,15 @@ class CallbackList(SiteStore):
                     .order_by(DialRow.id)
                 )
             }
+            claims = dict(
+                (
+                    await session.execute(
+                        select(ClaimRow.call_id, ClaimRow.claimed_by).where(
+                            ClaimRow.call_id.in_([c.call_id for c in candidates])
+                        )
+                    )
+                ).all()
+            )
             contacts = dict(
                 (
                     await session.execute(
@@ -214,9 +303,49 @@ class CallbackList(SiteStore):
                         for a in tried
                     ],
                     _dial_json(dials.get(c.call_id), self.site.zone),
+                    claims.get(c.call_id),
                 )
             )
         return out
+
+    async def claim(
+        self, user: User, call_id: str, take: bool, *, address: str | None = None
+    ) -> str | None:
+        """ "Ik neem dit" (``take``) or give it back; taking one another agent holds is
+        refused (409) so that no citizen is called twice. Audited. The holder now."""
+        async with self.sessions.begin() as session:
+            call = await session.scalar(select(CallRow.id).where(CallRow.call_id == call_id))
+            if call is None:
+                raise StaffError("call-not-found", f"Oproep {call_id!r} bestaat niet.", status=404)
+            row = await session.get(ClaimRow, call_id)
+            if take:
+                if row is not None and row.claimed_by != user.login:
+                    raise StaffError(
+                        "claimed",
+                        f"{row.claimed_by} belt deze burger al terug.",
+                        status=409,
+                    )
+                if row is None:
+                    session.add(
+                        ClaimRow(call_id=call_id, claimed_by=user.login, claimed_at=self.now())
+                    )
+            elif row is not None:
+                if row.claimed_by != user.login and not user.has("manager"):
+                    raise StaffError(
+                        "claimed",
+                        f"Alleen {row.claimed_by} of een leidinggevende geeft dit vrij.",
+                        status=409,
+                    )
+                await session.delete(row)
+            await self.audit.record(
+                "callback",
+                actor=user.login,
+                target=call_id,
+                detail={"claimed": take},
+                address=address,
+                session=session,
+            )
+        return user.login if take else None
 
     async def attempt(
         self,

@@ -44,6 +44,7 @@ from callcenter.store.db import StoreSessions
 from callcenter.store.models import (
     CallbackAttemptRow,
     CallRow,
+    ClaimRow,
     ContactChangeRow,
     ContactRow,
     DialRow,
@@ -133,6 +134,7 @@ LINKED: list[Linked] = [
         CallbackAttemptRow.call_id, CallRow.call_id, "callback_attempts", (CallbackAttemptRow.note,)
     ),
     Linked(StandInRow.request_id, DialRow.id, "callback_stand_ins"),
+    Linked(ClaimRow.call_id, CallRow.call_id, "callback_claims"),
 ]
 """Every table whose rows belong to a caller through another table (a test checks that no
 table with a caller, call or contact reference is left out)."""

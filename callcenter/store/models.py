@@ -24,6 +24,7 @@ __all__ = [
     "Base",
     "CallRow",
     "CallbackAttemptRow",
+    "ClaimRow",
     "ClosureRow",
     "ContactChangeRow",
     "ContactRow",
@@ -463,6 +464,17 @@ class CallbackAttemptRow(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (Index("ix_callback_attempts_call", "call_id"),)
+
+
+class ClaimRow(Base):
+    """A citizen on the callback list taken by an agent ("ik neem dit"): the others see who
+    calls them back. Holds no number (the call id points to it)."""
+
+    __tablename__ = "callback_claims"
+
+    call_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    claimed_by: Mapped[str] = mapped_column(String(80))
+    claimed_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class DialRow(Base):

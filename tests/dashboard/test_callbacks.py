@@ -13,7 +13,7 @@ from callcenter.staff.services import StaffServices
 from callcenter.staff.users import User
 from callcenter.store import CallStore
 from callcenter.tracker import CallRecord, Outcome, Visit, VisitOutcome
-from tests.dashboard.conftest import Session
+from tests.dashboard.conftest import PASSWORD, Session
 from tests.dashboard.test_public_hours import Fixed
 from tests.service.conftest import at
 
@@ -161,3 +161,59 @@ async def test_one_click_callback_refusals(
     counter = await browse()
     assert (await counter.login("counter1")).status == 303
     assert (await counter.api("POST", "/api/callbacks/2.1/dial")).status == 403
+
+
+async def test_the_list_pages_filters_orders_and_is_taken_by_one_agent(
+    browse: Browse, people: dict[str, User], staff: StaffServices, monday: Fixed
+) -> None:
+    """Issue 25, point 6: 45 citizens on the list: 20 a page, the most urgent first (a
+    callback asked for, then the overdue), filters by state, overdue and "mine"; "Ik neem
+    dit" shows who calls back and another agent cannot take it too; no result is chosen
+    before the agent chooses one."""
+    lost = [
+        call(
+            f"3.{i}",
+            f"+3247010{i:04d}",
+            at("2026-11-21 09:00") + timedelta(hours=i),
+            Outcome.ABANDONED,
+            VisitOutcome.ABANDONED,
+        )
+        for i in range(44)
+    ]
+    lost.append(
+        call(
+            "3.99", "+32470109999", at("2026-11-23 11:00"), Outcome.LAST_RESORT, None, callback=True
+        )
+    )
+    await CallStore(staff.audit.engine).save_many(lost)
+    await staff.users.add("agent2", "Agent Twee", ["agent"], PASSWORD)
+    agent = await browse()
+    await agent.login("agent1")
+    page = await (await agent.client.get("/terugbellen")).text()
+    assert "45 burgers op de lijst, pagina 1 van 3" in page
+    assert page.count("Poging registreren<") == 20
+    first = page.index("+32470109999")  # asked for a callback: at the top
+    assert first < page.index("+32470100000") < page.index("+32470100018")  # then the oldest
+    assert "+32470100019" not in page  # on page 2
+    assert '<option value="" selected disabled>Kies het resultaat</option>' in page
+    assert 'href="/terugbellen?pagina=2"' in page
+    third = await (await agent.client.get("/terugbellen?pagina=3&volgorde=newest")).text()
+    assert third.count("Poging registreren<") == 5 and "+32470100000" in third
+    late = await (await agent.client.get("/terugbellen?te-laat=1")).text()
+    assert "+32470109999" not in late  # an hour old: not overdue
+    # take one; the other agent sees who has it and cannot take it too
+    took = await agent.post("/terugbellen/3.5/nemen", {"neem": "1", "terug": "?van=mij"})
+    assert took.status == 303 and took.headers["Location"] == "/terugbellen?van=mij"
+    mine = await (await agent.client.get("/terugbellen?van=mij")).text()
+    assert "1 burger op de lijst" in mine and "U belt deze burger terug." in mine
+    other = await browse()
+    await other.login("agent2")
+    assert "agent1 belt deze burger terug." in await (await other.client.get("/terugbellen")).text()
+    refused = await other.api("POST", "/api/callbacks/3.5/claim", {"take": True})
+    assert refused.status == 409 and (await refused.json())["error"]["id"] == "claimed"
+    api = await (await agent.api("GET", "/api/callbacks?mine=1")).json()
+    assert [(c["call_id"], c["claimed_by"]) for c in api["calls"]] == [("3.5", "agent1")]
+    freed = await agent.api("POST", "/api/callbacks/3.5/claim", {"take": False})
+    assert (await freed.json())["claimed_by"] is None
+    entries = await staff.audit.query(kind="callback")
+    assert [e.detail for e in entries[:2]] == [{"claimed": False}, {"claimed": True}]
