@@ -188,6 +188,10 @@ ROUTES: dict[str, Access] = {
 }
 
 
+CHANGE_FIRST = frozenset({"account", "account-password", "logout"})
+"""What a user whose password an admin set may reach before choosing their own."""
+
+
 def home_for(user: User) -> str:
     """Where a user lands after logging in."""
     if user.has("agent", "manager"):
@@ -251,6 +255,16 @@ async def access(request: web.Request, handler: Handler) -> web.StreamResponse:
         if is_api(request) or request.method not in SAFE_METHODS:
             raise problem(request, 401, "login-required", "Meld u eerst aan.")
         raise web.HTTPSeeOther(f"/login?next={quote(request.path_qs, safe='/?=&')}")
+    if user.must_change_password and csrf is not None and name not in CHANGE_FIRST:
+        # an admin set this password: nothing else until the user has chosen their own
+        if is_api(request) or request.method not in SAFE_METHODS:
+            raise problem(
+                request,
+                403,
+                "password-change-required",
+                "Kies eerst een eigen wachtwoord (Mijn account).",
+            )
+        raise web.HTTPSeeOther("/account?wachtwoord=kiezen")
     if not rule.allows(user):
         raise problem(request, 403, "forbidden", "U hebt geen toegang tot deze pagina.")
     if (

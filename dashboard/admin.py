@@ -77,6 +77,7 @@ async def new_user(request: web.Request) -> web.StreamResponse:
             interfaces=fields["interfaces"],
             actor=request[USER].login,
             address=request[ADDRESS],
+            temporary=True,  # the admin chose it: the user chooses their own at first login
         )
     except StaffError as exc:
         return await users_page(
@@ -148,7 +149,11 @@ async def user_action(request: web.Request) -> web.StreamResponse:
         elif action == "password":
             form = await request.post()
             await staff.users.set_password(
-                user_id, str(form.get("password", "")), actor=actor, address=address
+                user_id,
+                str(form.get("password", "")),
+                actor=actor,
+                address=address,
+                temporary=subject.login != actor,  # the user chooses their own next
             )
         else:
             raise web.HTTPNotFound(text="Deze actie bestaat niet.")
@@ -310,6 +315,7 @@ async def api_new_user(request: web.Request) -> web.Response:
         interfaces=data.get("interfaces", []),
         actor=request[USER].login,
         address=request[ADDRESS],
+        temporary=True,
     )
     return web.json_response(user.as_json(), status=201)
 

@@ -48,6 +48,7 @@ def render(
             nav=nav,
             site=request.app[SERVICE].site.name,
             css=static.url_for(filename="style.css"),
+            confirm_js=static.url_for(filename="confirm.js"),
             **context,
         )
     )

@@ -75,6 +75,8 @@ class User:
     active: bool = True
     locked_until: datetime | None = None
     failed_logins: int = 0
+    must_change_password: bool = False
+    """The password was set by an admin: the user must choose their own first."""
 
     def has(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
@@ -108,6 +110,7 @@ def user_from_row(row: Any) -> User:
         row.active,
         row.locked_until,
         row.failed_logins,
+        bool(getattr(row, "must_change_password", False)),
     )
 
 
@@ -303,7 +306,10 @@ class Staff:
         interfaces: Iterable[str] = (),
         actor: str | None = None,
         address: str | None = None,
+        temporary: bool = False,
     ) -> User:
+        """``temporary``: the password is an admin's choice; the user must choose their own
+        at the first login."""
         login = (login or "").strip().lower()
         if not _LOGIN.match(login):
             raise StaffError(
@@ -320,6 +326,7 @@ class Staff:
             active=True,
             failed_logins=0,
             created_at=datetime.now(UTC),
+            must_change_password=temporary,
         )
         await self.check_strength(password, (login, row.name))
         row.password_hash = await self.passwords.hash(password)
@@ -425,7 +432,10 @@ class Staff:
         *,
         actor: str | None = None,
         address: str | None = None,
+        temporary: bool = False,
     ) -> User:
+        """``temporary``: set by an admin for the user, who must choose their own at the
+        next login; a password the user chose clears that."""
         self.check_password(password)
         current = await self.get(user_id)
         await self.check_strength(password, (current.login, current.name))
@@ -436,6 +446,7 @@ class Staff:
                 raise StaffError("user-not-found", f"Gebruiker {user_id} bestaat niet.", status=404)
             row.password_hash = hashed
             row.password_changed_at = datetime.now(UTC)
+            row.must_change_password = temporary
             row.failed_logins, row.locked_until = 0, None
             await session.execute(delete(SessionRow).where(SessionRow.user_id == user_id))
             # the API tokens end too: whoever learnt the old password may have made one

@@ -184,6 +184,8 @@ class UserRow(Base):
     locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     password_changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    """Set by an admin: the user chooses their own at the next login."""
     pin_hash: Mapped[str | None] = mapped_column(String(200))
     """The desk-phone PIN (Argon2id), for the override feature code."""
 

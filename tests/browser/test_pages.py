@@ -289,7 +289,19 @@ async def test_a_user_is_made_and_logs_in_in_the_browser(browser: Any, base_url:
     await agent.get_by_label("Wachtwoord").fill("nog-een-goed-wachtwoord")
     async with agent.expect_navigation():
         await agent.get_by_role("button", name="Aanmelden").click()
-    assert "U hebt geen toegang" in await agent.content()
+    # the admin chose the password: first his own (issue 25, point 13)
+    assert "/account?wachtwoord=kiezen" in agent.url
+    await agent.get_by_label("Huidig wachtwoord").fill("nog-een-goed-wachtwoord")
+    await agent.get_by_label("Nieuw wachtwoord", exact=True).fill("kast ballon fiets regenjas")
+    await agent.get_by_label("Nieuw wachtwoord, nog eens").fill("kast ballon fiets regenjas")
+    async with agent.expect_navigation():
+        await agent.get_by_role("button", name="Wachtwoord wijzigen").click()
+    await agent.get_by_label("Gebruikersnaam").fill("jan")
+    await agent.get_by_label("Wachtwoord").fill("kast ballon fiets regenjas")
+    async with agent.expect_navigation():
+        await agent.get_by_role("button", name="Aanmelden").click()
+    await agent.goto(base_url + "/admin/users")
+    assert "Geen toegang" in await agent.content()  # not for an agent, and it says so
     await agent.goto(base_url + "/")
     assert await agent.get_by_role("heading", name="Wachtrijen nu").is_visible()
     assert await agent.get_by_role("link", name="Gebruikers").count() == 0
@@ -329,6 +341,31 @@ async def test_the_catalog_answers_as_you_type(browser: Any, base_url: str) -> N
     await hit.wait_for(timeout=5000)
     assert "Sociale dienst" in await hit.inner_text()
     assert page.url == base_url + "/catalogus"
+    await context.close()
+
+
+async def test_a_closure_is_deleted_only_when_confirmed(browser: Any, base_url: str) -> None:
+    """Issue 25, point 13: "Schrappen" asks first; cancelling deletes nothing, confirming
+    deletes it."""
+    context = await logged_in(browser, base_url)
+    page = await context.new_page()
+    await page.goto(base_url + "/sluitingen")
+    row = page.locator("tr", has_text="Kerstavond")
+    asked: list[str] = []
+
+    async def answer(dialog: Any, accept: bool) -> None:
+        asked.append(dialog.message)
+        await (dialog.accept() if accept else dialog.dismiss())
+
+    page.once("dialog", lambda d: asyncio.ensure_future(answer(d, False)))
+    await row.get_by_role("button", name="Schrappen").click()
+    await page.wait_for_timeout(300)
+    assert asked and "sluiting schrappen" in asked[0]
+    assert await page.locator("tr", has_text="Kerstavond").count() == 1  # still there
+    page.once("dialog", lambda d: asyncio.ensure_future(answer(d, True)))
+    async with page.expect_navigation():
+        await row.get_by_role("button", name="Schrappen").click()
+    assert await page.locator("tr", has_text="Kerstavond").count() == 0
     await context.close()
 
 

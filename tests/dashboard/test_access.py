@@ -617,3 +617,38 @@ async def test_dead_ends_carry_the_menu_and_the_way_on(
     assert "Er liep iets mis" in page and "database" not in page
     api = await counter.client.get("/api/nothing-here")
     assert api.status == 404 and (await api.json())["error"]["id"] == "http-404"
+
+
+async def test_a_password_an_admin_set_is_changed_at_the_first_login(
+    browse: Browse, people: dict[str, User], staff: StaffServices
+) -> None:
+    """Issue 25, point 13: the admin makes Lien with a password of theirs; Lien can reach
+    nothing but her account until she has chosen her own."""
+    admin = await browse()
+    await admin.login("admin1")
+    made = await admin.post(
+        "/admin/users",
+        {"login": "lien", "name": "Lien Peeters", "roles": "agent", "password": PASSWORD},
+    )
+    assert made.status == 303, await made.text()
+    lien = await browse()
+    landing = await lien.login("lien")
+    assert landing.status == 303
+    page = await lien.client.get("/", allow_redirects=False)
+    assert page.status == 303 and page.headers["Location"] == "/account?wachtwoord=kiezen"
+    account = await (await lien.client.get("/account")).text()
+    assert "Kies hieronder een eigen wachtwoord" in account
+    api = await lien.api("GET", "/api/queues")
+    assert api.status == 403 and (await api.json())["error"]["id"] == "password-change-required"
+    changed = await lien.post(
+        "/account/password",
+        {
+            "current": PASSWORD,
+            "new": "kast ballon fiets regenjas",
+            "again": "kast ballon fiets regenjas",
+        },
+    )
+    assert changed.status == 303
+    again = await browse()
+    assert (await again.login("lien", "kast ballon fiets regenjas")).status == 303
+    assert (await again.client.get("/", allow_redirects=False)).status == 200
