@@ -268,11 +268,17 @@ def _day(text: str) -> date:
     return parse_day(text, "day")
 
 
+def _ends(data: dict[str, Any]) -> str:
+    """The form's end time: a time field, or "tot middernacht" (24:00, which no time field
+    can hold); the JSON API sends the text as it is."""
+    return "24:00" if data.get("midnight") == "1" else str(data.get("ends", ""))
+
+
 async def _add_shift(request: web.Request, data: dict[str, Any]) -> object:
     return await request.app[OPS].duty.add_shift(
         _weekday(str(data.get("weekday", ""))),
         str(data.get("starts", "")),
-        str(data.get("ends", "")),
+        _ends(data),
         str(data.get("user", "")),
         **_who(request),
     )
@@ -284,7 +290,7 @@ async def _add_exception(request: web.Request, data: dict[str, Any]) -> object:
         str(data.get("kind", "")),
         str(data.get("user", "")),
         str(data.get("starts", "")),
-        str(data.get("ends", "")),
+        _ends(data),
         str(data.get("note", "")),
         **_who(request),
     )

@@ -151,6 +151,32 @@ async def test_no_accessibility_violations(
     await context.close()
 
 
+async def test_no_page_scrolls_sideways_on_a_phone_and_the_wall_fits_its_screen(
+    browser: Any, base_url: str
+) -> None:
+    """Issue 25, point 12: at 390×844 no page is wider than the screen (tables scroll inside
+    their own region, not the page); the wall mode fits 1920×1080."""
+    context = await logged_in(browser, base_url, viewport={"width": 390, "height": 844})
+    page = await context.new_page()
+    wide = {}
+    for path in PAGES:
+        await page.goto(base_url + path)
+        width = await page.evaluate("document.documentElement.scrollWidth")
+        if width > 390:
+            wide[path] = width
+    assert wide == {}
+    await context.close()
+    wall = await logged_in(browser, base_url, viewport={"width": 1920, "height": 1080})
+    page = await wall.new_page()
+    await page.goto(base_url + "/?wand=1")
+    await page.wait_for_timeout(500)
+    size = await page.evaluate(
+        "[document.documentElement.scrollWidth, document.documentElement.scrollHeight]"
+    )
+    assert size[0] <= 1920 and size[1] <= 1080, size
+    await wall.close()
+
+
 async def test_keyboard_skip_link_and_focus(browser: Any, base_url: str) -> None:
     page = await (await logged_in(browser, base_url)).new_page()
     await page.goto(base_url + "/")

@@ -97,6 +97,14 @@ async def test_the_rota_form_shows_the_error_at_the_field(
     text = await resp.text()
     assert "na het begin" in text and 'id="ends" name="ends"' in text
     assert 'aria-invalid="true"' in text
+    assert 'id="ends" name="ends" type="time"' in text  # as the start: a time field
+    # midnight, which no time field holds, is a checkbox
+    ok = await m.post(
+        "/rota/shifts", {"weekday": "0", "starts": "20:00", "midnight": "1", "user": "agent1"}
+    )
+    assert ok.status == 303
+    week = await (await m.api("GET", "/api/rota")).json()
+    assert any(s["starts"] == "20:00" and s["ends"] == "24:00" for s in week["weekly"]), week
 
 
 async def test_closures_by_api_and_ics_show_on_the_public_hours_and_feed(
