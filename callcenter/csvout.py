@@ -1,5 +1,7 @@
-"""CSV out, one way for every export: plain (commas), or as a Belgian Excel opens it
-(semicolons, UTF-8 with a BOM); text cells that would start a formula are neutralised."""
+"""CSV out, one way for every export: plain (commas, decimal points), or as a Belgian Excel
+opens it (semicolons, UTF-8 with a BOM, decimal commas: ``0,0833`` and ``19``, which it
+reads as numbers, not ``0.0833`` and ``19.0``, which it reads as text); text cells that
+would start a formula are neutralised."""
 
 from __future__ import annotations
 
@@ -20,7 +22,16 @@ def to_csv(header: Sequence[str], rows: Iterable[Sequence[object]], *, excel: bo
     writer = csv.writer(out, delimiter=";" if excel else ",", lineterminator="\r\n")
     writer.writerow(header)
     for row in rows:
-        writer.writerow(
-            ["" if v is None else (safe_cell(v) if isinstance(v, str) else v) for v in row]
-        )
+        writer.writerow([_cell(v, excel) for v in row])
     return ("\ufeff" if excel else "") + out.getvalue()
+
+
+def _cell(value: object, excel: bool) -> object:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return safe_cell(value)
+    if excel and isinstance(value, float):
+        text = f"{value:.0f}" if value.is_integer() else repr(value)
+        return text.replace(".", ",")
+    return value

@@ -39,6 +39,7 @@ from dashboard import (
 )
 from dashboard.access import access, home_for, identify_with_csrf
 from dashboard.keys import BUS, CSRF, OPS, SERVICE, STAFF, STREAMS, TEMPLATES, USER, WEB
+from dashboard.numbers import number, percent
 from dashboard.render import NAV, render
 from dashboard.sse import end_streams
 from dashboard.web import MAX_BODY, WebSettings, problem
@@ -185,6 +186,8 @@ def create_app(
     )
     env.filters["tojson"] = lambda v: json.dumps(v, ensure_ascii=False)
     env.filters["script_json"] = _script_json
+    env.filters["num"] = number  # nl-BE: 1.234,5
+    env.filters["pct"] = percent  # nl-BE: 12,7 %
     app[TEMPLATES] = env
     app[STREAMS] = {}
     # a user disabled or given a new password (here or in another request): their open

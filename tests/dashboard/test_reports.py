@@ -145,9 +145,13 @@ async def test_periods_exports_and_the_page(
     assert body.startswith("\ufeffuur;oproepen") and "09:00;2" in body
     exports = await staff.audit.query(kind="export")
     assert [e.target for e in exports] == ["report:uren", "report:wachtrijen"]
+    # numbers as a Belgian Excel reads them: a decimal comma, no ".0"
+    excel_q = await m.client.get("/api/reports/wachtrijen.csv?soort=day&datum=2026-11-23&excel=1")
+    rows = (await excel_q.text()).splitlines()
+    assert any(";0,25;" in r for r in rows) and not any(".0;" in r for r in rows[1:])
     page = await (await m.client.get("/rapporten?soort=day&datum=2026-11-23")).text()
     assert "Rapport: maandag 23/11/2026" in page and 'id="grafiek-uren"' in page
-    assert "25.0 %" in page  # the service level, as a percentage
+    assert "25,0 %" in page and "25.0 %" not in page  # a percentage, with a decimal comma
     printable = await (await m.client.get("/rapporten?soort=day&datum=2026-11-23&afdruk=1")).text()
     assert "chart.umd.min.js" not in printable and "Per kwartier" in printable
     assert "<canvas" not in printable and "<form" not in printable.split("<main", 1)[1]
