@@ -167,6 +167,8 @@ class CallService:
         """Steps after every resync, before the states are written (the duty's reconcile)."""
         self.more_alerts: list[Callable[[], list[dict[str, str]]]] = []
         """Alerts of other parts (the callbacks' outside line)."""
+        self._alert_since: dict[str, datetime] = {}
+        """Each alert showing now: when it was first seen."""
         self._publish_handle: asyncio.TimerHandle | None = None
         t = self.tracker
         if writer is not None:
@@ -480,7 +482,8 @@ class CallService:
         self.today.load(await self.writer.store.calls_between(midnight, now))
 
     def alerts(self) -> list[dict[str, str]]:
-        """What needs a manager's eyes now (the wallboard shows it)."""
+        """What needs a manager's eyes now (the wallboard shows it), each with ``since``:
+        when it was first seen (service time, ISO)."""
         out = []
         if self.written.get(LIGHTHOUSE) == "unstaffed":
             out.append(
@@ -492,6 +495,13 @@ class CallService:
             )
         for more in self.more_alerts:
             out += more()
+        now = self.clock.now()
+        ids = {a["id"] for a in out}
+        for gone in set(self._alert_since) - ids:
+            del self._alert_since[gone]
+        for a in out:
+            since = self._alert_since.setdefault(a["id"], now)
+            a["since"] = since.astimezone(self.site.zone).isoformat(timespec="seconds")
         return out
 
     def publish_alerts(self) -> None:

@@ -64,6 +64,8 @@
         var lv = level(longest, t.today.service_level);
         var cls = "tile " + t.kind + " level-" + lv[0];
         if (tile.className !== cls) { tile.className = cls; }
+        if (lv[0] === "red" && !red[t.id]) { sound(); }
+        red[t.id] = lv[0] === "red";
         put(tile, "[data-field=attention_label]", lv[1]);
       }
     });
@@ -123,13 +125,51 @@
     if (!alerts || alerts.getAttribute("data-shown") === text) { return; }
     alerts.setAttribute("data-shown", text);
     alerts.textContent = "";
+    var fresh = false;
     list.forEach(function (a) {
       var p = document.createElement("p");
       p.className = "alert";
       p.setAttribute("data-alert", a.id);
-      p.textContent = a.message;
+      p.textContent = a.message + " ";
+      var since = document.createElement("span");
+      since.className = "since";
+      since.textContent = "(sinds " + (a.since || "").slice(11, 16) + ")";
+      p.appendChild(since);
       alerts.appendChild(p);
+      if (known.indexOf(a.id) < 0) { fresh = true; }
     });
+    known = list.map(function (a) { return a.id; });
+    if (fresh) { sound(); }
+  }
+
+  // A short tone when an alert comes or a tile turns red, if the screen's user switched it
+  // on (remembered on this screen); the page says it played, for those who cannot hear it.
+  var known = board.alerts.map(function (a) { return a.id; });
+  var soundBox = document.getElementById("geluid");
+  var red = {};
+  if (soundBox) {
+    try { soundBox.checked = window.localStorage.getItem("vuurtoren.wallboard.sound") === "1"; }
+    catch (err) { /* no storage */ }
+    soundBox.addEventListener("change", function () {
+      try { window.localStorage.setItem("vuurtoren.wallboard.sound", soundBox.checked ? "1" : "0"); }
+      catch (err) { /* no storage */ }
+    });
+  }
+  function sound() {
+    if (!soundBox || !soundBox.checked) { return; }
+    root.setAttribute("data-sounds", String(Number(root.getAttribute("data-sounds") || 0) + 1));
+    var Ctx = window.AudioContext || window.webkitAudioContext;
+    if (!Ctx) { return; }
+    try {
+      var ctx = new Ctx(), osc = ctx.createOscillator(), gain = ctx.createGain();
+      osc.frequency.value = 880;
+      gain.gain.value = 0.15;
+      osc.connect(gain);
+      gain.connect(ctx.destination);
+      osc.start();
+      osc.stop(ctx.currentTime + 0.25);
+      osc.onended = function () { ctx.close(); };
+    } catch (err) { /* no audio: the counter above still says it */ }
   }
 
   function linkState(state, text) {

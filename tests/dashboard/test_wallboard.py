@@ -285,3 +285,24 @@ async def test_a_change_reaches_the_screens_at_once(
     finally:
         for resp in streams:
             resp.close()
+
+
+async def test_an_alert_says_since_when(
+    browse: Browse, people: dict[str, User], service: CallService, monday: Fixed
+) -> None:
+    """Issue 25, point 10: the alert list says since when each alert stands; the time stays
+    while it stands, and starts again when it comes back. The screen offers a sound."""
+    service.written["lighthouse"] = "unstaffed"
+    [first] = service.alerts()
+    assert first["id"] == "lighthouse-unstaffed" and first["since"].startswith("2026-11-23T10:00")
+    monday.value += timedelta(minutes=7)
+    assert service.alerts()[0]["since"] == first["since"]  # still standing: the same time
+    service.written["lighthouse"] = "open"
+    assert service.alerts() == []
+    service.written["lighthouse"] = "unstaffed"
+    assert service.alerts()[0]["since"].startswith("2026-11-23T10:07")
+    manager = await browse()
+    assert (await manager.login("manager1")).status == 303
+    page = await (await manager.client.get("/")).text()
+    assert "(sinds 10:07)" in page
+    assert 'id="geluid"' in page and "Geluid bij een melding of een rode tegel" in page
