@@ -308,10 +308,14 @@ async def build_report(engine: AsyncEngine, site: Site, p: Period) -> Report:
 
     queues = {q: QueueFigures(sl[q]) for q in [lh.queue, *(c.queue for c in site.counters)]}
     topic_figures = {t.id: QueueFigures() for t in site.topics}
+    overall = QueueFigures()
+    """Every queue visit of the period: the summary's service level, abandon rate, ASA and
+    longest wait (each visit judged by its own queue's service-level threshold)."""
     for queue, topic, outcome, w, n, talked, talks in wait_rows:
         counted = (outcome, int(w), int(n), int(talked or 0), int(talks))
         figures = queues.get(queue) or queues.setdefault(queue, QueueFigures())
         figures.count(*counted)
+        overall.count(*counted, threshold=figures.service_level_seconds)
         if topic in topic_figures:
             topic_figures[topic].count(*counted, threshold=figures.service_level_seconds)
     slots: dict[str, QueueFigures] = {}
@@ -416,6 +420,7 @@ async def build_report(engine: AsyncEngine, site: Site, p: Period) -> Report:
             "refused": totals["refused"],
             "last_resort": totals["last_resort"],
         },
+        "overall": overall.as_json(),
         "queues": [
             {
                 "queue": q,

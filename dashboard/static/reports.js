@@ -26,10 +26,30 @@
   bars("grafiek-uren", hours, [{ label: "Oproepen", data: report.by_hour, backgroundColor: accent }]);
   bars("grafiek-weekdagen", ["ma", "di", "wo", "do", "vr", "za", "zo"],
     [{ label: "Oproepen", data: report.by_weekday, backgroundColor: accent }]);
+  // the chart the page titles "Servicelevel en wachttijd per wachtrij": the service level
+  // (left axis, %) and the average and longest wait (right axis, seconds) of each queue
   var queues = report.queues.filter(function (q) { return q.queued > 0; });
-  bars("grafiek-wachtrijen", queues.map(function (q) { return q.name; }), [
-    { label: "Beantwoord", data: queues.map(function (q) { return q.answered; }), backgroundColor: green },
-    { label: "Opgehangen", data: queues.map(function (q) { return q.abandoned; }), backgroundColor: red },
-    { label: "Doorgeschakeld", data: queues.map(function (q) { return q.timeout; }), backgroundColor: "#6b4000" }
-  ]);
+  var canvas = document.getElementById("grafiek-wachtrijen");
+  if (canvas) {
+    new Chart(canvas, {
+      type: "bar",
+      data: {
+        labels: queues.map(function (q) { return q.name; }),
+        datasets: [
+          { label: "Servicelevel (%)", yAxisID: "pct", backgroundColor: green,
+            data: queues.map(function (q) { return q.service_level === null ? null : Math.round(q.service_level * 1000) / 10; }) },
+          { label: "Gemiddelde wachttijd (s)", yAxisID: "s", backgroundColor: accent,
+            data: queues.map(function (q) { return q.asa_seconds; }) },
+          { label: "Langste wachttijd (s)", yAxisID: "s", backgroundColor: red,
+            data: queues.map(function (q) { return q.max_wait_seconds; }) }
+        ]
+      },
+      options: { responsive: true, maintainAspectRatio: false, locale: "nl-BE",
+        scales: {
+          pct: { position: "left", beginAtZero: true, max: 100, title: { display: true, text: "%" } },
+          s: { position: "right", beginAtZero: true, grid: { drawOnChartArea: false },
+               title: { display: true, text: "seconden" } }
+        } }
+    });
+  }
 })();

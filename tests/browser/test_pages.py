@@ -274,7 +274,7 @@ async def test_a_report_draws_its_charts_and_exports_its_rows(
     await page.goto(base_url + "/rapporten")
     for _ in range(50):  # Chart.js drew each chart
         drawn = await page.evaluate(
-            "() => ['uren', 'weekdagen', 'wachtrijen'].every("
+            "() => ['uren', 'wachtrijen'].every("  # a day: no weekday chart
             "n => window.Chart && Chart.getChart(document.getElementById('grafiek-' + n)))"
         )
         if drawn:
@@ -282,7 +282,7 @@ async def test_a_report_draws_its_charts_and_exports_its_rows(
         await page.wait_for_timeout(100)
     assert drawn
     rows = await page.locator("table[data-table=uren] tbody tr").count()
-    assert rows == 24
+    assert 1 <= rows < 24  # only the hours with calls on the page (all 24 in the CSV)
     link = page.locator("table[data-table=uren] caption a", has_text="Excel")
     async with page.expect_download() as info:
         await link.click()

@@ -152,6 +152,12 @@ async def test_periods_exports_and_the_page(
     page = await (await m.client.get("/rapporten?soort=day&datum=2026-11-23")).text()
     assert "Rapport: maandag 23/11/2026" in page and 'id="grafiek-uren"' in page
     assert "25,0 %" in page and "25.0 %" not in page  # a percentage, with a decimal comma
+    # the summary leads with the four figures; a day has no weekday chart, no empty hours
+    summary = page.index('id="totaal"')
+    assert summary < page.index("Servicelevel</dt>") < page.index("Opgehangen</dt>")
+    assert page.index("Langste wachttijd</dt>") < page.index("Oproepen</dt>")
+    assert 'id="t-weekdagen"' not in page and '<th scope="row">03:00</th>' not in page
+    assert '<th scope="row">09:00</th>' in page
     printable = await (await m.client.get("/rapporten?soort=day&datum=2026-11-23&afdruk=1")).text()
     assert "chart.umd.min.js" not in printable and "Per kwartier" in printable
     assert "<canvas" not in printable and "<form" not in printable.split("<main", 1)[1]
