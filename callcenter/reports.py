@@ -33,6 +33,18 @@ __all__ = ["TABLES", "Period", "Report", "build_report", "period"]
 
 CLOSED = ("closed", "holiday", "closure", "override")
 REFUSED = ("overflow", "no_agents")
+REASON_HEADS = {
+    "closed": "gesloten (uren)",
+    "holiday": "feestdag",
+    "closure": "geplande sluiting",
+    "override": "uitzondering",
+    "overflow": "te druk",
+    "no_agents": "niemand aangemeld",
+    "failsafe": "zonder Vuurtoren",
+    "open": "open",
+    "": "onbekend",
+}
+"""The routing reasons in the tables' words (pages and exports)."""
 WEEKDAYS = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
 MAX_DAYS = 366
 _QUEUE_FIELDS = (
@@ -149,8 +161,8 @@ def _counter_table(d: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
         "naam",
         "binnen",
         "open",
-        *CLOSED,
-        *REFUSED,
+        *(REASON_HEADS[r] for r in CLOSED),
+        *(REASON_HEADS[r] for r in REFUSED),
         "naar vuurtoren",
         "laatste uitweg",
         "beantwoord",
@@ -175,7 +187,7 @@ def _counter_table(d: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
 def _topic_table(d: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     header = [
         "onderwerp",
-        "label",
+        "naam",
         "binnen",
         "beantwoord",
         "naar vuurtoren",
@@ -214,7 +226,8 @@ def _interval_table(d: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
 def _lighthouse_table(d: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     total = d["totals"]["routed"]
     rows = [
-        [r, n, round(n / total, 4) if total else None] for r, n in d["lighthouse_by_reason"].items()
+        [REASON_HEADS.get(r, r), n, round(n / total, 4) if total else None]
+        for r, n in d["lighthouse_by_reason"].items()
     ]
     return ["reden", "oproepen", "aandeel van alle oproepen"], rows
 

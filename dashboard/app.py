@@ -43,6 +43,7 @@ from dashboard.numbers import number, percent
 from dashboard.render import NAV, render
 from dashboard.sse import end_streams
 from dashboard.web import MAX_BODY, WebSettings, problem
+from dashboard.words import audit_detail, audit_kind, moment, role_name
 
 __all__ = ["create_app"]
 
@@ -188,6 +189,10 @@ def create_app(
     env.filters["script_json"] = _script_json
     env.filters["num"] = number  # nl-BE: 1.234,5
     env.filters["pct"] = percent  # nl-BE: 12,7 %
+    env.filters["role_name"] = role_name
+    env.filters["audit_kind"] = audit_kind
+    env.filters["audit_detail"] = audit_detail
+    env.filters["moment"] = moment
     app[TEMPLATES] = env
     app[STREAMS] = {}
     # a user disabled or given a new password (here or in another request): their open

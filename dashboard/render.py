@@ -39,19 +39,24 @@ def render(
         for path, label, wanted in NAV
         if user is not None and (not wanted or user.has(*wanted))
     ]
-    html = (
-        request.app[TEMPLATES]
-        .get_template(template)
-        .render(
-            user=user,
-            csrf=request.get(CSRF, ""),
-            nav=nav,
-            site=request.app[SERVICE].site.name,
-            css=static.url_for(filename="style.css"),
-            confirm_js=static.url_for(filename="confirm.js"),
-            **context,
-        )
-    )
+    site = request.app[SERVICE].site
+    # names for the ids the code uses (counters, the lighthouse, queues): pages show names
+    names = {c.id: c.name for c in site.counters}
+    names.update({"lighthouse": site.lighthouse.name, "*": "alle loketten"})
+    queues = {c.queue: c.name for c in site.counters}
+    queues[site.lighthouse.queue] = site.lighthouse.name
+    values: dict[str, Any] = {
+        "user": user,
+        "csrf": request.get(CSRF, ""),
+        "nav": nav,
+        "site": site.name,
+        "css": static.url_for(filename="style.css"),
+        "confirm_js": static.url_for(filename="confirm.js"),
+        "place_names": names,
+        "queue_names": queues,
+        **context,
+    }
+    html = request.app[TEMPLATES].get_template(template).render(**values)
     response = web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
     response.headers["Cache-Control"] = "no-store"
     return response

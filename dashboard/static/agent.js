@@ -86,6 +86,11 @@
     return iso ? iso.slice(8, 10) + "/" + iso.slice(5, 7) + " om " + iso.slice(11, 16) : "";
   }
 
+  var words = {topics: {}, outcomes: {}, states: {}, counters: {}};
+  try { words = JSON.parse(document.getElementById("agent-words").textContent); } catch (err) { /* ids */ }
+  function say(kind, id) { return (words[kind] && words[kind][id]) || id; }
+  function day(iso) { return iso.slice(8, 10) + "/" + iso.slice(5, 7) + "/" + iso.slice(0, 4); }
+
   function history(caller, list) {
     fetch("/api/history", {
       method: "POST",
@@ -98,10 +103,12 @@
         if (!data.contacts.length) { list.appendChild(el("li", "Geen eerdere contacten.")); }
         data.contacts.forEach(function (c) {
           var refs = c.referrals.map(function (r) {
-            return "naar " + (r.to_counter || r.to_partner) + ": " + r.status;
+            return "naar " + (r.to_counter ? say("counters", r.to_counter) : r.to_partner) +
+              ": " + say("states", r.status).toLowerCase();
           }).join("; ");
-          list.appendChild(el("li", c.created_at.slice(0, 10) + " " + c.topic + ": " +
-            (c.summary || "–") + " (" + c.outcome + (refs ? "; " + refs : "") + ")"));
+          list.appendChild(el("li", day(c.created_at) + " " + say("topics", c.topic) + ": " +
+            (c.summary || "–") + " (" + say("outcomes", c.outcome).toLowerCase() +
+            (refs ? "; " + refs : "") + ")"));
         });
       });
   }

@@ -5,6 +5,7 @@ axe-core (npm); without them these tests skip and say why."""
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 from collections.abc import AsyncIterator
 from datetime import date
@@ -175,6 +176,35 @@ async def test_no_page_scrolls_sideways_on_a_phone_and_the_wall_fits_its_screen(
     )
     assert size[0] <= 1920 and size[1] <= 1080, size
     await wall.close()
+
+
+RAW = re.compile(
+    r"(?<![/\w-])(?:Not Found|no_agents|last_resort|callback_request|not_for_us|lost_track|"
+    r"sociale-dienst|huis-van-het-kind|lighthouse|overflow|holiday|override|referred|"
+    r"contacted|answered|abandoned|null|undefined|NaN|true|false)(?![\w-])"
+)
+"""English words and raw ids that must not stand in a page's visible text (a phone's
+interface name, ``PJSIP/sociale-dienst-01``, is the phone's own name and stays)."""
+DECIMAL_POINT = re.compile(r"\b\d+\.\d+\s?(?:%|s\b)")
+"""A figure written with a decimal point (12.7 %), where Flemish readers expect a comma."""
+
+
+async def test_every_page_speaks_dutch_and_writes_numbers_as_in_flanders(
+    browser: Any, base_url: str
+) -> None:
+    """Issue 25, point 9: no page shows raw ids or English words in its visible text, and no
+    figure has a decimal point (a fixed list, so that they do not come back)."""
+    context = await logged_in(browser, base_url)
+    page = await context.new_page()
+    found = {}
+    for path in [p for p in PAGES if p not in ERROR_PAGES] + ["/rapporten?soort=week"]:
+        await page.goto(base_url + path)
+        text = await page.inner_text("main")
+        bad = sorted(set(RAW.findall(text)) | set(DECIMAL_POINT.findall(text)))
+        if bad:
+            found[path] = bad
+    assert found == {}
+    await context.close()
 
 
 async def test_keyboard_skip_link_and_focus(browser: Any, base_url: str) -> None:

@@ -165,6 +165,8 @@ async def test_a_missed_call_pauses_the_agent_until_they_resume(stack: StackFact
         member = s.sim.ast.queues["lighthouse"].members["PJSIP/an"]
         await until(lambda: member.paused, 20)
         assert member.paused_reason == MISSED_CALL
+        # the service hears of the pause by its event, a moment after Asterisk made it
+        await until(lambda: s.run.ops.desk.view(an)["paused_reason"] == MISSED_CALL, 10)
         view = s.run.ops.desk.view(an)
         assert view["missed_call"] is True and view["paused_reason"] == MISSED_CALL
         await s.run.ops.desk.unpause(an, actor="an")
