@@ -88,6 +88,7 @@ ROUTES: dict[str, Access] = {
     "reports": MANAGER,
     "api-reports": MANAGER,
     "api-reports-export": MANAGER,
+    "api-reports-xlsx": MANAGER,
     # agents in the queues and the duty
     "agent": AGENTS,
     "agent-login": AGENTS,

@@ -174,3 +174,29 @@ async def test_periods_exports_and_the_page(
     agent = await browse()
     assert (await agent.login("agent1")).status == 303
     assert (await agent.api("GET", "/api/reports?soort=day")).status == 403
+
+
+async def test_a_report_table_as_a_real_workbook(
+    browse: Browse, people: dict[str, User], staff: StaffServices, day: None
+) -> None:
+    """Issue 25, point 9: the .xlsx export holds typed cells (numbers, percentages), which
+    Excel reads in any locale; audited like the CSV."""
+    import io
+    import zipfile
+
+    m = await as_manager(browse)
+    answer = await m.client.get("/api/reports/wachtrijen.xlsx?soort=day&datum=2026-11-23")
+    assert answer.status == 200
+    assert answer.headers["Content-Type"].startswith(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    book = zipfile.ZipFile(io.BytesIO(await answer.read()))
+    sheet = book.read("xl/worksheets/sheet1.xml").decode()
+    styles = book.read("xl/styles.xml").decode()
+    assert 'formatCode="0.0%"' in styles  # ratios shown as percentages
+    # the counts are numbers, not text (a text cell has t="s")
+    cells = sheet.split("<c ")[1:]
+    numbers = [c for c in cells if 't="s"' not in c.split(">")[0]]
+    assert len(numbers) > 10
+    exports = await staff.audit.query(kind="export")
+    assert exports[0].target == "report:wachtrijen" and exports[0].detail["excel"] is True
