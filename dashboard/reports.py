@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
-from callcenter.reports import TABLES, Period, build_report, period, report_csv
+from callcenter.reports import TABLES, Period, Report, build_report, period, report_csv
 from callcenter.staff.errors import StaffError
 from callcenter.xlsxout import to_xlsx
 from dashboard.keys import ADDRESS, OPS, SERVICE, STAFF, USER
@@ -95,23 +95,22 @@ async def api_report(request: web.Request) -> web.Response:
     return web.json_response(report.data)
 
 
-async def api_export(request: web.Request) -> web.Response:
-    """One table as CSV; ``excel=1``: semicolons and a BOM, as a Belgian Excel opens it."""
+async def _table_report(request: web.Request) -> tuple[str, Period, Report]:
+    """The table the URL names, the period the query asks for, and its report."""
     table = request.match_info["table"]
     if table not in TABLES:
         raise StaffError(
             "not-found", f"Geen tabel {table!r} (kies uit {', '.join(TABLES)}).", status=404
         )
     p = _period(request)
-    excel = request.query.get("excel") == "1"
     report = await build_report(request.app[OPS].intervals.engine, request.app[SERVICE].site, p)
-    body = report_csv(report, table, excel=excel)
-    await _audit_export(request, f"report:{table}", p, excel=excel)
-    name = f"{table}-{p.start.isoformat()}-{p.end.isoformat()}.csv"
+    return table, p, report
+
+
+def _download(body: bytes, name: str, content_type: str) -> web.Response:
     return web.Response(
-        text=body,
-        content_type="text/csv",
-        charset="utf-8",
+        body=body,
+        content_type=content_type,
         headers={
             "Content-Disposition": f'attachment; filename="{name}"',
             "Cache-Control": "no-store",
@@ -119,28 +118,31 @@ async def api_export(request: web.Request) -> web.Response:
     )
 
 
+async def api_export(request: web.Request) -> web.Response:
+    """One table as CSV; ``excel=1``: semicolons and a BOM, as a Belgian Excel opens it."""
+    table, p, report = await _table_report(request)
+    excel = request.query.get("excel") == "1"
+    body = report_csv(report, table, excel=excel)
+    await _audit_export(request, f"report:{table}", p, excel=excel)
+    response = _download(
+        body.encode(), f"{table}-{p.start.isoformat()}-{p.end.isoformat()}.csv", "text/csv"
+    )
+    response.charset = "utf-8"
+    return response
+
+
 async def api_export_xlsx(request: web.Request) -> web.Response:
     """One table as an ``.xlsx`` workbook: typed numbers, ratios as percentages."""
-    table = request.match_info["table"]
-    if table not in TABLES:
-        raise StaffError(
-            "not-found", f"Geen tabel {table!r} (kies uit {', '.join(TABLES)}).", status=404
-        )
-    p = _period(request)
-    report = await build_report(request.app[OPS].intervals.engine, request.app[SERVICE].site, p)
+    table, p, report = await _table_report(request)
     header, rows = report.table(table)
     body = await asyncio.to_thread(
         to_xlsx, table, header, rows, percent_columns=PERCENT_COLUMNS
     )  # a workbook is built off the loop that routes calls
     await _audit_export(request, f"report:{table}", p, excel=True)
-    name = f"{table}-{p.start.isoformat()}-{p.end.isoformat()}.xlsx"
-    return web.Response(
-        body=body,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={
-            "Content-Disposition": f'attachment; filename="{name}"',
-            "Cache-Control": "no-store",
-        },
+    return _download(
+        body,
+        f"{table}-{p.start.isoformat()}-{p.end.isoformat()}.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
 
 

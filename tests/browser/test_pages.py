@@ -313,7 +313,7 @@ async def test_a_report_draws_its_charts_and_exports_its_rows(
     assert drawn
     rows = await page.locator("table[data-table=uren] tbody tr").count()
     assert 1 <= rows < 24  # only the hours with calls on the page (all 24 in the CSV)
-    link = page.locator("table[data-table=uren] caption a", has_text="Excel")
+    link = page.locator("table[data-table=uren] caption a", has_text="Excel (CSV)")
     async with page.expect_download() as info:
         await link.click()
     download = await info.value
@@ -425,6 +425,18 @@ async def test_a_closure_is_deleted_only_when_confirmed(browser: Any, base_url: 
     await context.close()
 
 
+async def eva_alone_on_duty(s: Any) -> None:
+    """Eva holds the lighthouse duty all day; only her phone answers there."""
+    await s.run.ops.duty.add_shift(0, "08:00", "17:00", "eva", actor="test")
+    ast = s.sim.ast
+    for _ in range(100):
+        if "PJSIP/eva" in ast.queues["lighthouse"].members:
+            break
+        await asyncio.sleep(0.05)
+    for phone, member in ast.queues["lighthouse"].members.items():
+        member.device.answer_probability = 1.0 if phone == "PJSIP/eva" else 0.0
+
+
 async def test_the_console_pops_up_when_a_call_is_put_through(
     browser: Any, stack: StackFactory
 ) -> None:
@@ -434,14 +446,7 @@ async def test_the_console_pops_up_when_a_call_is_put_through(
         await s.run.staff.users.add(
             "eva", "Eva Claes", ["agent"], PASSWORD, interfaces=["PJSIP/eva"]
         )
-        await s.run.ops.duty.add_shift(0, "08:00", "17:00", "eva", actor="test")
-        ast = s.sim.ast
-        for _ in range(100):
-            if "PJSIP/eva" in ast.queues["lighthouse"].members:
-                break
-            await asyncio.sleep(0.05)
-        for phone, member in ast.queues["lighthouse"].members.items():
-            member.device.answer_probability = 1.0 if phone == "PJSIP/eva" else 0.0
+        await eva_alone_on_duty(s)
         context = await logged_in(browser, s.run.url.rstrip("/"))
         page = await context.new_page()
         await page.goto(s.run.url + "agent")
@@ -466,14 +471,7 @@ async def test_a_call_arriving_while_a_form_is_half_filled_keeps_the_form(
         eva = await s.run.staff.users.add(
             "eva", "Eva Claes", ["agent"], PASSWORD, interfaces=["PJSIP/eva"]
         )
-        await s.run.ops.duty.add_shift(0, "08:00", "17:00", "eva", actor="test")
-        ast = s.sim.ast
-        for _ in range(100):
-            if "PJSIP/eva" in ast.queues["lighthouse"].members:
-                break
-            await asyncio.sleep(0.05)
-        for phone, member in ast.queues["lighthouse"].members.items():
-            member.device.answer_probability = 1.0 if phone == "PJSIP/eva" else 0.0
+        await eva_alone_on_duty(s)
         context = await logged_in(browser, s.run.url.rstrip("/"))
         page = await context.new_page()
         await page.goto(s.run.url + "agent")
