@@ -530,7 +530,6 @@ async def test_the_whole_loop_from_call_to_closed_referral(
             "eva", "Eva Claes", ["agent"], PASSWORD, counters=["onthaal"], interfaces=["PJSIP/eva"]
         )
         await users.add("wout", "Wout Peeters", ["counter"], PASSWORD, counters=["woonloket"])
-        await s.run.ops.duty.add_shift(0, "08:00", "17:00", "eva", actor="test")
         number = "+32470800018"
         await s.run.ops.register.register(
             eva,
@@ -543,13 +542,7 @@ async def test_the_whole_loop_from_call_to_closed_referral(
                 "summary": "Vroeg naar het leefloon.",
             },
         )
-        ast = s.sim.ast
-        for _ in range(100):
-            if "PJSIP/eva" in ast.queues["lighthouse"].members:
-                break
-            await asyncio.sleep(0.05)
-        for phone, member in ast.queues["lighthouse"].members.items():
-            member.device.answer_probability = 1.0 if phone == "PJSIP/eva" else 0.0
+        await eva_alone_on_duty(s)
         agent_ctx = await login_as(browser, base, "eva")
         page = await agent_ctx.new_page()
         await page.goto(base + "/agent")
