@@ -220,6 +220,14 @@ async def history_form(request: web.Request) -> web.StreamResponse:
     return await agent_page(request, history=found, looked_up=number)
 
 
+def _page_number(text: str | None) -> int:
+    """A page number from the query (ASCII digits); anything else: the first page."""
+    try:
+        return record_id(text or "")
+    except ValueError:
+        return 1
+
+
 def _list_filters(request: web.Request) -> dict[str, Any]:
     """The callback list's filters from the query (unknown values: the defaults)."""
     q = request.query
@@ -232,7 +240,7 @@ def _list_filters(request: web.Request) -> dict[str, Any]:
         "state": q.get("stand") if q.get("stand") in CALLBACK_STATES else "",
         "overdue": q.get("te-laat") == "1",
         "order": q.get("volgorde") if q.get("volgorde") in CALLBACK_ORDERS else "urgent",
-        "page": int(page) if page.isascii() and page.isdigit() and len(page) < 6 else 1,
+        "page": _page_number(page),
     }
 
 
@@ -317,7 +325,7 @@ async def api_callbacks(request: web.Request) -> web.Response:
         state=q.get("state", "") if q.get("state") in CALLBACK_STATES else "",
         overdue=q.get("overdue") == "1",
         order=q.get("order", "oldest") if q.get("order") in CALLBACK_ORDERS else "oldest",
-        page=int(page) if page and page.isascii() and page.isdigit() and len(page) < 6 else 1,
+        page=_page_number(page),
         per_page=CALLBACK_PER_PAGE if page else 10**6,
     )
     await callbacks.seen(request[USER].login, shown.items, address=request[ADDRESS])

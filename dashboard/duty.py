@@ -53,13 +53,13 @@ def _agent_json(request: web.Request) -> dict[str, Any]:
 async def agent_page(request: web.Request, status: int = 200, **extra: Any) -> web.Response:
     site = request.app[SERVICE].site
     user = request[USER]
-    done = request.query.get("geregistreerd", "")
-    if "registered" not in extra and done.isascii() and done.isdigit() and len(done) < 12:
+    done = request.query.get("geregistreerd")
+    if "registered" not in extra and done is not None:
         # the confirmation after post/redirect/get (a read of the registration: audited);
-        # one that is not theirs, or gone, shows none
-        with contextlib.suppress(StaffError):
+        # one that is not theirs, gone, or no id shows none
+        with contextlib.suppress(StaffError, ValueError):
             extra["registered"] = await request.app[OPS].register.read(
-                user, int(done), address=request[ADDRESS]
+                user, record_id(done), address=request[ADDRESS]
             )
     form = extra.get("form") or {}
     # a new key for every new form; a form sent back with an error keeps its own
