@@ -6,11 +6,9 @@ cleanup step per resource, in reverse order of starting; the store writer flushe
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import gc
 import logging
-import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +33,10 @@ from callcenter.store import CallStore, StoreWriter, open_engine, upgrade
 from dashboard.app import create_app
 from routing.site import Site
 
-__all__ = ["Running", "StartupError", "run_until_stopped", "running", "settle_heap"]
+__all__ = ["Running", "StartupError", "running", "settle_heap"]
+
+SHUTDOWN_SECONDS = 5.0
+"""How long a stop waits for the dashboard's requests in progress before it ends them."""
 
 
 class StartupError(Exception):
@@ -134,7 +135,8 @@ async def running(
         await ami.start()
         ops.start()
         app = create_app(service, staff, ops)
-        runner = web.AppRunner(app, access_log=None)
+        # a stop waits this long for requests in progress (event streams end at once)
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_SECONDS)
         await runner.setup()
         # SO_REUSEADDR: a restart right after a stop binds at once, whatever is left in
         # TIME_WAIT (never two listeners: SO_REUSEPORT stays off)
@@ -172,15 +174,3 @@ def settle_heap() -> None:
     (docs/benchmarks.md). For the long-running commands only, not for tests' many runs."""
     gc.collect()
     gc.freeze()
-
-
-async def run_until_stopped(timeout: float | None = None) -> None:
-    """Wait for Ctrl-C / SIGTERM (or ``timeout`` seconds)."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
-    with contextlib.suppress(TimeoutError):
-        async with asyncio.timeout(timeout):
-            await stop.wait()

@@ -38,7 +38,18 @@ from dashboard import (
     wallboard,
 )
 from dashboard.access import access, home_for, identify_with_csrf
-from dashboard.keys import BUS, CSRF, OPS, SERVICE, STAFF, STREAMS, TEMPLATES, USER, WEB
+from dashboard.keys import (
+    BUS,
+    CSRF,
+    OPS,
+    SERVICE,
+    STAFF,
+    STREAMS,
+    TEMPLATES,
+    USER,
+    WEB,
+    Streams,
+)
 from dashboard.numbers import number, percent
 from dashboard.render import NAV, render
 from dashboard.sse import end_streams
@@ -157,7 +168,8 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
 
 async def _end_streams(app: web.Application) -> None:
     streams = app[STREAMS]
-    for task in tuple(streams):
+    streams.closing = True
+    for task in tuple(streams.open):
         task.cancel()
 
 
@@ -194,7 +206,7 @@ def create_app(
     env.filters["audit_detail"] = audit_detail
     env.filters["moment"] = moment
     app[TEMPLATES] = env
-    app[STREAMS] = {}
+    app[STREAMS] = Streams()
     # a user disabled or given a new password (here or in another request): their open
     # streams end now, not at the next check
     staff.users.on_sessions_ended.append(lambda login: end_streams(app, login=login))

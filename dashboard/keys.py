@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aiohttp import web
 from jinja2 import Environment
@@ -29,8 +29,16 @@ class StreamOwner:
     credential: str
 
 
-STREAMS = web.AppKey("streams", dict[asyncio.Task[object], StreamOwner])
-"""Open server-sent-event streams: ended on shutdown, so a restart never waits for them."""
+@dataclass
+class Streams:
+    """Open server-sent-event streams: ended on shutdown, so a stop never waits for them
+    (and none opens once the stop has begun)."""
+
+    open: dict[asyncio.Task[object], StreamOwner] = field(default_factory=dict)
+    closing: bool = False
+
+
+STREAMS = web.AppKey("streams", Streams)
 STAFF = web.AppKey("staff", StaffServices)
 WEB = web.AppKey("web", WebSettings)
 OPS = web.AppKey("ops", Operations)

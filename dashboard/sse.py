@@ -101,21 +101,28 @@ async def serve_events(
 async def open_stream(request: web.Request) -> AsyncIterator[web.StreamResponse]:
     """An event stream's response, registered under its owner for :func:`end_streams`
     while it runs; a dropped connection or an ended stream leaves quietly."""
+    streams = request.app[STREAMS]
+    if streams.closing:  # the service is stopping: the page retries on the next one
+        raise web.HTTPServiceUnavailable(headers={"Retry-After": "5"})
+    task = asyncio.current_task()
+    if task is not None:  # before the first await: a stop that begins now ends it too
+        streams.open[task] = StreamOwner(request[USER].login, _credential(request))
     response = web.StreamResponse(
         headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
     )
-    await response.prepare(request)
-    task = asyncio.current_task()
-    streams = request.app[STREAMS]
-    if task is not None:
-        streams[task] = StreamOwner(request[USER].login, _credential(request))
+    try:
+        await response.prepare(request)
+    except BaseException:
+        if task is not None:
+            streams.open.pop(task, None)
+        raise
     try:
         yield response
     except (ConnectionResetError, asyncio.CancelledError):
         pass
     finally:
         if task is not None:
-            streams.pop(task, None)
+            streams.open.pop(task, None)
 
 
 def _credential(request: web.Request) -> str:
@@ -129,7 +136,7 @@ def end_streams(app: web.Application, *, login: str, credential: str | None = No
     """End at once the streams of ``login`` (only those opened with ``credential``, a
     session cookie or token, when given). How many were ended."""
     ended = 0
-    for task, owner in tuple(app[STREAMS].items()):
+    for task, owner in tuple(app[STREAMS].open.items()):
         if owner.login == login and (credential is None or owner.credential == credential):
             task.cancel()
             ended += 1

@@ -20,11 +20,12 @@ from callcenter.cli.demo_guard import DB_NAME, claim_demo_dir, release
 from callcenter.cli.simulator_commands import DEMO_SECRET
 from callcenter.contacts.catalog import CatalogError, Product, parse_catalog
 from callcenter.operations import Operations
-from callcenter.runner import StartupError, run_until_stopped, running, settle_heap
+from callcenter.runner import StartupError, running, settle_heap
 from callcenter.simulator import Account, SimSettings, Simulator
 from callcenter.simulator.history import past_calls
 from callcenter.staff.audit import KEY_FILE_ENV as AUDIT_KEY_FILE_ENV
 from callcenter.staff.services import StaffServices
+from callcenter.stopper import Stopper
 from callcenter.store import CallStore, database_url, open_engine, upgrade
 from callcenter.store.db import current_revision, head_revision
 from routing.site import Site
@@ -119,6 +120,7 @@ def serve(args: argparse.Namespace) -> int:
     prompts_dir = _prompts_dir(site, args.prompts_dir)
 
     async def main() -> None:
+        stopper = Stopper()
         async with running(
             site,
             settings,
@@ -133,7 +135,7 @@ def serve(args: argparse.Namespace) -> int:
                 f"{a.host}:{a.port} as {a.username}",
                 flush=True,
             )
-            await run_until_stopped()
+            await stopper.wait()
 
     return _run(main)
 
@@ -161,6 +163,8 @@ def _run(main: Any) -> int:
     except StartupError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INVALID
+    except asyncio.CancelledError:  # Ctrl-C or SIGTERM before it was up (Stopper)
+        print("stopped before the start was complete", flush=True)
     return EXIT_OK
 
 
@@ -206,6 +210,7 @@ def demo(args: argparse.Namespace) -> int:
     audit_key_file.chmod(0o600)
 
     async def main() -> None:
+        stopper = Stopper()
         sim = Simulator(
             site,
             accounts=[Account(site.asterisk.username, DEMO_SECRET, eventfilter=event_filters())],
@@ -255,7 +260,7 @@ def demo(args: argparse.Namespace) -> int:
                     "Ctrl-C stops.",
                     flush=True,
                 )
-                await run_until_stopped(args.duration)
+                await stopper.wait(args.duration)
                 past = history[0] if history else 0
                 n = await r.store.count() - past
                 print(

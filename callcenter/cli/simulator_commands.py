@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import signal
 import sys
 import threading
 from datetime import datetime
@@ -16,6 +15,7 @@ from typing import Any
 from callcenter.asterisk_config import event_filters
 from callcenter.cli.common import non_negative_int, parse_instant, site_or_exit
 from callcenter.simulator import Account, SimSettings, Simulator
+from callcenter.stopper import Stopper
 
 log = logging.getLogger("vuurtoren.simulate")
 
@@ -112,12 +112,15 @@ def simulate(args: argparse.Namespace) -> int:
 
 
 async def _run(sim: Simulator, duration: float | None) -> int:
-    stop = asyncio.Event()
+    stopper = Stopper()
+    stop = stopper.requested
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
-    port = await sim.start()
+    try:
+        port = await sim.start()
+    except asyncio.CancelledError:
+        await sim.stop()
+        print("stopped before the start was complete", flush=True)
+        return 0
     print(
         f"Simulated Asterisk {sim.ast.settings.version} for {sim.site.name!r}: AMI on "
         f"{sim.server.host}:{port}, user {sim.accounts[0].username!r}; "
@@ -127,11 +130,7 @@ async def _run(sim: Simulator, duration: float | None) -> int:
     )
     console = loop.create_task(_console(sim, stop))
     try:
-        if duration is not None:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), duration)
-        else:
-            await stop.wait()
+        await stopper.wait(duration)
     finally:
         console.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -259,7 +259,7 @@ async def test_the_wallboard_updates_ticks_and_shows_a_lost_link(
         # the server's streams end and it cannot be reached
         await page.route("**/api/wallboard/stream", lambda route: route.abort())
         assert s.run.app is not None
-        for task in list(s.run.app[STREAMS]):
+        for task in list(s.run.app[STREAMS].open):
             task.cancel()
         await page.locator("#link[data-state=lost]").wait_for(timeout=10_000)
         assert "verbinding verbroken" in await page.inner_text("#link")
