@@ -23,6 +23,8 @@ from callcenter.contacts.dialer import Dialer
 from callcenter.contacts.register import Register
 from callcenter.contacts.scope import CallTrail
 from callcenter.service import CallService
+from callcenter.staff.agent_board import AgentBoard
+from callcenter.staff.agent_records import AgentRecords
 from callcenter.staff.agents import AgentDesk
 from callcenter.staff.deskphone import DeskPhone
 from callcenter.staff.services import StaffServices
@@ -58,6 +60,8 @@ class Operations:
     register: Register
     callbacks: CallbackList
     dialer: Dialer
+    board: AgentBoard
+    """The managers' live list of agents."""
     _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
 
     async def advice(self, weeks: int = 8) -> Advice:
@@ -179,6 +183,7 @@ class Operations:
         self.jobs.start()
         self._spawn(self._reload_forever())
         self._spawn(self._anchor_audit_forever())
+        self._spawn(self.board.run())
 
     async def anchor_audit(self) -> None:
         """The audit chain's head, anchored outside the database (``staff/audit.py``)."""
@@ -215,6 +220,7 @@ class Operations:
         await self.jobs.stopped()  # no job left writing when the database is closed
         await self.duty.stop()
         await self.dialer.stop()
+        await self.desk.close()
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
@@ -285,7 +291,17 @@ async def open_operations(
     closures = ClosureStore(engine, staff.audit, site, now)
     await overrides.load()
     await closures.load()
-    desk = AgentDesk(site, ami, service.tracker, staff.users, staff.audit, now)
+    records = AgentRecords(engine)
+    desk = AgentDesk(
+        site,
+        ami,
+        service.tracker,
+        staff.users,
+        staff.audit,
+        now,
+        records=records,
+        sleep=lambda seconds: service.clock.sleep(seconds),
+    )
     duty = Duty(engine, staff.audit, desk, site, now, live=live)
     await duty.load()
     deskphone = DeskPhone(site, ami, desk, duty, overrides, staff.users, staff.audit)
@@ -325,6 +341,7 @@ async def open_operations(
         ),
         callbacks,
         dialer,
+        AgentBoard(desk, records),
     )
     await ops.catalog.load()
     await dialer.load()
@@ -332,8 +349,14 @@ async def open_operations(
     overrides.on_change.append(service.poke_states)
     closures.on_change.append(service.poke_states)
     staff.users.on_change.append(lambda: ops._spawn(ops._users_changed()))
-    ami.intercept("AgentRingNoAnswer", desk.on_event)
-    ami.intercept("QueueMemberPause", desk.on_event)
+    for name in desk.EVENTS:  # the agents' states, after-call work, the missed-call pause
+        ami.intercept(name, desk.on_event)
+    # an agent's state changed: their console and the managers' live list hear it
+    desk.activity.on_change.append(
+        lambda interface: service.bus.publish("agent", {"interface": interface})
+    )
+    desk.on_change.append(lambda: service.bus.publish("agent", {"interface": ""}))
+    ops.board.on_refresh.append(lambda: service.bus.publish("agents-today", {}))
     ami.intercept("UserEvent", deskphone.on_event)
     ami.intercept("UserEvent", dialer.on_event)
     ami.intercept("AgentConnect", dialer.on_event)

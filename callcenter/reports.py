@@ -24,6 +24,7 @@ from sqlalchemy import Integer, and_, case, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from callcenter.csvout import to_csv
+from callcenter.staff.agent_records import AgentRecords
 from callcenter.stats import QueueFigures, thresholds
 from callcenter.store.db import epoch_bucket
 from callcenter.store.models import CallRow, StandInRow, VisitRow
@@ -232,6 +233,41 @@ def _lighthouse_table(d: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     return ["reden", "oproepen", "aandeel van alle oproepen"], rows
 
 
+def _agent_table(d: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    reasons = sorted({r for a in d["agents"] for r in a["pause_seconds"]})
+    header = [
+        "dag",
+        "medewerker",
+        "oproepen",
+        "gesprekstijd (s)",
+        "nawerk (s)",
+        "gem. afhandeltijd (s)",
+        "pauze (s)",
+        *(f"pauze: {r} (s)" for r in reasons),
+    ]
+    rows = [
+        [
+            a["day"],
+            a["name"],
+            a["calls"],
+            a["talk_seconds"],
+            a["after_call_seconds"],
+            a["handle_seconds"],
+            a["paused_seconds"],
+            *(a["pause_seconds"].get(r, 0) for r in reasons),
+        ]
+        for a in d["agents"]
+    ]
+    return header, rows
+
+
+def _code_table(d: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    header = ["wachtrij", "naam", "afhandelcode", "oproepen", "aandeel van de wachtrij"]
+    return header, [
+        [c["queue"], c["name"], c["label"], c["calls"], c["share"]] for c in d["wrapup_codes"]
+    ]
+
+
 TABLES = {
     "wachtrijen": _queue_table,
     "loketten": _counter_table,
@@ -240,6 +276,8 @@ TABLES = {
     "weekdagen": _weekday_table,
     "kwartieren": _interval_table,
     "vuurtoren": _lighthouse_table,
+    "medewerkers": _agent_table,
+    "afhandelcodes": _code_table,
 }
 """Every table of a report, by the name its CSV export has."""
 
@@ -249,7 +287,11 @@ def report_csv(report: Report, table: str, *, excel: bool) -> str:
     return to_csv(header, rows, excel=excel)
 
 
-async def build_report(engine: AsyncEngine, site: Site, p: Period) -> Report:
+async def build_report(
+    engine: AsyncEngine, site: Site, p: Period, agent_names: dict[str, str] | None = None
+) -> Report:
+    """The period's figures. ``agent_names``: login → name of the agents (the agent table
+    lists each under it; a queue member that is no user under the name Asterisk knows)."""
     start, end = p.bounds(site)
     zone = site.zone
     lh = site.lighthouse
@@ -454,8 +496,39 @@ async def build_report(engine: AsyncEngine, site: Site, p: Period) -> Report:
         "by_hour": by_hour,
         "by_weekday": by_weekday,
         "intervals": [{"start": k, **slots[k].as_json(waits=False)} for k in sorted(slots)],
+        **await _agent_figures(engine, site, p, agent_names or {}, names),
     }
     return Report(p, data)
+
+
+async def _agent_figures(
+    engine: AsyncEngine, site: Site, p: Period, agent_names: dict[str, str], names: dict[str, str]
+) -> dict[str, Any]:
+    """Per agent and day: calls, talk, after-call work, handle time, pauses by reason; per
+    queue: the wrap-up codes chosen (``callcenter/staff/agent_records.py``)."""
+    records = AgentRecords(engine)
+    days = await records.days(p.start, p.end, site.zone, agent_names)
+    codes = await records.code_counts(p.start, p.end, site.zone)
+    agents = [
+        {"day": day, "login": login, **figures.as_json()}
+        for (day, login), figures in sorted(days.items(), key=lambda kv: (kv[0][0], kv[1].name))
+    ]
+    wrapups = []
+    for queue in sorted(codes, key=lambda q: names.get(q, q)):
+        labels = dict(site.wrapup_codes(queue))
+        total = sum(codes[queue].values())
+        for code, n in sorted(codes[queue].items(), key=lambda kv: -kv[1]):
+            wrapups.append(
+                {
+                    "queue": queue,
+                    "name": names.get(queue, queue),
+                    "code": code,
+                    "label": labels.get(code, code),
+                    "calls": n,
+                    "share": round(n / total, 4) if total else None,
+                }
+            )
+    return {"agents": agents, "wrapup_codes": wrapups}
 
 
 async def _rows(engine: AsyncEngine, stmt: Any) -> list[Any]:

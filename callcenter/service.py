@@ -61,10 +61,15 @@ ASTDB_FAMILY = "vuurtoren"
 answer: no member logged in, or every one paused beyond the grace or unavailable);
 ``announce/<id>/<language>`` is what a caller hears of a closed counter in the fail-safe's
 last resort or lighthouse (``VT_ANNOUNCE``: its reason and next opening, rendered files)."""
-EVENTS_READ = HANDLED_EVENTS | {"FullyBooted", "AgentRingNoAnswer", "OriginateResponse"}
-"""Every event the service reads: the tracker's, the boot that starts a resync, a call left
-ringing (the agent is paused: ``callcenter/staff/agents.py``) and how an Originate went
-(callbacks: ``callcenter/contacts/dialer.py``)."""
+EVENTS_READ = HANDLED_EVENTS | {
+    "FullyBooted",
+    "AgentRingNoAnswer",
+    "AgentDump",
+    "OriginateResponse",
+}
+"""Every event the service reads: the tracker's, the boot that starts a resync, the agents'
+phones (a call left ringing pauses the agent, a ring given up: ``callcenter/staff/agents.py``)
+and how an Originate went (callbacks: ``callcenter/contacts/dialer.py``)."""
 HEARTBEAT_KEY = "heartbeat"
 """AstDB ``vuurtoren/heartbeat``: the epoch second the service last said it is routing. The
 dialplan takes Vuurtoren as away when it is older than :data:`HEARTBEAT_FRESH_SECONDS` (a

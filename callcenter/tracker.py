@@ -40,6 +40,7 @@ from routing.site import Site
 from routing.types import Decision, QueueState
 
 __all__ = [
+    "AFTER_CALL",
     "CallRecord",
     "CallTracker",
     "LiveQueue",
@@ -62,6 +63,9 @@ PAUSE_GRACE = timedelta(seconds=30)
 """A member paused this short a time still counts as someone who can answer (a sip of water,
 a pause pressed by mistake); paused longer, or unavailable, they do not: a queue whose every
 member is so is not staffed, and the routing and the fail-safe pass it by."""
+AFTER_CALL = "Nawerk"
+"""The pause reason of after-call work (``callcenter/staff/agents.py``): such a member is
+back within the site's after-call time, so they count as staffed, as one in a call does."""
 
 
 class Outcome(StrEnum):
@@ -161,13 +165,15 @@ class Member:
         (None: no grace, a paused member does not count)."""
         if self.status in _GONE:
             return False
-        if not self.paused:
+        if not self.paused or self.paused_reason == AFTER_CALL:
             return True
         return now is not None and self.paused_at is not None and now - self.paused_at < PAUSE_GRACE
 
     def grace_ends(self) -> datetime | None:
         """When a pause in its grace stops counting as staffed."""
         if not self.paused or self.paused_at is None or self.status in _GONE:
+            return None
+        if self.paused_reason == AFTER_CALL:
             return None
         return self.paused_at + PAUSE_GRACE
 

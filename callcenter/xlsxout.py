@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Sequence
+from datetime import date, datetime, time
 
 import xlsxwriter
 
@@ -26,6 +27,7 @@ def to_xlsx(
     ws = book.add_worksheet(sheet[:31])
     bold = book.add_format({"bold": True})
     pct = book.add_format({"num_format": "0.0%"})
+    day = book.add_format({"num_format": "dd/mm/yyyy"})
     ratios = {i for i, h in enumerate(header) if h in set(percent_columns)}
     for col, title in enumerate(header):
         ws.write_string(0, col, title, bold)
@@ -38,6 +40,8 @@ def to_xlsx(
                 ws.write_boolean(r, c, value)
             elif isinstance(value, int | float):
                 ws.write_number(r, c, value, pct if c in ratios else None)
+            elif isinstance(value, date):  # a day as a date Excel can sort and count
+                ws.write_datetime(r, c, datetime.combine(value, time(0)), day)
             else:
                 ws.write_string(r, c, str(value))
     ws.freeze_panes(1, 0)

@@ -25,6 +25,7 @@ from callcenter.staff.errors import StaffError
 from callcenter.staff.services import StaffServices
 from dashboard import (
     admin,
+    agents,
     auth,
     catalog,
     closures,
@@ -50,11 +51,11 @@ from dashboard.keys import (
     WEB,
     Streams,
 )
-from dashboard.numbers import number, percent
+from dashboard.numbers import duration, number, percent
 from dashboard.render import NAV, render
 from dashboard.sse import end_streams
 from dashboard.web import MAX_BODY, WebSettings, problem
-from dashboard.words import audit_detail, audit_kind, moment, role_name
+from dashboard.words import audit_detail, audit_kind, day_cell, moment, role_name
 
 __all__ = ["create_app"]
 
@@ -201,10 +202,12 @@ def create_app(
     env.filters["script_json"] = _script_json
     env.filters["num"] = number  # nl-BE: 1.234,5
     env.filters["pct"] = percent  # nl-BE: 12,7 %
+    env.filters["duration"] = duration  # 1:05
     env.filters["role_name"] = role_name
     env.filters["audit_kind"] = audit_kind
     env.filters["audit_detail"] = audit_detail
     env.filters["moment"] = moment
+    env.filters["day_cell"] = day_cell
     app[TEMPLATES] = env
     app[STREAMS] = Streams()
     # a user disabled or given a new password (here or in another request): their open
@@ -220,6 +223,7 @@ def create_app(
     admin.setup(app)
     overrides.setup(app)
     duty.setup(app)
+    agents.setup(app)
     closures.setup(app)
     catalog.setup(app)
     contacts.setup(app)

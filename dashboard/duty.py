@@ -88,6 +88,7 @@ async def agent_page(request: web.Request, status: int = 200, **extra: Any) -> w
         status=status,
         me=_agent_json(request),
         codes={"login": site.agents.login_code},
+        extend_seconds=site.agents.after_call_extend_seconds,
         js=request.app.router["static"].url_for(filename="agent.js"),
         **context,
     )
@@ -134,6 +135,21 @@ async def _resume(request: web.Request, data: dict[str, str]) -> None:
     await request.app[OPS].desk.unpause(request[USER], **_who(request))
 
 
+async def _after_call_done(request: web.Request, data: dict[str, str]) -> None:
+    await request.app[OPS].desk.finish_after_call(request[USER])
+
+
+async def _after_call_extend(request: web.Request, data: dict[str, str]) -> None:
+    await request.app[OPS].desk.extend_after_call(request[USER])
+
+
+async def _wrapup(request: web.Request, data: dict[str, str]) -> None:
+    call_id = str(data.get("call_id", "")).strip()
+    if not call_id or len(call_id) > 64:
+        raise StaffError("invalid-field", "Welke oproep?", field="call_id")
+    await request.app[OPS].desk.choose_code(request[USER], call_id, str(data.get("code", "")))
+
+
 async def _take_over(request: web.Request, data: dict[str, str]) -> object:
     giver = data.get("from") or None
     return await request.app[OPS].duty.take_over(
@@ -176,10 +192,16 @@ async def agent_stream(request: web.Request) -> web.StreamResponse:
     def is_mine(m: BusMessage) -> bool:
         return m.kind == "connect" and m.payload.get("interface") in phones
 
+    def my_phone(m: BusMessage) -> bool:
+        """The agent's own state changed (a ring, a call, after-call work): at once."""
+        return m.kind == "agent" and m.payload.get("interface") in phones | {""}
+
     def pick(burst: list[BusMessage]) -> list[Event]:
         nonlocal last
         out: list[Event] = [("call", m.payload) for m in burst if is_mine(m)]
-        if any(m.kind == "queue" and m.payload.get("queue") in mine for m in burst):
+        if any(
+            (m.kind == "queue" and m.payload.get("queue") in mine) or my_phone(m) for m in burst
+        ):
             now = _agent_json(request)
             if now != last:
                 last = now
@@ -187,7 +209,12 @@ async def agent_stream(request: web.Request) -> web.StreamResponse:
         return out
 
     return await serve_events(
-        request, "api-agent-stream", [("me", last)], pick, coalesce=ME_EVERY, urgent=is_mine
+        request,
+        "api-agent-stream",
+        [("me", last)],
+        pick,
+        coalesce=ME_EVERY,
+        urgent=lambda m: is_mine(m) or my_phone(m),
     )
 
 
@@ -361,14 +388,31 @@ def setup(app: web.Application) -> None:
         ("resume", _resume),
         ("takeover", _take_over),
         ("handback", _hand_back),
+        ("aftercall/done", _after_call_done),
+        ("aftercall/extend", _after_call_extend),
+        ("wrapup", _wrapup),
     ):
-        r.add_post(f"/agent/{action}", _form_action(work, "/agent"), name=f"agent-{action}")
+        name = "agent-" + action.replace("/", "-")
+        r.add_post(f"/agent/{action}", _form_action(work, "/agent"), name=name)
     r.add_get("/api/agent", api_agent, name="api-agent")
     r.add_get("/api/agent/stream", agent_stream, name="api-agent-stream")
     r.add_post("/api/agent/login", _api_action(_login, {"queue": str}), name="api-agent-login")
     r.add_post("/api/agent/logout", _api_action(_logout, {"queue": str}), name="api-agent-logout")
     r.add_post("/api/agent/pause", _api_action(_pause, {"reason": str}), name="api-agent-pause")
     r.add_post("/api/agent/resume", _api_action(_resume), name="api-agent-resume")
+    r.add_post(
+        "/api/agent/aftercall/done", _api_action(_after_call_done), name="api-agent-aftercall-done"
+    )
+    r.add_post(
+        "/api/agent/aftercall/extend",
+        _api_action(_after_call_extend),
+        name="api-agent-aftercall-extend",
+    )
+    r.add_post(
+        "/api/agent/wrapup",
+        _api_action(_wrapup, {"call_id": str, "code": str}),
+        name="api-agent-wrapup",
+    )
     r.add_post(
         "/api/duty/takeover", _api_action(_take_over, {"from": str}), name="api-duty-takeover"
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from babel.numbers import format_decimal, format_percent
 
-__all__ = ["LOCALE", "number", "percent"]
+__all__ = ["LOCALE", "duration", "number", "percent"]
 
 LOCALE = "nl_BE"
 
@@ -29,3 +29,13 @@ def percent(value: object, digits: int = 1) -> str:
         return "–"
     pattern = "#,##0" + ("." + "0" * digits if digits else "") + " %"
     return str(format_percent(value, format=pattern, locale=LOCALE))
+
+
+def duration(value: object) -> str:
+    """Seconds as a clock reads them: ``0:45``, ``12:05``, ``1:02:05``; None as a dash."""
+    if value is None or isinstance(value, bool) or not isinstance(value, int | float):
+        return "–"
+    total = max(0, round(value))
+    hours, rest = divmod(total, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"

@@ -16,6 +16,7 @@ NAV = (
     ("/catalogus", "Catalogus", ("agent", "counter", "manager")),
     ("/doorverwijzingen", "Doorverwijzingen", ("agent", "counter", "manager")),
     ("/terugbellen", "Terugbellen", ("agent", "manager")),
+    ("/agenten", "Medewerkers", ("manager",)),
     ("/rapporten", "Rapporten", ("manager",)),
     ("/rota", "Wachtrol", ("manager",)),
     ("/overrides", "Uitzonderingen", ("manager",)),

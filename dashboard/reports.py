@@ -5,6 +5,7 @@ with charts (Chart.js, served by the app) and every table as CSV, and a printabl
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 from aiohttp import web
@@ -27,11 +28,19 @@ TABLE_TITLES = {
     "uren": "Oproepen per uur",
     "weekdagen": "Oproepen per weekdag",
     "kwartieren": "Per kwartier",
+    "medewerkers": "Per medewerker en dag",
+    "afhandelcodes": "Afhandelcodes per wachtrij",
 }
 
 
 PERCENT_COLUMNS = frozenset(
-    {"servicelevel", "opgehangen (aandeel)", "beantwoord (aandeel)", "aandeel van alle oproepen"}
+    {
+        "servicelevel",
+        "opgehangen (aandeel)",
+        "beantwoord (aandeel)",
+        "aandeel van alle oproepen",
+        "aandeel van de wachtrij",
+    }
 )
 """Columns holding ratios: shown as percentages on the page (the CSV keeps the ratio)."""
 
@@ -61,7 +70,7 @@ async def page(request: web.Request) -> web.Response:
 
 async def _render(request: web.Request, p: Period, status: int = 200, **extra: Any) -> web.Response:
     service = request.app[SERVICE]
-    report = await build_report(request.app[OPS].intervals.engine, service.site, p)
+    report = await _report(request, p)
     printable = request.query.get("afdruk") == "1" and status == 200
     if printable:  # a printed report leaves the system: an export like the CSV files
         await _audit_export(request, "report:afdruk", p, excel=False)
@@ -91,8 +100,8 @@ async def _render(request: web.Request, p: Period, status: int = 200, **extra: A
 
 async def api_report(request: web.Request) -> web.Response:
     p = _period(request)
-    report = await build_report(request.app[OPS].intervals.engine, request.app[SERVICE].site, p)
-    return web.json_response(report.data)
+    report = await _report(request, p)
+    return web.json_response(report.data, dumps=_dumps)
 
 
 async def _table_report(request: web.Request) -> tuple[str, Period, Report]:
@@ -103,8 +112,20 @@ async def _table_report(request: web.Request) -> tuple[str, Period, Report]:
             "not-found", f"Geen tabel {table!r} (kies uit {', '.join(TABLES)}).", status=404
         )
     p = _period(request)
-    report = await build_report(request.app[OPS].intervals.engine, request.app[SERVICE].site, p)
-    return table, p, report
+    return table, p, await _report(request, p)
+
+
+async def _report(request: web.Request, p: Period) -> Report:
+    """The period's report, its agents under their names."""
+    users = await request.app[STAFF].users.list()
+    names = {u.login: u.name for u in users}
+    return await build_report(
+        request.app[OPS].intervals.engine, request.app[SERVICE].site, p, names
+    )
+
+
+def _dumps(value: object) -> str:
+    return json.dumps(value, default=lambda v: v.isoformat(), ensure_ascii=False)
 
 
 def _download(body: bytes, name: str, content_type: str) -> web.Response:

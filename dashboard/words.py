@@ -4,13 +4,21 @@ reader expects (Babel, ``nl_BE``), instead of the ids the code uses."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 
-__all__ = ["AUDIT_KINDS", "ROLE_NAMES", "audit_detail", "audit_kind", "moment", "role_name"]
+__all__ = [
+    "AUDIT_KINDS",
+    "ROLE_NAMES",
+    "audit_detail",
+    "audit_kind",
+    "day_cell",
+    "moment",
+    "role_name",
+]
 
 ROLE_NAMES = {
     "agent": "medewerker",
@@ -91,3 +99,10 @@ def moment(value: datetime | str | None, zone: Any = None) -> str:
         zone = ZoneInfo(zone)
     local = when.astimezone(zone) if zone is not None else when
     return str(format_datetime(local, "dd/MM/yyyy HH:mm", locale="nl_BE"))
+
+
+def day_cell(value: object) -> object:
+    """A table's first cell: a day as ``ma 23/11/2026``; anything else as it is."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return str(format_date(value, "EEE dd/MM/yyyy", locale="nl_BE"))
+    return value

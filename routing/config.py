@@ -176,6 +176,8 @@ _LIGHTHOUSE_KEYS = {
     "service_level_seconds",
     "short_abandon_seconds",
     "agents",
+    "after_call_seconds",
+    "wrapup_codes",
 }
 _ROUTING_KEYS = {"default_topic"}
 _COUNTER_KEYS = {
@@ -192,6 +194,8 @@ _COUNTER_KEYS = {
     "short_abandon_seconds",
     "phone",
     "agents",
+    "after_call_seconds",
+    "wrapup_codes",
 }
 _TOPIC_KEYS = {"id", "digit", "label", "counter"}
 _HELPLINE_KEYS = {"label", "number"}
@@ -217,7 +221,16 @@ _CALLBACK_KEYS = {
     "wait_minutes",
 }
 _DIAL = re.compile(r"^[A-Za-z0-9_]+/[^,;|\s]*\{number\}[^,;|\s]*$")
-_AGENT_KEYS = {"wrapup_seconds", "pause_reasons", "auto_pause", "login_code", "override_code"}
+_AGENT_KEYS = {
+    "wrapup_seconds",
+    "after_call_seconds",
+    "after_call_extend_seconds",
+    "wrapup_codes",
+    "pause_reasons",
+    "auto_pause",
+    "login_code",
+    "override_code",
+}
 _FEATURE_CODE = re.compile(r"^\*[0-9]{1,4}$")
 _TOP_KEYS = {
     "menu",
@@ -260,6 +273,8 @@ def parse_site(text: str, source: str = "<site>") -> Site:
         short = r.integer(lh_data, "short_abandon_seconds", "[lighthouse]", low=0, high=600)
         agents = r.integer(lh_data, "agents", "[lighthouse]", low=0, high=500)
         target = r.integer(lh_data, "service_level_percent", "[lighthouse]", low=1, high=99)
+        lh_after = r.integer(lh_data, "after_call_seconds", "[lighthouse]", low=0, high=1800)
+        lh_codes = _read_labels(r, lh_data, "wrapup_codes", "[lighthouse]")
         if lh_queue and lh_hours and lh_name:
             lighthouse = Lighthouse(
                 lh_queue,
@@ -269,6 +284,8 @@ def parse_site(text: str, source: str = "<site>") -> Site:
                 5 if short is None else short,
                 3 if agents is None else agents,
                 target or 80,
+                lh_after,
+                lh_codes,
             )
 
     counters = _read_counters(r, data, zone, country)
@@ -381,6 +398,8 @@ def _read_counters(
         short = r.integer(item, "short_abandon_seconds", where, low=0, high=600)
         agents = r.integer(item, "agents", where, low=0, high=500)
         phone = r.text(item, "phone", where, pattern=_PHONE, hint="a phone number", default="")
+        after_call = r.integer(item, "after_call_seconds", where, low=0, high=1800)
+        codes = _read_labels(r, item, "wrapup_codes", where)
         if cid and name and org and address and queue and hours:
             out.append(
                 (
@@ -399,6 +418,8 @@ def _read_counters(
                         short_abandon_seconds=5 if short is None else short,
                         phone=phone or None,
                         agents=2 if agents is None else agents,
+                        after_call_seconds=after_call,
+                        wrapup_codes=codes,
                     ),
                 )
             )
@@ -508,6 +529,27 @@ def _read_menu(r: _Reader, data: Mapping[str, Any], topics: list[Topic]) -> dict
     return groups
 
 
+def _read_labels(
+    r: _Reader, section: Mapping[str, Any], key: str, where: str
+) -> tuple[tuple[str, str], ...] | None:
+    """A table of id = Dutch label (pause reasons, wrap-up codes); None when absent."""
+    raw = section.get(key)
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or not raw:
+        r.add(f"{where}.{key}", "must be a table of id = label, not empty")
+        return None
+    found = []
+    for rid, label in raw.items():
+        if not _ID.match(rid):
+            r.add(f"{where}.{key}.{rid}", "id: lower-case letters, digits, - and _")
+        elif not isinstance(label, str) or not label.strip() or len(label) > 40:
+            r.add(f"{where}.{key}.{rid}", "label: text of 1 to 40 characters")
+        else:
+            found.append((rid, label.strip()))
+    return tuple(found) or None
+
+
 def _read_agents(r: _Reader, data: Mapping[str, Any]) -> AgentSettings:
     d = AgentSettings()
     section = r.optional_table(data, "agents")
@@ -525,23 +567,15 @@ def _read_agents(r: _Reader, data: Mapping[str, Any]) -> AgentSettings:
     if not isinstance(auto, bool):
         r.add(f"{where}.auto_pause", f"must be true or false, got {auto!r}")
         auto = d.auto_pause
-    reasons = d.pause_reasons
-    raw = section.get("pause_reasons")
-    if raw is not None:
-        if not isinstance(raw, dict) or not raw:
-            r.add(f"{where}.pause_reasons", "must be a table of reason id = label, not empty")
-        else:
-            found = []
-            for rid, label in raw.items():
-                if not _ID.match(rid):
-                    r.add(f"{where}.pause_reasons.{rid}", "id: lower-case letters, digits, - and _")
-                elif not isinstance(label, str) or not label.strip() or len(label) > 40:
-                    r.add(f"{where}.pause_reasons.{rid}", "label: text of 1 to 40 characters")
-                else:
-                    found.append((rid, label.strip()))
-            reasons = tuple(found)
+    reasons = _read_labels(r, section, "pause_reasons", where) or d.pause_reasons
+    codes = _read_labels(r, section, "wrapup_codes", where) or d.wrapup_codes
+    after = r.integer(section, "after_call_seconds", where, low=0, high=1800)
+    extend = r.integer(section, "after_call_extend_seconds", where, low=0, high=1800)
     return AgentSettings(
         wrapup_seconds=d.wrapup_seconds if wrapup is None else wrapup,
+        after_call_seconds=d.after_call_seconds if after is None else after,
+        after_call_extend_seconds=d.after_call_extend_seconds if extend is None else extend,
+        wrapup_codes=codes,
         pause_reasons=reasons,
         auto_pause=auto,
         login_code=login or d.login_code,

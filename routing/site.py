@@ -45,6 +45,10 @@ class Counter:
     phone: str | None = None
     agents: int = 2
     """How many agents the simulator staffs this counter's queue with."""
+    after_call_seconds: int | None = None
+    """After-call work in this counter's queue (None: ``[agents] after_call_seconds``)."""
+    wrapup_codes: tuple[tuple[str, str], ...] | None = None
+    """Wrap-up codes of this counter's queue (None: ``[agents] wrapup_codes``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +77,10 @@ class Lighthouse:
     service_level_percent: int = 80
     """The target: this share of callers answered within ``service_level_seconds`` (the
     staffing advice plans the duty for it)."""
+    after_call_seconds: int | None = None
+    """After-call work in the lighthouse queue (None: ``[agents] after_call_seconds``)."""
+    wrapup_codes: tuple[tuple[str, str], ...] | None = None
+    """Wrap-up codes of the lighthouse queue (None: ``[agents] wrapup_codes``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +111,14 @@ class AsteriskSettings:
         return f"{self.username}-capture"
 
 
+DEFAULT_WRAPUP_CODES: tuple[tuple[str, str], ...] = (
+    ("info", "Informatie gegeven"),
+    ("doorverwezen", "Doorverwezen"),
+    ("afspraak", "Afspraak gemaakt"),
+    ("terugbellen", "Terugbellen"),
+    ("andere", "Andere"),
+)
+
 DEFAULT_PAUSE_REASONS: tuple[tuple[str, str], ...] = (
     ("lunch", "Middagpauze"),
     ("admin", "Administratie"),
@@ -114,10 +130,19 @@ DEFAULT_PAUSE_REASONS: tuple[tuple[str, str], ...] = (
 @dataclass(frozen=True, slots=True)
 class AgentSettings:
     """How agents work the queues (``[agents]``): the reasons they may pause with (id and the
-    Dutch label they see), the wrap-up time after each call, whether a call left ringing
+    Dutch label they see), the after-call work and wrap-up codes of every queue (a counter
+    or the lighthouse may have its own), Asterisk's own wrap-up, whether a call left ringing
     pauses the agent ("gemiste oproep"), and the desk-phone feature codes."""
 
     wrapup_seconds: int = 10
+    """Asterisk's ``wrapuptime``: the guard before the after-call pause takes hold, and all
+    the after-call time there is while Vuurtoren is down (docs/duty.md)."""
+    after_call_seconds: int = 60
+    """After-call work: the agent is paused ("Nawerk") this long after each queue call to
+    register the question; "Klaar" ends it early. 0: none."""
+    after_call_extend_seconds: int = 60
+    """What "Langer" adds to after-call work (once a call); 0: no extension."""
+    wrapup_codes: tuple[tuple[str, str], ...] = DEFAULT_WRAPUP_CODES
     pause_reasons: tuple[tuple[str, str], ...] = DEFAULT_PAUSE_REASONS
     auto_pause: bool = True
     login_code: str = "*45"
@@ -256,3 +281,24 @@ class Site:
     @property
     def queues(self) -> tuple[str, ...]:
         return (*(c.queue for c in self.counters), self.lighthouse.queue)
+
+    def _queue_owner(self, queue: str) -> Counter | Lighthouse | None:
+        if queue == self.lighthouse.queue:
+            return self.lighthouse
+        return next((c for c in self.counters if c.queue == queue), None)
+
+    def queue_name(self, queue: str) -> str:
+        owner = self._queue_owner(queue)
+        return queue if owner is None else owner.name
+
+    def after_call_seconds(self, queue: str) -> int:
+        """After-call work after a call from ``queue`` (the site's default for a queue the
+        site file does not know)."""
+        owner = self._queue_owner(queue)
+        own = None if owner is None else owner.after_call_seconds
+        return self.agents.after_call_seconds if own is None else own
+
+    def wrapup_codes(self, queue: str) -> tuple[tuple[str, str], ...]:
+        owner = self._queue_owner(queue)
+        own = None if owner is None else owner.wrapup_codes
+        return self.agents.wrapup_codes if own is None else own

@@ -16,21 +16,26 @@ The counters' queues are logged into here; the lighthouse queue follows the duty
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from callcenter.ami import AMIClient, AMIError, Message
 from callcenter.ami.errors import ActionFailed
+from callcenter.staff.activity import AFTER_CALL, STATES, PhoneActivity, Talk
+from callcenter.staff.agent_records import AFTER_CALL_KIND, PAUSE_KIND, AgentRecords
 from callcenter.staff.audit import AuditLog
 from callcenter.staff.errors import StaffError
 from callcenter.staff.users import Staff, User
+from callcenter.store.durable import DurableQueue
 from callcenter.tracker import CallTracker, Member
 from routing.site import Site
 
-__all__ = ["MISSED_CALL", "AgentDesk", "QueueSeat"]
+__all__ = ["AFTER_CALL", "MISSED_CALL", "AfterCall", "AgentDesk", "QueueSeat"]
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +69,17 @@ class QueueSeat:
         }
 
 
+@dataclass(slots=True)
+class AfterCall:
+    """After-call work in progress on one phone: about which call, until when."""
+
+    talk: Talk
+    started: datetime
+    until: datetime
+    extended: bool = False
+    token: object = None
+
+
 async def _asked(action: Awaitable[Message], done_already: str = "") -> bool:
     """Send one queue action: True when it did something, False when Asterisk says it was
     done already (``done_already`` in its message); any other refusal or a lost link is a
@@ -90,6 +106,8 @@ class AgentDesk:
         users: Staff,
         audit: AuditLog,
         now: Callable[[], datetime] | None = None,
+        records: AgentRecords | None = None,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
     ) -> None:
         self.site = site
         self.ami = ami
@@ -97,6 +115,18 @@ class AgentDesk:
         self.users = users
         self.audit = audit
         self.now = now or (lambda: datetime.now(UTC))
+        self.records = records
+        self.sleep = sleep or asyncio.sleep
+        """Sleeps in the service's time (virtual in the simulator)."""
+        self.activity = PhoneActivity(self.now)
+        self.after_call: dict[str, AfterCall] = {}
+        """After-call work in progress, by phone."""
+        self.recent: dict[str, deque[Talk]] = {}
+        """The last calls each phone answered: the wrap-up code may be chosen for them."""
+        self.paused_since: dict[str, tuple[str, datetime]] = {}
+        """Phones paused now: with which reason, since when (written as a period at the end)."""
+        self.writes = DurableQueue("agent periods")
+        self._timers: set[asyncio.Task[None]] = set()
         self.by_interface: dict[str, User] = {}
         """Active users by phone interface (refreshed by :meth:`refresh`)."""
         self.missed: dict[str, datetime] = {}
@@ -179,7 +209,68 @@ class AgentDesk:
             "pause_reasons": [
                 {"id": rid, "label": label} for rid, label in self.site.agents.pause_reasons
             ],
+            "state": self.state_json(user),
         }
+
+    def state_json(self, user: User) -> dict[str, Any]:
+        """:meth:`state` for a page: times as ISO text, and the seconds in the state (and
+        left of after-call work) by the service's clock, so that a screen counts on from
+        them whatever its own clock says."""
+        state = self.state(user)
+        now = self.now()
+        since, until = state.get("since"), state.get("until")
+        out = {k: v for k, v in state.items() if k not in ("since", "until")}
+        out["since"] = since.isoformat() if since else None
+        out["seconds"] = max(0, round((now - since).total_seconds())) if since else None
+        if until is not None:
+            out["until"] = until.isoformat()
+            out["remaining"] = max(0, round((until - now).total_seconds()))
+        return out
+
+    def state(self, user: User) -> dict[str, Any]:
+        """The agent's one state now (``activity.STATES``), since when, and what it is about:
+        the queue and call of a ring or talk, the end of after-call work and its wrap-up
+        codes, a pause's reason."""
+        iface = user.interfaces[0] if user.interfaces else ""
+        memberships = [
+            m
+            for q in self.tracker.queues.values()
+            if (m := q.members.get(iface)) is not None and m.logged_in
+        ]
+        phone = self.activity.phones.get(iface)
+        since = phone.changed if phone else None
+        out: dict[str, Any] = {"code": "logged_out", "since": since}
+        if phone is not None and phone.talking is not None:
+            t = phone.talking
+            out = {"code": "talking", "since": t.since, "queue": t.queue, "call_id": t.call_id}
+        elif phone is not None and phone.ringing is not None:
+            r = phone.ringing
+            out = {"code": "ringing", "since": r.since, "queue": r.queue, "call_id": r.call_id}
+        elif not memberships:
+            pass
+        elif (work := self.after_call.get(iface)) is not None and any(
+            m.paused and m.paused_reason == AFTER_CALL for m in memberships
+        ):
+            out = {
+                "code": "after_call",
+                "since": work.started,
+                "until": work.until,
+                "queue": work.talk.queue,
+                "call_id": work.talk.call_id,
+                "can_extend": not work.extended and self.site.agents.after_call_extend_seconds > 0,
+            }
+        elif paused := next((m for m in memberships if m.paused), None):
+            out = {"code": "paused", "since": paused.paused_at or since}
+            out["reason"] = paused.paused_reason
+        else:
+            out = {"code": "available", "since": since}
+        out["label"] = STATES[out["code"]]
+        if "queue" in out:
+            out["queue_name"] = self.site.queue_name(out["queue"])
+            out["codes"] = [
+                {"id": cid, "label": label} for cid, label in self.site.wrapup_codes(out["queue"])
+            ]
+        return out
 
     # -- actions -----------------------------------------------------------------------------
     def _changed(self) -> None:
@@ -312,9 +403,18 @@ class AgentDesk:
         self._changed()
 
     # -- events --------------------------------------------------------------------------------
+    EVENTS = PhoneActivity.EVENTS
+    """The events :meth:`on_event` follows."""
+
     def on_event(self, event: Message) -> None:
-        """``AgentRingNoAnswer``: the agent let a queue call ring out; pause them (every
+        """Follow the agents' phones (``activity.py``); after a queue call, after-call work;
+        ``AgentRingNoAnswer``: the agent let a queue call ring out; pause them (every
         queue) with reason "gemiste oproep" so the next caller rings someone who is there."""
+        ended = self.activity.on_event(event)
+        if event.name == "QueueMemberPause":
+            self._pause_seen(event)
+        if ended is not None:
+            self._call_ended(event.get("Interface") or "", ended)
         if event.name == "QueueMemberPause" and event.get("Paused") == "0":
             if self.missed.pop(event.get("Interface") or "", None) is not None:
                 self._changed()
@@ -339,3 +439,142 @@ class AgentDesk:
             return
         log.info("agent %s let a call ring out: paused (%s)", user.login, MISSED_CALL)
         self._changed()
+
+    # -- pauses and after-call work ---------------------------------------------------------
+    def _pause_seen(self, event: Message) -> None:
+        """A pause begins or ends on a phone (one event per queue: the first counts); an
+        ended one is written as a period of the agent's day."""
+        iface = event.get("Interface") or ""
+        if event.get("Paused") == "1":
+            self.paused_since.setdefault(iface, (event.get("PausedReason") or "", self.now()))
+            return
+        began = self.paused_since.pop(iface, None)
+        user = self.by_interface.get(iface)
+        work = self.after_call.pop(iface, None)
+        if work is not None and work.token is not None:
+            self._changed()
+        if began is None or user is None or self.records is None:
+            return
+        reason, started = began
+        kind = AFTER_CALL_KIND if reason == AFTER_CALL else PAUSE_KIND
+        label = work.talk.queue if work is not None and kind == AFTER_CALL_KIND else reason
+        ended, records = self.now(), self.records
+        self.writes.submit(
+            f"{kind} of {user.login}",
+            lambda: records.add_period(user.login, kind, label, started, ended),
+        )
+
+    def _call_ended(self, iface: str, talk: Talk) -> None:
+        """A queue call on a user's phone ended: remember it for its wrap-up code, and pause
+        the agent for the queue's after-call work (not over a pause they already took)."""
+        user = self.by_interface.get(iface)
+        if user is None:
+            return  # not one of ours: Asterisk's own wrap-up applies
+        self.recent.setdefault(iface, deque(maxlen=20)).append(talk)
+        seconds = self.site.after_call_seconds(talk.queue)
+        if seconds <= 0 or iface in self.paused_since:
+            return
+        started = self.now()
+        work = AfterCall(talk, started, started + timedelta(seconds=seconds), token=object())
+        self.after_call[iface] = work
+        try:
+            self.ami.send_nowait(
+                Message.action("QueuePause", Interface=iface, Paused="true", Reason=AFTER_CALL)
+            )
+        except AMIError as exc:
+            log.warning("after-call work of %s not started: %s", user.login, exc)
+            self.after_call.pop(iface, None)
+            return
+        self._end_later(iface, work)
+        self._changed()
+
+    def _end_later(self, iface: str, work: AfterCall) -> None:
+        token = work.token = object()
+
+        async def end() -> None:
+            while True:
+                left = (work.until - self.now()).total_seconds()
+                if left <= 0:
+                    break
+                await self.sleep(left)
+                if work.token is not token:
+                    return  # ended by "Klaar", or extended (a new timer runs)
+            if self.after_call.get(iface) is work and work.token is token:
+                await self._end_after_call(iface)
+
+        task = asyncio.get_running_loop().create_task(end(), name=f"after-call {iface}")
+        self._timers.add(task)
+        task.add_done_callback(self._timers.discard)
+
+    async def _end_after_call(self, iface: str) -> None:
+        work = self.after_call.get(iface)
+        if work is None:
+            return
+        work.token = None
+        try:
+            await _asked(self.ami.queue_pause(iface, False))
+        except StaffError as exc:
+            log.warning("after-call work on %s not ended: %s", iface, exc.message)
+            return
+        self._changed()
+
+    def _work_of(self, user: User) -> tuple[str, AfterCall]:
+        iface = self.phone(user)
+        work = self.after_call.get(iface)
+        if work is None:
+            raise StaffError("no-after-call", "U bent niet in nawerk.", status=409)
+        return iface, work
+
+    async def finish_after_call(self, user: User) -> None:
+        """ "Klaar": after-call work ends now; the queues ring the agent again."""
+        iface, _work = self._work_of(user)
+        await self._end_after_call(iface)
+
+    async def extend_after_call(self, user: User) -> datetime:
+        """ "Langer": once a call, the site's extension is added; the new end."""
+        iface, work = self._work_of(user)
+        more = self.site.agents.after_call_extend_seconds
+        if more <= 0:
+            raise StaffError("no-extension", "Nawerk verlengen kan hier niet.", status=409)
+        if work.extended:
+            raise StaffError("no-extension", "U hebt het nawerk al verlengd.", status=409)
+        work.extended = True
+        work.until += timedelta(seconds=more)
+        self._end_later(iface, work)
+        self._changed()
+        return work.until
+
+    async def choose_code(self, user: User, call_id: str, code: str) -> str:
+        """The wrap-up code of a call this agent answered (one of their last calls, or the
+        one in progress); the queue it is stored under."""
+        iface = user.interfaces[0] if user.interfaces else ""
+        phone = self.activity.phones.get(iface)
+        talks = list(self.recent.get(iface, ()))
+        if phone is not None and phone.talking is not None:
+            talks.append(phone.talking)
+        talk = next((t for t in reversed(talks) if t.call_id == call_id), None)
+        if talk is None:
+            raise StaffError(
+                "not-your-call",
+                "Die oproep hebt u niet aangenomen (of ze is te lang geleden).",
+                field="call_id",
+                status=409,
+            )
+        codes = dict(self.site.wrapup_codes(talk.queue))
+        if code not in codes:
+            raise StaffError(
+                "invalid-field",
+                f"Kies een afhandelcode uit de lijst ({', '.join(codes)}).",
+                field="code",
+            )
+        if self.records is None:
+            raise StaffError("no-store", "De afhandelcodes worden hier niet bewaard.", status=503)
+        await self.records.choose_code(call_id, talk.queue, user.login, code, self.now())
+        return talk.queue
+
+    async def close(self) -> None:
+        """At stop: the timers end (Asterisk's pause stays: the next start finds it); the
+        periods already ended reach the store."""
+        for task in list(self._timers):
+            task.cancel()
+        await self.writes.close()

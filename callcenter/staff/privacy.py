@@ -50,6 +50,7 @@ from callcenter.store.models import (
     DialRow,
     ReferralRow,
     StandInRow,
+    WrapupRow,
 )
 from callcenter.store.repository import call_values, to_record, visit_values
 from routing.site import PrivacySettings
@@ -135,6 +136,7 @@ LINKED: list[Linked] = [
     ),
     Linked(StandInRow.request_id, DialRow.id, "callback_stand_ins"),
     Linked(ClaimRow.call_id, CallRow.call_id, "callback_claims"),
+    Linked(WrapupRow.call_id, CallRow.call_id, "wrapup_codes"),
 ]
 """Every table whose rows belong to a caller through another table (a test checks that no
 table with a caller, call or contact reference is left out)."""

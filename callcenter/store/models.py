@@ -530,3 +530,37 @@ class StandInRow(Base):
     wait_seconds: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (Index("ix_callback_stand_ins_joined", "joined_at"),)
+
+
+class AgentPeriodRow(Base):
+    """A stretch of an agent's day that is not talk: a pause (with its reason) or after-call
+    work after a queue call. Written when it ends; holds no personal data."""
+
+    __tablename__ = "agent_periods"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    login: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(16))
+    """``pause`` or ``after_call``."""
+    reason: Mapped[str] = mapped_column(String(80))
+    """The pause's label as Asterisk had it; for after-call work, the queue."""
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    ended_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    seconds: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_agent_periods_started", "started_at"),)
+
+
+class WrapupRow(Base):
+    """The wrap-up code an agent chose for a call they answered from a queue: one per call,
+    queue and agent (the last choice counts)."""
+
+    __tablename__ = "wrapup_codes"
+
+    call_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    queue: Mapped[str] = mapped_column(String(80), primary_key=True)
+    login: Mapped[str] = mapped_column(String(80), primary_key=True)
+    code: Mapped[str] = mapped_column(String(64))
+    chosen_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    __table_args__ = (Index("ix_wrapup_codes_chosen", "chosen_at"),)

@@ -142,6 +142,124 @@
     if (kept) { show(JSON.parse(kept)); }
   } catch (err) { /* nothing kept */ }
 
+  // -- the agent's state: from Asterisk's events, counted on by the page's own clock ----------
+  var status = document.getElementById("status");
+  var title = document.title;
+  var sound = document.getElementById("geluid");
+  var SOUND_KEY = "vuurtoren.agent.sound";
+  var state = null;
+  var received = 0;
+  try { if (window.localStorage.getItem(SOUND_KEY) === "uit") { sound.checked = false; } } catch (err) { /* ok */ }
+  if (sound) {
+    sound.addEventListener("change", function () {
+      try { window.localStorage.setItem(SOUND_KEY, sound.checked ? "aan" : "uit"); } catch (err) { /* ok */ }
+    });
+  }
+
+  function clock(seconds) {
+    var s = Math.max(0, Math.round(seconds));
+    var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
+    var mm = (h && m < 10 ? "0" : "") + m, ss = (r < 10 ? "0" : "") + r;
+    return (h ? h + ":" : "") + mm + ":" + ss;
+  }
+
+  function beep() {
+    if (!sound || !sound.checked) { return; }
+    try {
+      var Ctx = window.AudioContext || window.webkitAudioContext;
+      var ctx = new Ctx();
+      var tone = ctx.createOscillator();
+      var gain = ctx.createGain();
+      tone.frequency.value = 880;
+      gain.gain.value = 0.15;
+      tone.connect(gain);
+      gain.connect(ctx.destination);
+      tone.start();
+      tone.stop(ctx.currentTime + 0.25);
+    } catch (err) { /* no sound here */ }
+  }
+
+  function field(name) { return status.querySelector("[data-field=" + name + "]"); }
+
+  function tick() {
+    if (!state || !status) { return; }
+    var gone = (Date.now() - received) / 1000;
+    var timer = field("timer");
+    if (state.code === "after_call" && state.remaining !== undefined) {
+      timer.textContent = "nog " + clock(state.remaining - gone);
+    } else if (state.seconds !== null && state.seconds !== undefined) {
+      timer.textContent = "sinds " + clock(state.seconds + gone);
+    } else {
+      timer.textContent = "";
+    }
+  }
+
+  function showState(next) {
+    if (!status || !next) { return; }
+    var before = state ? state.code : status.getAttribute("data-state");
+    state = next;
+    received = Date.now();
+    status.setAttribute("data-state", next.code);
+    field("label").textContent = next.label;
+    field("detail").textContent = next.queue_name || next.reason || "";
+    var work = document.getElementById("nawerk");
+    work.hidden = next.code !== "after_call";
+    if (next.code === "after_call") {
+      var wrap = document.getElementById("afhandeling");
+      if (wrap.elements.call_id.value !== next.call_id) {
+        wrap.elements.call_id.value = next.call_id;
+        var select = wrap.elements.code;
+        select.textContent = "";
+        (next.codes || []).forEach(function (c) {
+          var option = el("option", c.label);
+          option.value = c.id;
+          select.appendChild(option);
+        });
+        field("code-saved").textContent = "";
+      }
+      document.getElementById("langer").hidden = !next.can_extend;
+    }
+    document.title = next.code === "ringing" ? "Gaat over – " + title : title;
+    if (next.code === "ringing" && before !== "ringing") { beep(); }
+    if (before === "talking" && next.code !== "talking") { panel.hidden = true; }  // the pop clears
+    tick();
+  }
+
+  function post(url, body, done) {
+    fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: {"Content-Type": "application/json", "X-CSRF-Token": csrf},
+      body: JSON.stringify(body || {})
+    }).then(function (r) {
+      return r.json().then(function (data) { return {ok: r.ok, data: data}; });
+    }).then(function (answer) {
+      if (answer.ok) {
+        if (answer.data.state) { showState(answer.data.state); }
+        if (done) { done(true, answer.data); }
+      } else if (done) {
+        done(false, answer.data);
+      }
+    });
+  }
+
+  function onSubmit(id, handler) {
+    var f = document.getElementById(id);
+    if (f) { f.addEventListener("submit", function (e) { e.preventDefault(); handler(f); }); }
+  }
+  onSubmit("klaar", function () { post("/api/agent/aftercall/done"); });
+  onSubmit("langer", function () { post("/api/agent/aftercall/extend"); });
+  onSubmit("afhandeling", function (f) {
+    post("/api/agent/wrapup", {call_id: f.elements.call_id.value, code: f.elements.code.value},
+      function (ok, data) {
+        var label = f.elements.code.options[f.elements.code.selectedIndex];
+        field("code-saved").textContent = ok ? "Bewaard: " + (label ? label.text : "") + "." :
+          ((data.error && data.error.message) || "Niet bewaard.");
+      });
+  });
+  window.setInterval(tick, 1000);
+
   var source = new EventSource("/api/agent/stream");
   source.addEventListener("call", function (e) { show(JSON.parse(e.data)); });
+  source.addEventListener("me", function (e) { showState(JSON.parse(e.data).state); });
 })();

@@ -41,6 +41,7 @@ PAGES = [
     "/overrides",
     "/openingsuren",
     "/agent",
+    "/agenten",
     "/rota",
     "/sluitingen",
     "/admin/jobs",
@@ -501,6 +502,60 @@ async def test_a_call_arriving_while_a_form_is_half_filled_keeps_the_form(
         assert "is geregistreerd" in await page.inner_text("main")
         assert len(await s.run.ops.register.history(a, actor="test")) == 1
         assert eva.login == "eva"
+        await context.close()
+
+
+async def test_the_agents_state_and_timers_follow_a_call_to_klaar(
+    browser: Any, stack: StackFactory
+) -> None:
+    """Issue 25, points 3, 4 and 7: on Eva's console the state follows the call (In
+    gesprek with its queue and a running timer, then Nawerk counting down), she chooses a
+    wrap-up code and presses Klaar; the managers' live list follows her pause."""
+    async with stack(at("2026-11-23 13:00"), speed=3) as s:
+        await s.run.staff.users.add(
+            "eva", "Eva Claes", ["agent", "manager"], PASSWORD, interfaces=["PJSIP/eva"]
+        )
+        await eva_alone_on_duty(s)
+        context = await logged_in(browser, s.run.url.rstrip("/"))
+        page = await context.new_page()
+        await page.goto(s.run.url + "agent")
+        from playwright.async_api import expect
+
+        status = page.locator("#status")
+        label = status.locator("[data-field=label]")
+        await expect(label).to_have_text("Beschikbaar", timeout=10000)
+        await page.wait_for_timeout(300)  # the console's stream is open
+        call = s.call(number="+32470800031", digits="1", talk_seconds=15, patience=120)
+        await expect(label).to_have_text("In gesprek", timeout=20000)
+        assert await status.locator("[data-field=detail]").inner_text() == (
+            "Vuurtoren (onthaal callcenter)"
+        )
+        first = await status.locator("[data-field=timer]").inner_text()
+        await page.wait_for_timeout(2100)
+        later = await status.locator("[data-field=timer]").inner_text()
+        assert first.startswith("sinds 0:") and later != first  # the call timer runs
+        await expect(label).to_have_text("Nawerk", timeout=20000)
+        assert re.fullmatch(
+            r"nog [01]:\d\d", await status.locator("[data-field=timer]").inner_text()
+        )
+        assert await page.locator("#gesprek").is_hidden()  # the pop cleared with the call
+        await page.select_option("#w-code", label="Dringende hulp geregeld")
+        await page.click("#afhandeling button")
+        await status.get_by_text("Bewaard: Dringende hulp geregeld.").wait_for()
+        assert await s.run.ops.desk.records.code_of(call.truth.linkedid, "eva") == "crisis"
+        await page.click("#klaar button")
+        await expect(label).to_have_text("Beschikbaar", timeout=10000)
+        assert await label.inner_text() == "Beschikbaar"
+        # the managers' live list follows a pause
+        board = await context.new_page()
+        await board.goto(s.run.url + "agenten")
+        await board.locator("#link[data-state=live]").wait_for(timeout=10000)
+        row = board.locator("tr[data-login=eva]")
+        assert "Beschikbaar" in await row.inner_text()
+        eva = await s.run.staff.users.by_login("eva")
+        await s.run.ops.desk.pause(eva, "lunch", actor="eva")
+        await row.get_by_text("Pauze").wait_for(timeout=10000)
+        assert "Middagpauze" in await row.inner_text()
         await context.close()
 
 

@@ -1,0 +1,119 @@
+"""Issue 25, points 3 and 4 on the simulated Asterisk: an agent's state follows the call
+through ring, talk and after-call work from Asterisk's events; after-call work pauses the
+agent for the queue's time (the lighthouse stays staffed), "Klaar" ends it and "Langer"
+extends it once; the wrap-up code and the periods are stored for the reports."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from callcenter.reports import build_report, period
+from callcenter.simulator import SimSettings
+from callcenter.staff.activity import AFTER_CALL
+from callcenter.staff.errors import StaffError
+from callcenter.store.models import AgentPeriodRow
+from tests.ami.test_client import until
+from tests.service.conftest import Stack, StackFactory, at
+
+PASSWORD = "een-goed-wachtwoord-agent"
+TODAY = date(2026, 11, 23)
+NO_LIGHTHOUSE_PHONES = SimSettings(failsafe_seconds=6, lighthouse_agents=0)
+
+
+async def on_duty(s: Stack, login: str, phone: str) -> Any:
+    user = await s.run.staff.users.add(
+        login, login.title(), ["agent"], PASSWORD, counters=[], interfaces=[phone]
+    )
+    await s.run.ops.duty.add_shift(0, "08:00", "17:00", login, actor="mia")
+    await until(lambda: phone in s.sim.ast.queues["lighthouse"].members, 10)
+    s.sim.ast.queues["lighthouse"].members[phone].device.answer_probability = 1.0
+    # sociale dienst closed: key 1 goes to the lighthouse
+    await s.run.ops.overrides.set("sociale-dienst", "closed", kind="emergency", actor="mia")
+    return user
+
+
+async def test_the_state_follows_a_call_through_ring_talk_after_call_and_klaar(
+    stack: StackFactory,
+) -> None:
+    async with stack(at("2026-11-23 10:00"), settings=NO_LIGHTHOUSE_PHONES) as s:
+        an = await on_duty(s, "an", "PJSIP/an")
+        desk = s.run.ops.desk
+        await until(lambda: desk.state(an)["code"] == "available", 10)
+        seen: list[str] = []
+        desk.activity.on_change.append(lambda iface: seen.append(desk.state(an)["code"]))
+        call = s.call(number="+32470800021", digits="1", talk_seconds=20, patience=120)
+        await until(lambda: desk.state(an)["code"] == "talking", 20)
+        talking = desk.state(an)
+        assert talking["queue"] == "lighthouse" and talking["call_id"] == call.truth.linkedid
+        assert talking["queue_name"] == "Vuurtoren (onthaal callcenter)"
+        assert "ringing" in seen  # the phone rang before it was answered
+        await until(lambda: desk.state(an)["code"] == "after_call", 20)
+        work = desk.state(an)
+        assert work["until"] - work["since"] == timedelta(seconds=60)  # the lighthouse's own
+        assert work["can_extend"] is True
+        assert [c["id"] for c in work["codes"]][:4] == [
+            "info",
+            "doorverwezen",
+            "terugbellen",
+            "crisis",
+        ]
+        member = s.sim.ast.queues["lighthouse"].members["PJSIP/an"]
+        assert member.paused and member.paused_reason == AFTER_CALL
+        # an agent in after-call work is back soon: the lighthouse stays open for routing
+        assert s.sim.ast.db_get("vuurtoren", "counter/lighthouse") == "open"
+        with pytest.raises(StaffError) as wrong:
+            await desk.choose_code(an, call.truth.linkedid, "afspraak")  # not a lighthouse code
+        assert wrong.value.field == "code"
+        with pytest.raises(StaffError):
+            await desk.choose_code(an, "1796371200.99999", "info")  # not their call
+        assert await desk.choose_code(an, call.truth.linkedid, "crisis") == "lighthouse"
+        await desk.finish_after_call(an)  # "Klaar"
+        await until(lambda: not member.paused, 10)
+        await until(lambda: desk.state(an)["code"] == "available", 10)
+        await desk.writes.drain()
+        assert await desk.records.code_of(call.truth.linkedid, "an") == "crisis"
+        async with s.run.ops.intervals.engine.connect() as conn:
+            rows = (await conn.execute(select(AgentPeriodRow.kind, AgentPeriodRow.reason))).all()
+        assert [tuple(r) for r in rows] == [("after_call", "lighthouse")]
+        # the reports count them: the agent's day and the wrap-up codes of the lighthouse
+        await s.run.writer.flush()
+        report = await build_report(
+            s.run.ops.intervals.engine, s.run.service.site, period("day", TODAY), {"an": "An"}
+        )
+        [day] = report.data["agents"]
+        assert (day["name"], day["calls"]) == ("An", 1)
+        assert day["talk_seconds"] > 0 and day["after_call_seconds"] >= 0
+        assert day["handle_seconds"] == day["talk_seconds"] + day["after_call_seconds"]
+        assert [
+            (c["queue"], c["label"], c["calls"], c["share"]) for c in report.data["wrapup_codes"]
+        ] == [("lighthouse", "Dringende hulp geregeld", 1, 1.0)]
+        _header, rows = report.table("medewerkers")
+        assert rows[0][:3] == [TODAY, "An", 1]
+        # the managers' live list: An, available, one call today
+        await s.run.ops.board.refresh(force=True)
+        [row] = s.run.ops.board.rows()
+        assert (row["name"], row["state"]["label"], row["calls"]) == ("An", "Beschikbaar", 1)
+        assert row["queues"] == ["Vuurtoren (onthaal callcenter)"]
+
+
+async def test_after_call_work_ends_by_itself_and_extends_once(stack: StackFactory) -> None:
+    async with stack(at("2026-11-23 10:00"), settings=NO_LIGHTHOUSE_PHONES) as s:
+        an = await on_duty(s, "an", "PJSIP/an")
+        desk = s.run.ops.desk
+        s.call(number="+32470800022", digits="1", talk_seconds=10, patience=120)
+        await until(lambda: desk.state(an)["code"] == "after_call", 30)
+        first = desk.state(an)["until"]
+        assert await desk.extend_after_call(an) == first + timedelta(seconds=60)
+        assert desk.state(an)["can_extend"] is False
+        with pytest.raises(StaffError, match="al verlengd"):
+            await desk.extend_after_call(an)
+        member = s.sim.ast.queues["lighthouse"].members["PJSIP/an"]
+        assert member.paused
+        # 120 virtual seconds later the queues ring An again, without a click
+        await until(lambda: not member.paused, 30)
+        assert s.sim.clock.now() >= first + timedelta(seconds=60)
+        await until(lambda: desk.state(an)["code"] == "available", 10)
