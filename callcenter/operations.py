@@ -20,14 +20,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from callcenter.contacts.callbacks import CallbackList
 from callcenter.contacts.catalog import Catalog
 from callcenter.contacts.dialer import Dialer
-from callcenter.contacts.register import Register
+from callcenter.contacts.register import Contact, Register
 from callcenter.contacts.scope import CallTrail
 from callcenter.service import CallService
 from callcenter.staff.agent_board import AgentBoard
 from callcenter.staff.agent_records import AgentRecords
 from callcenter.staff.agents import AgentDesk
 from callcenter.staff.deskphone import DeskPhone
+from callcenter.staff.errors import StaffError
 from callcenter.staff.services import StaffServices
+from callcenter.staff.users import User
 from callcenter.store.intervals import IntervalStore, LiveStaffing
 from routing.decide import next_open
 from schedules.closures import ClosureStore
@@ -86,6 +88,52 @@ class Operations:
             "open": is_open,
             "next_open": None if is_open or nxt is None else nxt.astimezone(site.zone).isoformat(),
         }
+
+    async def transfer(self, user: User, counter_id: str, *, address: str | None = None) -> Contact:
+        """Pass the caller the agent is talking to on to an open counter, by phone (the
+        caller waits in that counter's queue as any caller does), and record it on the call:
+        a registration with a referral by phone to that counter (issue 25, point 5)."""
+        site = self.service.site
+        try:
+            counter = site.counter(counter_id)
+        except KeyError:
+            raise StaffError(
+                "invalid-field", f"Onbekend loket {counter_id!r}.", field="counter"
+            ) from None
+        talk = self.desk.current_talk(user)
+        if counter.queue == talk.queue:
+            raise StaffError(
+                "same-queue", "De beller is al bij dat loket.", field="counter", status=409
+            )
+        now = self.service.clock.now()
+        if self.counter_opens(counter.id, now) != now:
+            raise StaffError(
+                "counter-closed",
+                f"{counter.name} is nu gesloten: verwijs schriftelijk door.",
+                field="counter",
+                status=409,
+            )
+        call = self.service.tracker.calls.get(talk.call_id)
+        topic = site.topic(call.digits if call is not None else None).id
+        await self.desk.transfer(talk, counter.queue)
+        if self.service.writer is not None:
+            await self.service.writer.flush()  # the call is in the store to register on
+        return await self.register.register(
+            user,
+            {
+                "call_id": talk.call_id,
+                "topic": topic,
+                "category": "andere",
+                "summary": f"Telefonisch doorverbonden met {counter.name}.",
+                "outcome": "referred",
+                "referral": {
+                    "to_counter": counter.id,
+                    "request": "Telefonisch doorverbonden vanuit de vuurtoren of het onthaal.",
+                },
+            },
+            address=address,
+            by_phone=True,
+        )
 
     def counter_opens(self, counter_id: str, at: datetime) -> datetime | None:
         """When a counter is open next from ``at`` (``at`` itself when open then)."""

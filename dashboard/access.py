@@ -106,6 +106,8 @@ ROUTES: dict[str, Access] = {
     "agent-aftercall-done": AGENTS,
     "agent-aftercall-extend": AGENTS,
     "agent-wrapup": AGENTS,
+    "agent-transfer": AGENTS,
+    "api-agent-transfer": AGENTS,
     "api-agent-aftercall-done": AGENTS,
     "api-agent-aftercall-extend": AGENTS,
     "api-agent-wrapup": AGENTS,

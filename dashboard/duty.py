@@ -150,6 +150,12 @@ async def _wrapup(request: web.Request, data: dict[str, str]) -> None:
     await request.app[OPS].desk.choose_code(request[USER], call_id, str(data.get("code", "")))
 
 
+async def _transfer(request: web.Request, data: dict[str, str]) -> None:
+    await request.app[OPS].transfer(
+        request[USER], str(data.get("counter", "")), address=request[ADDRESS]
+    )
+
+
 async def _take_over(request: web.Request, data: dict[str, str]) -> object:
     giver = data.get("from") or None
     return await request.app[OPS].duty.take_over(
@@ -391,6 +397,7 @@ def setup(app: web.Application) -> None:
         ("aftercall/done", _after_call_done),
         ("aftercall/extend", _after_call_extend),
         ("wrapup", _wrapup),
+        ("transfer", _transfer),
     ):
         name = "agent-" + action.replace("/", "-")
         r.add_post(f"/agent/{action}", _form_action(work, "/agent"), name=name)
@@ -407,6 +414,11 @@ def setup(app: web.Application) -> None:
         "/api/agent/aftercall/extend",
         _api_action(_after_call_extend),
         name="api-agent-aftercall-extend",
+    )
+    r.add_post(
+        "/api/agent/transfer",
+        _api_action(_transfer, {"counter": str}),
+        name="api-agent-transfer",
     )
     r.add_post(
         "/api/agent/wrapup",

@@ -91,6 +91,8 @@ class Referral:
     created_at: datetime
     updated_by: str | None = None
     updated_at: datetime | None = None
+    by_phone: bool = False
+    """Passed on by phone (a transfer from the console), not only written down."""
 
     @property
     def closed(self) -> bool:
@@ -114,6 +116,7 @@ class Referral:
             "updated_by": self.updated_by,
             "updated_at": self.updated_at.isoformat() if self.updated_at else None,
             "overdue": None if today is None else self.overdue(today),
+            "by_phone": self.by_phone,
         }
 
 
@@ -191,6 +194,7 @@ def _referral(row: ReferralRow) -> Referral:
         row.created_at,
         row.updated_by,
         row.updated_at,
+        bool(row.by_phone),
     )
 
 
@@ -328,7 +332,12 @@ class Register(SiteStore):
 
     # -- registering -----------------------------------------------------------------------------
     async def register(
-        self, user: User, raw: Mapping[str, Any], *, address: str | None = None
+        self,
+        user: User,
+        raw: Mapping[str, Any],
+        *,
+        address: str | None = None,
+        by_phone: bool = False,
     ) -> Contact:
         """Register a question (``raw``: topic, category, product, summary, outcome, and
         ``call_id`` on a call or ``counter`` for a walk-in; ``referral`` when referred).
@@ -384,6 +393,7 @@ class Register(SiteStore):
                     "invalid-field", "Een doorverwijzing zegt naar wie.", field="referral"
                 )
             referral_values = self._referral_values(referral)
+            referral_values["by_phone"] = by_phone
         elif referral:
             raise StaffError(
                 "invalid-field",

@@ -129,6 +129,7 @@ class InboundCall:
         self._entry: Entry | None = None
         self._entry_queue: str | None = None
         self._talking: tuple[str, VisitResult, Entry, float] | None = None
+        self._transfer: asyncio.Future[tuple[str, str]] | None = None
         self._waited = 0.0
         self._topic = ""
         self._counter = ""
@@ -152,6 +153,16 @@ class InboundCall:
         self._redirect.set_result((context, exten))
         if self._entry is not None and self._entry_queue is not None:
             self.ast.queues[self._entry_queue].withdraw(self._entry, "redirected")
+
+    def talking_with(self, channel: str) -> bool:
+        """Whether the caller is bridged with the agent's leg ``channel`` now."""
+        talking = self._talking
+        return talking is not None and getattr(talking[1].member_channel, "name", None) == channel
+
+    def transfer(self, context: str, exten: str) -> None:
+        """A blind transfer by the agent: the talk ends, the caller goes on there."""
+        if self._transfer is not None and not self._transfer.done():
+            self._transfer.set_result((context, exten))
 
     def hangup_now(self, cause: int = 16) -> None:
         """A Hangup action (or Asterisk vanishing): end without any further events."""
@@ -480,8 +491,7 @@ class InboundCall:
         visit.outcome = result.outcome
         visit.hold_seconds = result.hold_seconds
         if result.outcome == "answered":
-            await self._talk(queue_name, result, entry)
-            return None
+            return await self._talk(queue_name, result, entry)
         if caller_left:
             self.truth.outcome = "abandoned"
             self.truth.hangup_stage = "queue"
@@ -571,7 +581,10 @@ class InboundCall:
         found = next((c.id for c in site.counters if c.queue == queue_name), None)
         return found or site.topic(self._topic or None).counter
 
-    async def _talk(self, queue_name: str, result: VisitResult, entry: Entry) -> None:
+    async def _talk(
+        self, queue_name: str, result: VisitResult, entry: Entry
+    ) -> tuple[str, str] | None:
+        """The talk; where the caller goes on after a blind transfer (None: it ended)."""
         ast = self.ast
         p = self.profile
         member_channel = result.member_channel
@@ -587,9 +600,18 @@ class InboundCall:
         talk = p.talk_seconds
         if queue_name == ast.site.lighthouse.queue:
             talk *= LIGHTHOUSE_TALK_FACTOR  # the lighthouse triages, registers and refers
-        await ast.clock.sleep(talk)
+        self._transfer = asyncio.get_running_loop().create_future()
+        transfer = self._transfer
+        await asyncio.wait({transfer}, timeout=ast.clock.real(talk))
         self._talking = None
+        self._transfer = None
         talk = int(ast.clock.epoch() - started)
+        if transfer.done():  # the agent passed the caller on: BlindTransfer
+            context, exten = transfer.result()
+            self._end_talk(queue_name, result, entry, talk, "transfer", to=(context, exten))
+            ast.hangup_channel(member_channel)
+            self.truth.transfers.append((queue_name, exten))
+            return context, exten
         if p.agent_hangs_up:
             ast.emit("HangupRequest", "call", [*member_channel.snapshot(), ("Cause", "16")])
             self._end_talk(queue_name, result, entry, talk, "agent")
@@ -608,6 +630,7 @@ class InboundCall:
             self._end_talk(queue_name, result, entry, talk, "caller")
             ast.hangup_channel(member_channel)
             self._hangup_dialplan_leg()
+        return None
 
     def _bare_complete(self) -> bool:
         every = self.ast.settings.bare_complete_every
@@ -625,6 +648,7 @@ class InboundCall:
         reason: str,
         *,
         bare: bool = False,
+        to: tuple[str, str] | None = None,
     ) -> None:
         ast = self.ast
         member_channel = result.member_channel
@@ -636,7 +660,7 @@ class InboundCall:
         for ch, n in ((first, 1), (second, 0)):
             ast.emit("BridgeLeave", "call", [*_bridge(bridge, n), *ch.snapshot()])
         ast.queues[queue_name].complete(
-            result, talk, reason, entry.original_position, self.leg2, bare=bare
+            result, talk, reason, entry.original_position, self.leg2, bare=bare, to=to
         )
         visit = self.truth.visits[-1]
         visit.talk_seconds = talk

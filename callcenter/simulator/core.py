@@ -117,6 +117,8 @@ class CallTruth:
     heard: list[str] = field(default_factory=list)
     """The prompts played to the caller, in order, as paths under ``[prompts] dir``
     (``nl/welkom``, ``dyn/nl/<hash>``: a sentence Vuurtoren rendered)."""
+    transfers: list[tuple[str, str]] = field(default_factory=list)
+    """Blind transfers by an agent: (from queue, to extension)."""
 
     @property
     def final_queue(self) -> str | None:

@@ -524,9 +524,11 @@ class SimQueue:
         caller: Channel,
         *,
         bare: bool = False,
+        to: tuple[str, str] | None = None,
     ) -> None:
         """A connected call ended (``reason``: caller, agent or transfer). ``bare``: the
-        caller's channel is gone already, and the event carries none of its fields."""
+        caller's channel is gone already, and the event carries none of its fields;
+        ``to``: a blind transfer's context and extension."""
         ast = self.ast
         member = result.member
         assert member is not None and result.member_channel is not None
@@ -544,14 +546,14 @@ class SimQueue:
                 ("Reason", reason),
             ],
         )
-        event = "COMPLETECALLER" if reason == "caller" else "COMPLETEAGENT"
-        ast.queue_log(
-            caller.uniqueid,
-            self.name,
-            member.name,
-            event,
-            f"{result.hold_seconds}|{talk}|{original_position}",
-        )
+        times = f"{result.hold_seconds}|{talk}|{original_position}"
+        if to is not None:  # app_queue's handle_blind_transfer: extension|context|hold|talk|pos
+            ast.queue_log(
+                caller.uniqueid, self.name, member.name, "BLINDTRANSFER", f"{to[1]}|{to[0]}|{times}"
+            )
+        else:
+            event = "COMPLETECALLER" if reason == "caller" else "COMPLETEAGENT"
+            ast.queue_log(caller.uniqueid, self.name, member.name, event, times)
         self.completed += 1
         if result.hold_seconds <= self.service_level:
             self.completed_in_sl += 1

@@ -58,6 +58,7 @@ WRITE_PRIVILEGE: dict[str, frozenset[str]] = {
     # The classes an action is registered with (manager.c, db.c, app_queue.c); an account
     # may run it when its ``write`` has any of them. Unlisted actions need none.
     "redirect": frozenset({"call"}),
+    "blindtransfer": frozenset({"call"}),
     "hangup": frozenset({"system", "call"}),
     "setvar": frozenset({"call"}),
     "getvar": frozenset({"call", "reporting"}),
@@ -333,6 +334,25 @@ class Session(asyncio.Protocol):
             self.ast.route_marks.append((channel, sent, now))
         self.respond(action, "Success", ("Message", "Redirect successful"))
         call.redirect(action.get("Context") or "", action.get("Exten") or "")
+
+    def a_blindtransfer(self, action: Message) -> None:
+        """``BlindTransfer``: the party bridged with ``Channel`` goes to ``Context``,
+        ``Exten`` (manager.c: "Channel not specified", "No such channel"); here an agent's
+        leg passes its queue caller on (app_queue reports ``AgentComplete`` Reason
+        ``transfer`` and queue_log ``BLINDTRANSFER``)."""
+        channel = action.get("Channel") or ""
+        if not channel:
+            self.error(action, "Channel not specified")
+            return
+        if not action.get("Exten"):
+            self.error(action, "No extension specified")
+            return
+        call = next((c for c in self.ast.calls.values() if c.talking_with(channel)), None)
+        if channel not in self.ast.channels or call is None:
+            self.error(action, "No such channel")
+            return
+        self.respond(action, "Success", ("Message", "Transfer succeeded"))
+        call.transfer(action.get("Context") or "", action.get("Exten") or "")
 
     def a_hangup(self, action: Message) -> None:
         channel = action.get("Channel") or ""

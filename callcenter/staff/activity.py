@@ -58,6 +58,8 @@ class Talk:
     call_id: str
     caller_uid: str
     since: datetime
+    channel: str = ""
+    """The agent's own leg (``DestChannel``): a transfer is asked of it."""
 
 
 @dataclass(slots=True)
@@ -124,7 +126,7 @@ class PhoneActivity:
             p.ringing = Ring(queue, call_id, uid, self.now())
         elif name == "AgentConnect":
             p.ringing = None
-            p.talking = Talk(queue, call_id, uid, self.now())
+            p.talking = Talk(queue, call_id, uid, self.now(), e.get("DestChannel") or "")
             for other, q in self.phones.items():  # ringall: the others stop ringing
                 if other != iface and q.ringing is not None and q.ringing.caller_uid == uid:
                     q.ringing = None

@@ -572,6 +572,21 @@ class AgentDesk:
         await self.records.choose_code(call_id, talk.queue, user.login, code, self.now())
         return talk.queue
 
+    def current_talk(self, user: User) -> Talk:
+        """The queue call the agent is in now; 409 when none."""
+        iface = user.interfaces[0] if user.interfaces else ""
+        phone = self.activity.phones.get(iface)
+        if phone is None or phone.talking is None or not phone.talking.channel:
+            raise StaffError("not-in-call", "U bent niet in gesprek met een beller.", status=409)
+        return phone.talking
+
+    async def transfer(self, talk: Talk, queue: str) -> None:
+        """Pass the caller of ``talk`` on into ``queue`` (AMI ``BlindTransfer`` of the
+        agent's leg into ``queues,<queue>``: the caller waits there as any caller does)."""
+        await _asked(
+            self.ami.action("BlindTransfer", Channel=talk.channel, Context="queues", Exten=queue)
+        )
+
     async def close(self) -> None:
         """At stop: the timers end (Asterisk's pause stays: the next start finds it); the
         periods already ended reach the store."""

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -445,6 +446,9 @@ class ReferralRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_by: Mapped[str | None] = mapped_column(String(80))
     updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    by_phone: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """Passed on by phone from the console (a transfer into the counter's queue), not only
+    written down."""
 
     __table_args__ = (
         Index("ix_referrals_counter_status", "to_counter", "status"),

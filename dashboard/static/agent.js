@@ -204,6 +204,8 @@
     field("detail").textContent = next.queue_name || next.reason || "";
     var work = document.getElementById("nawerk");
     work.hidden = next.code !== "after_call";
+    var transfer = document.getElementById("doorverbinden");
+    if (transfer) { transfer.hidden = next.code !== "talking"; }
     if (next.code === "after_call") {
       var wrap = document.getElementById("afhandeling");
       if (wrap.elements.call_id.value !== next.call_id) {
@@ -256,6 +258,14 @@
         field("code-saved").textContent = ok ? "Bewaard: " + (label ? label.text : "") + "." :
           ((data.error && data.error.message) || "Niet bewaard.");
       });
+  });
+  onSubmit("doorverbinden", function (f) {
+    var choice = f.elements.counter.options[f.elements.counter.selectedIndex];
+    post("/api/agent/transfer", {counter: f.elements.counter.value}, function (ok, data) {
+      field("transfer-result").textContent = ok ?
+        "Doorverbonden met " + (choice ? choice.text : "het loket") + "; de doorverwijzing staat bij de oproep." :
+        ((data.error && data.error.message) || "Niet doorverbonden.");
+    });
   });
   window.setInterval(tick, 1000);
 

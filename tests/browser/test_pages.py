@@ -559,6 +559,39 @@ async def test_the_agents_state_and_timers_follow_a_call_to_klaar(
         await context.close()
 
 
+async def test_a_caller_is_passed_on_to_an_open_counter_from_the_console(
+    browser: Any, stack: StackFactory
+) -> None:
+    """Issue 25, point 5: in a call, Eva passes the caller on to the woonloket; the caller
+    goes into its queue (the simulated Asterisk's BlindTransfer) and the referral by phone
+    is on the call."""
+    from playwright.async_api import expect
+
+    async with stack(at("2026-11-23 10:00"), speed=3) as s:
+        await s.run.staff.users.add(
+            "eva", "Eva Claes", ["agent"], PASSWORD, interfaces=["PJSIP/eva"]
+        )
+        await eva_alone_on_duty(s)
+        await s.run.ops.overrides.set("sociale-dienst", "closed", kind="emergency", actor="t")
+        context = await logged_in(browser, s.run.url.rstrip("/"))
+        page = await context.new_page()
+        await page.goto(s.run.url + "agent")
+        label = page.locator("#status [data-field=label]")
+        await expect(label).to_have_text("Beschikbaar", timeout=10000)
+        await page.wait_for_timeout(300)
+        call = s.call(number="+32470800041", digits="1", talk_seconds=60, patience=300)
+        await expect(label).to_have_text("In gesprek", timeout=20000)
+        await page.select_option("#t-counter", label="Woonloket")
+        await page.click("#doorverbinden button")
+        result = page.locator("#status [data-field=transfer-result]")
+        await expect(result).to_contain_text("Doorverbonden met Woonloket", timeout=10000)
+        await expect(label).to_have_text("Nawerk", timeout=10000)
+        assert call.truth.transfers == [("lighthouse", "woonloket")]
+        [contact] = await s.run.ops.register.history("+32470800041", actor="test")
+        assert [(r.to_counter, r.by_phone) for r in contact.referrals] == [("woonloket", True)]
+        await context.close()
+
+
 async def login_as(browser: Any, base_url: str, login: str) -> Any:
     ctx = await browser.new_context(locale="nl-BE")
     page = await ctx.new_page()

@@ -117,3 +117,28 @@ async def test_after_call_work_ends_by_itself_and_extends_once(stack: StackFacto
         await until(lambda: not member.paused, 30)
         assert s.sim.clock.now() >= first + timedelta(seconds=60)
         await until(lambda: desk.state(an)["code"] == "available", 10)
+
+
+async def test_a_call_is_passed_on_by_phone_to_an_open_counter(stack: StackFactory) -> None:
+    """Point 5: the lighthouse agent passes the caller on to the woonloket (open): the
+    caller waits in its queue and is answered there; the call holds a registration with a
+    referral by phone; a closed counter is refused."""
+    # speed 10: the 60 s of after-call work last 6 s, longer than the transfer's own work
+    async with stack(at("2026-11-23 10:00"), speed=10, settings=NO_LIGHTHOUSE_PHONES) as s:
+        an = await on_duty(s, "an", "PJSIP/an")
+        ops = s.run.ops
+        call = s.call(number="+32470800023", digits="1", talk_seconds=40, patience=300)
+        await until(lambda: ops.desk.state(an)["code"] == "talking", 20)
+        with pytest.raises(StaffError) as closed:
+            await ops.transfer(an, "sociale-dienst")  # closed by the override
+        assert closed.value.id == "counter-closed"
+        contact = await ops.transfer(an, "woonloket")
+        assert contact.call_id == call.truth.linkedid and contact.caller == "+32470800023"
+        [referral] = contact.referrals
+        assert (referral.to_counter, referral.by_phone) == ("woonloket", True)
+        # the talk ended with the transfer: after-call work, to register the question
+        await until(lambda: ops.desk.state(an)["code"] == "after_call", 10)
+        rec = await s.record(call.truth.linkedid, timeout=60)
+        assert [v.queue for v in rec.visits] == ["lighthouse", "woonloket"]
+        assert rec.visits[0].ended_by == "transfer"
+        assert call.truth.transfers == [("lighthouse", "woonloket")]

@@ -1,4 +1,4 @@
-"""agents' pauses and after-call work, and the wrap-up codes of calls
+"""agents' pauses and after-call work, the wrap-up codes of calls, referrals by phone
 
 Revision ID: 0016
 Revises: 0015
@@ -39,8 +39,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("call_id", "queue", "login"),
     )
     op.create_index("ix_wrapup_codes_chosen", "wrapup_codes", ["chosen_at"])
+    with op.batch_alter_table("referrals") as batch:
+        batch.add_column(
+            sa.Column("by_phone", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("referrals") as batch:
+        batch.drop_column("by_phone")
     op.drop_table("wrapup_codes")
     op.drop_table("agent_periods")
