@@ -4,21 +4,93 @@ is ``callcenter/staff/agent_board.py``."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 from typing import Any
 
 from aiohttp import web
 
-from callcenter.bus import BusMessage
 from callcenter.staff.activity import STATES
+from dashboard.feeds import Pick, SharedFeed, shared_stream
 from dashboard.keys import OPS
 from dashboard.render import render
-from dashboard.sse import Event, serve_events
+from dashboard.sse import Encoded
 
 __all__ = ["setup"]
 
-EVERY = 1.0
-"""A busy site changes agents' states many times a second: the list is sent at most this
-often."""
+GATHER = 0.2
+"""Seconds a burst of changes is gathered before the screens get the list again (a busy site
+changes agents' states many times a second)."""
+FRESH = 0.1
+"""Seconds a built list serves every screen that asks."""
+KINDS = frozenset({"agent", "agents-today"})
+"""Bus messages after which the list may have changed (an agent's phone, pause or queues;
+today's figures read again)."""
+
+
+class AgentList:
+    """The list for every screen, versioned: built at most every :data:`FRESH` seconds, with
+    the rows that changed since the version before. A screen that has that version gets
+    only those rows (``delta``: 200 agents, 200 screens, several times a second); any other,
+    the whole list (``agents``)."""
+
+    def __init__(self, app: web.Application) -> None:
+        self.app = app
+        self.version = 0
+        self._rows: dict[str, str] = {}
+        self._built_at: float | None = None
+        self._full = Encoded("{}")
+        self._delta: Encoded | None = None
+
+    def _refresh(self) -> None:
+        now = asyncio.get_running_loop().time()
+        if self._built_at is not None and now - self._built_at < FRESH:
+            return
+        self._built_at = now
+        rows = self.app[OPS].board.rows()
+        encoded = {r["login"]: json.dumps(r, ensure_ascii=False) for r in rows}
+        if encoded == self._rows and self.version:
+            return
+        changed = [text for login, text in encoded.items() if self._rows.get(login) != text]
+        gone = [login for login in self._rows if login not in encoded]
+        self.version += 1
+        summary = json.dumps(_summary(rows))
+        names = json.dumps(_names(self.app), ensure_ascii=False)
+        now = self.app[OPS].board.now()
+        self._full = Encoded(
+            f'{{"version":{self.version},"now":{now},"agents":[{",".join(encoded.values())}],'
+            f'"summary":{summary},"names":{names}}}'
+        )
+        self._delta = Encoded(
+            f'{{"version":{self.version},"base":{self.version - 1},"now":{now},'
+            f'"changed":[{",".join(changed)}],"gone":{json.dumps(gone)},"summary":{summary}}}'
+        )
+        self._rows = encoded
+
+    def pick_for_a_screen(self) -> Pick:
+        """What one screen is sent each time: the whole list first, then the changes."""
+        have: int | None = None
+
+        def pick() -> tuple[str, Encoded] | None:
+            nonlocal have
+            self._refresh()
+            if have == self.version:
+                return None
+            event = ("delta", self._delta) if have == self.version - 1 else ("agents", self._full)
+            have = self.version
+            return event[0], event[1] or self._full
+
+        return pick
+
+
+LIST: web.AppKey[AgentList] = web.AppKey("agents-list", AgentList)
+FEED: web.AppKey[SharedFeed] = web.AppKey("agents-feed", SharedFeed)
+
+
+def _names(app: web.Application) -> dict[str, Any]:
+    """The words a screen shows for the codes and ids in the rows."""
+    site = app[OPS].service.site
+    return {"states": STATES, "queues": {q: site.queue_name(q) for q in site.queues}}
 
 
 def _summary(rows: list[dict[str, Any]]) -> dict[str, int]:
@@ -29,8 +101,9 @@ def _summary(rows: list[dict[str, Any]]) -> dict[str, int]:
     return counts
 
 
-def _payload(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"agents": rows, "summary": _summary(rows)}
+def _payload(app: web.Application, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    now = app[OPS].board.now()
+    return {"now": now, "agents": rows, "summary": _summary(rows), "names": _names(app)}
 
 
 async def agents_page(request: web.Request) -> web.Response:
@@ -43,6 +116,8 @@ async def agents_page(request: web.Request) -> web.Response:
         rows=rows,
         summary=_summary(rows),
         state_names=STATES,
+        queue_names=_names(request.app)["queues"],
+        now=board.now(),
         js=request.app.router["static"].url_for(filename="agents.js"),
     )
 
@@ -50,30 +125,31 @@ async def agents_page(request: web.Request) -> web.Response:
 async def api_agents(request: web.Request) -> web.Response:
     board = request.app[OPS].board
     await board.refresh()
-    return web.json_response(_payload(board.rows()))
+    return web.json_response(_payload(request.app, board.rows()))
 
 
 async def agents_stream(request: web.Request) -> web.StreamResponse:
-    """``agents``: the whole list, when an agent's state, membership or today's figures
-    changed (at most every :data:`EVERY` seconds)."""
-    board = request.app[OPS].board
+    """``agents``: the whole list, after a burst of changes of agents' states, memberships or
+    today's figures (gathered for :data:`GATHER` seconds); one list built for every screen."""
+    app = request.app
+    board = app[OPS].board
     await board.refresh()
-
-    def pick(burst: list[BusMessage]) -> list[Event]:
-        if any(m.kind in ("agent", "agents-today", "queue") for m in burst):
-            return [("agents", _payload(board.rows()))]
-        return []
-
     board.watchers += 1
     try:
-        return await serve_events(
-            request, "api-agents-stream", [("agents", _payload(board.rows()))], pick, coalesce=EVERY
-        )
+        pick = app[LIST].pick_for_a_screen()
+        return await shared_stream(request, "api-agents-stream", app[FEED], pick)
     finally:
         board.watchers -= 1
 
 
+async def _stop_feed(app: web.Application) -> None:
+    await app[FEED].stop()
+
+
 def setup(app: web.Application) -> None:
+    app[LIST] = AgentList(app)
+    app[FEED] = SharedFeed(app, KINDS, GATHER, "agents")
+    app.on_shutdown.append(_stop_feed)
     app.router.add_get("/agenten", agents_page, name="agents")
     app.router.add_get("/api/agents", api_agents, name="api-agents")
     app.router.add_get("/api/agents/stream", agents_stream, name="api-agents-stream")

@@ -1,11 +1,14 @@
-"""Screenshots of the wallboard and a report page for the README, from a running demo.
+"""Screenshots for the README, from a running demo: the wallboard, a report, the agent's
+console in a call and in after-call work, and the managers' live list of agents.
 
     .venv/bin/python docs/screenshots.py [--out docs/img]
 
 Starts ``vuurtoren demo`` on a free loopback port (its own data directory, a virtual weekday
 at 09:30, 30 times faster), logs in as the demo's manager in Debian's Chromium (Playwright),
 lets the morning fill the queues, and saves ``wandbord.png`` (the wall-screen layout at
-1920×1080) and ``rapport.png`` (last week's report). Bounded: the demo stops after 90 s.
+1920×1080), ``rapport.png`` (last week's report), ``agent-gesprek.png`` and
+``agent-nawerk.png`` (the demo agent logs in on the onthaal and takes a call) and
+``medewerkers.png`` (``/agenten``). Bounded: the demo stops after 180 s.
 """
 
 from __future__ import annotations
@@ -48,7 +51,7 @@ def start_demo(start: date, data: Path) -> tuple[subprocess.Popen[str], str, str
             "--start",
             f"{start.isoformat()}T09:30",
             "--duration",
-            "90",
+            "180",
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -88,6 +91,19 @@ async def shoot(base: str, password: str, start: date, out: Path) -> None:
         await page.goto(f"{base}/rapporten?soort=week&datum={last_week.isoformat()}")
         await page.wait_for_timeout(1500)  # the charts are drawn
         await page.screenshot(path=str(out / "rapport.png"))
+        # the agent's console: log in on the onthaal, take a call, after-call work
+        await page.set_viewport_size({"width": 1280, "height": 900})
+        await page.goto(base + "/agent")
+        await page.locator("form[action='/agent/login'] button").first.click()
+        label = page.locator("#status [data-field=label]")
+        await label.get_by_text("In gesprek").wait_for(timeout=60_000)
+        await page.wait_for_timeout(1500)  # the pop and the caller's history
+        await page.screenshot(path=str(out / "agent-gesprek.png"))
+        await label.get_by_text("Nawerk").wait_for(timeout=60_000)
+        await page.screenshot(path=str(out / "agent-nawerk.png"))
+        await page.goto(base + "/agenten")
+        await page.locator("#link[data-state=live]").wait_for(timeout=10_000)
+        await page.screenshot(path=str(out / "medewerkers.png"), full_page=True)
         await browser.close()
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from callcenter.staff.agent_records import AgentDay, AgentRecords
 from callcenter.staff.agents import AgentDesk
 from callcenter.staff.users import User
+from callcenter.tracker import Member
 
 __all__ = ["TODAY_EVERY", "AgentBoard"]
 
@@ -69,32 +70,45 @@ class AgentBoard:
             self._today = await self.records.totals(today, today, site.zone, names)
             self._read_at = loop.time()
 
+    def now(self) -> int:
+        """The service's clock, in the rows' epoch seconds."""
+        return int(self.desk.now().timestamp())
+
     def rows(self) -> list[dict[str, Any]]:
-        """One row per agent, by name; the states as they are now."""
+        """One row per agent, by name; the states as they are now. Short, for hundreds of
+        screens several times a second: the state's code, since (and until, for after-call
+        work) in epoch seconds of the service's clock, the queue (id) and call of a ring or
+        talk, a pause's reason; the queues logged in on as ids (names: ``site.queue_name``);
+        today's pause time of the pauses that ended (a screen adds the one in progress)."""
         out = []
+        by_phone: dict[str, list[tuple[str, Member]]] = {}
+        for q in self.desk.tracker.queues.values():  # one pass, not one per agent
+            for iface, m in q.members.items():
+                if m.logged_in:
+                    by_phone.setdefault(iface, []).append((q.name, m))
         for user in sorted(self._users, key=lambda u: u.name.lower()):
-            state = self.desk.state_json(user)
-            iface = user.interfaces[0]
-            queues = [
-                self.desk.site.queue_name(q.name)
-                for q in self.desk.tracker.queues.values()
-                if (m := q.members.get(iface)) is not None and m.logged_in
-            ]
+            mine = by_phone.get(user.interfaces[0], [])
+            full = self.desk.state(user, [m for _, m in mine], brief=True)
+            # times as epoch seconds of the service's clock, not seconds that tick: a row
+            # changes only when the agent's state does (the screens count on themselves)
+            state: dict[str, Any] = {"code": full["code"]}
+            for key in ("since", "until"):
+                if full.get(key) is not None:
+                    state[key] = int(full[key].timestamp())
+            for key in ("queue", "call_id", "reason"):
+                if full.get(key) is not None:
+                    state[key] = full[key]
             day = self._today.get(user.login) or AgentDay(user.name)
-            paused = day.paused_total
-            if state["code"] == "paused" and state.get("seconds"):
-                paused += int(state["seconds"])  # the pause in progress counts too
+            aht = day.handle_seconds
             out.append(
                 {
                     "login": user.login,
                     "name": user.name,
                     "state": state,
-                    "queues": sorted(queues),
+                    "queues": sorted(name for name, _ in mine),
                     "calls": day.calls,
-                    "handle_seconds": None
-                    if day.handle_seconds is None
-                    else round(day.handle_seconds),
-                    "paused_seconds": paused,
+                    "handle_seconds": None if aht is None else round(aht),
+                    "paused_seconds": day.paused_total,
                 }
             )
         return out

@@ -212,11 +212,13 @@ class AgentDesk:
             "state": self.state_json(user),
         }
 
-    def state_json(self, user: User) -> dict[str, Any]:
+    def state_json(
+        self, user: User, memberships: list[Member] | None = None, *, brief: bool = False
+    ) -> dict[str, Any]:
         """:meth:`state` for a page: times as ISO text, and the seconds in the state (and
         left of after-call work) by the service's clock, so that a screen counts on from
         them whatever its own clock says."""
-        state = self.state(user)
+        state = self.state(user, memberships, brief=brief)
         now = self.now()
         since, until = state.get("since"), state.get("until")
         out = {k: v for k, v in state.items() if k not in ("since", "until")}
@@ -227,16 +229,21 @@ class AgentDesk:
             out["remaining"] = max(0, round((until - now).total_seconds()))
         return out
 
-    def state(self, user: User) -> dict[str, Any]:
+    def state(
+        self, user: User, memberships: list[Member] | None = None, *, brief: bool = False
+    ) -> dict[str, Any]:
         """The agent's one state now (``activity.STATES``), since when, and what it is about:
         the queue and call of a ring or talk, the end of after-call work and its wrap-up
-        codes, a pause's reason."""
+        codes, a pause's reason. ``memberships``: the phone's logged-in memberships, when
+        the caller has them at hand (the live list, for 200 agents at once); ``brief``:
+        without the label, the queue's name and the wrap-up codes."""
         iface = user.interfaces[0] if user.interfaces else ""
-        memberships = [
-            m
-            for q in self.tracker.queues.values()
-            if (m := q.members.get(iface)) is not None and m.logged_in
-        ]
+        if memberships is None:
+            memberships = [
+                m
+                for q in self.tracker.queues.values()
+                if (m := q.members.get(iface)) is not None and m.logged_in
+            ]
         phone = self.activity.phones.get(iface)
         since = phone.changed if phone else None
         out: dict[str, Any] = {"code": "logged_out", "since": since}
@@ -264,6 +271,8 @@ class AgentDesk:
             out["reason"] = paused.paused_reason
         else:
             out = {"code": "available", "since": since}
+        if brief:
+            return out
         out["label"] = STATES[out["code"]]
         if "queue" in out:
             out["queue_name"] = self.site.queue_name(out["queue"])

@@ -96,8 +96,8 @@ async def test_the_state_follows_a_call_through_ring_talk_after_call_and_klaar(
         # the managers' live list: An, available, one call today
         await s.run.ops.board.refresh(force=True)
         [row] = s.run.ops.board.rows()
-        assert (row["name"], row["state"]["label"], row["calls"]) == ("An", "Beschikbaar", 1)
-        assert row["queues"] == ["Vuurtoren (onthaal callcenter)"]
+        assert (row["name"], row["state"]["code"], row["calls"]) == ("An", "available", 1)
+        assert row["queues"] == ["lighthouse"]
 
 
 async def test_after_call_work_ends_by_itself_and_extends_once(stack: StackFactory) -> None:
@@ -142,3 +142,49 @@ async def test_a_call_is_passed_on_by_phone_to_an_open_counter(stack: StackFacto
         assert [v.queue for v in rec.visits] == ["lighthouse", "woonloket"]
         assert rec.visits[0].ended_by == "transfer"
         assert call.truth.transfers == [("lighthouse", "woonloket")]
+
+
+async def test_the_live_list_sends_the_whole_list_then_only_the_rows_that_changed(
+    stack: StackFactory,
+) -> None:
+    """Point 7 and its benchmark: a screen gets ``agents`` (every agent) once, then ``delta``
+    events with the rows that changed; a pause shows as An's row alone."""
+    import json
+
+    import aiohttp
+
+    async with stack(at("2026-11-23 10:00"), settings=NO_LIGHTHOUSE_PHONES) as s:
+        an = await on_duty(s, "an", "PJSIP/an")
+        await s.run.staff.users.add(
+            "bo", "Bo", ["agent"], PASSWORD, counters=["woonloket"], interfaces=["PJSIP/bo"]
+        )
+        boss = await s.run.staff.users.add("mia", "Mia", ["manager"], PASSWORD)
+        _, token = await s.run.staff.tokens.create(boss, "test")
+        await s.run.ops.board.refresh(force=True)
+
+        async def next_event(resp: aiohttp.ClientResponse) -> tuple[str, dict[str, object]]:
+            kind = None
+            while True:
+                line = (await resp.content.readline()).decode().strip()
+                if line.startswith("event: "):
+                    kind = line[7:]
+                elif line.startswith("data: ") and kind:
+                    return kind, json.loads(line[6:])
+
+        async with (
+            aiohttp.ClientSession(headers={"Authorization": f"Bearer {token}"}) as http,
+            http.get(s.run.url + "api/agents/stream") as resp,
+        ):
+            kind, first = await next_event(resp)
+            assert kind == "agents"
+            assert [a["login"] for a in first["agents"]] == ["an", "bo"]  # type: ignore[index]
+            assert first["names"]["queues"]["lighthouse"] == "Vuurtoren (onthaal callcenter)"  # type: ignore[index]
+            await s.run.ops.desk.pause(an, "lunch", actor="an")
+            while True:
+                kind, data = await next_event(resp)
+                assert kind == "delta" and data["base"] == data["version"] - 1  # type: ignore[operator]
+                changed = {a["login"]: a for a in data["changed"]}  # type: ignore[attr-defined]
+                if "an" in changed and changed["an"]["state"]["code"] == "paused":
+                    break
+            assert set(changed) == {"an"}
+            assert changed["an"]["state"]["reason"] == "Middagpauze"
