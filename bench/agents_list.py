@@ -22,19 +22,18 @@ import argparse
 import asyncio
 import functools
 import json
-import multiprocessing as mp
 import random
-import statistics
 import time
 from pathlib import Path
 from typing import Any
 
 from benchlib import (
     bench_simulator,
+    fanout_figures,
     machine,
     paced_calls,
-    percentile,
     report,
+    screens_phase,
     serve_phases,
     service_under_test,
     start_sim_process,
@@ -136,43 +135,22 @@ def _screens_process(
 async def _phase(
     url: str, token: str, commands: Any, results: Any, lists: int, boards: int, args: Any
 ) -> dict[str, Any]:
-    ctx = mp.get_context("spawn")
-    screens_out = ctx.Queue()
-    listen = args.seconds + 15
-    screens = ctx.Process(
-        target=_screens_process,
-        args=(url, token, lists, boards, listen, screens_out),
-        daemon=True,
+    (connects, routes), seen = await screens_phase(
+        _screens_process,
+        (url, token, lists, boards),
+        args.seconds + 15,
+        commands,
+        results,
+        args.rate,
+        args.seconds,
     )
-    screens.start()
-    loop = asyncio.get_running_loop()
-    assert (await loop.run_in_executor(None, lambda: screens_out.get(timeout=60)))[0] == "ready"
-    await asyncio.sleep(2.0)  # every stream is open
-    commands.put(("phase", args.rate, args.seconds))
-    kind, (connects, routes) = await loop.run_in_executor(None, lambda: results.get(timeout=300))
-    assert kind == "phase"
-    kind, seen = await loop.run_in_executor(None, lambda: screens_out.get(timeout=listen + 60))
-    screens.join(10)
-    per_screen = [s[k] - t for k, t in connects.items() for s in seen if k in s]
-    every = []  # a call's latency to the last list screen that showed it
-    for k, t in connects.items():
-        times = [s[k] for s in seen if k in s]
-        if len(times) == lists:
-            every.append(max(times) - t)
-    ms = [x * 1000 for x in per_screen]
-    all_ms = [x * 1000 for x in every]
-    route_ms = [x * 1000 for x in routes]
+    figures = fanout_figures(connects, seen, routes)
     return {
         "list_screens": lists,
         "wallboard_screens": boards,
         "calls": int(args.rate * args.seconds),
         "answered_by_bench_agents": len(connects),
-        "shown_on_every_screen": len(every),
-        "p50_ms": round(statistics.median(ms), 1) if ms else None,
-        "p95_ms": round(percentile(ms, 95), 1) if ms else None,
-        "every_screen_p95_ms": round(percentile(all_ms, 95), 1) if all_ms else None,
-        "route_p99_ms": round(percentile(route_ms, 99), 2) if route_ms else None,
-        "routed": len(route_ms),
+        **figures,
     }
 
 

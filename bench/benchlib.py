@@ -12,6 +12,7 @@ import platform
 import random
 import secrets
 import shutil
+import statistics
 import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
@@ -204,3 +205,57 @@ async def service_under_test(site: Any, port: int) -> AsyncIterator[Any]:
             yield r
     finally:
         shutil.rmtree(db.parent, ignore_errors=True)
+
+
+def fanout_figures(
+    sent: dict[Any, float], seen: list[dict[Any, float]], routes: list[float]
+) -> dict[str, Any]:
+    """Screens' latencies: ``sent`` (key → wall time it happened), what each screen ``seen``
+    (key → wall time it first showed), and the routing latencies of the same run (seconds).
+    Per screen p50 and p95, the p95 to the last of all screens, routing p99 (milliseconds)."""
+    per_screen = [s[k] - t for k, t in sent.items() for s in seen if k in s]
+    every = []  # a key's latency to the last screen that showed it
+    for k, t in sent.items():
+        times = [s[k] for s in seen if k in s]
+        if seen and len(times) == len(seen):
+            every.append(max(times) - t)
+    ms = [x * 1000 for x in per_screen]
+    all_ms = [x * 1000 for x in every]
+    route_ms = [x * 1000 for x in routes]
+    return {
+        "on_every_screen": len(every),
+        "p50_ms": round(statistics.median(ms), 1) if ms else None,
+        "p95_ms": round(percentile(ms, 95), 1) if ms else None,
+        "every_screen_p95_ms": round(percentile(all_ms, 95), 1) if all_ms else None,
+        "route_p99_ms": round(percentile(route_ms, 99), 2) if route_ms else None,
+        "routed": len(route_ms),
+    }
+
+
+async def screens_phase(
+    screens_target: Callable[..., None],
+    screens_args: tuple[Any, ...],
+    listen: float,
+    commands: Any,
+    results: Any,
+    rate: float,
+    seconds: float,
+) -> tuple[Any, list[dict[Any, float]]]:
+    """One phase of a fan-out benchmark: ``screens_target(*screens_args, listen, out)`` in a
+    process of its own (it puts ``("ready", n)``, then after ``listen`` seconds ``("seen",
+    [per screen: key → wall time]``); once its streams are open, the simulator process runs
+    ``rate`` calls a second for ``seconds``. Returns what the simulator's phase answered and
+    what the screens saw."""
+    ctx = mp.get_context("spawn")
+    out = ctx.Queue()
+    screens = ctx.Process(target=screens_target, args=(*screens_args, listen, out), daemon=True)
+    screens.start()
+    loop = asyncio.get_running_loop()
+    assert (await loop.run_in_executor(None, lambda: out.get(timeout=60)))[0] == "ready"
+    await asyncio.sleep(2.0)  # every stream is open
+    commands.put(("phase", rate, seconds))
+    kind, answer = await loop.run_in_executor(None, lambda: results.get(timeout=300))
+    assert kind == "phase"
+    kind, seen = await loop.run_in_executor(None, lambda: out.get(timeout=listen + 60))
+    screens.join(10)
+    return answer, seen

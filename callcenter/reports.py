@@ -1,5 +1,5 @@
 """Figures of the past: a day, a week, a month or any period of days (the site's local days),
-per queue, counter and topic, with the definitions of ``shared/DESIGN.md`` (as
+per queue, counter and topic, with the definitions of ``docs/service.md`` (as
 ``callcenter/stats.py`` and the wallboard count them).
 
 Four grouped questions per report, side by side on their own connections, each reading

@@ -54,6 +54,9 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+call_log = logging.getLogger(__name__ + ".calls")
+"""One line per call routed: INFO for an operator's log (``serve``); the demo keeps it at
+DEBUG (``--verbose`` shows it), so that its banner stays in sight."""
 
 ASTDB_FAMILY = "vuurtoren"
 """AstDB family the dialplan's fail-safe reads: key ``counter/<id>`` (and
@@ -372,7 +375,7 @@ class CallService:
             self._route_failed(call_id, decision, exc)
             return
         self.routed += 1
-        log.info(
+        call_log.info(
             "call %s: %s → %s %s (%s)",
             call_id,
             decision.topic,

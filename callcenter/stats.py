@@ -1,4 +1,4 @@
-"""Queue statistics from call records, with the definitions of ``shared/DESIGN.md``.
+"""Queue statistics from call records, with the definitions of ``docs/service.md``.
 
 A *visit* is one caller in one queue; it is counted in the interval in which it entered the
 queue. Per queue: ``T_sl`` (service-level threshold) and ``T_short`` (short abandon).

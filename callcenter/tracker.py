@@ -3,7 +3,7 @@
 One :class:`CallRecord` per call that entered the central number, keyed by Asterisk's
 ``Linkedid`` (all legs of a call share it). Each queue visit is a :class:`Visit` that ends as
 exactly one of ``answered``, ``abandoned``, ``abandoned_short``, ``timeout`` or ``callback``
-(``shared/DESIGN.md``, metric definitions), or ``lost`` when Vuurtoren could not see how it
+(``docs/service.md``, metric definitions), or ``lost`` when Vuurtoren could not see how it
 ended (Asterisk shut down, the link was down): a lost visit counts in no figure. A call ends
 with one outcome: ``answered``, ``abandoned``, ``callback`` (left a queue with the callback
 key), ``last_resort``, ``failsafe`` or ``lost_track`` (with a reason). Callbacks Vuurtoren

@@ -4,7 +4,7 @@ A tile per counter and for the lighthouse: open or closed and why (hours, holida
 closure, a manager's override and by whom), the next change, who waits and since when (the
 screen ticks the longest wait itself), the agents (logged in, available, on a call, paused),
 and today's figures (queued, answered, abandoned with the short ones apart, service level,
-ASA), with the definitions of ``shared/DESIGN.md``. The lighthouse tile adds who holds the
+ASA), with the definitions of ``docs/service.md``. The lighthouse tile adds who holds the
 duty, today's lighthouse calls by reason and the callbacks Vuurtoren is dialling. A site
 summary: calls now, calls today, lighthouse share, closed-hours coverage and the share of
 calls answered in the first queue they reached.

@@ -142,14 +142,9 @@ async def agents_stream(request: web.Request) -> web.StreamResponse:
         board.watchers -= 1
 
 
-async def _stop_feed(app: web.Application) -> None:
-    await app[FEED].stop()
-
-
 def setup(app: web.Application) -> None:
     app[LIST] = AgentList(app)
     app[FEED] = SharedFeed(app, KINDS, GATHER, "agents")
-    app.on_shutdown.append(_stop_feed)
     app.router.add_get("/agenten", agents_page, name="agents")
     app.router.add_get("/api/agents", api_agents, name="api-agents")
     app.router.add_get("/api/agents/stream", agents_stream, name="api-agents-stream")

@@ -43,7 +43,8 @@ class Snapshot:
 class SharedFeed:
     """One task reads the bus for every screen of a page: after a burst of the ``kinds`` of
     message that change it (gathered for ``gather`` seconds) it wakes the screens' streams,
-    a shard at a time, and each sends the latest :class:`Snapshot`."""
+    a shard at a time, and each sends the latest :class:`Snapshot`. Made with the app
+    (before it starts); it stops when the app shuts down."""
 
     def __init__(
         self, app: web.Application, kinds: frozenset[str], gather: float, name: str
@@ -55,6 +56,11 @@ class SharedFeed:
         self._wakes = [asyncio.Event() for _ in range(SHARDS)]
         self._streams = 0
         self._task: asyncio.Task[None] | None = None
+
+        async def stop_at_shutdown(_app: web.Application) -> None:
+            await self.stop()
+
+        app.on_shutdown.append(stop_at_shutdown)
 
     def start(self) -> None:
         if self._task is None:

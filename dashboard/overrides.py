@@ -11,7 +11,6 @@ from callcenter.staff.errors import StaffError
 from dashboard.keys import ADDRESS, OPS, SERVICE, USER
 from dashboard.render import render
 from dashboard.web import json_body, record_id
-from schedules.overrides import Override
 
 __all__ = ["setup"]
 
@@ -44,19 +43,6 @@ def _scopes(request: web.Request) -> list[tuple[str, str]]:
         *((c.id, c.name) for c in site.counters),
         ("lighthouse", site.lighthouse.name),
     ]
-
-
-def _json(ov: Override) -> dict[str, Any]:
-    return {
-        "id": ov.id,
-        "scope": ov.scope,
-        "mode": ov.mode.value,
-        "kind": ov.kind,
-        "starts": ov.starts.isoformat() if ov.starts else None,
-        "ends": ov.ends.isoformat() if ov.ends else None,
-        "reason": ov.note,
-        "created_by": ov.created_by,
-    }
 
 
 async def page(request: web.Request, status: int = 200, **extra: Any) -> web.Response:
@@ -106,7 +92,7 @@ async def lift(request: web.Request) -> web.StreamResponse:
 
 async def api_list(request: web.Request) -> web.Response:
     return web.json_response(
-        {"overrides": [_json(o) for o in request.app[OPS].overrides.current()]}
+        {"overrides": [o.as_json() for o in request.app[OPS].overrides.current()]}
     )
 
 
@@ -125,7 +111,7 @@ async def api_add(request: web.Request) -> web.Response:
         actor=request[USER].login,
         address=request[ADDRESS],
     )
-    return web.json_response(_json(ov), status=201)
+    return web.json_response(ov.as_json(), status=201)
 
 
 async def api_lift(request: web.Request) -> web.Response:
@@ -136,7 +122,7 @@ async def api_lift(request: web.Request) -> web.Response:
     ov = await request.app[OPS].overrides.lift(
         override_id, actor=request[USER].login, address=request[ADDRESS]
     )
-    return web.json_response(_json(ov))
+    return web.json_response(ov.as_json())
 
 
 def setup(app: web.Application) -> None:

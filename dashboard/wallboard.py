@@ -86,14 +86,9 @@ async def stream(request: web.Request) -> web.StreamResponse:
     )
 
 
-async def _stop_feed(app: web.Application) -> None:
-    await app[FEED].stop()
-
-
 def setup(app: web.Application) -> None:
     app[BOARD] = BoardCache(app)
     app[FEED] = SharedFeed(app, KINDS, GATHER, "wallboard")
-    app.on_shutdown.append(_stop_feed)
     app.router.add_get("/", page, name="live")
     app.router.add_get("/api/wallboard", board_json, name="api-wallboard")
     app.router.add_get("/api/wallboard/stream", stream, name="api-wallboard-stream")

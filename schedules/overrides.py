@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
 from schedules.hours import require_aware
 
@@ -55,6 +56,20 @@ class Override:
     """``temporary`` (ends at the next scheduled change), ``emergency`` (until lifted) or
     ``closure`` (planned)."""
     created_by: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        """The override as the API and ``override list --json`` give it (stable field
+        names: id, scope, mode, kind, starts, ends, reason, created_by)."""
+        return {
+            "id": self.id,
+            "scope": self.scope,
+            "mode": self.mode.value,
+            "kind": self.kind,
+            "starts": self.starts.isoformat() if self.starts else None,
+            "ends": self.ends.isoformat() if self.ends else None,
+            "reason": self.note,
+            "created_by": self.created_by,
+        }
 
     def __post_init__(self) -> None:
         if self.starts is not None:

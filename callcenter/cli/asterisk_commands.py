@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
 from callcenter.asterisk_config import MODULES, generate, sound_files, write
 from callcenter.cli.common import (
     EXIT_OK,
     CommandError,
+    out_folder,
+    permit_network,
     read_capture_secret,
     read_secret,
     site_or_exit,
@@ -38,11 +39,13 @@ def asterisk_config(args: argparse.Namespace) -> int:
     site = site_or_exit(args.config)
     secret = read_secret(site)  # manager.conf needs it; it never comes from the repo
     capture = read_capture_secret(site)
+    permit = None if args.permit is None else [permit_network(p) for p in args.permit]
+    out = out_folder(args.out)
     try:
-        files = generate(site, secret, permit=args.permit, capture_secret=capture)
+        files = generate(site, secret, permit=permit, capture_secret=capture)
     except ValueError as exc:
         raise CommandError(str(exc)) from None
-    paths = write(files, Path(args.out))
+    paths = write(files, out)
     for path in paths:
         print(path, file=sys.stdout)
     a = site.asterisk

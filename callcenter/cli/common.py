@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import os
 import sys
 from datetime import UTC, datetime
@@ -17,6 +18,32 @@ EXIT_INVALID = 2
 
 class CommandError(Exception):
     """A bad argument or file: printed to stderr, exit code 2."""
+
+
+def out_folder(text: str, option: str = "--out") -> Path:
+    """A folder to write into, made when missing; a plain file or a folder that cannot be
+    made is a :class:`CommandError` that names the option."""
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise CommandError(f"{option} {text!r}: that is a file, not a folder")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CommandError(f"{option} {text!r}: cannot make that folder ({exc.strerror})") from None
+    return path
+
+
+def permit_network(text: str) -> str:
+    """``--permit``: an address or a network (``10.0.0.0/8``, ``192.168.1.0/255.255.255.0``,
+    ``::1``), as Asterisk's ``permit`` takes it; anything else is refused."""
+    try:
+        ipaddress.ip_network(text.strip(), strict=False)
+    except ValueError:
+        raise CommandError(
+            f"--permit {text!r}: not an address or network (such as 10.0.0.0/8 or "
+            "192.168.1.0/255.255.255.0)"
+        ) from None
+    return text.strip()
 
 
 def load_checked(path: str) -> Site:
@@ -79,26 +106,27 @@ YEARS = (1971, 2199)
 """The years a time may fall in: opening hours and holidays are computed for these."""
 
 
-def parse_instant(text: str | None, site: Site) -> datetime:
+def parse_instant(text: str | None, site: Site, option: str = "--at") -> datetime:
     """An ISO 8601 instant (any offset, ``Z`` too); a time without offset is site-local;
     None means now. A local time that does not exist (the hour the clocks skip in spring)
-    or a year outside :data:`YEARS` is a :class:`CommandError` that says so."""
+    or a year outside :data:`YEARS` is a :class:`CommandError` that says so, naming the
+    ``option`` the user gave."""
     if text is None:
         return datetime.now(UTC).astimezone(site.zone)
     try:
         value = datetime.fromisoformat(text.strip())
     except ValueError:
         raise CommandError(
-            f"--at {text!r} is not an ISO 8601 time (e.g. 2026-11-23T10:15:00+01:00)"
+            f"{option} {text!r} is not an ISO 8601 time (e.g. 2026-11-23T10:15:00+01:00)"
         ) from None
     if not YEARS[0] <= value.year <= YEARS[1]:
-        raise CommandError(f"--at {text!r}: the year must be between {YEARS[0]} and {YEARS[1]}")
+        raise CommandError(f"{option} {text!r}: the year must be between {YEARS[0]} and {YEARS[1]}")
     if value.tzinfo is None:
         # fold=0: an ambiguous local time (the hour that happens twice) is read as its first
         local = value.replace(tzinfo=site.zone)
         if local.astimezone(UTC).astimezone(site.zone).replace(tzinfo=None) != value:
             raise CommandError(
-                f"--at {text!r} does not exist in {site.zone.key}: the clocks skip that hour "
+                f"{option} {text!r} does not exist in {site.zone.key}: the clocks skip that hour "
                 "(daylight saving time starts); give a time outside it or with an offset"
             )
         value = local

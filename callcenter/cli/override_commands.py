@@ -64,7 +64,7 @@ def _line(ov: Override, zone: Any) -> str:
 
 def override_set(args: argparse.Namespace) -> int:
     site = site_or_exit(args.config)
-    until = parse_instant(args.until, site) if args.until else None
+    until = parse_instant(args.until, site, "--until") if args.until else None
 
     async def work(s: StaffServices) -> Override:
         return await _store(s, args).set(
@@ -87,7 +87,7 @@ def override_list(args: argparse.Namespace) -> int:
     zone = site_or_exit(args.config).zone
     found = with_staff(args, work)
     if args.json:
-        print(json.dumps([_line(o, zone) for o in found], ensure_ascii=False))
+        print(json.dumps([o.as_json() for o in found], ensure_ascii=False))
     elif not found:
         print("no overrides: the opening hours apply")
     for ov in [] if args.json else found:

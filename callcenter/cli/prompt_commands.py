@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from callcenter.cli.common import EXIT_INVALID, EXIT_OK, CommandError, site_or_exit
+from callcenter.cli.common import EXIT_INVALID, EXIT_OK, CommandError, out_folder, site_or_exit
 from callcenter.prompts.build import ToolMissing, build, check_recordings
 
 
@@ -35,7 +35,7 @@ def build_prompts(args: argparse.Namespace) -> int:
             print(f"error: {problem}", file=sys.stderr)
         return EXIT_INVALID
     try:
-        report = build(site, Path(args.out), base, jobs=args.jobs)
+        report = build(site, out_folder(args.out), base, jobs=args.jobs)
     except ToolMissing as exc:
         raise CommandError(str(exc)) from None
     if args.json:

@@ -176,8 +176,11 @@ def demo(args: argparse.Namespace) -> int:
     site = site_or_exit(args.config)
     host, port = _listen(args.listen)
     _logging(args.verbose)
+    if not args.verbose:  # a line per call would scroll the banner (and its password) away
+        logging.getLogger("callcenter.service.calls").setLevel(logging.WARNING)
+        logging.getLogger("callcenter.contacts.dialer").setLevel(logging.WARNING)
     if args.start:
-        start = parse_instant(args.start, site)
+        start = parse_instant(args.start, site, "--start")
     else:  # the next weekday morning, when every counter has something to do
         day = datetime.now(site.zone).date() + timedelta(days=1)
         while day.weekday() >= 5 or site.holidays.is_holiday(day):
@@ -217,7 +220,7 @@ def demo(args: argparse.Namespace) -> int:
             seed=args.seed,
             speed=args.speed,
             start=start,
-            calls_per_hour=args.calls_per_hour,
+            calls_per_hour=0,  # callers begin once the service routes (below)
             # the lighthouse queue is the duty rota's; agents who miss a call come back
             settings=SimSettings(lighthouse_agents=0, pause_return_seconds=120),
         )
@@ -242,7 +245,16 @@ def demo(args: argparse.Namespace) -> int:
                 prompts_dir=directory / "prompts",
             ) as r:
                 settle_heap()
-                print(
+                # the first caller arrives once Vuurtoren is connected and routing: none of
+                # them meets the dialplan's fail-safe because the demo was still starting
+                await r.ami.wait_connected(30)
+                for _ in range(200):  # the first resync wrote the counters' states
+                    if r.service.states:
+                        break
+                    await asyncio.sleep(0.05)
+                sim.traffic.calls_per_hour = args.calls_per_hour
+                sim.ast.start_task(sim.traffic.run(), name="traffic")
+                banner = (
                     f"Vuurtoren demo for {site.name!r}\n"
                     f"  dashboard:          {r.url}\n"
                     f"  simulated Asterisk: AMI on 127.0.0.1:{sim.port} (user "
@@ -257,14 +269,14 @@ def demo(args: argparse.Namespace) -> int:
                     f"  lighthouse duty:    {DEMO_ROTA_TEXT}\n"
                     f"  audit log:          {AUDIT_KEY_FILE_ENV}={audit_key_file} "
                     f"vuurtoren audit verify --data-dir {directory}\n"
-                    "Ctrl-C stops.",
-                    flush=True,
                 )
+                print(banner + "Ctrl-C stops.", flush=True)
                 await stopper.wait(args.duration)
                 past = history[0] if history else 0
                 n = await r.store.count() - past
                 print(
-                    f"stopped: {n} calls recorded, {r.service.routed} routed "
+                    banner  # once more: what the run was, whatever scrolled past since
+                    + f"stopped: {n} calls recorded, {r.service.routed} routed "
                     f"(and the {past} past calls)",
                     flush=True,
                 )

@@ -89,7 +89,7 @@ def simulate(args: argparse.Namespace) -> int:
     if args.calls_per_hour < 0:
         print("error: --calls-per-hour must not be negative", file=sys.stderr)
         return 2
-    start: datetime | None = parse_instant(args.start, site) if args.start else None
+    start: datetime | None = parse_instant(args.start, site, "--start") if args.start else None
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )

@@ -229,6 +229,13 @@ def users_list(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([u.as_json() for u in users], ensure_ascii=False))
         return EXIT_OK
+    if not users:
+        print(
+            "no users yet: add the first administrator with\n"
+            "  vuurtoren users add LOGIN --name NAME --admin"
+            + (f" --data-dir {args.data_dir}" if getattr(args, "data_dir", None) else "")
+        )
+        return EXIT_OK
     now = datetime.now(UTC)
     for u in users:
         state = (

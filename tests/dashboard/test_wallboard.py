@@ -1,5 +1,5 @@
 """The wallboard's figures against values worked out by hand: today's tallies per queue (the
-definitions of DESIGN.md), the site summary, each tile's state and why, its next change,
+definitions of docs/service.md), the site summary, each tile's state and why, its next change,
 the colours; the JSON, the page and the stream."""
 
 from __future__ import annotations

@@ -156,6 +156,34 @@ def test_the_command_writes_the_files(tmp_path: Path) -> None:
     assert not (tmp_path / "f.ami").exists()
 
 
+def test_a_bad_permit_or_an_out_that_is_a_file_is_refused_in_one_line(tmp_path: Path) -> None:
+    """Issue 26, points 6 and 7: ``--permit nonsense`` used to land in manager.conf, and an
+    ``--out`` that is a plain file gave a ``FileExistsError`` traceback."""
+    env = {**os.environ, "VUURTOREN_AMI_SECRET": "from-env-only"}
+    script = str(Path(sys.executable).with_name("vuurtoren"))
+    a_file = tmp_path / "plain.txt"
+    a_file.write_text("not a folder")
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([script, *args], capture_output=True, text=True, env=env, check=False)
+
+    config = ("--config", str(EXAMPLE))
+    bad = run("asterisk-config", *config, "--out", str(tmp_path / "a"), "--permit", "nonsense")
+    assert bad.returncode == 2 and "--permit 'nonsense'" in bad.stderr
+    assert "Traceback" not in bad.stderr and not (tmp_path / "a" / "manager.conf").exists()
+    for command in ("asterisk-config", "prompts"):
+        out = run(command, *config, "--out", str(a_file))
+        assert out.returncode == 2, out.stderr
+        assert "is a file, not a folder" in out.stderr and "Traceback" not in out.stderr
+    good = run(
+        "asterisk-config", *config, "--out", str(tmp_path / "b"),
+        "--permit", "10.0.0.0/8", "--permit", "192.168.1.0/255.255.255.0",
+    )  # fmt: skip
+    assert good.returncode == 0, good.stderr
+    manager = (tmp_path / "b" / "manager.conf").read_text()
+    assert "permit = 10.0.0.0/8" in manager and "permit = 192.168.1.0/255.255.255.0" in manager
+
+
 def test_the_capture_account_reads_what_the_service_reads_and_does_nothing(
     example_site: Site,
 ) -> None:

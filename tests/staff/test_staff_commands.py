@@ -28,6 +28,8 @@ def test_the_first_admin_and_the_user_commands(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     d = str(tmp_path)
+    code, out, _ = run(capsys, monkeypatch, "users", "list", "--data-dir", d)
+    assert code == 0 and "no users yet" in out and "vuurtoren users add" in out  # point 9
     code, out, _ = run(
         capsys, monkeypatch, "users", "add", "anna", "--name", "Anna Peeters", "--admin",
         "--password-stdin", "--data-dir", d, stdin=PASSWORD + "\n",
@@ -120,6 +122,17 @@ def test_override_commands(
     assert code == 0 and "#1 woonloket: closed (emergency)" in out and "verhuis" in out
     code, out, _ = run(capsys, monkeypatch, "override", "list", "--config", c, "--data-dir", d)
     assert "#1 woonloket" in out and "until lifted" in out
+    code, out, _ = run(
+        capsys, monkeypatch, "override", "list", "--json", "--config", c, "--data-dir", d
+    )
+    [listed] = json.loads(out)  # objects with the API's field names (issue 26, point 4)
+    assert (listed["id"], listed["scope"], listed["mode"], listed["kind"]) == (
+        1,
+        "woonloket",
+        "closed",
+        "emergency",
+    )
+    assert listed["ends"] is None and listed["reason"] == "verhuis"
     code, _, err = run(
         capsys, monkeypatch, "override", "close", "atlantis", "--config", c, "--data-dir", d
     )
@@ -129,6 +142,11 @@ def test_override_commands(
         "--config", c, "--data-dir", d,
     )  # fmt: skip
     assert code == 2 and "verleden" in err
+    code, _, err = run(
+        capsys, monkeypatch, "override", "close", "woonloket", "--until", "gisteren",
+        "--config", c, "--data-dir", d,
+    )  # fmt: skip
+    assert code == 2 and "--until 'gisteren'" in err and "--at" not in err  # issue 26, point 5
     code, out, _ = run(capsys, monkeypatch, "override", "lift", "1", "--config", c, "--data-dir", d)
     assert code == 0 and out.startswith("lifted: #1")
     code, out, _ = run(capsys, monkeypatch, "override", "list", "--config", c, "--data-dir", d)
