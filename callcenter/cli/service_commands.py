@@ -269,6 +269,9 @@ def demo(args: argparse.Namespace) -> int:
                     f"  lighthouse duty:    {DEMO_ROTA_TEXT}\n"
                     f"  audit log:          {AUDIT_KEY_FILE_ENV}={audit_key_file} "
                     f"vuurtoren audit verify --data-dir {directory}\n"
+                    f"  commands on it:     VUURTOREN_DATA_DIR={directory} "
+                    f"{AUDIT_KEY_FILE_ENV}={audit_key_file} vuurtoren override list "
+                    f"--config {args.config} (and every other command)\n"
                 )
                 print(banner + "Ctrl-C stops.", flush=True)
                 await stopper.wait(args.duration)

@@ -46,6 +46,8 @@ async def test_demo_runs_end_to_end(tmp_path: Path, unused_tcp_port: int) -> Non
         url = re.search(r"dashboard:\s+(http://\S+)", banner)
         assert url and url.group(1) == f"http://127.0.0.1:{unused_tcp_port}/"
         assert "sqlite+aiosqlite" in banner  # never the configured production database
+        # how to point the commands at this demo (issue 26, point 3)
+        assert f"VUURTOREN_DATA_DIR={tmp_path / 'demo'} " in banner
         login = re.search(r"'demo' \(medewerker en leidinggevende\), password '([^']+)'", banner)
         assert login, banner
         jar = aiohttp.CookieJar(unsafe=True)  # cookies of 127.0.0.1 too
