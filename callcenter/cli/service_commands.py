@@ -276,10 +276,13 @@ def demo(args: argparse.Namespace) -> int:
                 print(banner + "Ctrl-C stops.", flush=True)
                 await stopper.wait(args.duration)
                 past = history[0] if history else 0
+                await r.writer.flush()
                 n = await r.store.count() - past
+                others = await r.store.unrouted(start)
+                said = "".join(f", {k} {v}" for k, v in sorted(others.items()))
                 print(
                     banner  # once more: what the run was, whatever scrolled past since
-                    + f"stopped: {n} calls recorded, {r.service.routed} routed "
+                    + f"stopped: {n} calls recorded, {r.service.routed} routed{said} "
                     f"(and the {past} past calls)",
                     flush=True,
                 )

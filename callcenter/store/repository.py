@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -255,6 +255,24 @@ class CallStore:
     async def count(self) -> int:
         async with self.sessions() as session:
             return int(await session.scalar(select(func.count(CallRow.id))) or 0)
+
+    async def unrouted(self, since: datetime) -> dict[str, int]:
+        """The calls since ``since`` that Vuurtoren did not route, by what became of them:
+        ``failsafe`` (the dialplan routed alone), ``hung up before routing`` (in the menu),
+        ``still in the menu`` (up, no route asked yet) or their outcome."""
+        way = case(
+            (CallRow.failsafe, "failsafe"),
+            (CallRow.ended_at.is_(None), "still in the menu"),
+            (CallRow.outcome == "abandoned", "hung up before routing"),
+            else_=func.coalesce(CallRow.outcome, "unknown"),
+        )
+        async with self.sessions() as session:
+            rows = await session.execute(
+                select(way, func.count())
+                .where(CallRow.started_at >= since, CallRow.target.is_(None))
+                .group_by(way)
+            )
+            return {str(k): int(n) for k, n in rows}
 
 
 class StoreWriter:

@@ -79,8 +79,11 @@ async def test_demo_runs_end_to_end(tmp_path: Path, unused_tcp_port: int) -> Non
         rest = (await asyncio.wait_for(proc.stdout.read(), 30)).decode()
         await proc.wait()
     assert proc.returncode == 0
-    stopped = re.search(r"stopped: (\d+) calls recorded, (\d+) routed", rest)
+    stopped = re.search(r"stopped: (\d+) calls recorded, (\d+) routed((?:, [a-z ]+ \d+)*) ", rest)
     assert stopped and int(stopped.group(1)) >= 3 and int(stopped.group(2)) >= 3
+    # the calls not routed are named, and they add up (issue 26, point 11)
+    others = [int(n) for n in re.findall(r", [a-z ]+ (\d+)", stopped.group(3))]
+    assert int(stopped.group(2)) + sum(others) == int(stopped.group(1)), stopped.group(0)
     log_text = (await logs).decode()
     # no line per call unless --verbose: the banner stays in sight, and comes again at the end
     assert " → " not in log_text

@@ -4,7 +4,7 @@ manager's override, routed with reason ``closure``, listed in the public feed.""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -146,6 +146,51 @@ async def test_bad_closures_name_the_field_and_store_nothing(
             await closures.import_ics(data, ["*"], name="slecht.ics", actor="mia")
         assert err.value.field == "file" and words in err.value.message
     assert await closures.load() == []
+
+
+async def test_a_closure_on_the_clock_change_nights_is_refused_or_read_as_documented(
+    staff: StaffServices, example_site: Site, engine: AsyncEngine
+) -> None:
+    """Issue 26, point 8: 02:00-03:00 on 28/03/2027 does not exist in Brussels (the clocks
+    skip it): refused, naming the field, nothing stored (it was saved as 03:00-03:00 and
+    crashed every reading after). 02:30 on 31/10/2027 happens twice: the first one. A row an
+    older version stored that way is left out, not a crash."""
+    from sqlalchemy import insert
+
+    from callcenter.store.models import ClosureRow
+
+    closures = store(staff, example_site)
+    spring = date(2027, 3, 28)
+    with pytest.raises(StaffError) as err:
+        await closures.add(
+            ["woonloket"], spring, starts=time(2, 0), ends=time(3, 0), reason="", actor="mia"
+        )
+    assert err.value.field == "starts" and "zomertijd" in err.value.message
+    with pytest.raises(StaffError) as err:
+        await closures.add(
+            ["woonloket"], spring, starts=time(1, 0), ends=time(2, 30), reason="", actor="mia"
+        )
+    assert err.value.field == "ends"
+    assert await closures.load() == []
+    autumn = await closures.add(
+        ["woonloket"],
+        date(2027, 10, 31),
+        starts=time(2, 30),
+        ends=time(4, 0),
+        reason="",
+        actor="mia",
+    )
+    assert autumn.starts.utcoffset() == timedelta(hours=2)  # the first 02:30 (summer time)
+    # a row as an older version stored it: starts and ends the same instant
+    same = datetime(2027, 3, 28, 1, 0, tzinfo=UTC)
+    async with engine.begin() as conn:
+        await conn.execute(
+            insert(ClosureRow).values(
+                scopes="woonloket", starts_at=same, ends_at=same, all_day=False, reason="",
+                source="", created_by="old", created_at=same,
+            )
+        )  # fmt: skip
+    assert [c.id for c in await closures.load()] == [autumn.id]
 
 
 async def test_the_public_feed_lists_the_closures_without_people(
