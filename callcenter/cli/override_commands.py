@@ -55,9 +55,9 @@ def _line(ov: Override, zone: Any) -> str:
     def local(t: Any) -> str:
         return str(t.astimezone(zone).isoformat(timespec="minutes")) if t else "-"
 
-    until = local(ov.ends) if ov.ends else "until lifted"
+    until = f"to {local(ov.ends)}" if ov.ends else "until lifted"
     return (
-        f"#{ov.id} {ov.scope}: {ov.mode.value} ({ov.kind}) from {local(ov.starts)} to {until}"
+        f"#{ov.id} {ov.scope}: {ov.mode.value} ({ov.kind}) from {local(ov.starts)} {until}"
         f"{f' — {ov.note}' if ov.note else ''} [by {ov.created_by}]"
     )
 
