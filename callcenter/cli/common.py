@@ -141,6 +141,14 @@ def days_type(text: str) -> int:
     return value
 
 
+def record_id(text: str) -> int:
+    """An id of a stored row (an override, a shift): ASCII digits, within what a database
+    column holds."""
+    if not text.isascii() or not text.isdigit() or len(text) > 18 or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an id (a number such as 12)")
+    return int(text)
+
+
 def non_negative_int(text: str) -> int:
     try:
         value = int(text)

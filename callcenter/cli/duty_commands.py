@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from callcenter.ami import AMIClient, ClientSettings
-from callcenter.cli.common import EXIT_OK, CommandError, site_or_exit
+from callcenter.cli.common import EXIT_OK, CommandError, record_id, site_or_exit
 from callcenter.cli.staff_commands import actor, with_staff
 from callcenter.operations import Operations, open_operations
 from callcenter.service import CallService
@@ -66,7 +66,7 @@ def register(sub: Any) -> None:
         q.set_defaults(handler=rota_exception, kind=kind)
     rm = rota.add_parser("delete", help="delete a shift or exception by its id")
     rm.add_argument("what", choices=("shift", "exception"))
-    rm.add_argument("id", type=int)
+    rm.add_argument("id", type=record_id)
     _common(rm)
     rm.set_defaults(handler=rota_delete)
 
@@ -91,7 +91,7 @@ def register(sub: Any) -> None:
     _common(imp)
     imp.set_defaults(handler=closure_import)
     rm = cl.add_parser("delete", help="delete a planned closure by its id")
-    rm.add_argument("id", type=int)
+    rm.add_argument("id", type=record_id)
     _common(rm)
     rm.set_defaults(handler=closure_delete)
 

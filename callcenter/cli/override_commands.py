@@ -10,7 +10,7 @@ import argparse
 import json
 from typing import Any
 
-from callcenter.cli.common import EXIT_OK, parse_instant, site_or_exit
+from callcenter.cli.common import EXIT_OK, parse_instant, record_id, site_or_exit
 from callcenter.cli.staff_commands import actor, with_staff
 from callcenter.staff.services import StaffServices
 from schedules.override_store import OverrideStore
@@ -41,7 +41,7 @@ def register(sub: Any) -> None:
     ls.add_argument("--data-dir", help="SQLite directory (default ./data)")
     ls.set_defaults(handler=override_list)
     lift = actions.add_parser("lift", help="lift an override by its id")
-    lift.add_argument("id", type=int)
+    lift.add_argument("id", type=record_id)
     lift.add_argument("--config", required=True)
     lift.add_argument("--data-dir", help="SQLite directory (default ./data)")
     lift.set_defaults(handler=override_lift)
