@@ -13,6 +13,14 @@ from callcenter.cli import main
 from tests.conftest import EXAMPLE, SMALL_SITE
 
 
+@pytest.fixture(autouse=True)
+def no_installation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``route`` and ``hours`` read an installation's stored overrides: none here, whatever
+    the machine has in ./data."""
+    monkeypatch.setenv("VUURTOREN_DATA_DIR", str(tmp_path / "none"))
+    monkeypatch.delenv("VUURTOREN_DATABASE_URL", raising=False)
+
+
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))
     out, err = capsys.readouterr()
@@ -208,3 +216,42 @@ def test_hours_days_is_bounded(capsys: pytest.CaptureFixture[str]) -> None:
     assert "at most 366" in capsys.readouterr().err
     code, out, _ = run(capsys, "hours", "--config", str(EXAMPLE), "--days", "366", "--json")
     assert code == 0 and len(json.loads(out)["places"][0]["days"]) == 366
+
+
+def test_route_and_hours_give_the_services_answer_with_what_is_stored(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Issue 26, point 1: a manager's override and a planned closure change where calls go
+    and what the hours say; ``route`` and ``hours`` read them, and say what they used."""
+    d, c = str(tmp_path / "inst"), str(EXAMPLE)
+    at = "2026-11-23T10:00:00+01:00"  # a Monday morning: the woonloket is open by its hours
+    code, out, _ = run(capsys, "route", "--config", c, "--at", at, "--topic", "21", "--data-dir", d)
+    assert code == 0 and json.loads(out)["reason"] == "open"
+    assert "no database" in json.loads(out)["overrides"]
+    assert not (tmp_path / "inst").exists()  # nothing is created by a question
+    assert run(capsys, "db", "upgrade", "--data-dir", d)[0] == 0
+    code, _, err = run(
+        capsys, "override", "close", "woonloket", "--emergency", "--config", c, "--data-dir", d
+    )
+    assert code == 0, err
+    code, out, _ = run(capsys, "route", "--config", c, "--topic", "21", "--data-dir", d)
+    routed = json.loads(out)
+    assert routed["reason"] == "override" and routed["target"] in ("lighthouse", "last_resort")
+    assert routed["overrides"].startswith("1 stored override(s)")
+    code, out, _ = run(
+        capsys, "route", "--config", c, "--topic", "21", "--data-dir", d, "--hours-only"
+    )
+    assert json.loads(out)["reason"] in ("open", "closed", "holiday")  # by the hours alone
+    # a planned closure on a day to come: the hours say so
+    code, _, err = run(
+        capsys, "closure", "add", "2027-01-05", "--counter", "sociale-dienst", "--config", c,
+        "--data-dir", d,
+    )  # fmt: skip
+    assert code == 0, err
+    code, out, _ = run(
+        capsys, "hours", "--config", c, "--at", "2027-01-05T10:00:00+01:00", "--days", "1",
+        "--json", "--data-dir", d,
+    )  # fmt: skip
+    report = json.loads(out)
+    social = next(p for p in report["places"] if p["id"] == "sociale-dienst")
+    assert social["open_now"] is False and report["overrides"].startswith("2 stored")

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
+import os
 import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from callcenter.cli.common import (
     EXIT_INVALID,
     EXIT_OK,
+    CommandError,
     days_type,
     load_checked,
     non_negative_int,
@@ -20,9 +25,15 @@ from callcenter.cli.common import (
 )
 from callcenter.prompts.build import check_recordings
 from callcenter.prompts.catalog import warnings as prompt_warnings
+from callcenter.staff.audit import AuditLog
+from callcenter.store import open_engine
 from routing.config import ConfigError, Problem
 from routing.decide import decide
+from routing.site import Site
 from routing.types import QueueState
+from schedules.closures import ClosureStore
+from schedules.override_store import OverrideStore
+from schedules.overrides import Override
 from schedules.public_hours import hours_report
 
 _DAYS = ("ma", "di", "wo", "do", "vr", "za", "zo")
@@ -46,6 +57,7 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--agents", type=non_negative_int, help="agents logged in on the counter's queue now"
     )
+    _stored_options(p)
     p.set_defaults(handler=route)
 
     p = sub.add_parser("hours", help="who is open now, the next change, and the coming days")
@@ -53,7 +65,59 @@ def register(sub: Any) -> None:
     p.add_argument("--at", help="ISO 8601 time (default: now)")
     p.add_argument("--days", type=days_type, default=7, help="days to show, 0 to 366 (default 7)")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    _stored_options(p)
     p.set_defaults(handler=hours)
+
+
+def _stored_options(p: Any) -> None:
+    p.add_argument(
+        "--data-dir",
+        help="the installation whose overrides and closures count (SQLite directory; default "
+        "VUURTOREN_DATABASE_URL, VUURTOREN_DATA_DIR or ./data)",
+    )
+    p.add_argument(
+        "--hours-only",
+        action="store_true",
+        help="the site file's opening hours alone, no stored overrides or closures",
+    )
+
+
+def stored_overrides(
+    args: argparse.Namespace, site: Site, at: datetime
+) -> tuple[list[Override], str]:
+    """The managers' overrides and the planned closures stored in the installation (as the
+    service routes with them), and a sentence that says where they came from. No database
+    there: the opening hours alone, said so; nothing is created."""
+    if args.hours_only:
+        return [], "the opening hours alone (--hours-only)"
+    url = os.environ.get("VUURTOREN_DATABASE_URL")
+    if not url:
+        folder = Path(args.data_dir or os.environ.get("VUURTOREN_DATA_DIR") or "data")
+        db = folder / "vuurtoren.sqlite3"
+        if not db.is_file():
+            return [], f"the opening hours alone: no database at {db}"
+        url = f"sqlite+aiosqlite:///{db}"
+
+    async def read() -> list[Override]:
+        engine = open_engine(url)
+        try:
+            audit = AuditLog(engine)  # read only: nothing is audited or written
+            overrides = await OverrideStore(engine, audit, site, lambda: at).load(at)
+            closures = ClosureStore(engine, audit, site, lambda: at)
+            await closures.load(at)
+            return [*overrides, *closures.current()]
+        finally:
+            await engine.dispose()
+
+    try:
+        found = asyncio.run(read())
+    except SQLAlchemyError as exc:
+        raise CommandError(
+            f"the stored overrides cannot be read ({type(exc).__name__}); --hours-only routes "
+            "by the opening hours alone"
+        ) from None
+    where = url.split("@")[-1]
+    return found, f"{len(found)} stored override(s) and closure(s) from {where}"
 
 
 def check_config(args: argparse.Namespace) -> int:
@@ -84,9 +148,11 @@ def route(args: argparse.Namespace) -> int:
     live = {}
     if args.waiting is not None or args.agents is not None:
         live[counter.queue] = QueueState(waiting=args.waiting, agents=args.agents)
-    decision = decide(site, args.topic, args.caller, at, live)
+    overrides, used = stored_overrides(args, site, at)
+    decision = decide(site, args.topic, args.caller, at, live, overrides)
     out = decision.as_json()
     out["at"] = at.astimezone(site.zone).isoformat()
+    out["overrides"] = used
     if args.topic and site.find_topic(args.topic) is None:
         out["topic_unknown"] = args.topic
     print(json.dumps(out, ensure_ascii=False))
@@ -96,11 +162,14 @@ def route(args: argparse.Namespace) -> int:
 def hours(args: argparse.Namespace) -> int:
     site = site_or_exit(args.config)
     at = parse_instant(args.at, site).astimezone(site.zone)
-    report = hours_report(site, at, args.days)
+    overrides, used = stored_overrides(args, site, at)
+    report = hours_report(site, at, args.days, overrides)
+    report["overrides"] = used
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
     else:
         print(render_hours(report))
+        print(f"\n({used})")
     return EXIT_OK
 
 
