@@ -16,6 +16,8 @@ from tests.conftest import EXAMPLE
 
 CONFIG = str(EXAMPLE)
 DATA = tempfile.mkdtemp(prefix="vuurtoren-fuzz-")  # one scratch installation for the run
+with contextlib.redirect_stdout(io.StringIO()):
+    assert main(["db", "upgrade", "--data-dir", DATA]) == 0
 TEMPLATES = [
     ["route", "--config", CONFIG, "--at", "{}"],
     ["route", "--config", CONFIG, "--topic", "{}"],

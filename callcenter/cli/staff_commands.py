@@ -10,10 +10,12 @@ import argparse
 import asyncio
 import getpass
 import json
+import os
 import secrets
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 from callcenter.cli.common import EXIT_INVALID, EXIT_OK, CommandError, site_or_exit
@@ -24,7 +26,7 @@ from callcenter.staff.errors import StaffError
 from callcenter.staff.privacy import load_key
 from callcenter.staff.services import StaffServices, open_staff
 from callcenter.staff.users import ROLES
-from callcenter.store import database_url, open_engine, upgrade
+from callcenter.store import open_engine, upgrade
 from routing.site import Site
 
 __all__ = ["actor", "register", "with_staff"]
@@ -114,6 +116,24 @@ def register(sub: Any) -> None:
         q.set_defaults(handler=privacy_request, action=name)
 
 
+def existing_database(data_dir: str | None) -> str:
+    """The installation's database URL: ``VUURTOREN_DATABASE_URL``, or the SQLite file in
+    ``--data-dir`` / ``VUURTOREN_DATA_DIR`` / ``./data``, which must exist: a mistyped folder
+    is refused, never answered from a new, empty database (only ``db upgrade``, ``serve``
+    and ``demo`` make one)."""
+    url = os.environ.get("VUURTOREN_DATABASE_URL")
+    if url:
+        return url
+    folder = Path(data_dir or os.environ.get("VUURTOREN_DATA_DIR") or "data")
+    db = folder / "vuurtoren.sqlite3"
+    if not db.is_file():
+        raise CommandError(
+            f"no database at {db}: a typo in --data-dir (or VUURTOREN_DATA_DIR)? A new "
+            f"installation begins with: vuurtoren db upgrade --data-dir {folder}"
+        )
+    return f"sqlite+aiosqlite:///{db}"
+
+
 def with_staff(
     args: argparse.Namespace,
     work: Callable[[StaffServices], Awaitable[T]],
@@ -124,7 +144,7 @@ def with_staff(
         audit_key = load_audit_key()
     except ValueError as exc:
         raise CommandError(str(exc)) from None
-    url = database_url(args.data_dir)
+    url = existing_database(args.data_dir)
 
     async def main() -> T:
         engine = open_engine(url)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from callcenter.cli import main
 from tests.conftest import EXAMPLE
 from tests.staff.test_closures import RECURRING
 from tests.staff.test_staff_commands import PASSWORD, run
@@ -16,6 +17,8 @@ def test_the_rota_closure_and_jobs_commands(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     d, c = str(tmp_path), str(EXAMPLE)
+    assert main(["db", "upgrade", "--data-dir", d]) == 0  # a new installation
+    capsys.readouterr()
     code, _, _ = run(
         capsys, monkeypatch, "users", "add", "an", "--name", "An Peeters", "--role", "agent",
         "--password-stdin", "--data-dir", d, stdin=PASSWORD,

@@ -28,6 +28,12 @@ def test_the_first_admin_and_the_user_commands(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     d = str(tmp_path)
+    # a mistyped folder is refused, not answered from a new empty database (issue 26, pt 2)
+    code, _, err = run(capsys, monkeypatch, "users", "list", "--data-dir", d + "-typo")
+    assert code == 2 and "no database at" in err and "db upgrade" in err
+    assert not Path(d + "-typo").exists()
+    assert main(["db", "upgrade", "--data-dir", d]) == 0  # a new installation
+    capsys.readouterr()
     code, out, _ = run(capsys, monkeypatch, "users", "list", "--data-dir", d)
     assert code == 0 and "no users yet" in out and "vuurtoren users add" in out  # point 9
     code, out, _ = run(
@@ -68,6 +74,8 @@ def test_audit_verify_finds_an_edited_entry(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     d = str(tmp_path)
+    assert main(["db", "upgrade", "--data-dir", d]) == 0  # a new installation
+    capsys.readouterr()
     for login in ("anna", "bert"):
         run(
             capsys, monkeypatch, "users", "add", login, "--name", login, "--admin",
@@ -88,6 +96,8 @@ def test_privacy_commands(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     d = str(tmp_path)
+    assert main(["db", "upgrade", "--data-dir", d]) == 0  # a new installation
+    capsys.readouterr()
     monkeypatch.delenv("VUURTOREN_PRIVACY_KEY", raising=False)
     code, _, err = run(
         capsys, monkeypatch, "privacy", "retention", "--config", str(EXAMPLE), "--data-dir", d
@@ -115,6 +125,8 @@ def test_override_commands(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     d, c = str(tmp_path), str(EXAMPLE)
+    assert main(["db", "upgrade", "--data-dir", d]) == 0  # a new installation
+    capsys.readouterr()
     code, out, _ = run(
         capsys, monkeypatch, "override", "close", "woonloket", "--emergency", "--reason",
         "verhuis", "--config", c, "--data-dir", d,
