@@ -20,6 +20,17 @@ class CommandError(Exception):
     """A bad argument or file: printed to stderr, exit code 2."""
 
 
+def installed_database(data_dir: str | None) -> tuple[str | None, Path | None]:
+    """The installation's database URL: ``VUURTOREN_DATABASE_URL``, or the SQLite file in
+    ``data_dir`` / ``VUURTOREN_DATA_DIR`` / ``./data`` when it exists (None and that file's
+    path when it does not: nothing is created here)."""
+    url = os.environ.get("VUURTOREN_DATABASE_URL")
+    if url:
+        return url, None
+    db = Path(data_dir or os.environ.get("VUURTOREN_DATA_DIR") or "data") / "vuurtoren.sqlite3"
+    return (f"sqlite+aiosqlite:///{db}", db) if db.is_file() else (None, db)
+
+
 def out_folder(text: str, option: str = "--out") -> Path:
     """A folder to write into, made when missing; a plain file or a folder that cannot be
     made is a :class:`CommandError` that names the option."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -18,6 +17,7 @@ from callcenter.cli.common import (
     EXIT_OK,
     CommandError,
     days_type,
+    installed_database,
     load_checked,
     non_negative_int,
     parse_instant,
@@ -90,13 +90,9 @@ def stored_overrides(
     there: the opening hours alone, said so; nothing is created."""
     if args.hours_only:
         return [], "the opening hours alone (--hours-only)"
-    url = os.environ.get("VUURTOREN_DATABASE_URL")
-    if not url:
-        folder = Path(args.data_dir or os.environ.get("VUURTOREN_DATA_DIR") or "data")
-        db = folder / "vuurtoren.sqlite3"
-        if not db.is_file():
-            return [], f"the opening hours alone: no database at {db}"
-        url = f"sqlite+aiosqlite:///{db}"
+    url, db = installed_database(args.data_dir)
+    if url is None:
+        return [], f"the opening hours alone: no database at {db}"
 
     async def read() -> list[Override]:
         engine = open_engine(url)

@@ -10,15 +10,19 @@ import argparse
 import asyncio
 import getpass
 import json
-import os
 import secrets
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, TypeVar
 
-from callcenter.cli.common import EXIT_INVALID, EXIT_OK, CommandError, site_or_exit
+from callcenter.cli.common import (
+    EXIT_INVALID,
+    EXIT_OK,
+    CommandError,
+    installed_database,
+    site_or_exit,
+)
 from callcenter.staff.audit import KEY_ENV as AUDIT_KEY_ENV
 from callcenter.staff.audit import checkpoint_path
 from callcenter.staff.audit import load_key as load_audit_key
@@ -117,21 +121,17 @@ def register(sub: Any) -> None:
 
 
 def existing_database(data_dir: str | None) -> str:
-    """The installation's database URL: ``VUURTOREN_DATABASE_URL``, or the SQLite file in
-    ``--data-dir`` / ``VUURTOREN_DATA_DIR`` / ``./data``, which must exist: a mistyped folder
-    is refused, never answered from a new, empty database (only ``db upgrade``, ``serve``
-    and ``demo`` make one)."""
-    url = os.environ.get("VUURTOREN_DATABASE_URL")
-    if url:
-        return url
-    folder = Path(data_dir or os.environ.get("VUURTOREN_DATA_DIR") or "data")
-    db = folder / "vuurtoren.sqlite3"
-    if not db.is_file():
+    """The installation's database (:func:`installed_database`), which must exist: a
+    mistyped folder is refused, never answered from a new, empty database (only ``db
+    upgrade``, ``serve`` and ``demo`` make one)."""
+    url, db = installed_database(data_dir)
+    if url is None:
+        assert db is not None
         raise CommandError(
             f"no database at {db}: a typo in --data-dir (or VUURTOREN_DATA_DIR)? A new "
-            f"installation begins with: vuurtoren db upgrade --data-dir {folder}"
+            f"installation begins with: vuurtoren db upgrade --data-dir {db.parent}"
         )
-    return f"sqlite+aiosqlite:///{db}"
+    return url
 
 
 def with_staff(
