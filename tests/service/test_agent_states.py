@@ -29,6 +29,9 @@ async def on_duty(s: Stack, login: str, phone: str) -> Any:
         login, login.title(), ["agent"], PASSWORD, counters=[], interfaces=[phone]
     )
     await s.run.ops.duty.add_shift(0, "08:00", "17:00", login, actor="mia")
+    # as the duty job does (the user and the shift were made a moment ago, side by side
+    # with the service's own reload after a user change)
+    await s.run.ops.follow_duty()
     await until(lambda: phone in s.sim.ast.queues["lighthouse"].members, 10)
     s.sim.ast.queues["lighthouse"].members[phone].device.answer_probability = 1.0
     # sociale dienst closed: key 1 goes to the lighthouse
