@@ -40,10 +40,3 @@ class Stopper:
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(timeout):
                 await self.requested.wait()
-
-    def close(self) -> None:
-        self._starting = False
-        loop = asyncio.get_running_loop()
-        for sig in SIGNALS:
-            with contextlib.suppress(NotImplementedError):
-                loop.remove_signal_handler(sig)

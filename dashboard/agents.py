@@ -41,6 +41,7 @@ class AgentList:
         self._built_at: float | None = None
         self._full = Encoded("{}")
         self._delta: Encoded | None = None
+        self._names: str | None = None
 
     def _refresh(self) -> None:
         now = asyncio.get_running_loop().time()
@@ -55,7 +56,9 @@ class AgentList:
         gone = [login for login in self._rows if login not in encoded]
         self.version += 1
         summary = json.dumps(_summary(rows))
-        names = json.dumps(_names(self.app), ensure_ascii=False)
+        if self._names is None:  # the site's words: the same for the service's life
+            self._names = json.dumps(_names(self.app), ensure_ascii=False)
+        names = self._names
         now = self.app[OPS].board.now()
         self._full = Encoded(
             f'{{"version":{self.version},"now":{now},"agents":[{",".join(encoded.values())}],'
@@ -76,9 +79,9 @@ class AgentList:
             self._refresh()
             if have == self.version:
                 return None
-            event = ("delta", self._delta) if have == self.version - 1 else ("agents", self._full)
+            delta = self._delta if have == self.version - 1 else None
             have = self.version
-            return event[0], event[1] or self._full
+            return ("delta", delta) if delta is not None else ("agents", self._full)
 
         return pick
 

@@ -67,8 +67,6 @@ class Phone:
     ringing: Ring | None = None
     talking: Talk | None = None
     changed: datetime | None = None
-    last_talk: Talk | None = None
-    """The call that ended last (after-call work is about it)."""
 
 
 @dataclass
@@ -140,7 +138,6 @@ class PhoneActivity:
                 # the connect was missed (a reconnect): what the event itself says
                 ended = Talk(queue, call_id, uid, self.now())
             p.talking = None
-            p.last_talk = ended
             self._mark(iface, p)
             return ended
         self._mark(iface, p)

@@ -63,9 +63,12 @@ class AgentDay:
         }
 
 
-def _day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
-    start = datetime.combine(day, time(0), zone)
-    return start, datetime.combine(day + timedelta(days=1), time(0), zone)
+def _span(first: date, last: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """The days ``first`` to ``last`` as instants: local midnight to local midnight."""
+    return (
+        datetime.combine(first, time(0), zone),
+        datetime.combine(last + timedelta(days=1), time(0), zone),
+    )
 
 
 class AgentRecords:
@@ -122,8 +125,7 @@ class AgentRecords:
         """Per (day, login): calls answered, talk, after-call work and pauses by reason.
         ``names``: login → the name the queues know them by (Asterisk's MemberName); a
         member that is no user is listed under that name."""
-        start, _ = _day_bounds(first, zone)
-        _, end = _day_bounds(last, zone)
+        start, end = _span(first, last, zone)
         by_name = {name: login for login, name in names.items()}
         out: dict[tuple[date, str], AgentDay] = {}
 
@@ -183,8 +185,7 @@ class AgentRecords:
         self, first: date, last: date, zone: ZoneInfo
     ) -> dict[str, dict[str, int]]:
         """queue → code → how many calls got it, over the days ``first`` to ``last``."""
-        start, _ = _day_bounds(first, zone)
-        _, end = _day_bounds(last, zone)
+        start, end = _span(first, last, zone)
         out: dict[str, dict[str, int]] = defaultdict(dict)
         async with self.sessions() as session:
             rows = await session.execute(

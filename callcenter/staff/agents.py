@@ -212,13 +212,11 @@ class AgentDesk:
             "state": self.state_json(user),
         }
 
-    def state_json(
-        self, user: User, memberships: list[Member] | None = None, *, brief: bool = False
-    ) -> dict[str, Any]:
+    def state_json(self, user: User) -> dict[str, Any]:
         """:meth:`state` for a page: times as ISO text, and the seconds in the state (and
         left of after-call work) by the service's clock, so that a screen counts on from
         them whatever its own clock says."""
-        state = self.state(user, memberships, brief=brief)
+        state = self.state(user)
         now = self.now()
         since, until = state.get("since"), state.get("until")
         out = {k: v for k, v in state.items() if k not in ("since", "until")}
@@ -484,7 +482,7 @@ class AgentDesk:
         if seconds <= 0 or iface in self.paused_since:
             return
         started = self.now()
-        work = AfterCall(talk, started, started + timedelta(seconds=seconds), token=object())
+        work = AfterCall(talk, started, started + timedelta(seconds=seconds))
         self.after_call[iface] = work
         try:
             self.ami.send_nowait(
