@@ -112,6 +112,9 @@ class Duty:
         self.on_change: list[Callable[[], None]] = []
         """Called when the rota or a handover changed (the scheduler re-plans)."""
         self._lock = asyncio.Lock()
+        self._loading = asyncio.Lock()
+        """One load at a time: a load that began before a change was stored cannot end after
+        the one that read it, and leave the older rota in place."""
         self._chore: asyncio.Task[None] | None = None
         desk.tracker.on_queue_change.append(self._queue_changed)
 
@@ -121,6 +124,10 @@ class Duty:
         return (self.rota.shifts, self.rota.exceptions, tuple(self.handovers))
 
     async def load(self) -> None:
+        async with self._loading:
+            await self._load()
+
+    async def _load(self) -> None:
         now = self.now()
         async with self.sessions() as session:
             shifts = [_shift(r) for r in await session.scalars(select(RotaShiftRow))]
@@ -318,7 +325,7 @@ class Duty:
         async with self.sessions.begin() as session:
             session.add(row)
         handover = _handover(row)
-        self.handovers.append(handover)
+        await self.load()  # not an edit in memory: a load running now would undo it
         await self.audit.record(
             "duty-takeover",
             actor=actor,
@@ -350,7 +357,7 @@ class Duty:
         async with self.sessions.begin() as session:
             for row in await session.scalars(select(HandoverRow).where(HandoverRow.id.in_(ids))):
                 row.ended_at, row.ended_by = now, actor
-        self.handovers = [h for h in self.handovers if h.id not in ids]
+        await self.load()
         await self.audit.record(
             "duty-handback",
             actor=actor,

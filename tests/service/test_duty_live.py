@@ -6,7 +6,7 @@ a shift boundary, and the desk-phone codes."""
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -32,6 +32,13 @@ def lighthouse_phones(s: Stack) -> set[str]:
     return set(s.sim.ast.queues["lighthouse"].members)
 
 
+def minute_after(s: Stack, seconds: float) -> str:
+    """The first whole minute at least ``seconds`` after the simulator's clock now, as HH:MM
+    in the site's zone (a shift boundary that does not depend on how long the start took)."""
+    local = (s.sim.clock.now() + timedelta(seconds=seconds)).astimezone(s.run.service.site.zone)
+    return (local.replace(second=0, microsecond=0) + timedelta(minutes=1)).strftime("%H:%M")
+
+
 def always_answers(s: Stack, phone: str) -> None:
     for q in s.sim.ast.queues.values():
         if phone in q.members:
@@ -43,11 +50,11 @@ async def test_at_closing_time_calls_go_to_the_lighthouse_where_the_rota_put_its
 ) -> None:
     async with stack(at("2026-11-23 11:58"), settings=NO_LIGHTHOUSE_PHONES) as s:
         an = await agent(s, "an", "PJSIP/an")
-        await s.run.ops.duty.add_shift(0, "12:00", "17:00", "an", actor="mia")
+        # An's shift starts a minute or two from now (however long the start took)
+        await s.run.ops.duty.add_shift(0, minute_after(s, 60), "17:00", "an", actor="mia")
         ast = s.sim.ast
         assert lighthouse_phones(s) == set()
-        assert ast.db_get("vuurtoren", "counter/sociale-dienst") == "open"
-        # 12:00 passes: sociale dienst closes, An's shift starts; the jobs do it, nobody polls
+        # 12:00 passes: sociale dienst closes; An's shift starts; the jobs do it, nobody polls
         await until(lambda: lighthouse_phones(s) == {"PJSIP/an"}, 10)
         await until(lambda: ast.db_get("vuurtoren", "counter/sociale-dienst") == "closed", 10)
         await until(lambda: ast.db_get("vuurtoren", "counter/lighthouse") == "open")
@@ -86,18 +93,20 @@ async def test_takeover_names_giver_and_taker_and_handback_restores_the_rota(
 async def test_an_agent_on_a_call_at_shift_end_leaves_the_queue_after_the_call(
     stack: StackFactory,
 ) -> None:
-    # a minute before the shift ends: the caller hears the welcome and the announcement
-    # (some 30 s) and is put through before 13:00
-    async with stack(at("2026-11-23 12:59:00"), settings=NO_LIGHTHOUSE_PHONES) as s:
+    async with stack(at("2026-11-23 12:50:00"), settings=NO_LIGHTHOUSE_PHONES) as s:
         await agent(s, "an", "PJSIP/an")
-        await s.run.ops.duty.add_shift(0, "12:00", "13:00", "an", actor="mia")
+        # the shift ends three to four minutes from now, however long the start took: the
+        # caller hears the welcome and the announcement (some 30 s) and is put through first
+        ends = minute_after(s, 180)
+        await s.run.ops.duty.add_shift(0, "08:00", ends, "an", actor="mia")
         await until(lambda: lighthouse_phones(s) == {"PJSIP/an"})
         always_answers(s, "PJSIP/an")
-        # sociale dienst is closed at 13:00 on Monday: the call goes to An in the lighthouse
-        call = s.call(number="+32470800012", digits="1", talk_seconds=150, patience=300)
+        # sociale dienst is closed at 12:50 on Monday: the call goes to An in the lighthouse,
+        # and lasts some 500 s (the lighthouse's calls take half the caller's talk time)
+        call = s.call(number="+32470800012", digits="1", talk_seconds=1000, patience=300)
         member = s.sim.ast.queues["lighthouse"].members["PJSIP/an"]
         await until(lambda: member.device.in_call, 20)
-        await until(lambda: s.run.ops.duty.waiting_for_call != set(), 20)  # 13:00 passed
+        await until(lambda: s.run.ops.duty.waiting_for_call != set(), 20)  # the end passed
         assert "PJSIP/an" in lighthouse_phones(s)  # not cut off mid-call
         await until(lambda: call.truth.ended is not None, 30)
         await until(lambda: lighthouse_phones(s) == set(), 10)
@@ -139,13 +148,15 @@ async def test_a_restart_across_a_shift_boundary_ends_in_the_right_state(
         async with stack(at("2026-11-23 11:58"), sim=sim, db_name="r.sqlite3") as s:
             await agent(s, "an", "PJSIP/an")
             await agent(s, "bert", "PJSIP/bert")
-            await s.run.ops.duty.add_shift(0, "08:00", "12:00", "an", actor="mia")
-            await s.run.ops.duty.add_shift(0, "12:00", "17:00", "bert", actor="mia")
+            change = minute_after(s, 180)  # however long the start took
+            await s.run.ops.duty.add_shift(0, "08:00", change, "an", actor="mia")
+            await s.run.ops.duty.add_shift(0, change, "17:00", "bert", actor="mia")
             await until(lambda: lighthouse_phones(s) == {"PJSIP/an"})
-        # the service is down while 12:00 passes; Asterisk keeps An in the queue
-        await until(lambda: sim.clock.now() > at("2026-11-23 12:01"), 10)
+        # the service is down while the change passes; Asterisk keeps An in the queue
+        after = at(f"2026-11-23 {change}") + timedelta(minutes=1)
+        await until(lambda: sim.clock.now() > after, 15)
         assert lighthouse_phones(s) == {"PJSIP/an"}
-        async with stack(at("2026-11-23 12:01"), sim=sim, db_name="r.sqlite3") as s2:
+        async with stack(after, sim=sim, db_name="r.sqlite3") as s2:
             await until(lambda: lighthouse_phones(s2) == {"PJSIP/bert"}, 10)
     finally:
         await sim.stop()
@@ -235,14 +246,14 @@ async def test_members_added_on_the_pbx_are_shown_and_never_removed(stack: Stack
 async def test_a_temporary_closure_ends_at_the_next_boundary_by_itself(
     stack: StackFactory,
 ) -> None:
-    async with stack(at("2026-11-23 11:59:30")) as s:
+    async with stack(at("2026-11-23 11:55")) as s:
         ops, ast = s.run.ops, s.sim.ast
         await ops.overrides.set("woonloket", "closed", kind="temporary", actor="mia")
         (closing,) = ops.overrides.current()
         assert closing.ends == at("2026-11-23 12:00")
         await until(lambda: ast.db_get("vuurtoren", "counter/woonloket") == "closed")
         # 12:00: the states job reloads; the override is over, the hours say closed now
-        await until(lambda: ops.overrides.current() == [], 10)
+        await until(lambda: ops.overrides.current() == [], 20)
 
         def states_next() -> datetime | None:
             return next(j for j in ops.jobs.jobs() if j.id == "states").next_run
