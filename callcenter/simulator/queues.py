@@ -101,6 +101,9 @@ class VisitResult:
     ring_seconds: int = 0
     position: int = 0
     """Where the caller was in line when they left (the exit key: ``QUEUEPOSITION``)."""
+    at: float = 0.0
+    """When the caller left the queue (the exit key), on the simulator's clock: what the
+    dialplan after ``Queue()`` reads as ``${EPOCH}`` a few instructions later."""
 
 
 @dataclass(slots=True)
@@ -307,7 +310,8 @@ class SimQueue:
         abandon), ``QUEUEPOSITION`` set, queue_log ``EXITWITHKEY``. Returns the position."""
         if entry.future.done():
             return 0
-        hold = int(self.ast.clock.epoch() - entry.joined)
+        now = self.ast.clock.epoch()
+        hold = int(now - entry.joined)
         position = self._leave(entry)
         self.ast.set_var(entry.channel, "QUEUEPOSITION", str(position))
         self.ast.queue_log(
@@ -317,7 +321,7 @@ class SimQueue:
             "EXITWITHKEY",
             f"{key}|{position}|{entry.original_position}|{hold}",
         )
-        entry.future.set_result(VisitResult("key", hold, position=position))
+        entry.future.set_result(VisitResult("key", hold, position=position, at=now))
         self.dispatch()
         return position
 
