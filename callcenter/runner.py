@@ -124,6 +124,7 @@ async def running(
             privacy_key,
             audit_key=audit_key,
             checkpoints=checkpoint_path(database_url),
+            clock=service.clock,  # one clock: a demo's audit falls on the demo's day
         )
         await service.start(await store.open_calls())
         await service.load_today()

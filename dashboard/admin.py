@@ -231,7 +231,7 @@ async def audit_csv(request: web.Request) -> web.Response:
 # -- privacy -----------------------------------------------------------------------------------
 async def privacy_page(request: web.Request, status: int = 200, **extra: Any) -> web.Response:
     staff = request.app[STAFF]
-    preview = await staff.privacy.retention(datetime.now(UTC), dry_run=True)
+    preview = await staff.privacy.retention(staff.clock.now(), dry_run=True)
     return render(
         request,
         "admin_privacy.html",

@@ -25,10 +25,19 @@ def installed_database(data_dir: str | None) -> tuple[str | None, Path | None]:
     ``data_dir`` / ``VUURTOREN_DATA_DIR`` / ``./data`` when it exists (None and that file's
     path when it does not: nothing is created here)."""
     url = os.environ.get("VUURTOREN_DATABASE_URL")
-    if url:
+    folder = data_folder(data_dir)
+    if url or folder is None:
         return url, None
-    db = Path(data_dir or os.environ.get("VUURTOREN_DATA_DIR") or "data") / "vuurtoren.sqlite3"
+    db = folder / "vuurtoren.sqlite3"
     return (f"sqlite+aiosqlite:///{db}", db) if db.is_file() else (None, db)
+
+
+def data_folder(data_dir: str | None) -> Path | None:
+    """The installation's folder: ``data_dir``, ``VUURTOREN_DATA_DIR`` or ``./data``; None
+    when ``VUURTOREN_DATABASE_URL`` names the database instead."""
+    if os.environ.get("VUURTOREN_DATABASE_URL"):
+        return None
+    return Path(data_dir or os.environ.get("VUURTOREN_DATA_DIR") or "data")
 
 
 def out_folder(text: str, option: str = "--out") -> Path:
@@ -117,13 +126,15 @@ YEARS = (1971, 2199)
 """The years a time may fall in: opening hours and holidays are computed for these."""
 
 
-def parse_instant(text: str | None, site: Site, option: str = "--at") -> datetime:
+def parse_instant(
+    text: str | None, site: Site, option: str = "--at", now: datetime | None = None
+) -> datetime:
     """An ISO 8601 instant (any offset, ``Z`` too); a time without offset is site-local;
-    None means now. A local time that does not exist (the hour the clocks skip in spring)
-    or a year outside :data:`YEARS` is a :class:`CommandError` that says so, naming the
-    ``option`` the user gave."""
+    None means ``now`` (default: the wall clock's). A local time that does not exist (the
+    hour the clocks skip in spring) or a year outside :data:`YEARS` is a
+    :class:`CommandError` that says so, naming the ``option`` the user gave."""
     if text is None:
-        return datetime.now(UTC).astimezone(site.zone)
+        return (now or datetime.now(UTC)).astimezone(site.zone)
     try:
         value = datetime.fromisoformat(text.strip())
     except ValueError:

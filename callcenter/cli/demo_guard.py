@@ -7,6 +7,9 @@ its own. Before deleting anything it makes sure that it may:
 - no other demo holds the directory (an advisory lock on ``demo.lock``, held while it runs);
 - the database there is a demo's own (a marker file the demo writes): it never deletes the
   database of ``vuurtoren serve`` or any file it did not make.
+
+While it runs, the demo's virtual clock is in its folder (``clock.json``):
+:func:`installation_clock` gives a command pointed at that folder the same clock.
 """
 
 from __future__ import annotations
@@ -17,9 +20,10 @@ import socket
 from pathlib import Path
 from typing import IO
 
-from callcenter.cli.common import CommandError
+from callcenter.cli.common import CommandError, data_folder
+from callcenter.clock import CLOCK_FILE, Clock, SpedClock, WallClock
 
-__all__ = ["DB_NAME", "MARKER", "claim_demo_dir", "release"]
+__all__ = ["DB_NAME", "MARKER", "claim_demo_dir", "installation_clock", "release"]
 
 DB_NAME = "vuurtoren.sqlite3"
 MARKER = ".vuurtoren-demo"
@@ -63,7 +67,7 @@ def claim_demo_dir(directory: Path, host: str, port: int) -> IO[str]:
             f"{db} is not a demo database (no {MARKER} beside it): the demo starts afresh "
             "and would delete it. Give the demo a --data-dir of its own; nothing was changed."
         )
-    for f in files:
+    for f in [*files, directory / CLOCK_FILE]:
         f.unlink(missing_ok=True)
     (directory / MARKER).write_text(
         "This directory belongs to `vuurtoren demo`: it empties it at every start.\n",
@@ -75,3 +79,30 @@ def claim_demo_dir(directory: Path, host: str, port: int) -> IO[str]:
 def release(lock: IO[str]) -> None:
     with contextlib.suppress(OSError):
         lock.close()
+
+
+def _held(lock_file: Path) -> bool:
+    """Whether a demo holds ``lock_file`` now (it is not stale: that demo runs)."""
+    if not lock_file.is_file():
+        return False
+    with lock_file.open("a", encoding="utf-8") as probe:
+        try:
+            fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return True
+        fcntl.flock(probe, fcntl.LOCK_UN)
+    return False
+
+
+def installation_clock(data_dir: str | None) -> Clock:
+    """The clock a command keeps for the installation it reads or changes: the virtual clock
+    of a demo running in that folder (``--data-dir`` / ``VUURTOREN_DATA_DIR``), so that an
+    override set from the command line, and its audit entry, fall on the demo's day; else
+    the wall clock (also with ``VUURTOREN_DATABASE_URL``, which no demo uses)."""
+    folder = data_folder(data_dir)
+    if folder is None or not (folder / CLOCK_FILE).is_file() or not _held(folder / LOCK):
+        return WallClock()  # no demo there, or one that was killed and left its clock
+    try:
+        return SpedClock.read(folder / CLOCK_FILE)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None

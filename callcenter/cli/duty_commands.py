@@ -105,7 +105,7 @@ def with_ops(args: argparse.Namespace, work: Callable[[Operations], Awaitable[T]
     site = site_or_exit(args.config)
 
     async def run(staff: StaffServices) -> T:
-        service = CallService(site, AMIClient(ClientSettings(port=1)))
+        service = CallService(site, AMIClient(ClientSettings(port=1)), clock=staff.clock)
         ops = await open_operations(staff.audit.engine, service, staff, live=False)
         try:
             return await work(ops)

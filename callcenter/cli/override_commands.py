@@ -48,7 +48,7 @@ def register(sub: Any) -> None:
 
 
 def _store(s: StaffServices, args: argparse.Namespace) -> OverrideStore:
-    return OverrideStore(s.audit.engine, s.audit, site_or_exit(args.config))
+    return OverrideStore(s.audit.engine, s.audit, site_or_exit(args.config), s.clock.now)
 
 
 def _line(ov: Override, zone: Any) -> str:

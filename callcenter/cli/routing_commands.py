@@ -23,6 +23,7 @@ from callcenter.cli.common import (
     parse_instant,
     site_or_exit,
 )
+from callcenter.cli.demo_guard import installation_clock
 from callcenter.prompts.build import check_recordings
 from callcenter.prompts.catalog import warnings as prompt_warnings
 from callcenter.staff.audit import AuditLog
@@ -137,9 +138,14 @@ def check_config(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _now(args: argparse.Namespace) -> datetime:
+    """Now for the installation asked about: a running demo's virtual time in its folder."""
+    return installation_clock(args.data_dir).now()
+
+
 def route(args: argparse.Namespace) -> int:
     site = site_or_exit(args.config)
-    at = parse_instant(args.at, site)
+    at = parse_instant(args.at, site, now=_now(args))
     counter = site.counter(site.topic(args.topic).counter)
     live = {}
     if args.waiting is not None or args.agents is not None:
@@ -157,7 +163,7 @@ def route(args: argparse.Namespace) -> int:
 
 def hours(args: argparse.Namespace) -> int:
     site = site_or_exit(args.config)
-    at = parse_instant(args.at, site).astimezone(site.zone)
+    at = parse_instant(args.at, site, now=_now(args)).astimezone(site.zone)
     overrides, used = stored_overrides(args, site, at)
     report = hours_report(site, at, args.days, overrides)
     report["overrides"] = used

@@ -18,6 +18,7 @@ from callcenter.asterisk_config import event_filters
 from callcenter.cli.common import EXIT_INVALID, EXIT_OK, read_secret, site_or_exit
 from callcenter.cli.demo_guard import DB_NAME, claim_demo_dir, release
 from callcenter.cli.simulator_commands import DEMO_SECRET
+from callcenter.clock import CLOCK_FILE, SpedClock
 from callcenter.contacts.catalog import CatalogError, Product, parse_catalog
 from callcenter.operations import Operations
 from callcenter.runner import StartupError, running, settle_heap
@@ -225,6 +226,8 @@ def demo(args: argparse.Namespace) -> int:
             settings=SimSettings(lighthouse_agents=0, pause_return_seconds=120),
         )
         await sim.start()
+        # the demo's clock for the commands pointed at its folder (removed at the stop)
+        SpedClock.of(sim.clock, args.speed).write(directory / CLOCK_FILE)
         settings = ClientSettings(
             port=sim.port, username=site.asterisk.username, secret=DEMO_SECRET
         )
@@ -287,6 +290,7 @@ def demo(args: argparse.Namespace) -> int:
                     flush=True,
                 )
         finally:
+            (directory / CLOCK_FILE).unlink(missing_ok=True)
             await sim.stop()
 
     try:

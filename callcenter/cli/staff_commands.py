@@ -23,6 +23,7 @@ from callcenter.cli.common import (
     installed_database,
     site_or_exit,
 )
+from callcenter.cli.demo_guard import installation_clock
 from callcenter.staff.audit import KEY_ENV as AUDIT_KEY_ENV
 from callcenter.staff.audit import checkpoint_path
 from callcenter.staff.audit import load_key as load_audit_key
@@ -145,6 +146,7 @@ def with_staff(
     except ValueError as exc:
         raise CommandError(str(exc)) from None
     url = existing_database(args.data_dir)
+    clock = installation_clock(args.data_dir)  # a running demo's, when it is the demo's
 
     async def main() -> T:
         engine = open_engine(url)
@@ -158,6 +160,7 @@ def with_staff(
                 key or secrets.token_bytes(32),
                 audit_key=audit_key,
                 checkpoints=checkpoint_path(url),
+                clock=clock,
             )
             return await work(staff)
         finally:
@@ -305,7 +308,7 @@ def privacy_retention(args: argparse.Namespace) -> int:
     site, key = _privacy_site(args)
     report = with_staff(
         args,
-        lambda s: s.privacy.retention(datetime.now(UTC), dry_run=args.dry_run, actor=actor()),
+        lambda s: s.privacy.retention(s.clock.now(), dry_run=args.dry_run, actor=actor()),
         site,
         key,
     )

@@ -26,7 +26,7 @@ import hmac
 import json
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -216,10 +216,17 @@ def _entry(row: AuditRow) -> AuditEntry:
 
 class AuditLog:
     def __init__(
-        self, engine: AsyncEngine, key: bytes | None = None, checkpoints: Path | None = None
+        self,
+        engine: AsyncEngine,
+        key: bytes | None = None,
+        checkpoints: Path | None = None,
+        *,
+        now: Callable[[], datetime] | None = None,
     ) -> None:
         """``key``: the chain's HMAC key (None: plain SHA-256, which proves the order but
-        not who wrote it); ``checkpoints``: the file the head is anchored in."""
+        not who wrote it); ``checkpoints``: the file the head is anchored in; ``now``: the
+        installation's clock (a demo's is virtual; default: the wall clock)."""
+        self.now = now or (lambda: datetime.now(UTC))
         self.engine = engine
         self.key = key
         self.checkpoints = checkpoints
@@ -241,7 +248,7 @@ class AuditLog:
         without, in a transaction of its own."""
         if kind not in KINDS:
             raise ValueError(f"unknown audit kind {kind!r}")
-        when = (at or datetime.now(UTC)).astimezone(UTC)
+        when = (at or self.now()).astimezone(UTC)
         body = json.dumps(detail or {}, ensure_ascii=False, sort_keys=True)
         target = target[:200]
         if session is not None:
@@ -374,7 +381,7 @@ class AuditLog:
         if last is None or self.key is None:
             return None
         entry, digest = int(last[0]), str(last[1])
-        at = datetime.now(UTC).isoformat(timespec="seconds")
+        at = self.now().astimezone(UTC).isoformat(timespec="seconds")
         mac = _checkpoint_mac(self.key, entry, digest, at)
         log.info("audit checkpoint: entry %d hash %s at %s mac %s", entry, digest, at, mac)
         if self.checkpoints is None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from callcenter.clock import Clock, WallClock
 from callcenter.staff.audit import AuditLog
 from callcenter.staff.passwords import Passwords
 from callcenter.staff.privacy import Privacy
@@ -25,6 +26,10 @@ class StaffServices:
     sessions: Sessions
     tokens: Tokens
     privacy: Privacy
+    clock: Clock
+    """The installation's clock (a demo's is virtual): the audit's times, and the stores'
+    that commands open over these services. Sign-in security (sessions, lock-outs, password
+    changes) keeps the wall clock: a demo at ten times speed would log its users out."""
 
     def close(self) -> None:
         self.passwords.close()
@@ -37,11 +42,14 @@ def open_staff(
     *,
     audit_key: bytes | None = None,
     checkpoints: Path | None = None,
+    clock: Clock | None = None,
 ) -> StaffServices:
     """The services; without a site (a command that needs none) no counter is known and the
     default privacy policy applies. ``audit_key`` and ``checkpoints``: the audit chain's key
-    and the file its head is anchored in (``callcenter/staff/audit.py``)."""
-    audit = AuditLog(engine, audit_key, checkpoints)
+    and the file its head is anchored in (``callcenter/staff/audit.py``); ``clock``: the
+    installation's (default: the wall clock)."""
+    clock = clock or WallClock()
+    audit = AuditLog(engine, audit_key, checkpoints, now=clock.now)
     passwords = Passwords()
     counters = [c.id for c in site.counters] if site else []
     policy = site.privacy if site else PrivacySettings()
@@ -52,4 +60,5 @@ def open_staff(
         sessions=Sessions(engine),
         tokens=Tokens(engine, audit),
         privacy=Privacy(engine, audit, policy, privacy_key, site.country if site else "BE"),
+        clock=clock,
     )

@@ -15,6 +15,7 @@ from pathlib import Path
 import aiohttp
 
 VUURTOREN = str(Path(sys.executable).with_name("vuurtoren"))
+EXAMPLE = str(Path(__file__).parents[2] / "examples" / "sociaal-huis.toml")
 
 
 async def test_demo_runs_end_to_end(tmp_path: Path, unused_tcp_port: int) -> None:
@@ -32,6 +33,8 @@ async def test_demo_runs_end_to_end(tmp_path: Path, unused_tcp_port: int) -> Non
         str(tmp_path / "demo"),
         "--duration",
         "60",
+        "--start",
+        "2026-11-23T09:00",  # a Monday, days before the real date (the clocks must differ)
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
         env=env,
@@ -74,6 +77,24 @@ async def test_demo_runs_end_to_end(tmp_path: Path, unused_tcp_port: int) -> Non
                     break
                 await asyncio.sleep(0.2)
             assert seen["connected"] == "connected" and int(seen["routed"]) >= 3  # type: ignore[call-overload]
+        # a command pointed at the demo as its banner says lives on the demo's clock
+        # (issue 26, point 12): the override, its audit entry and "now" fall on its day
+        demo_dir = tmp_path / "demo"
+        cli_env = {k: v for k, v in env.items() if k != "VUURTOREN_DATABASE_URL"}
+        cli_env |= {
+            "VUURTOREN_DATA_DIR": str(demo_dir),
+            "VUURTOREN_AUDIT_KEY_FILE": str(demo_dir / "audit.key"),
+        }
+        for argv in (
+            ["override", "close", "woonloket", "--reason", "Opleiding", "--config", EXAMPLE],
+            ["route", "--topic", "1", "--config", EXAMPLE],
+        ):
+            cli = await asyncio.create_subprocess_exec(
+                VUURTOREN, *argv, stdout=asyncio.subprocess.PIPE, env=cli_env
+            )
+            said, _ = await asyncio.wait_for(cli.communicate(), 30)
+            assert cli.returncode == 0, argv
+            assert "2026-11-23T09:" in said.decode() or "2026-11-23T10:" in said.decode(), said
     finally:
         proc.send_signal(signal.SIGINT)
         rest = (await asyncio.wait_for(proc.stdout.read(), 30)).decode()
@@ -95,6 +116,12 @@ async def test_demo_runs_end_to_end(tmp_path: Path, unused_tcp_port: int) -> Non
             "SELECT count(*), coalesce(sum(failsafe), 0) FROM calls WHERE call_id NOT LIKE 'hist-%'"
         ).fetchone()
     assert live >= 3 and failsafe == 0
+    with sqlite3.connect(tmp_path / "demo" / "vuurtoren.sqlite3") as db:
+        (starts,) = db.execute("SELECT starts_at FROM overrides").fetchone()
+        days = {d for (d,) in db.execute("SELECT DISTINCT substr(at, 1, 10) FROM audit_log")}
+    assert starts.startswith("2026-11-23 0") or starts.startswith("2026-11-23T0"), starts
+    assert days == {"2026-11-23"}  # the audit too: one clock in the demo
+    assert not (tmp_path / "demo" / "clock.json").exists()  # gone with the demo
 
 
 async def serve_fails(env: dict[str, str], port: int) -> str:
