@@ -98,12 +98,19 @@ class Operations:
             counter = site.counter(counter_id)
         except KeyError:
             raise StaffError(
-                "invalid-field", f"Onbekend loket {counter_id!r}.", field="counter"
+                "invalid-field",
+                f"Onbekend loket {counter_id!r}.",
+                field="counter",
+                en=f"unknown counter {counter_id!r}",
             ) from None
         talk = self.desk.current_talk(user)
         if counter.queue == talk.queue:
             raise StaffError(
-                "same-queue", "De beller is al bij dat loket.", field="counter", status=409
+                "same-queue",
+                "De beller is al bij dat loket.",
+                field="counter",
+                status=409,
+                en="the caller is at that counter already",
             )
         now = self.service.clock.now()
         if self.counter_opens(counter.id, now) != now:
@@ -111,6 +118,7 @@ class Operations:
                 "counter-closed",
                 f"{counter.name} is nu gesloten: verwijs schriftelijk door.",
                 field="counter",
+                en=f"{counter.name} is closed now: refer in writing",
                 status=409,
             )
         call = self.service.tracker.calls.get(talk.call_id)

@@ -121,6 +121,8 @@ def _local(day: date, at: time, zone: ZoneInfo, field: str) -> datetime:
             f"{at:%H:%M} bestaat niet op {day:%d/%m/%Y}: de klok springt dan een uur vooruit "
             "(zomertijd). Kies een tijd buiten dat uur.",
             field=field,
+            en=f"{at:%H:%M} does not exist on {day:%d/%m/%Y}: the clocks go forward an hour "
+            "then (summer time); choose a time outside that hour",
         )
     return value
 
@@ -129,7 +131,10 @@ def _clean_reason(reason: str) -> str:
     reason = " ".join((reason or "").split())
     if len(reason) > 200 or any(not ch.isprintable() for ch in reason):
         raise StaffError(
-            "invalid-field", "Geef een reden van ten hoogste 200 tekens.", field="reason"
+            "invalid-field",
+            "Geef een reden van ten hoogste 200 tekens.",
+            field="reason",
+            en="give a reason of at most 200 characters",
         )
     return reason
 
@@ -193,7 +198,12 @@ class ClosureStore(SiteStore):
     def _scopes(self, scopes: Iterable[str]) -> tuple[str, ...]:
         chosen = tuple(dict.fromkeys(s.strip() for s in scopes if s.strip()))
         if not chosen:
-            raise StaffError("invalid-field", "Kies een of meer loketten.", field="scopes")
+            raise StaffError(
+                "invalid-field",
+                "Kies een of meer loketten.",
+                field="scopes",
+                en="choose one or more counters",
+            )
         known = {c.id for c in self.site.counters}
         unknown = [s for s in chosen if s != ALL_COUNTERS and s not in known]
         if unknown:
@@ -201,6 +211,7 @@ class ClosureStore(SiteStore):
                 "invalid-field",
                 f"Onbekend loket: {', '.join(unknown)} (een loket-id, of '*' voor alle).",
                 field="scopes",
+                en=f"unknown counter: {', '.join(unknown)} (a counter id, or '*' for all)",
             )
         return (ALL_COUNTERS,) if ALL_COUNTERS in chosen else chosen
 
@@ -211,13 +222,17 @@ class ClosureStore(SiteStore):
         last = last or first
         if last < first:
             raise StaffError(
-                "invalid-field", "De laatste dag ligt vóór de eerste.", field="last_day"
+                "invalid-field",
+                "De laatste dag ligt vóór de eerste.",
+                field="last_day",
+                en="the last day comes before the first",
             )
         if (last - first).days >= MAX_DAYS:
             raise StaffError(
                 "invalid-field",
                 f"Een sluiting duurt ten hoogste {MAX_DAYS} dagen.",
                 field="last_day",
+                en=f"a closure lasts {MAX_DAYS} days at most",
             )
         if starts is None and ends is None:
             return _midnight(first, zone), _midnight(last + timedelta(days=1), zone), True
@@ -229,7 +244,12 @@ class ClosureStore(SiteStore):
         )
         # compared as instants: two times of one zone compare by their wall clocks
         if hi.astimezone(UTC) <= lo.astimezone(UTC):
-            raise StaffError("invalid-field", "Het einde ligt vóór het begin.", field="ends")
+            raise StaffError(
+                "invalid-field",
+                "Het einde ligt vóór het begin.",
+                field="ends",
+                en="the end comes before the start",
+            )
         return lo, hi, False
 
     # -- changing ------------------------------------------------------------------------------
@@ -253,7 +273,10 @@ class ClosureStore(SiteStore):
         now = self.now()
         if hi <= now:
             raise StaffError(
-                "invalid-field", "Die sluiting ligt helemaal in het verleden.", field="last_day"
+                "invalid-field",
+                "Die sluiting ligt helemaal in het verleden.",
+                field="last_day",
+                en="that closure lies wholly in the past",
             )
         reason = _clean_reason(reason)
         row = ClosureRow(
@@ -288,6 +311,7 @@ class ClosureStore(SiteStore):
                     "closure-not-found",
                     f"Sluiting {closure_id} bestaat niet of is al geschrapt.",
                     status=404,
+                    en=f"there is no closure {closure_id}, or it was deleted already",
                 )
             row.deleted_at, row.deleted_by = now, actor
             await self.audit.record(
@@ -381,20 +405,34 @@ async def read_ics(data: bytes, zone: ZoneInfo, now: datetime, name: str) -> Wan
     that routes calls does no work of a size a file decides (docs/architecture.md). A
     :class:`StaffError` names what is wrong."""
     if len(data) > MAX_ICS_BYTES:
-        raise StaffError(
-            "invalid-field", "Het bestand is te groot (ten hoogste 1 MB).", field="file"
-        )
+        raise _too_big()
     loop = asyncio.get_running_loop()
     try:
         async with asyncio.timeout(READ_BUDGET_SECONDS + 30):  # + a worker's start
             result = await loop.run_in_executor(_pool(), _read_in_worker, data, zone.key, now, name)
     except TimeoutError:
-        raise StaffError(
-            "invalid-field", "Het bestand is te zwaar om in te lezen.", field="file"
-        ) from None
-    if isinstance(result, str):
-        raise StaffError("invalid-field", result, field="file")
+        raise _too_heavy() from None
+    if isinstance(result, tuple):
+        raise StaffError("invalid-field", result[0], field="file", en=result[1])
     return result
+
+
+def _too_big() -> StaffError:
+    return StaffError(
+        "invalid-field",
+        "Het bestand is te groot (ten hoogste 1 MB).",
+        field="file",
+        en="the file is too big (1 MB at most)",
+    )
+
+
+def _too_heavy() -> StaffError:
+    return StaffError(
+        "invalid-field",
+        "Het bestand is te zwaar om in te lezen.",
+        field="file",
+        en="the file takes too much work to read",
+    )
 
 
 _POOL: ProcessPoolExecutor | None = None
@@ -419,12 +457,14 @@ def _behind_the_calls() -> None:
     os.nice(10)
 
 
-def _read_in_worker(data: bytes, zone_key: str, now: datetime, name: str) -> Wanted | str:
-    """In the worker: the closures, or the Dutch message that says what is wrong."""
+def _read_in_worker(
+    data: bytes, zone_key: str, now: datetime, name: str
+) -> Wanted | tuple[str, str | None]:
+    """In the worker: the closures, or the message (Dutch, English) that says what is wrong."""
     try:
         return _read_ics(data, ZoneInfo(zone_key), now, name)
     except StaffError as exc:
-        return exc.message
+        return exc.message, exc.en
 
 
 def _read_ics(
@@ -439,22 +479,31 @@ def _read_ics(
     error), or when ``budget`` seconds are spent (an error)."""
     deadline = monotonic() + budget
     if len(data) > MAX_ICS_BYTES:
-        raise StaffError(
-            "invalid-field", "Het bestand is te groot (ten hoogste 1 MB).", field="file"
-        )
+        raise _too_big()
     try:
         calendar = icalendar.Calendar.from_ical(data)
     except Exception as exc:  # the parser raises ValueError and friends
         raise StaffError(
-            "invalid-field", f"Geen geldig iCalendar-bestand: {exc}", field="file"
+            "invalid-field",
+            f"Geen geldig iCalendar-bestand: {exc}",
+            field="file",
+            en=f"not an iCalendar file: {exc}",
         ) from None
     if calendar.name != "VCALENDAR":
-        raise StaffError("invalid-field", "Geen VCALENDAR in het bestand.", field="file")
+        raise StaffError(
+            "invalid-field",
+            "Geen VCALENDAR in het bestand.",
+            field="file",
+            en="no VCALENDAR in the file",
+        )
     for i, event in enumerate(calendar.walk("VEVENT"), 1):
         title = event.get("SUMMARY", "zonder titel")
         if event.get("DTSTART") is None:
             raise StaffError(
-                "invalid-field", f"Gebeurtenis {i} ({title}) heeft geen DTSTART.", field="file"
+                "invalid-field",
+                f"Gebeurtenis {i} ({title}) heeft geen DTSTART.",
+                field="file",
+                en=f"event {i} ({title}) has no DTSTART",
             )
         rules = event.get("RRULE")
         for rule in rules if isinstance(rules, list) else [rules] if rules is not None else []:
@@ -465,6 +514,8 @@ def _read_ics(
                     f"Gebeurtenis {i} ({title}) herhaalt zich {'/'.join(sorted(freq))}: een "
                     "sluiting herhaalt zich ten hoogste dagelijks.",
                     field="file",
+                    en=f"event {i} ({title}) repeats {'/'.join(sorted(freq))}: a closure "
+                    "repeats daily at most",
                 )
     horizon = now + IMPORT_HORIZON
     out: Wanted = []
@@ -474,9 +525,7 @@ def _read_ics(
             if lo >= horizon:
                 break
             if monotonic() > deadline:
-                raise StaffError(
-                    "invalid-field", "Het bestand is te zwaar om in te lezen.", field="file"
-                )
+                raise _too_heavy()
             end = event.get("DTEND")
             if end is not None:
                 hi, _ = _when(end.dt, zone)
@@ -494,12 +543,16 @@ def _read_ics(
                     "invalid-field",
                     f"Meer dan {MAX_IMPORT} sluitingen in het bestand.",
                     field="file",
+                    en=f"more than {MAX_IMPORT} closures in the file",
                 )
     except StaffError:
         raise
     except Exception as exc:  # the recurrence library and the event's values
         raise StaffError(
-            "invalid-field", f"De herhalingen zijn niet te lezen: {exc}", field="file"
+            "invalid-field",
+            f"De herhalingen zijn niet te lezen: {exc}",
+            field="file",
+            en=f"the recurrences cannot be read: {exc}",
         ) from None
     return out
 

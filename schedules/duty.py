@@ -50,7 +50,7 @@ SYSTEM = "wachtrol"
 
 
 def _error(exc: RotaError) -> StaffError:
-    return StaffError("invalid-field", exc.message, field=exc.field)
+    return StaffError("invalid-field", exc.message, field=exc.field, en=exc.en)
 
 
 def _shift(row: RotaShiftRow) -> Shift:
@@ -299,17 +299,27 @@ class Duty:
         or a handback; with ``beside``, next to those on duty, until handed back."""
         now = self.now()
         if not taker.has("agent"):
-            raise StaffError("not-an-agent", "Alleen agenten nemen de wacht.", status=403)
+            raise StaffError(
+                "not-an-agent",
+                "Alleen agenten nemen de wacht.",
+                status=403,
+                en="only agents take the duty",
+            )
         self.desk.phone(taker)
         duty = self.on_duty(now)
         if taker.id in duty:
-            raise StaffError("already-on-duty", "U hebt de wacht al.", status=409)
+            raise StaffError(
+                "already-on-duty", "U hebt de wacht al.", status=409, en="already on duty"
+            )
         giver: int | None = None
         if giver_login:
             found = next((u for u in self.users.values() if u.login == giver_login), None)
             if found is None or found.id not in duty:
                 raise StaffError(
-                    "invalid-field", f"{giver_login!r} heeft nu geen wacht.", field="from"
+                    "invalid-field",
+                    f"{giver_login!r} heeft nu geen wacht.",
+                    field="from",
+                    en=f"{giver_login!r} is not on duty now",
                 )
             giver = found.id
         elif len(duty) == 1 and not beside:
@@ -352,6 +362,7 @@ class Duty:
                 "U hebt geen overgenomen wacht om terug te geven (een wacht van de wachtrol "
                 "neemt een collega over).",
                 status=409,
+                en="no duty taken over to hand back (a colleague takes over a rota's duty)",
             )
         ids = [h.id for h in mine]
         async with self.sessions.begin() as session:
@@ -373,7 +384,12 @@ class Duty:
     def _agent(self, login: str) -> User:
         user = next((u for u in self.users.values() if u.login == login), None)
         if user is None or not user.has("agent"):
-            raise StaffError("invalid-field", f"{login!r} is geen agent.", field="user")
+            raise StaffError(
+                "invalid-field",
+                f"{login!r} is geen agent.",
+                field="user",
+                en=f"{login!r} is not an agent",
+            )
         return user
 
     async def add_shift(
@@ -391,7 +407,11 @@ class Duty:
         try:
             begin = parse_hhmm(starts, "starts")
             if begin is None:
-                raise RotaError("Een wacht begint ten laatste om 23:59.", "starts")
+                raise RotaError(
+                    "Een wacht begint ten laatste om 23:59.",
+                    "starts",
+                    "a duty starts at 23:59 at the latest",
+                )
             shift = Shift(weekday, begin, parse_hhmm(ends, "ends"), user.id)
             Rota(self.site.zone, (*self.rota.shifts, shift))
         except RotaError as exc:
@@ -429,7 +449,12 @@ class Duty:
         user = self._agent(login)
         note = " ".join(note.split())
         if len(note) > 200:
-            raise StaffError("invalid-field", "Ten hoogste 200 tekens.", field="note")
+            raise StaffError(
+                "invalid-field",
+                "Ten hoogste 200 tekens.",
+                field="note",
+                en="at most 200 characters",
+            )
         try:
             begin = parse_hhmm(starts, "starts") if starts or ends else None
             end = parse_hhmm(ends, "ends") if starts or ends else None
@@ -472,7 +497,10 @@ class Duty:
             row = await session.get(model, item_id)
             if row is None:
                 raise StaffError(
-                    "not-found", f"Regel {item_id} van de wachtrol bestaat niet.", status=404
+                    "not-found",
+                    f"Regel {item_id} van de wachtrol bestaat niet.",
+                    status=404,
+                    en=f"the rota has no entry {item_id}",
                 )
             await session.delete(row)
             await self.audit.record(

@@ -92,6 +92,8 @@ class OverrideStore(SiteStore):
                 f"Onbekend loket {scope!r} (een loket-id, '*' voor alle loketten, of "
                 "'lighthouse').",
                 field="scope",
+                en=f"unknown counter {scope!r} (a counter id, '*' for every counter, or "
+                "'lighthouse')",
             )
 
     def _next_change(self, scope: str, now: datetime) -> datetime | None:
@@ -119,20 +121,38 @@ class OverrideStore(SiteStore):
         now = now or self.now()
         self._check_scope(scope)
         if mode not in ("closed", "open"):
-            raise StaffError("invalid-field", "Kies 'closed' of 'open'.", field="mode")
+            raise StaffError(
+                "invalid-field", "Kies 'closed' of 'open'.", field="mode", en="'closed' or 'open'"
+            )
         if kind not in KINDS:
-            raise StaffError("invalid-field", "Kies 'temporary' of 'emergency'.", field="kind")
+            raise StaffError(
+                "invalid-field",
+                "Kies 'temporary' of 'emergency'.",
+                field="kind",
+                en="'temporary' or 'emergency'",
+            )
         if until is not None:
             if until.tzinfo is None:
-                raise StaffError("invalid-field", "Geef de eindtijd met tijdzone.", field="until")
+                raise StaffError(
+                    "invalid-field",
+                    "Geef de eindtijd met tijdzone.",
+                    field="until",
+                    en="give the end with its time zone",
+                )
             if until <= now:
                 raise StaffError(
-                    "invalid-field", "De eindtijd ligt in het verleden.", field="until"
+                    "invalid-field",
+                    "De eindtijd ligt in het verleden.",
+                    field="until",
+                    en="the end is in the past",
                 )
         reason = " ".join((reason or "").split())
         if len(reason) > 200 or any(not ch.isprintable() for ch in reason):
             raise StaffError(
-                "invalid-field", "Geef een reden van ten hoogste 200 tekens.", field="reason"
+                "invalid-field",
+                "Geef een reden van ten hoogste 200 tekens.",
+                field="reason",
+                en="give a reason of at most 200 characters",
             )
         ends = until
         if kind == "temporary" and ends is None:
@@ -175,6 +195,7 @@ class OverrideStore(SiteStore):
                     "override-not-found",
                     f"Uitzondering {override_id} bestaat niet of is al opgeheven.",
                     status=404,
+                    en=f"there is no override {override_id}, or it was lifted already",
                 )
             row.lifted_at, row.lifted_by = now, actor
             await self.audit.record(

@@ -31,6 +31,7 @@ __all__ = [
 ]
 
 WEEKDAYS = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
+WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _HHMM = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])$|^24:00$")
 _MIDNIGHT = time(0)
 
@@ -38,9 +39,11 @@ _MIDNIGHT = time(0)
 class RotaError(ValueError):
     """A rota entry that cannot be: ``field`` names the input, the message says why."""
 
-    def __init__(self, message: str, field: str) -> None:
+    def __init__(self, message: str, field: str, en: str) -> None:
         super().__init__(message)
         self.message = message
+        self.en = en
+        """The same in English (the command line's language)."""
         self.field = field
 
 
@@ -48,7 +51,11 @@ def parse_hhmm(text: str, field: str) -> time | None:
     """``HH:MM`` as a local time; ``24:00`` (midnight at the end of the day) is None."""
     value = (text or "").strip()
     if not _HHMM.match(value):
-        raise RotaError(f"Geef een tijd als UU:MM (00:00 tot 24:00), niet {text!r}.", field)
+        raise RotaError(
+            f"Geef een tijd als UU:MM (00:00 tot 24:00), niet {text!r}.",
+            field,
+            f"give a time as HH:MM (00:00 to 24:00), not {text!r}",
+        )
     if value == "24:00":
         return None
     hour, minute = value.split(":")
@@ -81,7 +88,11 @@ def _instant(day: date, at: time, zone: ZoneInfo) -> datetime:
 
 def _check_period(starts: time, ends: time | None) -> None:
     if ends is not None and ends <= starts:
-        raise RotaError("Het einde moet na het begin liggen (24:00 voor middernacht).", "ends")
+        raise RotaError(
+            "Het einde moet na het begin liggen (24:00 voor middernacht).",
+            "ends",
+            "the end must come after the start (24:00 for midnight)",
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +107,9 @@ class Shift:
 
     def __post_init__(self) -> None:
         if not 0 <= self.weekday <= 6:
-            raise RotaError("Kies een dag van maandag tot zondag.", "weekday")
+            raise RotaError(
+                "Kies een dag van maandag tot zondag.", "weekday", "a day from Monday to Sunday"
+            )
         _check_period(self.starts, self.ends)
 
     def overlaps(self, other: Shift) -> bool:
@@ -106,8 +119,9 @@ class Shift:
         end_b = other.ends or time.max
         return self.starts < end_b and other.starts < end_a
 
-    def describe(self) -> str:
-        return f"{WEEKDAYS[self.weekday]} {format_hhmm(self.starts)}-{format_hhmm(self.ends)}"
+    def describe(self, *, english: bool = False) -> str:
+        day = (WEEKDAYS_EN if english else WEEKDAYS)[self.weekday]
+        return f"{day} {format_hhmm(self.starts)}-{format_hhmm(self.ends)}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,9 +139,17 @@ class RotaException:
 
     def __post_init__(self) -> None:
         if self.kind not in ("absent", "extra"):
-            raise RotaError("Kies 'absent' (afwezig) of 'extra' (extra wacht).", "kind")
+            raise RotaError(
+                "Kies 'absent' (afwezig) of 'extra' (extra wacht).",
+                "kind",
+                "'absent' or 'extra' (an extra duty)",
+            )
         if self.kind == "extra" and self.starts is None:
-            raise RotaError("Een extra wacht heeft een begin en een einde.", "starts")
+            raise RotaError(
+                "Een extra wacht heeft een begin en een einde.",
+                "starts",
+                "an extra duty has a start and an end",
+            )
         if self.starts is not None:
             _check_period(self.starts, self.ends)
 
@@ -169,6 +191,7 @@ class Rota:
                     raise RotaError(
                         f"Deze wacht overlapt met {a.describe()} van dezelfde medewerker.",
                         "starts",
+                        f"this duty overlaps {a.describe(english=True)} of the same agent",
                     )
 
     def periods(self, day: date) -> list[tuple[int, datetime, datetime]]:

@@ -134,9 +134,9 @@ def test_hours_text_is_readable(capsys: pytest.CaptureFixture[str]) -> None:
     )
     assert code == 0
     assert "Sociale dienst" in out
-    assert "nu GESLOTEN, opent ma 28/12 09:00" in out
-    assert "vr 25/12  gesloten  (feestdag)" in out
-    assert "nu OPEN, sluit vandaag 19:00" in out  # the lighthouse on Christmas Eve
+    assert "CLOSED now, opens Mon 28/12 09:00" in out
+    assert "Fri 25/12  closed  (holiday)" in out
+    assert "OPEN now, closes today 19:00" in out  # the lighthouse on Christmas Eve
 
 
 def test_hours_json(capsys: pytest.CaptureFixture[str]) -> None:

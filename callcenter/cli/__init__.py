@@ -19,6 +19,7 @@ from callcenter.cli import (
     staff_commands,
 )
 from callcenter.cli.common import EXIT_INVALID, CommandError
+from callcenter.staff.errors import StaffError
 
 __all__ = ["main"]
 
@@ -42,6 +43,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _options(parser: argparse.ArgumentParser, dest: str) -> set[str]:
+    """Every option string, in ``parser`` and its subcommands, that sets ``dest``."""
+    found: set[str] = set()
+    for action in parser._actions:
+        if action.dest == dest:
+            found.update(action.option_strings)
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in set(action.choices.values()):
+                found |= _options(sub, dest)
+    return found
+
+
+def refusal(exc: StaffError, parser: argparse.ArgumentParser, argv: Sequence[str]) -> str:
+    """A refusal in the command line's language (English), naming the option the user gave
+    for the field it is about (``--until``; ``--from`` for a rota's ``starts``), or else
+    the field (an argument without an option, such as the counter of ``override close``)."""
+    text = exc.en or exc.message
+    if not exc.field:
+        return text
+    given = [
+        option
+        for option in sorted(_options(parser, exc.field))
+        if any(a == option or a.startswith(option + "=") for a in argv)
+    ]
+    return f"{given[0] if given else exc.field}: {text}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -49,6 +77,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.handler(args))
     except CommandError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except StaffError as exc:  # refused by the rules the web forms apply too
+        said = refusal(exc, parser, sys.argv[1:] if argv is None else argv)
+        print(f"error: {said}", file=sys.stderr)
         return EXIT_INVALID
     except KeyboardInterrupt:
         return 130

@@ -22,7 +22,7 @@ from callcenter.operations import Operations, open_operations
 from callcenter.service import CallService
 from callcenter.staff.services import StaffServices
 from routing.site import Site
-from schedules.rota import WEEKDAYS
+from schedules.rota import WEEKDAYS, WEEKDAYS_EN
 
 __all__ = ["register"]
 
@@ -30,6 +30,7 @@ T = TypeVar("T")
 _DAYS = {name[:2]: i for i, name in enumerate(("mo", "tu", "we", "th", "fr", "sa", "su"))}
 _DAYS.update({name: i for i, name in enumerate(("ma", "di", "wo", "do", "vr", "za", "zo"))})
 _DAYS.update({name: i for i, name in enumerate(WEEKDAYS)})
+_DAYS.update({name.lower(): i for i, name in enumerate(WEEKDAYS_EN)})
 
 
 def _common(p: Any, config: bool = True) -> None:
@@ -46,7 +47,7 @@ def register(sub: Any) -> None:
     _common(ls)
     ls.set_defaults(handler=rota_list)
     shift = rota.add_parser("shift", help="add a weekly shift: DAY FROM TO LOGIN")
-    shift.add_argument("day", help="mo..su, ma..zo or maandag..zondag")
+    shift.add_argument("day", help="mo..su or monday..sunday (ma..zo, maandag..zondag too)")
     shift.add_argument("starts", help="HH:MM")
     shift.add_argument("ends", help="HH:MM (24:00: midnight)")
     shift.add_argument("login")
@@ -135,7 +136,8 @@ def _time(text: str | None) -> time | None:
 def _rota_text(table: dict[str, Any], status: dict[str, Any], site: Site) -> str:
     lines = ["weekly pattern:"]
     lines += [
-        f"  #{s['id']:<4} {s['day']:10} {s['starts']}-{s['ends']}  {s['name']} ({s['user']})"
+        f"  #{s['id']:<4} {WEEKDAYS_EN[s['weekday']]:10} {s['starts']}-{s['ends']}  "
+        f"{s['name']} ({s['user']})"
         for s in table["weekly"]
     ] or ["  (none)"]
     lines.append("exceptions:")
@@ -175,7 +177,7 @@ def rota_shift(args: argparse.Namespace) -> int:
 
     async def work(ops: Operations) -> str:
         shift = await ops.duty.add_shift(day, args.starts, args.ends, args.login, actor=actor())
-        return f"#{shift.id} {shift.describe()} {args.login}"
+        return f"#{shift.id} {shift.describe(english=True)} {args.login}"
 
     print(with_ops(args, work))
     return EXIT_OK

@@ -37,7 +37,7 @@ from schedules.override_store import OverrideStore
 from schedules.overrides import Override
 from schedules.public_hours import hours_report
 
-_DAYS = ("ma", "di", "wo", "do", "vr", "za", "zo")
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def register(sub: Any) -> None:
@@ -178,9 +178,9 @@ def hours(args: argparse.Namespace) -> int:
 def _when(iso: str, now: datetime) -> str:
     value = datetime.fromisoformat(iso)
     if value.date() == now.date():
-        return f"vandaag {value:%H:%M}"
+        return f"today {value:%H:%M}"
     if value.date() == now.date() + timedelta(days=1):
-        return f"morgen {value:%H:%M}"
+        return f"tomorrow {value:%H:%M}"
     return f"{_DAYS[value.weekday()]} {value:%d/%m %H:%M}"
 
 
@@ -192,22 +192,22 @@ def render_hours(report: dict[str, Any]) -> str:
     for place in report["places"]:
         where = f", {place['organisation']}, {place['address']}" if "address" in place else ""
         lines.append("")
-        lines.append(f"{place['name']} [{place['id']}, wachtrij {place['queue']}{where}]")
+        lines.append(f"{place['name']} [{place['id']}, queue {place['queue']}{where}]")
         if place["open_now"]:
-            state = "nu OPEN"
+            state = "OPEN now"
             if place["next_change"]:
-                state += f", sluit {_when(place['next_change'], now)}"
+                state += f", closes {_when(place['next_change'], now)}"
         else:
-            state = "nu GESLOTEN"
+            state = "CLOSED now"
             state += (
-                f", opent {_when(place['next_open'], now)}"
+                f", opens {_when(place['next_open'], now)}"
                 if place["next_open"]
-                else ", opent niet binnen het jaar"
+                else ", does not open within the year"
             )
         lines.append(f"  {state}")
         for day in place["days"]:
             d = date.fromisoformat(day["date"])
-            periods = ", ".join(f"{lo}–{hi}" for lo, hi in day["open"]) or "gesloten"
-            mark = "  (feestdag)" if day["holiday"] else ""
+            periods = ", ".join(f"{lo}–{hi}" for lo, hi in day["open"]) or "closed"
+            mark = "  (holiday)" if day["holiday"] else ""
             lines.append(f"  {_DAYS[d.weekday()]} {d:%d/%m}  {periods}{mark}")
     return "\n".join(lines)

@@ -27,7 +27,6 @@ from callcenter.cli.demo_guard import installation_clock
 from callcenter.staff.audit import KEY_ENV as AUDIT_KEY_ENV
 from callcenter.staff.audit import checkpoint_path
 from callcenter.staff.audit import load_key as load_audit_key
-from callcenter.staff.errors import StaffError
 from callcenter.staff.privacy import load_key
 from callcenter.staff.services import StaffServices, open_staff
 from callcenter.staff.users import ROLES
@@ -168,10 +167,7 @@ def with_staff(
                 staff.close()
             await engine.dispose()
 
-    try:
-        return asyncio.run(main())
-    except StaffError as exc:
-        raise CommandError(f"{exc.field}: {exc.message}" if exc.field else exc.message) from None
+    return asyncio.run(main())  # a refusal (StaffError) is said by cli.main, in English
 
 
 def _password(args: argparse.Namespace) -> str:
@@ -179,8 +175,8 @@ def _password(args: argparse.Namespace) -> str:
         return sys.stdin.readline().rstrip("\n")
     if not sys.stdin.isatty():
         raise CommandError("no terminal to ask for the password: use --password-stdin")
-    first = getpass.getpass("Wachtwoord (minstens 12 tekens): ")
-    if getpass.getpass("Nog eens: ") != first:
+    first = getpass.getpass("Password (at least 12 characters): ")
+    if getpass.getpass("Once more: ") != first:
         raise CommandError("the two passwords differ")
     return first
 
@@ -234,9 +230,9 @@ def users_pin(args: argparse.Namespace) -> int:
     if args.pin_stdin:
         value = sys.stdin.readline().strip()
     else:
-        value = getpass.getpass("PIN voor het toestel (4 tot 8 cijfers; leeg: wissen): ")
-        if getpass.getpass("Nog eens: ") != value:
-            raise SystemExit("de twee PINs verschillen")
+        value = getpass.getpass("Desk-phone PIN (4 to 8 digits; empty: remove it): ")
+        if getpass.getpass("Once more: ") != value:
+            raise CommandError("the two PINs differ")
 
     async def work(s: StaffServices) -> str:
         user = await s.users.by_login(args.login)
@@ -298,10 +294,7 @@ def audit_verify(args: argparse.Namespace) -> int:
 
 def _privacy_site(args: argparse.Namespace) -> tuple[Site, bytes]:
     site = site_or_exit(args.config)
-    try:
-        return site, load_key(site.privacy)
-    except StaffError as exc:
-        raise CommandError(exc.message) from None
+    return site, load_key(site.privacy)
 
 
 def privacy_retention(args: argparse.Namespace) -> int:

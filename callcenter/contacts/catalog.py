@@ -228,9 +228,8 @@ class Catalog(SiteStore):
         product, problems = _product(raw, "product", {c.id for c in self.site.counters})
         if product is None:
             field = problems[0].split(":", 1)[0].rsplit(".", 1)[-1]
-            raise StaffError(
-                "invalid-field", "; ".join(p.split(": ", 1)[-1] for p in problems), field=field
-            )
+            why = "; ".join(p.split(": ", 1)[-1] for p in problems)  # English, as the file's
+            raise StaffError("invalid-field", why, field=field, en=why)
         return product
 
     async def save(
@@ -262,7 +261,10 @@ class Catalog(SiteStore):
             row = await session.get(ProductRow, product_id)
             if row is None:
                 raise StaffError(
-                    "product-not-found", f"Product {product_id!r} bestaat niet.", status=404
+                    "product-not-found",
+                    f"Product {product_id!r} bestaat niet.",
+                    status=404,
+                    en=f"there is no product {product_id!r}",
                 )
             await session.delete(row)
             await self.audit.record(

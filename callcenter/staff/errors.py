@@ -7,14 +7,25 @@ __all__ = ["StaffError"]
 
 class StaffError(Exception):
     """A refused request. ``id`` is stable (``user-not-found``), ``message`` is Dutch for
-    people, ``field`` names the input it is about (or None), ``status`` the HTTP answer."""
+    people (the web pages and the API), ``field`` names the input it is about (or None),
+    ``status`` the HTTP answer. ``en``: the same in English, for the command line, which
+    speaks English throughout (a refusal a command can meet has one: a test holds it)."""
 
-    def __init__(self, id: str, message: str, *, field: str | None = None, status: int = 400):
+    def __init__(
+        self,
+        id: str,
+        message: str,
+        *,
+        field: str | None = None,
+        status: int = 400,
+        en: str | None = None,
+    ):
         super().__init__(message)
         self.id = id
         self.message = message
         self.field = field
         self.status = status
+        self.en = en
 
     def as_json(self) -> dict[str, object]:
         out: dict[str, object] = {"id": self.id, "message": self.message}

@@ -53,21 +53,26 @@ _DUTCH = {
 }
 
 
-def weakness(password: str, hints: Sequence[str] = ()) -> str | None:
-    """Why ``password`` is too easy to guess (Dutch), or None. ``hints``: the user's login
-    and name, which a password should not lean on."""
+def weakness(password: str, hints: Sequence[str] = ()) -> tuple[str, str] | None:
+    """Why ``password`` is too easy to guess, in Dutch and in English (the command line's),
+    or None. ``hints``: the user's login and name, which a password should not lean on."""
     result = zxcvbn(password[:JUDGED], user_inputs=[*hints, *_COMMON])
     if result["score"] >= MIN_SCORE:
         return None
     warning = result["feedback"].get("warning") or ""
     why = next((nl for en, nl in _DUTCH.items() if en in warning), "")
+    why_en = warning.rstrip(".") + "." if why else ""
     if not why and any(m.get("dictionary_name") == "user_inputs" for m in result["sequence"]):
         why = "Het lijkt op uw naam, uw login of een veelgebruikt woord."
+        why_en = "It looks like the name, the login or a common word."
     return (
         "Dit wachtwoord is te makkelijk te raden. "
         + (why + " " if why else "")
         + "Kies bijvoorbeeld vier of vijf losse woorden die niets met elkaar of met u te maken "
-        "hebben."
+        "hebben.",
+        "this password is too easy to guess. "
+        + (why_en + " " if why_en else "")
+        + "Choose, for instance, four or five unrelated words that say nothing about the user.",
     )
 
 

@@ -164,18 +164,17 @@ def load_key(settings: PrivacySettings) -> bytes:
         try:
             key = Path(settings.key_file).read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise StaffError(
-                "privacy-key", f"[privacy].key_file {settings.key_file}: {exc.strerror}"
-            ) from None
+            why = f"[privacy].key_file {settings.key_file}: {exc.strerror}"
+            raise StaffError("privacy-key", why, en=why) from None
     else:
         key = os.environ.get(settings.key_env, "")
     if len(key) < 32:
         where = settings.key_file or f"the environment variable {settings.key_env}"
-        raise StaffError(
-            "privacy-key",
+        why = (
             f"no pseudonymisation key of at least 32 characters in {where} "
-            "(generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))')",
+            "(generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))')"
         )
+        raise StaffError("privacy-key", why, en=why)
     return key.encode()
 
 
@@ -262,6 +261,7 @@ class Privacy:
                 "invalid-field",
                 "Geef een telefoonnummer (bijvoorbeeld +32 470 12 34 56).",
                 field="caller",
+                en="give a phone number (such as +32 470 12 34 56)",
             )
         clear = {number, _SEPARATORS.sub("", number), normalise_number(number, self.country)}
         national = normalise_number(number, self.country)

@@ -173,7 +173,10 @@ class Tokens:
         name = (name or "").strip()
         if not 1 <= len(name) <= 64 or any(not ch.isprintable() for ch in name):
             raise StaffError(
-                "invalid-field", "Geef het token een naam van 1 tot 64 tekens.", field="name"
+                "invalid-field",
+                "Geef het token een naam van 1 tot 64 tekens.",
+                field="name",
+                en="give the token a name of 1 to 64 characters",
             )
         plain = self.PREFIX + secrets.token_urlsafe(32)
         row = TokenRow(
@@ -203,7 +206,12 @@ class Tokens:
         async with self.sessions.begin() as session:
             row = await session.get(TokenRow, token_id)
             if row is None or row.user_id != user.id:
-                raise StaffError("token-not-found", f"Token {token_id} bestaat niet.", status=404)
+                raise StaffError(
+                    "token-not-found",
+                    f"Token {token_id} bestaat niet.",
+                    status=404,
+                    en=f"there is no token {token_id}",
+                )
             row.revoked_at = row.revoked_at or datetime.now(UTC)
             await self.audit.record(
                 "token-revoked",

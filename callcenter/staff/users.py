@@ -181,12 +181,31 @@ class LoginThrottle:
                 del self._failures[key]
 
 
+def _no_user(user_id: int) -> StaffError:
+    return StaffError(
+        "user-not-found",
+        f"Gebruiker {user_id} bestaat niet.",
+        status=404,
+        en=f"there is no user {user_id}",
+    )
+
+
 def _clean_name(name: str, field: str = "name") -> str:
     name = unicodedata.normalize("NFC", (name or "").strip())
     if not 1 <= len(name) <= 128:
-        raise StaffError("invalid-field", "Geef een naam van 1 tot 128 tekens.", field=field)
+        raise StaffError(
+            "invalid-field",
+            "Geef een naam van 1 tot 128 tekens.",
+            field=field,
+            en="give a name of 1 to 128 characters",
+        )
     if any(unicodedata.category(ch).startswith("C") for ch in name):
-        raise StaffError("invalid-field", "De naam bevat onzichtbare tekens.", field=field)
+        raise StaffError(
+            "invalid-field",
+            "De naam bevat onzichtbare tekens.",
+            field=field,
+            en="the name holds invisible characters",
+        )
     return name
 
 
@@ -228,6 +247,8 @@ class Staff:
                 f"Kies een of meer rollen uit {', '.join(ROLES)}"
                 + (f" (onbekend: {', '.join(unknown)})." if unknown else "."),
                 field="roles",
+                en=f"choose one or more roles of {', '.join(ROLES)}"
+                + (f" (unknown: {', '.join(unknown)})" if unknown else ""),
             )
         return ",".join(chosen)
 
@@ -236,7 +257,10 @@ class Staff:
         unknown = [c for c in chosen if c not in self.counters]
         if unknown:
             raise StaffError(
-                "invalid-field", f"Onbekend loket: {', '.join(unknown)}.", field="counters"
+                "invalid-field",
+                f"Onbekend loket: {', '.join(unknown)}.",
+                field="counters",
+                en=f"unknown counter: {', '.join(unknown)}",
             )
         return ",".join(chosen)
 
@@ -249,6 +273,7 @@ class Staff:
                     "invalid-field",
                     f"{i!r} is geen toestel (bijvoorbeeld PJSIP/201).",
                     field="interfaces",
+                    en=f"{i!r} is not a phone (such as PJSIP/201)",
                 )
         return ",".join(dict.fromkeys(chosen))
 
@@ -259,10 +284,14 @@ class Staff:
                 "weak-password",
                 f"Het wachtwoord moet minstens {MIN_LENGTH} tekens lang zijn.",
                 field="password",
+                en=f"the password must be at least {MIN_LENGTH} characters long",
             )
         if len(password) > 256:
             raise StaffError(
-                "invalid-field", "Het wachtwoord is te lang (ten hoogste 256).", field="password"
+                "invalid-field",
+                "Het wachtwoord is te lang (ten hoogste 256).",
+                field="password",
+                en="the password is too long (at most 256 characters)",
             )
 
     async def check_strength(self, password: str, hints: Iterable[str]) -> None:
@@ -272,7 +301,7 @@ class Staff:
         words = [w for h in hints for w in re.split(r"[\s._-]+", h.lower()) if len(w) > 1]
         why = await asyncio.to_thread(weakness, password, words)
         if why:
-            raise StaffError("weak-password", why, field="password")
+            raise StaffError("weak-password", why[0], field="password", en=why[1])
 
     # -- reading ---------------------------------------------------------------------------
     async def list(self) -> list[User]:
@@ -284,14 +313,19 @@ class Staff:
         async with self.sessions() as session:
             row = await session.get(UserRow, user_id)
         if row is None:
-            raise StaffError("user-not-found", f"Gebruiker {user_id} bestaat niet.", status=404)
+            raise _no_user(user_id)
         return user_from_row(row)
 
     async def by_login(self, login: str) -> User:
         async with self.sessions() as session:
             row = await session.scalar(select(UserRow).where(UserRow.login == login))
         if row is None:
-            raise StaffError("user-not-found", f"Gebruiker {login!r} bestaat niet.", status=404)
+            raise StaffError(
+                "user-not-found",
+                f"Gebruiker {login!r} bestaat niet.",
+                status=404,
+                en=f"there is no user {login!r}",
+            )
         return user_from_row(row)
 
     # -- changing ----------------------------------------------------------------------------
@@ -316,6 +350,7 @@ class Staff:
                 "invalid-field",
                 "Een gebruikersnaam heeft 2 tot 64 tekens: kleine letters, cijfers, . _ -",
                 field="login",
+                en="a login has 2 to 64 characters: lower-case letters, digits, . _ -",
             )
         row = UserRow(
             login=login,
@@ -334,7 +369,10 @@ class Staff:
         async with self.sessions.begin() as session:
             if await session.scalar(select(UserRow.id).where(UserRow.login == login)):
                 raise StaffError(
-                    "login-taken", f"De gebruikersnaam {login!r} bestaat al.", field="login"
+                    "login-taken",
+                    f"De gebruikersnaam {login!r} bestaat al.",
+                    field="login",
+                    en=f"the login {login!r} is taken",
                 )
             session.add(row)
         user = user_from_row(row)
@@ -368,7 +406,7 @@ class Staff:
         async with self.sessions.begin() as session:
             row = await session.get(UserRow, user_id)
             if row is None:
-                raise StaffError("user-not-found", f"Gebruiker {user_id} bestaat niet.", status=404)
+                raise _no_user(user_id)
             before = user_from_row(row)
             for key, value in values.items():
                 setattr(row, key, value)
@@ -395,6 +433,7 @@ class Staff:
             raise StaffError(
                 "last-admin",
                 "Dit zou de laatste actieve beheerder weghalen; maak eerst een andere beheerder.",
+                en="this would remove the last active administrator; make another one first",
             )
 
     async def set_active(
@@ -403,7 +442,7 @@ class Staff:
         async with self.sessions.begin() as session:
             row = await session.get(UserRow, user_id)
             if row is None:
-                raise StaffError("user-not-found", f"Gebruiker {user_id} bestaat niet.", status=404)
+                raise _no_user(user_id)
             row.active = active
             if not active:
                 await self._keep_an_admin(session, row)
@@ -443,7 +482,7 @@ class Staff:
         async with self.sessions.begin() as session:
             row = await session.get(UserRow, user_id)
             if row is None:
-                raise StaffError("user-not-found", f"Gebruiker {user_id} bestaat niet.", status=404)
+                raise _no_user(user_id)
             row.password_hash = hashed
             row.password_changed_at = datetime.now(UTC)
             row.must_change_password = temporary
@@ -473,7 +512,7 @@ class Staff:
         async with self.sessions.begin() as session:
             row = await session.get(UserRow, user_id)
             if row is None:
-                raise StaffError("user-not-found", f"Gebruiker {user_id} bestaat niet.", status=404)
+                raise _no_user(user_id)
             row.failed_logins, row.locked_until = 0, None
         user = user_from_row(row)
         self.tries.forget(user.login)
@@ -490,12 +529,13 @@ class Staff:
                 "invalid-field",
                 "Een PIN is 4 tot 8 cijfers, niet allemaal dezelfde.",
                 field="pin",
+                en="a PIN is 4 to 8 digits, not all the same",
             )
         hashed = await self.passwords.hash(pin) if pin else None
         async with self.sessions.begin() as session:
             row = await session.get(UserRow, user_id)
             if row is None:
-                raise StaffError("user-not-found", f"Gebruiker {user_id} bestaat niet.", status=404)
+                raise _no_user(user_id)
             row.pin_hash = hashed
             await self.audit.record(
                 "pin-changed",
@@ -531,6 +571,8 @@ class Staff:
                 "Te veel mislukte aanmeldingen vanaf dit adres. Probeer het over "
                 f"{int(wait // 60) + 1} minuten opnieuw.",
                 status=429,
+                en=f"too many failed logins from this address; try again in "
+                f"{int(wait // 60) + 1} minutes",
             )
         login = (login or "").strip().lower()[:64]
         wait = self.tries.blocked_for(login, address)
@@ -543,6 +585,8 @@ class Staff:
                 "Te veel mislukte aanmeldingen met deze gebruikersnaam. Probeer het over "
                 f"{_minutes(wait)} opnieuw.",
                 status=429,
+                en=f"too many failed logins with this login; try again in "
+                f"{int(wait // 60) + 1} minutes",
             )
         # Core, not the ORM: a login's work on the event loop stays small (routing shares it)
         async with self.engine.connect() as conn:
@@ -563,6 +607,7 @@ class Staff:
                 "login-failed",
                 "Aanmelden mislukt: de gebruikersnaam of het wachtwoord klopt niet.",
                 status=401,
+                en="login failed: the login or the password is wrong",
             )
         self.tries.forget(login, address)
         user = user_from_row(row)

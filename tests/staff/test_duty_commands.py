@@ -28,12 +28,12 @@ def test_the_rota_closure_and_jobs_commands(
         capsys, monkeypatch, "rota", "shift", "ma", "08:00", "13:00", "an", "--config", c,
         "--data-dir", d,
     )  # fmt: skip
-    assert code == 0 and "maandag 08:00-13:00 an" in out
+    assert code == 0 and "Monday 08:00-13:00 an" in out
     code, _, err = run(
         capsys, monkeypatch, "rota", "shift", "maandag", "12:00", "14:00", "an", "--config", c,
         "--data-dir", d,
     )  # fmt: skip
-    assert code == 2 and err.startswith("error: starts:") and "maandag 08:00-13:00" in err
+    assert code == 2 and err.startswith("error: starts:") and "Monday 08:00-13:00" in err
     code, _, err = run(
         capsys, monkeypatch, "rota", "extra", "2026-12-01", "an", "--config", c, "--data-dir", d
     )
