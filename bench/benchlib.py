@@ -107,7 +107,7 @@ def staffed(site: Any, agents: int) -> Any:
 def bench_simulator(site: Any, seed: int, *, all_events: bool = False, padding: int = 0) -> Any:
     """The simulated Asterisk of a benchmark: the site's queues, every agent at work whatever
     the hours, the service's AMI account (with its event filter, unless ``all_events``)."""
-    from callcenter.asterisk_config import event_filters
+    from callcenter.asterisk.config import event_filters
     from callcenter.simulator import Account, SimSettings, Simulator
 
     return Simulator(
@@ -187,7 +187,7 @@ async def service_under_test(site: Any, port: int) -> AsyncIterator[Any]:
     """The service with its dashboard on a free loopback port, a new SQLite store, and the
     simulator's clock, connected to the simulated Asterisk on ``port``."""
     from callcenter.ami import ClientSettings
-    from callcenter.runner import running
+    from callcenter.cli.runner import running
     from callcenter.simulator.clock import SimClock
 
     db = Path(tempfile.mkdtemp()) / "bench.sqlite3"

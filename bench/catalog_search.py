@@ -25,9 +25,9 @@ from typing import Any
 from benchlib import machine, percentile, report
 
 from callcenter.ami import AMIClient, ClientSettings
+from callcenter.calls.service import CallService
 from callcenter.contacts.catalog import Catalog, Product, normalise, parse_catalog
-from callcenter.operations import open_operations
-from callcenter.service import CallService
+from callcenter.services.operations import open_operations
 from callcenter.staff.services import open_staff
 from callcenter.store import open_engine, upgrade
 from routing.config import load_site

@@ -29,8 +29,8 @@ def _server(config: str, results: Any) -> None:
         from aiohttp import web
 
         from callcenter.ami import AMIClient, ClientSettings
-        from callcenter.operations import open_operations
-        from callcenter.service import CallService
+        from callcenter.calls.service import CallService
+        from callcenter.services.operations import open_operations
         from callcenter.staff.services import open_staff
         from callcenter.store import open_engine, upgrade
         from dashboard.app import create_app

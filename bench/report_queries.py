@@ -26,7 +26,7 @@ from benchlib import bench_database, fill_calls, machine, percentile, report
 from sqlalchemy import text
 from store_queries import LAST_DAY, generate
 
-from callcenter.reports import build_report, period
+from callcenter.figures.reports import build_report, period
 from routing.config import load_site
 
 

@@ -61,7 +61,7 @@ from benchlib import (
 )
 
 from callcenter.ami.codec import Message
-from callcenter.runner import settle_heap
+from callcenter.cli.runner import settle_heap
 from routing.config import load_site
 
 
@@ -173,7 +173,7 @@ import may hold, and nothing routed differently."""
 
 async def _heavy_work(r: Any, site: Any, seconds: float, done: list[str]) -> None:
     """Bounded: imports and year reports one after the other for ``seconds`` (at most 200)."""
-    from callcenter.reports import build_report, period
+    from callcenter.figures.reports import build_report, period
 
     loop = asyncio.get_running_loop()
     deadline = loop.time() + seconds

@@ -6,7 +6,7 @@ Fills a new database (a temporary SQLite file; with ``--url`` an empty PostgreSQ
 whose tables it drops at the end) with the seeded calls of ``bench/store_queries.py`` (two
 years of weekdays over the example site's queues, 15 % of calls visiting the lighthouse
 too), then computes the lighthouse's staffing advice for the week after the last day, as the
-rota page does (``schedules/staffing.py``: one grouped query, Erlang C per open half hour),
+rota page does (``callcenter/figures/staffing.py``: one grouped query, Erlang C per open half hour),
 ``--repeat`` times:
 
 - ``cold``: Erlang C's cache emptied before each run (the first page view after a start);
@@ -30,10 +30,10 @@ from benchlib import bench_database, fill_calls, machine, percentile, report
 from sqlalchemy import select
 from store_queries import LAST_DAY, generate
 
+from callcenter.figures.staffing import History, agents_needed, history, staffing_advice
 from callcenter.store.models import VisitRow
 from routing.config import load_site
 from schedules.rota import Rota
-from schedules.staffing import History, agents_needed, history, staffing_advice
 
 
 async def python_history(engine: Any, site: Any, queue: str, until: Any, weeks: int) -> History:

@@ -37,7 +37,7 @@ from benchlib import (
     start_sim_process,
 )
 
-from callcenter.wallboard import WAITING_SHOWN
+from callcenter.figures.today import WAITING_SHOWN
 from routing.config import load_site
 
 PASSWORD = "een-goed-wachtwoord-bench"

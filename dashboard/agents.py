@@ -1,6 +1,6 @@
 """The managers' live list of agents (``/agenten``): state and time in it, queues, today's
 calls, average handle time and pause time, live like the wallboard. Thin handlers: the list
-is ``callcenter/staff/agent_board.py``."""
+is ``callcenter/agents/board.py``."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
-from callcenter.staff.activity import STATES
+from callcenter.agents.activity import STATES
 from dashboard.feeds import Pick, SharedFeed, shared_stream
 from dashboard.keys import OPS
 from dashboard.render import render

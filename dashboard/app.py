@@ -19,8 +19,8 @@ from aiohttp.typedefs import Handler
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from callcenter.operations import Operations
-from callcenter.service import CallService
+from callcenter.calls.service import CallService
+from callcenter.services.operations import Operations
 from callcenter.staff.errors import StaffError
 from callcenter.staff.services import StaffServices
 from dashboard import (
@@ -50,11 +50,12 @@ from dashboard.keys import (
     USER,
     WEB,
     Streams,
+    WebSettings,
 )
 from dashboard.numbers import duration, number, percent
 from dashboard.render import NAV, render
 from dashboard.sse import end_streams
-from dashboard.web import MAX_BODY, WebSettings, problem
+from dashboard.web import MAX_BODY, problem
 from dashboard.words import audit_detail, audit_kind, day_cell, moment, role_name
 
 __all__ = ["create_app"]

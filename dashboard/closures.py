@@ -1,6 +1,6 @@
 """Planned closures (a training day, a move, the days around New Year): the managers' page,
 the iCalendar import, the JSON API and the public iCalendar feed. The work is in
-``schedules/closures.py``."""
+``callcenter/planning/closures.py``."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from typing import Any
 
 from aiohttp import web
 
+from callcenter.planning.closures import ImportReport, feed
 from callcenter.staff.errors import StaffError
 from dashboard.keys import ADDRESS, OPS, SERVICE, USER
 from dashboard.render import render
 from dashboard.web import MAX_BODY, json_body, parse_day, record_id
-from schedules.closures import ImportReport, feed
 
 __all__ = ["setup"]
 

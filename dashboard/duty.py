@@ -1,7 +1,7 @@
 """Agents and the lighthouse duty on the web: "Mijn wachtrijen" for agents and counter staff
 (log in and out, pause with a reason, take over and hand back the duty), the rota for
-managers, and their JSON API. Thin handlers: the work is in ``callcenter/staff/agents.py``
-and ``schedules/duty.py``."""
+managers, and their JSON API. Thin handlers: the work is in ``callcenter/agents/desk.py``
+and ``callcenter/agents/duty.py``."""
 
 from __future__ import annotations
 
@@ -13,15 +13,15 @@ from typing import Any
 
 from aiohttp import web
 
-from callcenter.bus import BusMessage
 from callcenter.contacts.register import CATEGORIES, OUTCOMES, REFERRAL_STATES
+from callcenter.figures.staffing import Advice
+from callcenter.infra.bus import BusMessage
 from callcenter.staff.errors import StaffError
 from dashboard.keys import ADDRESS, OPS, SERVICE, USER
 from dashboard.render import render
 from dashboard.sse import Event, serve_events
 from dashboard.web import json_body, parse_day, record_id
 from schedules.rota import WEEKDAYS
-from schedules.staffing import Advice
 
 __all__ = ["setup"]
 

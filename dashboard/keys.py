@@ -3,17 +3,36 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
+import os
 from dataclasses import dataclass, field
 
 from aiohttp import web
 from jinja2 import Environment
 
-from callcenter.bus import Bus
-from callcenter.operations import Operations
-from callcenter.service import CallService
+from callcenter.calls.service import CallService
+from callcenter.infra.bus import Bus
+from callcenter.services.operations import Operations
 from callcenter.staff.services import StaffServices
 from callcenter.staff.users import User
-from dashboard.web import WebSettings
+
+
+@dataclass(frozen=True, slots=True)
+class WebSettings:
+    trusted_proxies: frozenset[str] = field(default_factory=frozenset)
+    """Addresses whose ``X-Forwarded-For``/``X-Forwarded-Proto`` are believed
+    (``VUURTOREN_TRUSTED_PROXIES``, comma-separated)."""
+
+    @classmethod
+    def from_env(cls) -> WebSettings:
+        raw = os.environ.get("VUURTOREN_TRUSTED_PROXIES", "")
+        proxies = set()
+        for part in raw.split(","):
+            part = part.strip()
+            if part:
+                proxies.add(str(ipaddress.ip_address(part)))
+        return cls(frozenset(proxies))
+
 
 SERVICE = web.AppKey("service", CallService)
 BUS = web.AppKey("bus", Bus)
@@ -42,7 +61,7 @@ STREAMS = web.AppKey("streams", Streams)
 STAFF = web.AppKey("staff", StaffServices)
 WEB = web.AppKey("web", WebSettings)
 OPS = web.AppKey("ops", Operations)
-"""Overrides, closures, agents, the duty, the jobs (``callcenter/operations.py``)."""
+"""Overrides, closures, agents, the duty, the jobs (``callcenter/services/operations.py``)."""
 
 USER = web.RequestKey("user", User)
 """The logged-in user (set by the access middleware on every non-public route)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from callcenter.bus import BusMessage
+from callcenter.infra.bus import BusMessage
 from dashboard.keys import OPS, SERVICE
 from dashboard.sse import Event, serve_events
 

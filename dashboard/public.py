@@ -22,7 +22,7 @@ from aiohttp import web
 
 from dashboard.keys import OPS, SERVICE
 from dashboard.render import render
-from schedules.public_hours import hours_report
+from routing.openings import hours_report
 
 __all__ = ["setup"]
 

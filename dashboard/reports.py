@@ -10,9 +10,9 @@ from typing import Any
 
 from aiohttp import web
 
-from callcenter.reports import TABLES, Period, Report, build_report, period, report_csv
+from callcenter.figures.reports import TABLES, Period, Report, build_report, period, report_csv
+from callcenter.infra.xlsxout import to_xlsx
 from callcenter.staff.errors import StaffError
-from callcenter.xlsxout import to_xlsx
 from dashboard.keys import ADDRESS, OPS, SERVICE, STAFF, USER
 from dashboard.render import render
 from dashboard.web import parse_day

@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Callable, Iterable
 
 from aiohttp import web
 
-from callcenter.bus import BusMessage
+from callcenter.infra.bus import BusMessage
 from dashboard.access import ROUTES, SESSION_COOKIE, identify
 from dashboard.keys import BUS, STREAMS, USER, StreamOwner
 

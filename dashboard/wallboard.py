@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from callcenter.wallboard import build_board
+from callcenter.figures.today import build_board
 from dashboard.feeds import SharedFeed, Snapshot, shared_stream
 from dashboard.keys import OPS, SERVICE, USER
 from dashboard.render import render
@@ -31,7 +31,7 @@ def _build(app: web.Application) -> dict[str, Any]:
         service.clock.now(),
         tracker.queues,
         ops.all_overrides(),
-        service.today.figures(list(tracker.calls.values())),
+        ops.today.figures(list(tracker.calls.values())),
         calls_now=len(tracker.calls),
         connected=service.ami.state.value,
         speed=float(getattr(service.clock, "speed", 1.0)),

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import ipaddress
 import json
-import os
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -13,9 +10,9 @@ from aiohttp import web
 from yarl import URL
 
 from callcenter.staff.errors import StaffError
+from dashboard.keys import WEB
 
 __all__ = [
-    "WebSettings",
     "client_address",
     "is_api",
     "json_body",
@@ -29,30 +26,11 @@ MAX_BODY = 64 * 1024
 """Largest request body accepted (forms and JSON); larger is refused with 413."""
 
 
-@dataclass(frozen=True, slots=True)
-class WebSettings:
-    trusted_proxies: frozenset[str] = field(default_factory=frozenset)
-    """Addresses whose ``X-Forwarded-For``/``X-Forwarded-Proto`` are believed
-    (``VUURTOREN_TRUSTED_PROXIES``, comma-separated)."""
-
-    @classmethod
-    def from_env(cls) -> WebSettings:
-        raw = os.environ.get("VUURTOREN_TRUSTED_PROXIES", "")
-        proxies = set()
-        for part in raw.split(","):
-            part = part.strip()
-            if part:
-                proxies.add(str(ipaddress.ip_address(part)))
-        return cls(frozenset(proxies))
-
-
 class HTTPLocked(web.HTTPClientError):
     status_code = 423
 
 
 def _trusted(request: web.Request) -> bool:
-    from dashboard.keys import WEB
-
     settings = request.app.get(WEB)
     return settings is not None and (request.remote or "") in settings.trusted_proxies
 

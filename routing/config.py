@@ -656,7 +656,7 @@ _LANGUAGE_KEY = re.compile(r"^[*#]?[0-9]$")
 
 def _read_prompts(r: _Reader, data: Mapping[str, Any]) -> PromptSettings:
     """``[prompts]``: the structure and the values' kinds. Which text names exist and what
-    their placeholders may be is checked by ``callcenter/prompts/catalog.problems``."""
+    their placeholders may be is checked by ``callcenter/dialplan/prompts.problems``."""
     d = PromptSettings()
     section = r.optional_table(data, "prompts")
     if section is None:

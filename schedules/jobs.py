@@ -32,7 +32,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.date import DateTrigger
 
-from callcenter.clock import Clock, WallClock
+from schedules.clock import Clock, WallClock
 
 __all__ = ["CATCH_UP_AFTER", "Jobs", "ScheduledJob"]
 

@@ -5,7 +5,8 @@ The rota is a weekly pattern of shifts (weekday, local start and end) plus dated
 and ``extra`` (a shift on one date). Handovers (an agent took over the duty) replace the one
 who gave it by the one who took it. Everything is judged in local wall-clock time in the
 site's zone, so a shift 08:00-20:00 lasts 11 hours on the night clocks go forward and 13 on
-the night they go back, as people expect. No I/O here; ``schedules/duty.py`` stores and runs it.
+the night they go back, as people expect. No I/O here; ``callcenter/agents/duty.py``
+stores and runs it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from schedules.errors import RuleError
 from schedules.hours import require_aware
 
 __all__ = [
@@ -36,15 +38,8 @@ _HHMM = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])$|^24:00$")
 _MIDNIGHT = time(0)
 
 
-class RotaError(ValueError):
+class RotaError(RuleError):
     """A rota entry that cannot be: ``field`` names the input, the message says why."""
-
-    def __init__(self, message: str, field: str, en: str) -> None:
-        super().__init__(message)
-        self.message = message
-        self.en = en
-        """The same in English (the command line's language)."""
-        self.field = field
 
 
 def parse_hhmm(text: str, field: str) -> time | None:

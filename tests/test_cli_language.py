@@ -25,10 +25,11 @@ REACHED_BY_COMMANDS = [
     "callcenter/staff/sessions.py",
     "callcenter/staff/privacy.py",
     "callcenter/contacts/catalog.py",
-    "callcenter/operations.py",
-    "schedules/duty.py",
-    "schedules/override_store.py",
+    "callcenter/services/operations.py",
+    "callcenter/agents/duty.py",
+    "callcenter/planning/overrides.py",
     "schedules/closures.py",
+    "callcenter/planning/closures.py",
     "schedules/rota.py",
 ]
 DUTCH = re.compile(
@@ -44,7 +45,9 @@ def refusals_without_english(path: Path) -> list[int]:
             continue
         if node.func.id == "StaffError" and not any(k.arg == "en" for k in node.keywords):
             lines.append(node.lineno)
-        if node.func.id == "RotaError" and len(node.args) + len(node.keywords) < 3:
+        rule = node.func.id in ("RotaError", "ClosureError", "RuleError")
+        passed_on = any(isinstance(a, ast.Starred) for a in node.args)  # (message, field, en)
+        if rule and not passed_on and len(node.args) + len(node.keywords) < 3:
             lines.append(node.lineno)
     return lines
 

@@ -251,7 +251,7 @@ def test_a_menu_level_too_long_or_too_wide_is_a_warning(example_site: Site) -> N
     """Time to a person: ``check-config`` says which menu level takes longer to say than
     ``[prompts].menu_max_seconds`` (the first one with the welcome and the language offers)
     and which offers more choices than callers remember."""
-    from callcenter.prompts.catalog import warnings
+    from callcenter.dialplan.prompts import warnings
 
     assert [w for w in warnings(example_site) if "menu" in w] == []  # the shipped menu
     short = parse_site(ISSUE_EXAMPLE, "short.toml")
@@ -291,8 +291,8 @@ def test_a_menu_level_too_long_or_too_wide_is_a_warning(example_site: Site) -> N
 def test_a_retired_prompt_text_is_a_warning_not_an_error() -> None:
     """A site file written for an older version may still set `ogenblik` (said before an
     open counter's queue, now nothing is): it still loads, and check-config says so."""
-    from callcenter.prompts.catalog import problems as prompt_problems
-    from callcenter.prompts.catalog import warnings
+    from callcenter.dialplan.prompts import problems as prompt_problems
+    from callcenter.dialplan.prompts import warnings
 
     site = parse_site(ISSUE_EXAMPLE + '\n[prompts.nl]\nogenblik = "Een ogenblik."\n', "old.toml")
     assert prompt_problems(site) == []

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from callcenter.logmask import MaskNumbers, mask
+from callcenter.infra.logmask import MaskNumbers, mask
 
 
 @pytest.mark.parametrize(

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from callcenter.cli import main
+from callcenter.dialplan.prompts import prompts
 from callcenter.prompts.build import build
-from callcenter.prompts.catalog import prompts
 from callcenter.simulator.prompts import CHARS_PER_SECOND, SENTENCE_SECONDS, PromptLengths
 from routing.config import ConfigError, parse_site
 from routing.site import Site
@@ -175,8 +175,8 @@ def test_the_command_reports_recorded_and_synthesised(
 def test_staff_prompts_speak_the_callers_language(example_site: Site) -> None:
     """The desk-phone results are said in French and English too (not in Dutch words), and
     the default language has no language offer of its own (it has no key)."""
-    from callcenter.prompts.catalog import prompts
-    from callcenter.staff.deskphone import RESULTS
+    from callcenter.dialplan.names import RESULTS
+    from callcenter.dialplan.prompts import prompts
 
     dutch = {p.name: p.text for p in prompts(example_site, "nl")}
     assert "taalkeuze" not in dutch

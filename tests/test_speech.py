@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from callcenter.prompts.speech import spoken_clock, spoken_day, spoken_moment, spoken_number
+from callcenter.dialplan.speech import spoken_clock, spoken_day, spoken_moment, spoken_number
 
 MONDAY = date(2026, 11, 23)
 

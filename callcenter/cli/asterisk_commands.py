@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from callcenter.asterisk_config import MODULES, generate, sound_files, write
+from callcenter.asterisk.config import MODULES, generate, sound_files, write
 from callcenter.cli.common import (
     EXIT_OK,
     CommandError,

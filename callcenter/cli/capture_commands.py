@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from callcenter.capture import NotACapture, capture, replay_file
+from callcenter.calls.capture import NotACapture, capture, replay_file
 from callcenter.cli.common import EXIT_INVALID, EXIT_OK, read_secret, site_or_exit
-from callcenter.stats import queue_stats
+from callcenter.figures.stats import queue_stats
 
 
 def register(sub: Any) -> None:

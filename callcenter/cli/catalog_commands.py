@@ -11,7 +11,7 @@ from callcenter.cli.common import EXIT_OK, CommandError, site_or_exit
 from callcenter.cli.duty_commands import with_ops
 from callcenter.cli.staff_commands import actor
 from callcenter.contacts.catalog import CatalogError, parse_catalog
-from callcenter.operations import Operations
+from callcenter.services.operations import Operations
 
 __all__ = ["register"]
 

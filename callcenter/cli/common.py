@@ -69,7 +69,7 @@ def permit_network(text: str) -> str:
 def load_checked(path: str) -> Site:
     """The site file, read and validated, its prompts' texts included
     (:class:`ConfigError` lists every problem)."""
-    from callcenter.prompts.catalog import problems
+    from callcenter.dialplan.prompts import problems
 
     site = load_site(path)
     found = problems(site)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import IO
 
 from callcenter.cli.common import CommandError, data_folder
-from callcenter.clock import CLOCK_FILE, Clock, SpedClock, WallClock
+from schedules.clock import CLOCK_FILE, Clock, SpedClock, WallClock
 
 __all__ = ["DB_NAME", "MARKER", "claim_demo_dir", "installation_clock", "release"]
 

@@ -2,7 +2,7 @@
 scheduled jobs, from the command line.
 
 Changes go into the service's database and are audited (actor ``cli:<user>``); a running
-``serve`` reads them back within 15 seconds (``callcenter/operations.py``) and moves the
+``serve`` reads them back within 15 seconds (``callcenter/services/operations.py``) and moves the
 lighthouse queue and the counters' states accordingly.
 """
 
@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from callcenter.ami import AMIClient, ClientSettings
+from callcenter.calls.service import CallService
 from callcenter.cli.common import EXIT_OK, CommandError, record_id, site_or_exit
 from callcenter.cli.staff_commands import actor, with_staff
-from callcenter.operations import Operations, open_operations
-from callcenter.service import CallService
+from callcenter.services.operations import Operations, open_operations
 from callcenter.staff.services import StaffServices
 from routing.site import Site
 from schedules.rota import WEEKDAYS, WEEKDAYS_EN

@@ -12,8 +12,8 @@ from typing import Any
 
 from callcenter.cli.common import EXIT_OK, parse_instant, record_id, site_or_exit
 from callcenter.cli.staff_commands import actor, with_staff
+from callcenter.planning.overrides import OverrideStore
 from callcenter.staff.services import StaffServices
-from schedules.override_store import OverrideStore
 from schedules.overrides import Override
 
 __all__ = ["register"]

@@ -24,18 +24,18 @@ from callcenter.cli.common import (
     site_or_exit,
 )
 from callcenter.cli.demo_guard import installation_clock
+from callcenter.dialplan.prompts import warnings as prompt_warnings
+from callcenter.planning.closures import ClosureStore
+from callcenter.planning.overrides import OverrideStore
 from callcenter.prompts.build import check_recordings
-from callcenter.prompts.catalog import warnings as prompt_warnings
 from callcenter.staff.audit import AuditLog
 from callcenter.store import open_engine
 from routing.config import ConfigError, Problem
 from routing.decide import decide
+from routing.openings import hours_report
 from routing.site import Site
 from routing.types import QueueState
-from schedules.closures import ClosureStore
-from schedules.override_store import OverrideStore
 from schedules.overrides import Override
-from schedules.public_hours import hours_report
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 

@@ -12,24 +12,24 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from callcenter import logmask
 from callcenter.ami import ClientSettings
-from callcenter.asterisk_config import event_filters
+from callcenter.asterisk.config import event_filters
 from callcenter.cli.common import EXIT_INVALID, EXIT_OK, read_secret, site_or_exit
 from callcenter.cli.demo_guard import DB_NAME, claim_demo_dir, release
+from callcenter.cli.runner import StartupError, running, settle_heap
 from callcenter.cli.simulator_commands import DEMO_SECRET
-from callcenter.clock import CLOCK_FILE, SpedClock
 from callcenter.contacts.catalog import CatalogError, Product, parse_catalog
-from callcenter.operations import Operations
-from callcenter.runner import StartupError, running, settle_heap
+from callcenter.infra import logmask
+from callcenter.infra.stopper import Stopper
+from callcenter.services.operations import Operations
 from callcenter.simulator import Account, SimSettings, Simulator
 from callcenter.simulator.history import past_calls
 from callcenter.staff.audit import KEY_FILE_ENV as AUDIT_KEY_FILE_ENV
 from callcenter.staff.services import StaffServices
-from callcenter.stopper import Stopper
 from callcenter.store import CallStore, database_url, open_engine, upgrade
 from callcenter.store.db import current_revision, head_revision
 from routing.site import Site
+from schedules.clock import CLOCK_FILE, SpedClock
 
 DEFAULT_EXAMPLE = "examples/sociaal-huis.toml"
 
@@ -178,7 +178,7 @@ def demo(args: argparse.Namespace) -> int:
     host, port = _listen(args.listen)
     _logging(args.verbose)
     if not args.verbose:  # a line per call would scroll the banner (and its password) away
-        logging.getLogger("callcenter.service.calls").setLevel(logging.WARNING)
+        logging.getLogger("callcenter.calls.service.calls").setLevel(logging.WARNING)
         logging.getLogger("callcenter.contacts.dialer").setLevel(logging.WARNING)
     if args.start:
         start = parse_instant(args.start, site, "--start")

@@ -12,10 +12,10 @@ import threading
 from datetime import datetime
 from typing import Any
 
-from callcenter.asterisk_config import event_filters
+from callcenter.asterisk.config import event_filters
 from callcenter.cli.common import non_negative_int, parse_instant, site_or_exit
+from callcenter.infra.stopper import Stopper
 from callcenter.simulator import Account, SimSettings, Simulator
-from callcenter.stopper import Stopper
 
 log = logging.getLogger("vuurtoren.simulate")
 

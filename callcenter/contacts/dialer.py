@@ -39,12 +39,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from callcenter.ami.client import AMIClient
 from callcenter.ami.codec import Message
 from callcenter.ami.errors import ActionFailed, AMIError
-from callcenter.bus import Bus
+from callcenter.calls.service import screen_pop
 from callcenter.contacts.callbacks import CLOSING, CallbackList
-from callcenter.contacts.names import CALLBACK_PREFIX, DIAL_CONTEXT, RESULT_TREE, WAIT_CONTEXT
 from callcenter.contacts.trunk import FAULTS, Trunk
-from callcenter.outage import CALLBACK_TREE
-from callcenter.service import ASTDB_FAMILY, screen_pop
+from callcenter.dialplan.names import (
+    ASTDB_FAMILY,
+    CALLBACK_PREFIX,
+    CALLBACK_TREE,
+    DIAL_CONTEXT,
+    RESULT_TREE,
+    WAIT_CONTEXT,
+)
+from callcenter.infra.bus import Bus
 from callcenter.staff.audit import AuditLog
 from callcenter.staff.errors import StaffError
 from callcenter.staff.privacy import PSEUDONYM_PREFIX

@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from callcenter.contacts.catalog import Catalog
 from callcenter.contacts.scope import CallTrail, may_read_contact, may_see_call
-from callcenter.csvout import to_csv
+from callcenter.infra.csvout import to_csv
 from callcenter.staff.audit import AuditLog
 from callcenter.staff.errors import StaffError
 from callcenter.staff.privacy import Privacy, normalise_number

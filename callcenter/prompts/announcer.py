@@ -32,13 +32,13 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
-from callcenter.prompts.build import ConvertError, synthesise
-from callcenter.prompts.catalog import (
+from callcenter.dialplan.prompts import (
     HANDOVER_REASONS,
     handover_name,
     next_open_text,
     reason_text,
 )
+from callcenter.prompts.build import ConvertError, synthesise
 from routing.decide import next_open, place_state
 from routing.site import Counter, Site
 from routing.types import Decision, Reason, Target

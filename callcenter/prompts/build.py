@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from callcenter.prompts.catalog import Prompt, prompts
+from callcenter.dialplan.prompts import Prompt, prompts
 from routing.site import Site
 
 __all__ = [

@@ -1,5 +1,5 @@
 """Callbacks as the generated dialplan runs them (``_callbacks`` in
-``callcenter/asterisk_config.py``), started by Vuurtoren's ``Originate``:
+``callcenter/asterisk/config.py``), started by Vuurtoren's ``Originate``:
 
 - **in line** (a queued callback, or one planned for a counter's opening):
   ``Local/<queue>@vuurtoren-callback-queue/n``. Its ``;2`` leg joins the queue at ``VT_POS``
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from callcenter.ami.codec import encode_message
-from callcenter.contacts.names import DIAL_CONTEXT, RESULT_TREE, WAIT_CONTEXT
+from callcenter.dialplan.names import DIAL_CONTEXT, RESULT_TREE, WAIT_CONTEXT
 from callcenter.simulator.channels import Channel
 from callcenter.simulator.queues import Device, Member
 
@@ -299,7 +299,7 @@ class _Callback:
         self, leg: Channel, status: str, talk: str, context: str = DIAL_CONTEXT, exten: str = "h"
     ) -> None:
         ast, v = self.ast, self.vars
-        # kept in AstDB first, as the dialplan does (contacts/names.py RESULT_TREE)
+        # kept in AstDB first, as the dialplan does (dialplan/names.py RESULT_TREE)
         ast.db_put(
             "vuurtoren",
             f"{RESULT_TREE}/{leg.linkedid}",

@@ -1,5 +1,5 @@
 """One inbound call through the central number, as the generated dialplan runs it
-(``callcenter/asterisk_config.py``).
+(``callcenter/asterisk/config.py``).
 
 ``central-number``: answer, welcome, topic menu (one key at a time; a key that starts a longer
 choice waits 3 s for the next; no menu prompt installed: no menu), ``UserEvent(RouteRequest)``,
@@ -27,14 +27,16 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from callcenter.asterisk_config import HOLD_MUSIC_APP, HOLD_STEP_APP, menu_prefixes
-from callcenter.contacts.names import QUEUE_EXIT_CONTEXT
-from callcenter.outage import (
+from callcenter.dialplan.names import (
     FAILSAFE_TREE,
     HANGUP_TARGET,
+    HOLD_MUSIC_APP,
+    HOLD_STEP_APP,
     LAST_RESORT_TARGET,
+    QUEUE_EXIT_CONTEXT,
     RECORD_VERSION,
     VISIT_TREE,
+    menu_prefixes,
 )
 from callcenter.simulator.core import CallTruth, Visit
 from callcenter.simulator.queues import Entry, SimQueue, VisitResult

@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from callcenter.ami.codec import Message, encode_message
-from callcenter.asterisk_config import HEARTBEAT_FRESH_SECONDS, HEARTBEAT_KEY
+from callcenter.dialplan.names import HEARTBEAT_FRESH_SECONDS, HEARTBEAT_KEY
 from callcenter.simulator.channels import Channel, ChannelFactory
 from callcenter.simulator.clock import SimClock
 from callcenter.simulator.features import FeatureCall

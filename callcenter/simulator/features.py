@@ -1,5 +1,5 @@
 """Desk-phone feature codes as the generated dialplan runs them (``vuurtoren-features`` in
-``callcenter/asterisk_config.py``): the phone's channel answers, collects the digits (a
+``callcenter/asterisk/config.py``): the phone's channel answers, collects the digits (a
 counter's menu key and a PIN for the override code), sends ``UserEvent(FeatureRequest)`` with
 the device (the channel name without its ``-xxxxxxxx`` suffix), and waits for Vuurtoren's
 ``Redirect`` to ``vuurtoren-feature-result,<word>,1``, which plays the matching prompt and
@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from callcenter.asterisk_config import FEATURE_WAIT
+from callcenter.dialplan.names import FEATURE_WAIT
 
 if TYPE_CHECKING:
     from callcenter.simulator.core import SimAsterisk

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from callcenter.simulator.calls import LIGHTHOUSE_TALK_FACTOR
 from callcenter.simulator.traffic import draw_caller, rate_factor
-from callcenter.tracker import CallRecord, Outcome, Visit, VisitOutcome
+from callcenter.store.records import CallRecord, Outcome, Visit, VisitOutcome
 from routing.decide import decide
 from routing.site import Site
 from routing.types import Target

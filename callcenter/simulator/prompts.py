@@ -17,7 +17,7 @@ from __future__ import annotations
 import wave
 from pathlib import Path
 
-from callcenter.prompts.catalog import SPOKEN_CHARS_PER_SECOND, menu_lines, prompts, spoken_seconds
+from callcenter.dialplan.prompts import SPOKEN_CHARS_PER_SECOND, menu_lines, prompts, spoken_seconds
 from routing.site import Site
 
 __all__ = ["CHARS_PER_SECOND", "SENTENCE_SECONDS", "PromptLengths"]

@@ -1,5 +1,5 @@
 """A waiting caller's reminder, as a real Asterisk runs what Vuurtoren originates
-(``callcenter/prompts/queue_voice.py``): ``Local/s@vuurtoren-whisper/n`` plays the files of
+(``callcenter/calls/queue_voice.py``): ``Local/s@vuurtoren-whisper/n`` plays the files of
 ``VT_ANNOUNCE`` while its other side runs ``ChanSpy(<caller>,qEW)``, which whispers them to
 the caller. The caller hears them only while still waiting in a queue; the simulator notes
 them in the call's ``heard`` (``ChanSpyStart``). The files take their playing time
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from callcenter.contacts.names import WHISPER_CONTEXT
+from callcenter.dialplan.names import WHISPER_CONTEXT
 from callcenter.simulator.callbacks import originate_response, originate_variables
 
 if TYPE_CHECKING:

@@ -36,8 +36,8 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
-from callcenter.csvout import safe_cell
-from callcenter.csvout import to_csv as write_csv
+from callcenter.infra.csvout import safe_cell
+from callcenter.infra.csvout import to_csv as write_csv
 from callcenter.store.db import StoreSessions, writing
 from callcenter.store.models import AuditRow
 

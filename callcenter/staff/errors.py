@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from schedules.errors import RuleError
+
 __all__ = ["StaffError"]
 
 
@@ -26,6 +28,11 @@ class StaffError(Exception):
         self.field = field
         self.status = status
         self.en = en
+
+    @classmethod
+    def invalid(cls, exc: RuleError) -> StaffError:
+        """A rule's refusal (``schedules``) as the services' ``invalid-field``."""
+        return cls("invalid-field", exc.message, field=exc.field, en=exc.en)
 
     def as_json(self) -> dict[str, object]:
         out: dict[str, object] = {"id": self.id, "message": self.message}

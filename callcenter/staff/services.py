@@ -7,13 +7,13 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from callcenter.clock import Clock, WallClock
 from callcenter.staff.audit import AuditLog
 from callcenter.staff.passwords import Passwords
 from callcenter.staff.privacy import Privacy
 from callcenter.staff.sessions import Sessions, Tokens
 from callcenter.staff.users import Staff
 from routing.site import PrivacySettings, Site
+from schedules.clock import Clock, WallClock
 
 __all__ = ["StaffServices", "open_staff"]
 

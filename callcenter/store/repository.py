@@ -1,9 +1,9 @@
 """Reading and writing call records.
 
-:class:`CallStore` maps :class:`~callcenter.tracker.CallRecord` to rows. :class:`StoreWriter`
-takes records from the live path without ever making it wait: it keeps the newest state of
-each changed call and writes them in batches, one transaction a batch. A write that fails is
-logged and retried; nothing already written is touched.
+:class:`CallStore` maps :class:`~callcenter.store.records.CallRecord` to rows.
+:class:`StoreWriter` takes records from the live path without ever making it wait: it keeps
+the newest state of each changed call and writes them in batches, one transaction a batch. A
+write that fails is logged and retried; nothing already written is touched.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from callcenter.store.db import StoreSessions, writing
 from callcenter.store.models import CallRow, VisitRow
-from callcenter.tracker import CallRecord, Outcome, Visit, VisitOutcome
+from callcenter.store.records import CallRecord, Outcome, Visit, VisitOutcome
 from routing.types import Decision, Reason, Target
 
 __all__ = ["CallStore", "StoreWriter"]

@@ -12,13 +12,13 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from callcenter.ami import AMIClient, ClientSettings, Message
-from callcenter.operations import Operations, open_operations
-from callcenter.service import CallService
+from callcenter.calls.service import CallService
+from callcenter.services.operations import Operations, open_operations
 from callcenter.staff.services import StaffServices, open_staff
 from callcenter.staff.users import User
 from callcenter.store import upgrade
 from dashboard.app import create_app
-from dashboard.web import WebSettings
+from dashboard.keys import WebSettings
 from routing.site import Site
 from tests.store.conftest import database_url, engine
 

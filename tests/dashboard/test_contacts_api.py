@@ -10,11 +10,11 @@ from datetime import timedelta
 
 import pytest
 
-from callcenter.service import CallService
+from callcenter.calls.service import CallService
 from callcenter.staff.services import StaffServices
 from callcenter.staff.users import User
 from callcenter.store import CallStore
-from callcenter.tracker import CallRecord, Outcome, Visit, VisitOutcome
+from callcenter.store.records import CallRecord, Outcome, Visit, VisitOutcome
 from tests.dashboard.conftest import PASSWORD, Session
 from tests.dashboard.test_public_hours import Fixed
 from tests.service.conftest import at

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from callcenter.service import CallService
+from callcenter.calls.service import CallService
 from callcenter.staff.users import User
 from tests.dashboard.conftest import Session
 from tests.dashboard.test_public_hours import Fixed

@@ -11,7 +11,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from callcenter.ami import Message
-from callcenter.service import CallService
+from callcenter.calls.service import CallService
 from callcenter.staff.users import User
 from tests.dashboard.conftest import Client, Session
 
@@ -105,7 +105,7 @@ async def test_a_burst_of_queue_changes_reaches_the_bus_as_its_latest_state(
 ) -> None:
     """At 200 calls/s a queue changes thousands of times a second: the bus carries at most
     one snapshot per queue per PUBLISH_INTERVAL, and that snapshot is the newest state."""
-    from callcenter.service import PUBLISH_INTERVAL
+    from callcenter.calls.service import PUBLISH_INTERVAL
 
     inbox = service.bus.subscribe()
     for i in range(500):

@@ -22,14 +22,14 @@ from schemathesis import GenerationMode
 from schemathesis.checks import positive_data_acceptance
 
 from callcenter.ami import AMIClient, ClientSettings
-from callcenter.operations import open_operations
-from callcenter.service import CallService
+from callcenter.calls.service import CallService
+from callcenter.services.operations import open_operations
 from callcenter.staff.services import open_staff
 from callcenter.store import CallStore, open_engine, upgrade
-from callcenter.tracker import CallRecord, Outcome, Visit, VisitOutcome
+from callcenter.store.records import CallRecord, Outcome, Visit, VisitOutcome
 from dashboard.app import create_app
+from dashboard.keys import WebSettings
 from dashboard.openapi import build
-from dashboard.web import WebSettings
 from routing.config import load_site
 from tests.conftest import EXAMPLE
 from tests.dashboard.conftest import KEY, PASSWORD

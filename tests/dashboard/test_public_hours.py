@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from callcenter.service import CallService
+from callcenter.calls.service import CallService
+from callcenter.planning.overrides import OverrideStore
 from dashboard.keys import OPS
-from schedules.override_store import OverrideStore
 from tests.dashboard.conftest import Session
 from tests.service.conftest import at
 

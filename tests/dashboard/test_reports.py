@@ -9,11 +9,11 @@ from datetime import date
 
 import pytest
 
-from callcenter.reports import period
+from callcenter.figures.reports import period
 from callcenter.staff.services import StaffServices
 from callcenter.staff.users import User
 from callcenter.store import CallStore
-from callcenter.tracker import Outcome
+from callcenter.store.records import Outcome
 from routing.types import Reason, Target
 from tests.dashboard.conftest import Session
 from tests.dashboard.test_wallboard import V, call, visit

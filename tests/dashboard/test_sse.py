@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from callcenter.bus import BusMessage
+from callcenter.infra.bus import BusMessage
 from dashboard.sse import _gather
 
 

@@ -10,11 +10,11 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from callcenter.operations import Operations
-from callcenter.service import CallService
+from callcenter.calls.service import CallService
+from callcenter.figures.today import Today, attention, change_label
+from callcenter.services.operations import Operations
 from callcenter.staff.users import User
-from callcenter.tracker import CallRecord, Outcome, Visit, VisitOutcome
-from callcenter.wallboard import Today, attention, change_label
+from callcenter.store.records import CallRecord, Outcome, Visit, VisitOutcome
 from dashboard.wallboard import BOARD
 from routing.site import Site
 from routing.types import Decision, Reason, Target

@@ -34,9 +34,10 @@ import pytest
 
 from callcenter.ami import AMIClient, ClientSettings, Message
 from callcenter.ami.errors import ActionFailed
-from callcenter.asterisk_config import HEARTBEAT_FRESH_SECONDS, generate, write
-from callcenter.runner import running
-from callcenter.tracker import Outcome, VisitOutcome
+from callcenter.asterisk.config import generate, write
+from callcenter.cli.runner import running
+from callcenter.dialplan.names import HEARTBEAT_FRESH_SECONDS
+from callcenter.store.records import Outcome, VisitOutcome
 from routing.config import parse_site
 from routing.site import Site
 

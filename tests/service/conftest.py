@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from callcenter.ami import ClientSettings
-from callcenter.asterisk_config import generate
-from callcenter.runner import Running, running
+from callcenter.asterisk.config import generate
+from callcenter.cli.runner import Running, running
 from callcenter.simulator import Account, CallerProfile, SimSettings, Simulator
-from callcenter.tracker import CallRecord
+from callcenter.store.records import CallRecord
 from routing.site import Site
 from schedules.overrides import Override
 from tests.ami.test_client import until

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from callcenter.reports import build_report, period
+from callcenter.agents.activity import AFTER_CALL
+from callcenter.figures.reports import build_report, period
 from callcenter.simulator import SimSettings
-from callcenter.staff.activity import AFTER_CALL
 from callcenter.staff.errors import StaffError
 from callcenter.store.models import AgentPeriodRow
 from tests.ami.test_client import until

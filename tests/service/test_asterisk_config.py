@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from callcenter.asterisk_config import generate
+from callcenter.asterisk.config import generate
 from routing.site import Site
 from tests.asterisk_conf import ConfError, dialplan, parse
 from tests.conftest import EXAMPLE

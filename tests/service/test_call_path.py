@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from callcenter.simulator import CallerProfile, Simulator
-from callcenter.tracker import Outcome, VisitOutcome
+from callcenter.store.records import Outcome, VisitOutcome
 from routing.site import Site
 from schedules.overrides import Override, OverrideMode
 from tests.ami.test_client import until

@@ -19,12 +19,12 @@ import pytest
 from sqlalchemy import select
 
 from callcenter.contacts.dialer import ACTOR
-from callcenter.reports import build_report, period
+from callcenter.figures.reports import build_report, period
+from callcenter.figures.stats import queue_stats
 from callcenter.simulator import SimSettings
 from callcenter.simulator.callbacks import Citizen
 from callcenter.simulator.queues import Device
 from callcenter.staff.errors import StaffError
-from callcenter.stats import queue_stats
 from callcenter.store.models import CallbackAttemptRow, DialRow
 from routing.site import Site
 from tests.ami.test_client import until

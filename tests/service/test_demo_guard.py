@@ -19,7 +19,7 @@ from callcenter.cli.demo_guard import (
     installation_clock,
     release,
 )
-from callcenter.clock import CLOCK_FILE, SpedClock
+from schedules.clock import CLOCK_FILE, SpedClock
 
 
 def test_a_busy_dashboard_address_fails_before_anything_is_touched(

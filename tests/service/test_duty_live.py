@@ -10,9 +10,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from callcenter.service import device_for
+from callcenter.agents.desk import MISSED_CALL
+from callcenter.calls.service import device_for
 from callcenter.simulator import SimSettings
-from callcenter.staff.agents import MISSED_CALL
 from callcenter.staff.users import User
 from routing.site import Site
 from tests.ami.test_client import until

@@ -9,13 +9,14 @@ from collections import Counter
 import pytest
 
 from callcenter.ami.codec import encode_message
-from callcenter.asterisk_config import event_filters
-from callcenter.capture import replay_bytes
-from callcenter.service import EVENTS_READ
+from callcenter.asterisk.config import event_filters
+from callcenter.calls.capture import replay_bytes
+from callcenter.calls.service import EVENTS_READ
+from callcenter.calls.tracker import READ_IN_PART
 from callcenter.simulator import SimSettings
 from callcenter.simulator.filters import EventFilter
+from callcenter.store.records import CallRecord
 from callcenter.store.repository import call_values, visit_values
-from callcenter.tracker import READ_IN_PART, CallRecord
 from tests.ami.test_client import until
 from tests.service.conftest import StackFactory, at
 

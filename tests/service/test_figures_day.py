@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from callcenter.reports import build_report, period
+from callcenter.figures.reports import build_report, period
 from callcenter.simulator import SimSettings
 from dashboard.wallboard import BoardCache
 from tests.ami.test_client import until

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from callcenter.outage import apply_visit, parse_entry
-from callcenter.tracker import CallRecord, Outcome, VisitOutcome
+from callcenter.calls.outage import apply_visit, parse_entry
+from callcenter.store.records import CallRecord, Outcome, VisitOutcome
 from routing.site import Site
 
 

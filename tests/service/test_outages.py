@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import select
 
 import callcenter.simulator.calls as sim_calls
-from callcenter.prompts.catalog import next_open_text
+from callcenter.dialplan.prompts import next_open_text
+from callcenter.figures.stats import queue_stats
 from callcenter.simulator import CallerProfile, SimSettings, Simulator
-from callcenter.stats import queue_stats
 from callcenter.store.models import DialRow
-from callcenter.tracker import Outcome, VisitOutcome
+from callcenter.store.records import Outcome, VisitOutcome
 from routing.site import Site
 from tests.ami.test_client import until
 from tests.service.conftest import Stack, StackFactory, at, lone_sim

@@ -8,7 +8,7 @@ import re
 
 import aiohttp
 
-from callcenter.service import device_for
+from callcenter.calls.service import device_for
 from tests.ami.test_client import until
 from tests.service.conftest import StackFactory, at
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from callcenter.prompts.catalog import next_open_text
+from callcenter.dialplan.prompts import next_open_text
 from callcenter.simulator import SimSettings
 from tests.ami.test_client import until
 from tests.service.conftest import Stack, StackFactory, at

@@ -9,9 +9,10 @@ import random
 from datetime import timedelta
 
 from callcenter.ami import AMIClient, ClientSettings
-from callcenter.contacts.names import COUNTER_QUEUE_TIMEOUT
-from callcenter.prompts.queue_voice import PER_TICK, QueueVoice
-from callcenter.tracker import CallRecord, CallTracker, LiveQueue, Member
+from callcenter.calls.queue_voice import PER_TICK, QueueVoice
+from callcenter.calls.tracker import CallTracker, LiveQueue, Member
+from callcenter.dialplan.names import COUNTER_QUEUE_TIMEOUT
+from callcenter.store.records import CallRecord
 from routing.site import Site
 from tests.ami.test_client import until
 from tests.service.conftest import StackFactory, at

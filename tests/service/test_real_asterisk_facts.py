@@ -12,8 +12,9 @@
 from __future__ import annotations
 
 from callcenter.ami import AMIClient, ClientSettings, Message
+from callcenter.calls.tracker import PAUSE_GRACE
 from callcenter.simulator import CallerProfile, SimSettings
-from callcenter.tracker import PAUSE_GRACE, Outcome, VisitOutcome
+from callcenter.store.records import Outcome, VisitOutcome
 from routing.site import Site
 from tests.ami.test_client import until
 from tests.service.conftest import SECRET, StackFactory, at, lone_sim

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from callcenter.capture import capture
+from callcenter.calls.capture import capture
 from callcenter.cli import main
-from callcenter.contacts.names import CALLBACK_PREFIX
+from callcenter.dialplan.names import CALLBACK_PREFIX
+from callcenter.figures.stats import queue_stats
 from callcenter.simulator import SimSettings
-from callcenter.stats import queue_stats
 from routing.site import Site
 from tests.ami.test_client import until
 from tests.conftest import EXAMPLE

@@ -12,7 +12,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from callcenter import runner
+from callcenter.cli import runner
 from tests.service.conftest import StackFactory, at
 
 VUURTOREN = str(Path(sys.executable).with_name("vuurtoren"))

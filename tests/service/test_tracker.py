@@ -6,10 +6,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from callcenter.ami import Message
-from callcenter.capture import replay_bytes
+from callcenter.calls.capture import replay_bytes
+from callcenter.calls.tracker import LiveQueue
+from callcenter.figures.stats import queue_stats
 from callcenter.simulator import CallerProfile, SimSettings, Simulator
-from callcenter.stats import queue_stats
-from callcenter.tracker import LiveQueue
 from routing.site import Site
 from tests.ami.test_client import until
 from tests.service.conftest import at

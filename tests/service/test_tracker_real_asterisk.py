@@ -8,9 +8,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from callcenter.ami.codec import Message
-from callcenter.capture import replay_bytes, replay_chunks
-from callcenter.stats import queue_stats
-from callcenter.tracker import Outcome, VisitOutcome
+from callcenter.calls.capture import replay_bytes, replay_chunks
+from callcenter.figures.stats import queue_stats
+from callcenter.store.records import Outcome, VisitOutcome
 from routing.site import Site
 
 BANNER = b"Asterisk Call Manager/11.0.0\r\n"

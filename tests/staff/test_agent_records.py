@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from callcenter.staff.agent_records import AFTER_CALL_KIND, PAUSE_KIND, AgentRecords
+from callcenter.agents.records import AFTER_CALL_KIND, PAUSE_KIND, AgentRecords
 from callcenter.store import CallStore, upgrade
-from callcenter.tracker import CallRecord, Outcome, Visit, VisitOutcome
+from callcenter.store.records import CallRecord, Outcome, Visit, VisitOutcome
 from tests.store.conftest import database_url, engine
 
 __all__ = ["database_url", "engine"]

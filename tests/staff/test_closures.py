@@ -11,13 +11,13 @@ import icalendar
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from callcenter.planning.closures import ClosureStore, feed
+from callcenter.planning.overrides import OverrideStore
 from callcenter.staff.errors import StaffError
 from callcenter.staff.services import StaffServices, open_staff
 from callcenter.store import upgrade
 from routing.decide import decide
 from routing.site import Site
-from schedules.closures import ClosureStore, feed
-from schedules.override_store import OverrideStore
 from tests.staff.test_staff_store import KEY
 from tests.store.conftest import database_url, engine
 
@@ -283,9 +283,9 @@ async def test_a_long_daily_recurrence_stops_at_the_limit_without_expanding_it_a
 
 
 def test_the_reading_stops_when_its_time_is_spent() -> None:
-    from schedules.closures import IMPORT_HORIZON, _read_ics
+    from schedules.closures import IMPORT_HORIZON, ClosureError, _read_ics
 
-    with pytest.raises(StaffError) as err:
+    with pytest.raises(ClosureError) as err:
         _read_ics(_calendar("RRULE:FREQ=DAILY\r\n"), BXL, NOW, "z.ics", budget=0.0)
     assert "te zwaar" in err.value.message
     assert IMPORT_HORIZON.days == 732

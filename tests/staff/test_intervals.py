@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from callcenter.figures.intervals import IntervalStore, LiveStaffing
 from callcenter.store import CallStore, upgrade
-from callcenter.store.intervals import IntervalStore, LiveStaffing
-from callcenter.tracker import CallRecord, Outcome, Visit, VisitOutcome
+from callcenter.store.records import CallRecord, Outcome, Visit, VisitOutcome
 from routing.site import Site
 from tests.store.conftest import database_url, engine
 

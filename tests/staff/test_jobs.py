@@ -12,12 +12,12 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from callcenter.ami import AMIClient, ClientSettings
-from callcenter.operations import open_operations
-from callcenter.service import CallService
+from callcenter.calls.service import CallService
+from callcenter.services.operations import open_operations
 from callcenter.simulator.clock import SimClock
 from callcenter.staff.services import open_staff
 from callcenter.store import CallStore, upgrade
-from callcenter.tracker import CallRecord, Outcome
+from callcenter.store.records import CallRecord, Outcome
 from routing.site import Site
 from schedules.jobs import Jobs
 from tests.staff.test_staff_store import KEY

@@ -8,11 +8,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from callcenter.planning.overrides import OverrideStore
 from callcenter.staff.audit import AuditLog
 from callcenter.staff.errors import StaffError
 from callcenter.store import upgrade
 from routing.site import Site
-from schedules.override_store import OverrideStore
 from schedules.overrides import OverrideMode, active_override
 from tests.service.conftest import at
 from tests.store.conftest import database_url, engine

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from callcenter.staff.services import StaffServices, open_staff
 from callcenter.store import CallStore, upgrade
-from callcenter.tracker import CallRecord, Outcome, Visit, VisitOutcome
+from callcenter.store.records import CallRecord, Outcome, Visit, VisitOutcome
 from routing.site import Site
 from tests.store.conftest import database_url, engine
 
@@ -181,8 +181,8 @@ async def test_concurrent_writers_each_leave_their_entry(
     """Point 6: 24 writers at once, each with its own connection pool (as the command line
     beside ``serve`` and web requests are): every action is stored with its entry, and the
     chain is whole."""
+    from callcenter.planning.overrides import OverrideStore
     from callcenter.store import open_engine
-    from schedules.override_store import OverrideStore
 
     await upgrade(engine)
     engines = [open_engine(database_url) for _ in range(24)]
@@ -218,7 +218,7 @@ async def test_an_action_whose_entry_cannot_be_written_is_not_stored(
     staff: StaffServices, engine: AsyncEngine, example_site: Site
 ) -> None:
     """Point 6: the action and its audit entry commit together, or neither does."""
-    from schedules.override_store import OverrideStore
+    from callcenter.planning.overrides import OverrideStore
 
     store = OverrideStore(engine, staff.audit, example_site, lambda: NOW)
     await _five_entries(staff)

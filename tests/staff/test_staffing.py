@@ -9,11 +9,11 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from callcenter.figures.staffing import agents_needed, history, staffing_advice
 from callcenter.store import CallStore, upgrade
-from callcenter.tracker import CallRecord, Outcome, Visit, VisitOutcome
+from callcenter.store.records import CallRecord, Outcome, Visit, VisitOutcome
 from routing.site import Site
 from schedules.rota import Rota, Shift
-from schedules.staffing import agents_needed, history, staffing_advice
 from tests.store.conftest import database_url, engine
 
 __all__ = ["database_url", "engine"]

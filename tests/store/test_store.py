@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from callcenter.store import CallStore, StoreWriter, upgrade
 from callcenter.store.db import current_revision, head_revision
-from callcenter.tracker import CallRecord, Outcome, Visit, VisitOutcome
+from callcenter.store.records import CallRecord, Outcome, Visit, VisitOutcome
 from routing.types import Decision, Reason, Target
 
 BXL = ZoneInfo("Europe/Brussels")

@@ -32,13 +32,13 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from callcenter.ami import AMIClient, AMIError, Message
-from callcenter.contacts.names import COUNTER_QUEUE_TIMEOUT, WHISPER_CONTEXT
-from callcenter.prompts.catalog import position_name, wait_name
+from callcenter.dialplan.names import COUNTER_QUEUE_TIMEOUT, WHISPER_CONTEXT
+from callcenter.dialplan.prompts import position_name, wait_name
 from routing.site import Site
 from routing.types import Decision, Target
 
 if TYPE_CHECKING:
-    from callcenter.tracker import CallTracker
+    from callcenter.calls.tracker import CallTracker
 
 __all__ = ["FIRST_WHEN_BUSY", "FIRST_WHEN_RINGING", "MIN_ANSWERS", "RECENT", "QueueVoice"]
 

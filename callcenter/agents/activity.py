@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from callcenter.ami import Message
-from callcenter.tracker import AFTER_CALL
+from callcenter.calls.tracker import AFTER_CALL
 
 __all__ = ["AFTER_CALL", "STATES", "PhoneActivity", "Ring", "Talk"]
 

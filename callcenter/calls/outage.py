@@ -1,7 +1,7 @@
 """Calls Asterisk handled while Vuurtoren was away, from the records its dialplan leaves.
 
 The generated dialplan writes one AstDB entry per call that Vuurtoren could not follow
-(``callcenter/asterisk_config.py``):
+(``callcenter/asterisk/config.py``):
 
 - ``vuurtoren/failsafe/<linkedid>`` = ``v2,start,uniqueid,topic,counter,target,reason,caller``:
   routed by the fail-safe (``target`` a queue, or ``@last-resort``; ``reason`` ``open``,
@@ -30,33 +30,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from callcenter.tracker import CallRecord, Outcome, Visit, VisitOutcome
+from callcenter.dialplan.names import (
+    CALLBACK_TREE,
+    FAILSAFE_TREE,
+    HANGUP_TARGET,
+    LAST_RESORT_TARGET,
+    RECORD_VERSION,
+    VISIT_TREE,
+)
+from callcenter.store.records import CallRecord, Outcome, Visit, VisitOutcome
 from routing.site import Site
 from routing.types import Decision, Reason, Target
 
 __all__ = [
-    "CALLBACK_TREE",
-    "FAILSAFE_TREE",
-    "HANGUP_TARGET",
-    "LAST_RESORT_TARGET",
-    "RECORD_VERSION",
-    "VISIT_TREE",
     "OutageRecord",
     "apply_callback",
     "apply_visit",
     "parse_entry",
 ]
-
-FAILSAFE_TREE = "failsafe"
-CALLBACK_TREE = "callback"
-VISIT_TREE = "visit"
-RECORD_VERSION = "v2"
-"""The first field of a fail-safe record that carries the counter's reason."""
-LAST_RESORT_TARGET = "@last-resort"
-"""A fail-safe record's target when the call went to the last resort (no queue is named so:
-queue names have no '@')."""
-HANGUP_TARGET = "@hangup"
-"""The target of a call that hung up before it was routed while Vuurtoren was away."""
 
 
 @dataclass(frozen=True, slots=True)

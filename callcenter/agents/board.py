@@ -13,10 +13,10 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from callcenter.staff.agent_records import AgentDay, AgentRecords
-from callcenter.staff.agents import AgentDesk
+from callcenter.agents.desk import AgentDesk
+from callcenter.agents.records import AgentDay, AgentRecords
+from callcenter.calls.tracker import Member
 from callcenter.staff.users import User
-from callcenter.tracker import Member
 
 __all__ = ["TODAY_EVERY", "AgentBoard"]
 

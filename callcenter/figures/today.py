@@ -23,8 +23,9 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
-from callcenter.stats import QueueFigures
-from callcenter.tracker import CallRecord, LiveQueue, VisitOutcome
+from callcenter.calls.tracker import LiveQueue
+from callcenter.figures.stats import QueueFigures
+from callcenter.store.records import CallRecord, VisitOutcome
 from routing.decide import place_state
 from routing.site import Site
 from routing.types import Reason, Target

@@ -21,13 +21,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from callcenter.staff.agents import AgentDesk
+from callcenter.agents.desk import AgentDesk
+from callcenter.calls.tracker import LiveQueue
 from callcenter.staff.audit import AuditLog
 from callcenter.staff.errors import StaffError
 from callcenter.staff.users import User
 from callcenter.store.db import StoreSessions
 from callcenter.store.models import HandoverRow, RotaExceptionRow, RotaShiftRow
-from callcenter.tracker import LiveQueue
 from routing.site import Site
 from schedules.rota import (
     WEEKDAYS,
@@ -50,7 +50,7 @@ SYSTEM = "wachtrol"
 
 
 def _error(exc: RotaError) -> StaffError:
-    return StaffError("invalid-field", exc.message, field=exc.field, en=exc.en)
+    return StaffError.invalid(exc)
 
 
 def _shift(row: RotaShiftRow) -> Shift:

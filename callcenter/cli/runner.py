@@ -18,10 +18,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from callcenter.ami import AMIClient, ClientSettings
-from callcenter.bus import Bus
-from callcenter.clock import Clock
-from callcenter.operations import Operations, open_operations
-from callcenter.service import CallService
+from callcenter.calls.service import CallService
+from callcenter.infra.bus import Bus
+from callcenter.services.operations import Operations, open_operations
 from callcenter.staff.audit import KEY_ENV as AUDIT_KEY_ENV
 from callcenter.staff.audit import KEY_FILE_ENV as AUDIT_KEY_FILE_ENV
 from callcenter.staff.audit import checkpoint_path
@@ -32,6 +31,7 @@ from callcenter.staff.services import StaffServices, open_staff
 from callcenter.store import CallStore, StoreWriter, open_engine, upgrade
 from dashboard.app import create_app
 from routing.site import Site
+from schedules.clock import Clock
 
 __all__ = ["Running", "StartupError", "running", "settle_heap"]
 
@@ -127,10 +127,10 @@ async def running(
             clock=service.clock,  # one clock: a demo's audit falls on the demo's day
         )
         await service.start(await store.open_calls())
-        await service.load_today()
         # overrides, closures and the rota before the first connect: the first states
         # written and the first duty count them
         ops = await open_operations(engine, service, staff)
+        await ops.load_today()
         if prepare is not None:
             await prepare(staff, ops)
         await ami.start()

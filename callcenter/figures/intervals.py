@@ -2,7 +2,7 @@
 stored for reports (``interval_snapshots``), with the staffing seen live at that moment
 (agents logged in and available, callers waiting), which no later query could recover.
 
-Visits count in the interval in which they joined the queue (``callcenter/stats.py``). A
+Visits count in the interval in which they joined the queue (``callcenter/figures/stats.py``). A
 visit still waiting when its interval closes is counted when the next snapshot writes that
 interval again: each run writes the interval just ended and the one before it, keeping the
 live columns the first write saw.
@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from callcenter.stats import QueueFigures, thresholds
+from callcenter.figures.stats import QueueFigures, thresholds
 from callcenter.store.db import writing
 from callcenter.store.models import IntervalRow, VisitRow
 from routing.site import Site

@@ -11,7 +11,7 @@ tracker's live queues, which follow the member events and are rebuilt from ``Que
 after every (re)connect. A member added by hand on the PBX is shown and left alone.
 
 The counters' queues are logged into here; the lighthouse queue follows the duty
-(``schedules/duty.py``), which uses :meth:`AgentDesk.join` and :meth:`AgentDesk.leave`.
+(``callcenter/agents/duty.py``), which uses :meth:`AgentDesk.join` and :meth:`AgentDesk.leave`.
 """
 
 from __future__ import annotations
@@ -24,15 +24,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from callcenter.agents.activity import AFTER_CALL, STATES, PhoneActivity, Talk
+from callcenter.agents.records import AFTER_CALL_KIND, PAUSE_KIND, AgentRecords
 from callcenter.ami import AMIClient, AMIError, Message
 from callcenter.ami.errors import ActionFailed
-from callcenter.staff.activity import AFTER_CALL, STATES, PhoneActivity, Talk
-from callcenter.staff.agent_records import AFTER_CALL_KIND, PAUSE_KIND, AgentRecords
+from callcenter.calls.tracker import CallTracker, Member
 from callcenter.staff.audit import AuditLog
 from callcenter.staff.errors import StaffError
 from callcenter.staff.users import Staff, User
 from callcenter.store.durable import DurableQueue
-from callcenter.tracker import CallTracker, Member
 from routing.site import Site
 
 __all__ = ["AFTER_CALL", "MISSED_CALL", "AfterCall", "AgentDesk", "QueueSeat"]

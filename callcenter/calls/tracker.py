@@ -31,24 +31,15 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 from typing import NamedTuple
 
 from callcenter.ami.codec import Message
-from callcenter.contacts.names import CALLBACK_PREFIX
+from callcenter.dialplan.names import CALLBACK_PREFIX
+from callcenter.store.records import CallRecord, Outcome, Visit, VisitOutcome
 from routing.site import Site
 from routing.types import Decision, QueueState
 
-__all__ = [
-    "AFTER_CALL",
-    "CallRecord",
-    "CallTracker",
-    "LiveQueue",
-    "Member",
-    "Outcome",
-    "Visit",
-    "VisitOutcome",
-]
+__all__ = ["AFTER_CALL", "CallTracker", "LiveQueue", "Member"]
 
 CENTRAL = "central-number"
 QUEUES = "queues"
@@ -64,78 +55,8 @@ PAUSE_GRACE = timedelta(seconds=30)
 a pause pressed by mistake); paused longer, or unavailable, they do not: a queue whose every
 member is so is not staffed, and the routing and the fail-safe pass it by."""
 AFTER_CALL = "Nawerk"
-"""The pause reason of after-call work (``callcenter/staff/agents.py``): such a member is
+"""The pause reason of after-call work (``callcenter/agents/desk.py``): such a member is
 back within the site's after-call time, so they count as staffed, as one in a call does."""
-
-
-class Outcome(StrEnum):
-    ANSWERED = "answered"
-    ABANDONED = "abandoned"
-    CALLBACK = "callback"
-    """Left a queue with the callback key (a queued callback: the citizen is called back)."""
-    LAST_RESORT = "last_resort"
-    FAILSAFE = "failsafe"
-    LOST_TRACK = "lost_track"
-
-
-class VisitOutcome(StrEnum):
-    ANSWERED = "answered"
-    ABANDONED = "abandoned"
-    ABANDONED_SHORT = "abandoned_short"
-    TIMEOUT = "timeout"
-    CALLBACK = "callback"
-    LOST = "lost"
-    """Not seen to end (Asterisk shut down, the link was down): counted in no figure."""
-
-
-@dataclass(slots=True)
-class Visit:
-    queue: str
-    joined: datetime
-    position: int
-    uniqueid: str
-    left: datetime | None = None
-    outcome: VisitOutcome | None = None
-    wait_seconds: int | None = None
-    agent: str | None = None
-    agents_rung: list[str] = field(default_factory=list)
-    talk_seconds: int | None = None
-    ended_by: str | None = None
-    _abandon_hold: int | None = None
-
-    @property
-    def open(self) -> bool:
-        return self.outcome is None
-
-
-@dataclass(slots=True)
-class CallRecord:
-    call_id: str
-    started: datetime
-    uniqueid: str | None = None
-    channel: str | None = None
-    caller: str | None = None
-    digits: str | None = None
-    decision: Decision | None = None
-    route_requested: datetime | None = None
-    redirected: datetime | None = None
-    failsafe: bool = False
-    last_resort: bool = False
-    callback_requested: datetime | None = None
-    """When the caller asked, in the last resort, to be called back."""
-    visits: list[Visit] = field(default_factory=list)
-    ended: datetime | None = None
-    outcome: Outcome | None = None
-    outcome_reason: str | None = None
-    legs: set[str] = field(default_factory=set)
-    shutdown: bool = False
-    """Asterisk is hanging the call up because it shuts down (SoftHangupRequest Cause 4)."""
-    language: str | None = None
-    """The caller's language when it asked its way (the channel's, in RouteRequest)."""
-
-    @property
-    def answered_visit(self) -> Visit | None:
-        return next((v for v in self.visits if v.outcome is VisitOutcome.ANSWERED), None)
 
 
 @dataclass(slots=True)

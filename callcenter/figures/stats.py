@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from callcenter.tracker import CallRecord, Visit, VisitOutcome
+from callcenter.store.records import CallRecord, Visit, VisitOutcome
 from routing.site import Site
 
 __all__ = ["QueueFigures", "queue_stats", "thresholds"]

@@ -17,27 +17,28 @@ from typing import Any
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from callcenter.agents.board import AgentBoard
+from callcenter.agents.desk import AgentDesk
+from callcenter.agents.deskphone import DeskPhone
+from callcenter.agents.duty import Duty
+from callcenter.agents.records import AgentRecords
+from callcenter.calls.service import CallService
 from callcenter.contacts.callbacks import CallbackList
 from callcenter.contacts.catalog import Catalog
 from callcenter.contacts.dialer import Dialer
 from callcenter.contacts.register import Contact, Register
 from callcenter.contacts.scope import CallTrail
-from callcenter.service import CallService
-from callcenter.staff.agent_board import AgentBoard
-from callcenter.staff.agent_records import AgentRecords
-from callcenter.staff.agents import AgentDesk
-from callcenter.staff.deskphone import DeskPhone
+from callcenter.figures.intervals import IntervalStore, LiveStaffing
+from callcenter.figures.staffing import Advice, history, staffing_advice
+from callcenter.figures.today import Today
+from callcenter.planning.closures import ClosureStore
+from callcenter.planning.overrides import RELOAD_SECONDS, OverrideStore
 from callcenter.staff.errors import StaffError
 from callcenter.staff.services import StaffServices
 from callcenter.staff.users import User
-from callcenter.store.intervals import IntervalStore, LiveStaffing
 from routing.decide import next_open
-from schedules.closures import ClosureStore
-from schedules.duty import Duty
 from schedules.jobs import CATCH_UP_AFTER, Jobs
-from schedules.override_store import RELOAD_SECONDS, OverrideStore
 from schedules.overrides import Override
-from schedules.staffing import Advice, history, staffing_advice
 
 __all__ = ["Operations", "open_operations"]
 
@@ -64,10 +65,24 @@ class Operations:
     dialer: Dialer
     board: AgentBoard
     """The managers' live list of agents."""
+    today: Today
+    """The day's figures for the wallboard (``callcenter/figures/today.py``): every call
+    the tracker ends is added."""
     _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
 
+    async def load_today(self) -> None:
+        """Read the day's ended calls back from the store (at start)."""
+        writer = self.service.writer
+        if writer is None:
+            return
+        now = self.service.clock.now()
+        local = now.astimezone(self.service.site.zone)
+        midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+        self.today.load(await writer.store.calls_between(midnight, now))
+
     async def advice(self, weeks: int = 8) -> Advice:
-        """Staffing advice for the lighthouse over the coming week (``schedules/staffing.py``)."""
+        """Staffing advice for the lighthouse over the coming week
+        (``callcenter/figures/staffing.py``)."""
         site = self.service.site
         now = self.service.clock.now()
         past = await history(self.intervals.engine, site, site.lighthouse.queue, now, weeks)
@@ -398,7 +413,9 @@ async def open_operations(
         callbacks,
         dialer,
         AgentBoard(desk, records),
+        Today(site, now),
     )
+    service.tracker.on_end.append(ops.today.add)
     await ops.catalog.load()
     await dialer.load()
     service.overrides = ops.all_overrides

@@ -23,33 +23,21 @@ import time
 from collections import deque
 from typing import Any
 
+from callcenter.agents.desk import AgentDesk
+from callcenter.agents.duty import Duty
 from callcenter.ami import AMIClient, AMIError, Message
-from callcenter.staff.agents import AgentDesk
+from callcenter.dialplan.names import RESULT_CONTEXT
+from callcenter.planning.overrides import OverrideStore
 from callcenter.staff.audit import AuditLog
 from callcenter.staff.errors import StaffError
 from callcenter.staff.users import Staff, User
 from routing.site import Site
-from schedules.duty import Duty
-from schedules.override_store import OverrideStore
 from schedules.overrides import CLOSURE, OverrideMode
 
-__all__ = ["RESULT_CONTEXT", "DeskPhone"]
+__all__ = ["DeskPhone"]
 
 log = logging.getLogger(__name__)
 
-RESULT_CONTEXT = "vuurtoren-feature-result"
-RESULTS = {
-    "loggedin": "aangemeld",
-    "loggedout": "afgemeld",
-    "closed": "loket gesloten",
-    "opened": "loket weer open",
-    "wrongpin": "verkeerde PIN",
-    "blocked": "te veel verkeerde PINs: even geblokkeerd",
-    "unknown": "dit toestel hoort bij geen gebruiker",
-    "refused": "niet toegestaan",
-    "failed": "niet gelukt",
-}
-"""The result words (the prompts ``feature-<word>``) and what they say."""
 PIN_TRIES = 5
 PIN_BLOCK_SECONDS = 900.0
 DESK_PHONE_REASON = "Gesloten via het toestel aan de balie"

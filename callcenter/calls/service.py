@@ -21,33 +21,30 @@ from pathlib import Path
 from typing import Any
 
 from callcenter.ami import AMIClient, AMIError, Message
-from callcenter.bus import Bus
-from callcenter.clock import Clock, WallClock
-from callcenter.outage import (
+from callcenter.calls.outage import apply_callback, apply_visit, parse_entry
+from callcenter.calls.queue_voice import QueueVoice
+from callcenter.calls.tracker import HANDLED_EVENTS, CallTracker, LiveQueue
+from callcenter.dialplan.names import (
+    ASTDB_FAMILY,
     CALLBACK_TREE,
     FAILSAFE_TREE,
     HANGUP_TARGET,
+    HEARTBEAT_KEY,
     VISIT_TREE,
-    apply_callback,
-    apply_visit,
-    parse_entry,
 )
+from callcenter.infra.bus import Bus
 from callcenter.prompts.announcer import Announcer
-from callcenter.prompts.queue_voice import QueueVoice
+from callcenter.store.records import CallRecord
 from callcenter.store.repository import StoreWriter
-from callcenter.tracker import HANDLED_EVENTS, CallRecord, CallTracker, LiveQueue
-from callcenter.wallboard import Today
 from routing.decide import decide
 from routing.site import Site
 from routing.types import Decision, Target
+from schedules.clock import Clock, WallClock
 from schedules.overrides import LIGHTHOUSE, Override, OverrideMode, active_override
 
 __all__ = [
-    "ASTDB_FAMILY",
     "EVENTS_READ",
     "HEARTBEAT_EVERY",
-    "HEARTBEAT_FRESH_SECONDS",
-    "HEARTBEAT_KEY",
     "CallService",
     "device_for",
     "screen_pop",
@@ -58,12 +55,6 @@ call_log = logging.getLogger(__name__ + ".calls")
 """One line per call routed: INFO for an operator's log (``serve``); the demo keeps it at
 DEBUG (``--verbose`` shows it), so that its banner stays in sight."""
 
-ASTDB_FAMILY = "vuurtoren"
-"""AstDB family the dialplan's fail-safe reads: key ``counter/<id>`` (and
-``counter/lighthouse``) is ``open``, ``closed`` or ``unstaffed`` (open, but nobody who can
-answer: no member logged in, or every one paused beyond the grace or unavailable);
-``announce/<id>/<language>`` is what a caller hears of a closed counter in the fail-safe's
-last resort or lighthouse (``VT_ANNOUNCE``: its reason and next opening, rendered files)."""
 EVENTS_READ = HANDLED_EVENTS | {
     "FullyBooted",
     "AgentRingNoAnswer",
@@ -71,16 +62,10 @@ EVENTS_READ = HANDLED_EVENTS | {
     "OriginateResponse",
 }
 """Every event the service reads: the tracker's, the boot that starts a resync, the agents'
-phones (a call left ringing pauses the agent, a ring given up: ``callcenter/staff/agents.py``)
+phones (a call left ringing pauses the agent, a ring given up: ``callcenter/agents/desk.py``)
 and how an Originate went (callbacks: ``callcenter/contacts/dialer.py``)."""
-HEARTBEAT_KEY = "heartbeat"
-"""AstDB ``vuurtoren/heartbeat``: the epoch second the service last said it is routing. The
-dialplan takes Vuurtoren as away when it is older than :data:`HEARTBEAT_FRESH_SECONDS` (a
-call hung up before routing, a callback request: it leaves a record in AstDB then)."""
 HEARTBEAT_EVERY = 5.0
 """Seconds between heartbeats."""
-HEARTBEAT_FRESH_SECONDS = 15
-"""A heartbeat younger than this means the service is there (three beats)."""
 PUBLISH_INTERVAL = 0.05
 """Queue snapshots go on the bus at most this often (seconds) per queue: at 200 calls a
 second a queue changes thousands of times a second, and no screen needs more than 20 frames."""
@@ -185,9 +170,6 @@ class CallService:
             t.on_end.append(writer.submit)
         t.on_end.append(self._on_end)
         t.on_queue_change.append(self._on_queue_change)
-        self.today = Today(site, lambda: self.clock.now())
-        """The day's figures for the wallboard (``callcenter/wallboard.py``)."""
-        t.on_end.append(self.today.add)
 
     # -- lifecycle -----------------------------------------------------------------------
     async def start(self, open_calls: Sequence[CallRecord] = ()) -> None:
@@ -479,15 +461,6 @@ class CallService:
             "queues": queues,
             "alerts": self.alerts(),
         }
-
-    async def load_today(self) -> None:
-        """Read the day's ended calls back from the store (at start)."""
-        if self.writer is None:
-            return
-        now = self.clock.now()
-        local = now.astimezone(self.site.zone)
-        midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
-        self.today.load(await self.writer.store.calls_between(midnight, now))
 
     def alerts(self) -> list[dict[str, str]]:
         """What needs a manager's eyes now (the wallboard shows it), each with ``since``:

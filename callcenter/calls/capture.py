@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from callcenter.ami.codec import Decoder, FrameError, Message, encode_message
-from callcenter.tracker import CallRecord, CallTracker, event_time
+from callcenter.calls.tracker import CallTracker, event_time
+from callcenter.store.records import CallRecord
 from routing.site import Site
 
 __all__ = ["MAGIC", "NotACapture", "capture", "read_capture", "replay_bytes", "replay_file"]

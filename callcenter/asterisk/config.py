@@ -16,31 +16,35 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from callcenter.contacts.names import (
+from callcenter.calls.service import EVENTS_READ
+from callcenter.calls.tracker import READ_IN_PART
+from callcenter.dialplan.names import (
+    ASTDB_FAMILY,
     COUNTER_QUEUE_TIMEOUT,
     DIAL_CONTEXT,
+    FAILSAFE_TREE,
+    FEATURE_WAIT,
+    HANGUP_TARGET,
+    HEARTBEAT_FRESH_SECONDS,
+    HEARTBEAT_KEY,
+    HOLD_MUSIC_APP,
+    HOLD_STEP_APP,
+    LAST_RESORT_TARGET,
     LIGHTHOUSE_QUEUE_TIMEOUT,
     QUEUE_EXIT_CONTEXT,
+    RECORD_VERSION,
+    RESULT_CONTEXT,
     RESULT_TREE,
+    RESULTS,
+    VISIT_TREE,
     WAIT_CONTEXT,
     WHISPER_CONTEXT,
+    menu_prefixes,
 )
-from callcenter.outage import (
-    FAILSAFE_TREE,
-    HANGUP_TARGET,
-    LAST_RESORT_TARGET,
-    RECORD_VERSION,
-    VISIT_TREE,
-)
-from callcenter.prompts.catalog import prompts
-from callcenter.service import ASTDB_FAMILY, EVENTS_READ, HEARTBEAT_FRESH_SECONDS, HEARTBEAT_KEY
-from callcenter.staff.deskphone import RESULT_CONTEXT, RESULTS
-from callcenter.tracker import READ_IN_PART
+from callcenter.dialplan.prompts import prompts
 from routing.site import Site
 
 __all__ = [
-    "HEARTBEAT_FRESH_SECONDS",
-    "HEARTBEAT_KEY",
     "AsteriskFiles",
     "event_filters",
     "generate",
@@ -110,14 +114,6 @@ def _header(site: Site, what: str) -> str:
     )
 
 
-def menu_prefixes(site: Site) -> list[str]:
-    """Key sequences after which the menu waits for one more key: every proper prefix of a
-    topic's keys (``9`` for topics ``91`` and ``92``) and of the languages' keys (``*`` for
-    ``*1``). A complete choice that is no prefix of another is acted on at once."""
-    keys = [t.digit for t in site.topics] + list(site.prompts.keys.values())
-    return sorted({k[:n] for k in keys for n in range(1, len(k))})
-
-
 def sound_files(site: Site) -> list[tuple[str, str]]:
     """The prompts the generated dialplan plays (the default language's), with when; built
     by ``vuurtoren prompts`` into ``[prompts] dir``/<language>/<name>.wav."""
@@ -143,13 +139,6 @@ MODULES = (
     ("res_musiconhold", "music while waiting (optional: the hold loop waits without it)"),
 )
 """Asterisk modules the generated dialplan uses, with what for."""
-
-HOLD_MUSIC_APP = "StartMusicOnHold"
-HOLD_STEP_APP = "Wait"
-"""The hold loop while Vuurtoren decides: music started in the background, then ``Wait(1)``
-steps, so the wait lasts ``failsafe_seconds`` of real time whether or not the music can play
-(``MusicOnHold(class,1)`` returns at once when the class cannot play). The simulated Asterisk
-reads these to hold callers the same way."""
 
 
 def _sound(name: str, play: bool = True) -> str:
@@ -475,13 +464,8 @@ def _callbacks(site: Site) -> str:
     return "".join(out)
 
 
-FEATURE_WAIT = 10
-"""Seconds a desk phone waits for Vuurtoren's answer to a feature code (checking a PIN takes
-a hash) before it says "failed"."""
-
-
 def _features(site: Site) -> str:
-    """Desk-phone feature codes (``callcenter/staff/deskphone.py`` answers them)."""
+    """Desk-phone feature codes (``callcenter/agents/deskphone.py`` answers them)."""
     a = site.agents
     device = "${CHANNEL:0:-9}"  # PJSIP/201-0000001a -> PJSIP/201 (names may hold '-')
     return (

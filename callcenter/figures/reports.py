@@ -1,6 +1,6 @@
 """Figures of the past: a day, a week, a month or any period of days (the site's local days),
 per queue, counter and topic, with the definitions of ``docs/service.md`` (as
-``callcenter/stats.py`` and the wallboard count them).
+``callcenter/figures/stats.py`` and the wallboard count them).
 
 Four grouped questions per report, side by side on their own connections, each reading
 only the columns it needs over the period's index range: the queue visits per queue, topic,
@@ -23,9 +23,9 @@ from typing import Any
 from sqlalchemy import Integer, and_, case, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from callcenter.csvout import to_csv
-from callcenter.staff.agent_records import AgentRecords
-from callcenter.stats import QueueFigures, thresholds
+from callcenter.agents.records import AgentRecords
+from callcenter.figures.stats import QueueFigures, thresholds
+from callcenter.infra.csvout import to_csv
 from callcenter.store.db import epoch_bucket
 from callcenter.store.models import CallRow, StandInRow, VisitRow
 from routing.site import Site
@@ -505,7 +505,7 @@ async def _agent_figures(
     engine: AsyncEngine, site: Site, p: Period, agent_names: dict[str, str], names: dict[str, str]
 ) -> dict[str, Any]:
     """Per agent and day: calls, talk, after-call work, handle time, pauses by reason; per
-    queue: the wrap-up codes chosen (``callcenter/staff/agent_records.py``)."""
+    queue: the wrap-up codes chosen (``callcenter/agents/records.py``)."""
     records = AgentRecords(engine)
     days = await records.days(p.start, p.end, site.zone, agent_names)
     codes = await records.code_counts(p.start, p.end, site.zone)

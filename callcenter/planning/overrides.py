@@ -9,7 +9,8 @@ Two kinds, as callcenter managers know them:
 - ``emergency``: stays until lifted (or until the time given).
 
 Routing reads :meth:`OverrideStore.current` (a list in memory, never the database); the
-store reloads it after its own changes, and the service (``callcenter/operations.py``) every
+store reloads it after its own changes, and the service
+(``callcenter/services/operations.py``) every
 :data:`RELOAD_SECONDS`, so a change made by the command line beside a running service takes
 effect within that time.
 """

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from string import Formatter
 
-from callcenter.prompts.speech import spoken_moment, spoken_number
-from callcenter.staff.deskphone import RESULTS
+from callcenter.dialplan.names import RESULTS
+from callcenter.dialplan.speech import spoken_moment, spoken_number
 from routing.site import Counter, Site, sub_menu_keys
 from routing.types import Reason
 

@@ -1,0 +1,3 @@
+"""Asterisk's configuration generated from the site file: extensions.conf, queues.conf,
+manager.conf.
+"""

@@ -1,0 +1,1 @@
+"""The managers' plans, stored: overrides and planned closures."""
