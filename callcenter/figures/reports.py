@@ -247,7 +247,7 @@ def _agent_table(d: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     ]
     rows = [
         [
-            a["day"],
+            date.fromisoformat(a["day"]),  # a day for the table (a date cell in Excel)
             a["name"],
             a["calls"],
             a["talk_seconds"],
@@ -510,7 +510,7 @@ async def _agent_figures(
     days = await records.days(p.start, p.end, site.zone, agent_names)
     codes = await records.code_counts(p.start, p.end, site.zone)
     agents = [
-        {"day": day, "login": login, **figures.as_json()}
+        {"day": day.isoformat(), "login": login, **figures.as_json()}
         for (day, login), figures in sorted(days.items(), key=lambda kv: (kv[0][0], kv[1].name))
     ]
     wrapups = []

@@ -55,6 +55,7 @@ async def day(staff: StaffServices) -> None:
         c.outcome = Outcome(o)
         for v in c.visits:
             v.talk_seconds = 100 if v.outcome is V.ANSWERED else None
+            v.agent = "Eva Claes" if v.outcome is V.ANSWERED else None  # an agent's day
     await CallStore(staff.audit.engine).save_many(calls)
 
 
@@ -158,6 +159,9 @@ async def test_periods_exports_and_the_page(
     assert page.index("Langste wachttijd</dt>") < page.index("Oproepen</dt>")
     assert 'id="t-weekdagen"' not in page and '<th scope="row">03:00</th>' not in page
     assert '<th scope="row">09:00</th>' in page
+    # the agents' day: in the page's table and in its chart data (a day as ISO text)
+    assert '<th scope="row">ma 23/11/2026</th>' in page
+    assert '"day": "2026-11-23"' in page
     printable = await (await m.client.get("/rapporten?soort=day&datum=2026-11-23&afdruk=1")).text()
     assert "chart.umd.min.js" not in printable and "Per kwartier" in printable
     assert "<canvas" not in printable and "<form" not in printable.split("<main", 1)[1]
