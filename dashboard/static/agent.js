@@ -269,7 +269,23 @@
   });
   window.setInterval(tick, 1000);
 
+  // whether calls reach this page now: an agent whose link is lost would miss the pop
+  var link = document.getElementById("link");
+  function linkState(state, text) {
+    if (link && link.getAttribute("data-state") !== state) {
+      link.setAttribute("data-state", state);
+      link.textContent = text;
+    }
+    if (link) { link.hidden = false; }
+  }
   var source = new EventSource("/api/agent/stream");
   source.addEventListener("call", function (e) { show(JSON.parse(e.data)); });
-  source.addEventListener("me", function (e) { showState(JSON.parse(e.data).state); });
+  source.addEventListener("me", function (e) {
+    // the stream's first message: from here on a call put through shows here at once
+    linkState("live", "Live verbonden: een oproep verschijnt hier vanzelf.");
+    showState(JSON.parse(e.data).state);
+  });
+  source.onerror = function () {
+    linkState("offline", "Verbinding verbroken; opnieuw verbinden… Tot dan verschijnt een oproep hier niet.");
+  };
 })();
