@@ -32,7 +32,6 @@ __all__ = [
     "MAX_DAYS",
     "Closure",
     "ClosureError",
-    "clean_reason",
     "closure_period",
     "local_time",
     "read_ics",
@@ -108,17 +107,6 @@ def local_time(day: date, at: time, zone: ZoneInfo, field: str) -> datetime:
             "then (summer time); choose a time outside that hour",
         )
     return value
-
-
-def clean_reason(reason: str) -> str:
-    reason = " ".join((reason or "").split())
-    if len(reason) > 200 or any(not ch.isprintable() for ch in reason):
-        raise ClosureError(
-            "Geef een reden van ten hoogste 200 tekens.",
-            "reason",
-            "give a reason of at most 200 characters",
-        )
-    return reason
 
 
 def closure_period(

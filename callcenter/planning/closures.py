@@ -24,11 +24,12 @@ from routing.site import Site
 from schedules.closures import (
     Closure,
     ClosureError,
-    clean_reason,
     closure_period,
     read_ics,
 )
+from schedules.errors import RuleError
 from schedules.overrides import ALL_COUNTERS, Override
+from schedules.text import clean_reason
 
 __all__ = ["ClosureStore", "ImportReport", "feed"]
 
@@ -162,7 +163,7 @@ class ClosureStore(SiteStore):
             )
         try:
             reason = clean_reason(reason)
-        except ClosureError as exc:
+        except RuleError as exc:
             raise StaffError.invalid(exc) from None
         row = ClosureRow(
             scopes=",".join(chosen),

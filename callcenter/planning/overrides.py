@@ -29,7 +29,9 @@ from callcenter.staff.errors import StaffError
 from callcenter.staff.stores import SiteStore
 from callcenter.store.models import OverrideRow
 from routing.site import Site
+from schedules.errors import RuleError
 from schedules.overrides import ALL_COUNTERS, LIGHTHOUSE, Override, OverrideMode
+from schedules.text import clean_reason
 
 __all__ = ["KINDS", "RELOAD_SECONDS", "OverrideStore"]
 
@@ -147,14 +149,10 @@ class OverrideStore(SiteStore):
                     field="until",
                     en="the end is in the past",
                 )
-        reason = " ".join((reason or "").split())
-        if len(reason) > 200 or any(not ch.isprintable() for ch in reason):
-            raise StaffError(
-                "invalid-field",
-                "Geef een reden van ten hoogste 200 tekens.",
-                field="reason",
-                en="give a reason of at most 200 characters",
-            )
+        try:
+            reason = clean_reason(reason)
+        except RuleError as exc:
+            raise StaffError.invalid(exc) from None
         ends = until
         if kind == "temporary" and ends is None:
             ends = self._next_change(scope, now)
