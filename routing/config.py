@@ -24,6 +24,7 @@ from routing.site import (
     Counter,
     Helpline,
     Lighthouse,
+    Location,
     PrivacySettings,
     PromptSettings,
     Site,
@@ -31,7 +32,13 @@ from routing.site import (
     WallboardSettings,
     sub_menu_keys,
 )
-from schedules.hours import Hours, HoursSyntaxError, UnknownCountryError, overridden_rules
+from schedules.hours import (
+    AnyHours,
+    Hours,
+    HoursSyntaxError,
+    UnknownCountryError,
+    overridden_rules,
+)
 
 __all__ = ["ConfigError", "Problem", "load_site", "parse_site"]
 
@@ -196,7 +203,10 @@ _COUNTER_KEYS = {
     "agents",
     "after_call_seconds",
     "wrapup_codes",
+    "locations",
 }
+_LOCATION_KEYS = {"id", "name", "address", "hours", "postcodes"}
+_POSTCODE = re.compile(r"^[0-9]{4}$")
 _TOPIC_KEYS = {"id", "digit", "label", "counter"}
 _HELPLINE_KEYS = {"label", "number"}
 _ASTERISK_KEYS = {
@@ -388,9 +398,22 @@ def _read_counters(
         cid = r.text(item, "id", where, pattern=_ID, hint="lower-case letters, digits, - and _")
         name = r.text(item, "name", where)
         org = r.text(item, "organisation", where)
-        address = r.text(item, "address", where)
         queue = r.text(item, "queue", where, pattern=_QUEUE, hint="letters, digits, - and _")
-        hours = r.hours(item, where, zone, country)
+        locations: tuple[Location, ...] = ()
+        hours: Hours | None
+        if "locations" in item:  # a mobile counter: its hours are its addresses' together
+            locations = _read_locations(r, item, where, zone, country)
+            for key in ("hours", "address"):
+                if key in item:
+                    r.add(
+                        f"{where}.{key}",
+                        f"a counter with [[counters.locations]] takes its {key} from them",
+                    )
+            address: str | None = ""
+            hours = AnyHours([loc.hours for loc in locations]) if locations else None
+        else:
+            address = r.text(item, "address", where)
+            hours = r.hours(item, where, zone, country)
         max_waiting = r.integer(item, "max_waiting", where, low=1, high=1000)
         max_wait = r.integer(item, "max_wait_seconds", where, low=1, high=86400)
         aht = r.integer(item, "average_handle_seconds", where, low=1, high=86400)
@@ -400,7 +423,7 @@ def _read_counters(
         phone = r.text(item, "phone", where, pattern=_PHONE, hint="a phone number", default="")
         after_call = r.integer(item, "after_call_seconds", where, low=0, high=1800)
         codes = _read_labels(r, item, "wrapup_codes", where)
-        if cid and name and org and address and queue and hours:
+        if cid and name and org and (address or locations) and queue and hours:
             out.append(
                 (
                     where,
@@ -408,7 +431,7 @@ def _read_counters(
                         id=cid,
                         name=name,
                         organisation=org,
-                        address=address,
+                        address=address or "",
                         queue=queue,
                         hours=hours,
                         max_waiting=max_waiting,
@@ -420,10 +443,49 @@ def _read_counters(
                         agents=2 if agents is None else agents,
                         after_call_seconds=after_call,
                         wrapup_codes=codes,
+                        locations=locations,
                     ),
                 )
             )
     return out
+
+
+def _read_locations(
+    r: _Reader,
+    counter: Mapping[str, Any],
+    where: str,
+    zone: ZoneInfo | None,
+    country: str | None,
+) -> tuple[Location, ...]:
+    """A mobile counter's ``[[counters.locations]]``: at least two addresses, each with its
+    hours and the postcodes it serves."""
+    items = counter.get("locations")
+    if not isinstance(items, list) or not all(isinstance(v, dict) for v in items):
+        r.add(f"{where}.locations", "must be an array of tables ([[counters.locations]])")
+        return ()
+    if len(items) < 2:
+        r.add(
+            f"{where}.locations",
+            "a mobile counter has two addresses or more (one address: give the counter's "
+            "own address and hours)",
+        )
+    out = []
+    for i, item in enumerate(items):
+        at = f"{where}.{_located('locations', i, item)}"
+        r.keys(item, _LOCATION_KEYS, at)
+        lid = r.text(item, "id", at, pattern=_ID, hint="lower-case letters, digits, - and _")
+        name = r.text(item, "name", at)
+        address = r.text(item, "address", at)
+        hours = r.hours(item, at, zone, country)
+        postcodes = item.get("postcodes", [])
+        if not isinstance(postcodes, list) or not all(
+            isinstance(c, str) and _POSTCODE.match(c) for c in postcodes
+        ):
+            r.add(f"{at}.postcodes", f"must be a list of 4-digit postcodes, got {postcodes!r}")
+            postcodes = []
+        if lid and name and address and hours:
+            out.append(Location(lid, name, address, hours, tuple(postcodes)))
+    return tuple(out)
 
 
 def _read_topics(r: _Reader, data: Mapping[str, Any]) -> list[tuple[str, Topic]]:
@@ -785,6 +847,18 @@ def _cross_check(r: _Reader, data: Mapping[str, Any], default_topic: str | None)
     _duplicates(r, queues, "queue")
 
     counter_ids = {value for _, value in _raw(counters, "counters", "id")}
+    places = list(_raw(counters, "counters", "id"))
+    for ci, item in enumerate(counters):
+        served: list[tuple[str, str]] = []
+        for li, loc in enumerate(_tables(item.get("locations"))):
+            at = f"{_located('counters', ci, item)}.{_located('locations', li, loc)}"
+            if isinstance(loc.get("id"), str):  # named in the prompts: adres-<id>
+                places.append((f"{at}.id", loc["id"]))
+            codes = loc.get("postcodes")
+            if isinstance(codes, list):
+                served += [(f"{at}.postcodes", c) for c in codes if isinstance(c, str)]
+        _duplicates(r, served, "postcode")
+    _duplicates(r, places, "counter or location id")
     digits = {value: where for where, value in reversed(_raw(topics, "topics", "digit"))}
     for where, counter in _raw(topics, "topics", "counter"):
         if counter not in counter_ids:

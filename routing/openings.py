@@ -37,6 +37,10 @@ def _iso(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
+def _when(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
+
+
 def _place(
     hours: Hours, scope: str, site: Site, at: datetime, days: int, overrides: Sequence[Override]
 ) -> dict[str, Any]:
@@ -121,14 +125,26 @@ def hours_report(
         }
     ]
     for c in site.counters:
-        places.append(
-            {
-                "id": c.id,
-                "name": c.name,
-                "organisation": c.organisation,
-                "address": c.address,
-                "queue": c.queue,
-                **_place(c.hours, c.id, site, at, days, overrides),
-            }
-        )
+        place = {
+            "id": c.id,
+            "name": c.name,
+            "organisation": c.organisation,
+            "address": c.address,
+            "queue": c.queue,
+            **_place(c.hours, c.id, site, at, days, overrides),
+        }
+        if c.locations:  # a mobile counter: each address with its own hours, and where next
+            here = c.location_at(at if place["open_now"] else _when(place["next_open"]))
+            place["location"] = here.id if here else None
+            place["locations"] = [
+                {
+                    "id": loc.id,
+                    "name": loc.name,
+                    "address": loc.address,
+                    "postcodes": list(loc.postcodes),
+                    **_place(loc.hours, c.id, site, at, days, overrides),
+                }
+                for loc in c.locations
+            ]
+        places.append(place)
     return {"site": site.name, "timezone": site.zone.key, "at": at.isoformat(), "places": places}

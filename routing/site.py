@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from schedules.hours import HolidayCalendar, Hours
@@ -19,6 +20,7 @@ __all__ = [
     "Counter",
     "Helpline",
     "Lighthouse",
+    "Location",
     "PrivacySettings",
     "Site",
     "Topic",
@@ -28,8 +30,23 @@ __all__ = [
 
 
 @dataclass(frozen=True, slots=True)
+class Location:
+    """One address of a mobile counter (a weekly session in a village, an antenna point),
+    with its own hours."""
+
+    id: str
+    name: str
+    address: str
+    hours: Hours
+    postcodes: tuple[str, ...] = ()
+    """The postcodes this address serves (a caller's own village)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Counter:
-    """A loket: one partner's service point with its own hours and Asterisk queue."""
+    """A loket: one partner's service point with its own hours and Asterisk queue. A mobile
+    counter has ``locations``: one queue, several addresses each with its own hours; its
+    ``hours`` are then theirs together (:class:`schedules.hours.AnyHours`)."""
 
     id: str
     name: str
@@ -49,6 +66,18 @@ class Counter:
     """After-call work in this counter's queue (None: ``[agents] after_call_seconds``)."""
     wrapup_codes: tuple[tuple[str, str], ...] | None = None
     """Wrap-up codes of this counter's queue (None: ``[agents] wrapup_codes``)."""
+    locations: tuple[Location, ...] = ()
+    """A mobile counter's addresses (none: the counter has one, ``address``)."""
+
+    def location_at(self, at: datetime | None) -> Location | None:
+        """The address where the counter is open at ``at`` (the first listed when two are),
+        None for a counter with one address, or when closed or ``at`` is None."""
+        if at is None:
+            return None
+        return next((loc for loc in self.locations if loc.hours.is_open(at)), None)
+
+    def location(self, location_id: str) -> Location:
+        return next(loc for loc in self.locations if loc.id == location_id)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -22,6 +23,7 @@ ParserError: type[Exception] = opening_hours.ParserError  # type: ignore[attr-de
 UnknownCountryError: type[Exception] = opening_hours.UnknownCountryError  # type: ignore[attr-defined]
 
 __all__ = [
+    "AnyHours",
     "HolidayCalendar",
     "Hours",
     "HoursSyntaxError",
@@ -145,6 +147,69 @@ class Hours:
             for iv in self.intervals(start, end)
             if iv.open
         ]
+
+
+class AnyHours(Hours):
+    """A place that is open where any of its parts is: a mobile counter, open at one of its
+    addresses at a time. Each part keeps its own expression; this answers for the whole
+    (``expression`` joins the parts with `` || `` for people, it is never parsed)."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, parts: Sequence[Hours]) -> None:
+        if not parts:
+            raise ValueError("AnyHours needs at least one part")
+        self.parts = tuple(parts)
+        first = self.parts[0]
+        self.zone = first.zone
+        self.country = first.country
+        self.expression = " || ".join(p.expression for p in self.parts)
+
+    def __repr__(self) -> str:
+        return f"AnyHours({list(self.parts)!r})"
+
+    def is_open(self, at: datetime) -> bool:
+        return any(p.is_open(at) for p in self.parts)
+
+    def next_change(self, at: datetime) -> datetime | None:
+        """The first instant after ``at`` when the whole changes state (one part closing as
+        another opens is no change)."""
+        at = self._local(at)
+        now = self.is_open(at)
+        cursor = at
+        limit = at + _HORIZON
+        while cursor < limit:
+            changes = [c for p in self.parts if (c := p.next_change(cursor)) is not None]
+            if not changes:
+                return None
+            cursor = min(changes)
+            if self.is_open(cursor) != now:
+                return cursor.astimezone(self.zone)
+        return None
+
+    def next_open(self, at: datetime) -> datetime | None:
+        found = [o for p in self.parts if (o := p.next_open(at)) is not None]
+        return min(found) if found else None
+
+    def intervals(self, start: datetime, end: datetime) -> list[Interval]:
+        start = self._local(start, "start")
+        end = self._local(end, "end")
+        cuts = {start}
+        for p in self.parts:
+            for iv in p.intervals(start, end):
+                cuts.add(iv.start)
+                if iv.end is not None:
+                    cuts.add(iv.end)
+        bounds = sorted(c for c in cuts if start <= c < end)
+        out: list[Interval] = []
+        for i, lo in enumerate(bounds):
+            hi = bounds[i + 1] if i + 1 < len(bounds) else end
+            state = self.is_open(lo)
+            if out and out[-1].open == state:
+                out[-1] = Interval(out[-1].start, hi, state)
+            else:
+                out.append(Interval(lo, hi, state))
+        return out
 
 
 # A week without public holidays in any country we serve is not guaranteed, so the check

@@ -541,7 +541,8 @@ def _queues(site: Site) -> str:
         out.append(
             _queue_block(
                 c.queue,
-                f"{c.name}, {c.organisation}, {c.address}",
+                f"{c.name}, {c.organisation}, "
+                + (c.address or ", ".join(loc.name for loc in c.locations)),
                 "rrmemory",
                 c.service_level_seconds,
                 wrapup,

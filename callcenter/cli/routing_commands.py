@@ -154,6 +154,10 @@ def route(args: argparse.Namespace) -> int:
     decision = decide(site, args.topic, args.caller, at, live, overrides)
     out = decision.as_json()
     out["at"] = at.astimezone(site.zone).isoformat()
+    # a mobile counter: the address where it takes the call, or where it opens next
+    place = counter.location_at(at if decision.next_open is None else decision.next_open)
+    if place is not None:
+        out["location"] = {"id": place.id, "name": place.name, "address": place.address}
     out["overrides"] = used
     if args.topic and site.find_topic(args.topic) is None:
         out["topic_unknown"] = args.topic
@@ -190,24 +194,38 @@ def render_hours(report: dict[str, Any]) -> str:
         f"{report['site']} — {report['timezone']} — {_DAYS[now.weekday()]} {now:%d/%m/%Y %H:%M}"
     ]
     for place in report["places"]:
-        where = f", {place['organisation']}, {place['address']}" if "address" in place else ""
+        where = "".join(f", {place[k]}" for k in ("organisation", "address") if place.get(k))
+        sites = {loc["id"]: loc for loc in place.get("locations", [])}
+        here = sites.get(place.get("location") or "")
         lines.append("")
         lines.append(f"{place['name']} [{place['id']}, queue {place['queue']}{where}]")
         if place["open_now"]:
-            state = "OPEN now"
+            state = "OPEN now" + (f" at {here['name']}" if here else "")
             if place["next_change"]:
                 state += f", closes {_when(place['next_change'], now)}"
         else:
             state = "CLOSED now"
             state += (
                 f", opens {_when(place['next_open'], now)}"
+                + (f" at {here['name']}" if here else "")
                 if place["next_open"]
                 else ", does not open within the year"
             )
         lines.append(f"  {state}")
-        for day in place["days"]:
+        for loc in sites.values():
+            lines.append(f"  at {loc['name']}, {loc['address']}")
+        for i, day in enumerate(place["days"]):
             d = date.fromisoformat(day["date"])
             periods = ", ".join(f"{lo}–{hi}" for lo, hi in day["open"]) or "closed"
+            if sites:  # each period with its address
+                periods = (
+                    ", ".join(
+                        f"{lo}–{hi} at {loc['name']}"
+                        for loc in sites.values()
+                        for lo, hi in loc["days"][i]["open"]
+                    )
+                    or "closed"
+                )
             mark = "  (holiday)" if day["holiday"] else ""
             lines.append(f"  {_DAYS[d.weekday()]} {d:%d/%m}  {periods}{mark}")
     return "\n".join(lines)

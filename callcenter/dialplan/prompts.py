@@ -226,7 +226,7 @@ def problems(site: Site) -> list[str]:
     counters = {c.id for c in site.counters}
     own_of: dict[str, set[str]] = {  # the texts named after something of the site
         "naam": counters,
-        "adres": counters,
+        "adres": counters | {loc.id for c in site.counters for loc in c.locations},
         "label": {t.id for t in site.topics},
         "groep": set(sub_menu_keys(site.topics)),
     }
@@ -244,7 +244,8 @@ def problems(site: Site) -> list[str]:
             else:
                 out.append(
                     f"{where}: unknown text (known: {', '.join(sorted(TEXT_KEYS))}; and "
-                    "naam-<counter>, adres-<counter>, label-<topic>, groep-<sub-menu keys>)"
+                    "naam-<counter>, adres-<counter or location>, label-<topic>, "
+                    "groep-<sub-menu keys>)"
                 )
                 continue
             try:
@@ -370,9 +371,13 @@ def counter_name(site: Site, counter: Counter, lang: str) -> str:
     return site.prompts.texts.get(lang, {}).get(f"naam-{counter.id}") or counter.name
 
 
-def counter_where(site: Site, counter: Counter, lang: str) -> str:
-    own = site.prompts.texts.get(lang, {}).get(f"adres-{counter.id}")
-    return own or _text(site, lang, "adres").format(address=counter.address)
+def counter_where(site: Site, counter: Counter, lang: str, at: datetime | None = None) -> str:
+    """Where the counter is (at ``at``: a mobile counter's address then, as
+    ``adres-<location>`` says it, else "in de <address>")."""
+    place = counter.location_at(at)
+    ident, address = (place.id, place.address) if place else (counter.id, counter.address)
+    own = site.prompts.texts.get(lang, {}).get(f"adres-{ident}")
+    return own or _text(site, lang, "adres").format(address=address)
 
 
 def menu_text(site: Site, lang: str, prefix: str = "") -> str:
@@ -521,7 +526,7 @@ def next_open_text(
     if next_open is None:
         return _sentence(_text(site, lang, "opent-niet").format(name=name))
     when = spoken_moment(next_open.astimezone(site.zone), now.astimezone(site.zone), lang, relative)
-    where = counter_where(site, counter, lang)
+    where = counter_where(site, counter, lang, next_open)
     return _sentence(_text(site, lang, "opent").format(name=name, when=when, where=where))
 
 

@@ -96,13 +96,17 @@ class Operations:
         overrides = self.all_overrides()
         nxt = next_open(counter.hours, counter.id, now, overrides)
         is_open = nxt == now
-        return {
+        out = {
             "id": counter.id,
             "name": counter.name,
             "address": counter.address,
             "open": is_open,
             "next_open": None if is_open or nxt is None else nxt.astimezone(site.zone).isoformat(),
         }
+        # a mobile counter: the address where it is open now, or opens next
+        if (location := counter.location_at(nxt)) is not None:
+            out |= {"address": location.address, "location": location.name}
+        return out
 
     async def transfer(self, user: User, counter_id: str, *, address: str | None = None) -> Contact:
         """Pass the caller the agent is talking to on to an open counter, by phone (the
