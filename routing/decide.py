@@ -22,12 +22,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from routing.site import Counter, Site
+from routing.site import Counter, Location, Site
 from routing.types import Decision, QueueState, Reason, Target
 from schedules.hours import Hours, require_aware
 from schedules.overrides import CLOSURE, LIGHTHOUSE, Override, OverrideMode, active_override
 
-__all__ = ["PlaceState", "decide", "expected_wait_seconds", "next_open", "place_state"]
+__all__ = [
+    "PlaceState",
+    "decide",
+    "expected_wait_seconds",
+    "next_open",
+    "next_session",
+    "place_state",
+]
 
 _UNKNOWN = QueueState()
 
@@ -162,6 +169,16 @@ def next_open(
     if override is None and hours.is_open(at):
         return at
     return _next_open(hours, scope, override, at, overrides)
+
+
+def next_session(
+    counter: Counter, location: Location, at: datetime, overrides: Sequence[Override] = ()
+) -> datetime | None:
+    """When a mobile counter is next at ``location`` (``at`` when it is there now): that
+    address's hours, past the counter's overrides and planned closures in the way (a
+    manager's "open" override opens the counter, not an address: it is not a session)."""
+    closing = [o for o in overrides if o.mode is not OverrideMode.OPEN]
+    return next_open(location.hours, counter.id, at, closing)
 
 
 def _next_open(

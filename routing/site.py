@@ -79,6 +79,11 @@ class Counter:
     def location(self, location_id: str) -> Location:
         return next(loc for loc in self.locations if loc.id == location_id)
 
+    def location_for_postcode(self, postcode: str) -> Location | None:
+        """The address that serves callers from ``postcode`` (the site file lists a postcode
+        at most once a counter), None when none of them does."""
+        return next((loc for loc in self.locations if postcode in loc.postcodes), None)
+
 
 @dataclass(frozen=True, slots=True)
 class Topic:

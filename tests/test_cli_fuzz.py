@@ -23,6 +23,7 @@ TEMPLATES = [
     ["route", "--config", CONFIG, "--topic", "{}"],
     ["route", "--config", CONFIG, "--waiting", "{}"],
     ["route", "--config", CONFIG, "--agents", "{}"],
+    ["route", "--config", CONFIG, "--postcode", "{}"],
     ["hours", "--config", CONFIG, "--at", "{}"],
     ["hours", "--config", CONFIG, "--days", "{}"],
     ["check-config", "{}"],

@@ -18,11 +18,12 @@ from hypothesis import strategies as st
 from callcenter.cli import main
 from callcenter.dialplan.prompts import next_open_text
 from routing.config import ConfigError, load_site, parse_site
-from routing.decide import decide
+from routing.decide import decide, next_session
 from routing.openings import hours_report
 from routing.site import Site
 from routing.types import Reason, Target
 from schedules.hours import AnyHours, Hours
+from schedules.overrides import CLOSURE, Override, OverrideMode
 from tests.service.conftest import at
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -210,3 +211,51 @@ def test_route_and_hours_say_where(capsys: pytest.CaptureFixture[str]) -> None:
     text = capsys.readouterr().out
     assert "CLOSED now, opens Thu 26/11 09:00 at Parochiezaal Ingooigem" in text
     assert "Fri 27/11  13:30–15:30 at Bibliotheek Tiegem" in text
+
+
+def test_a_caller_hears_of_the_session_in_their_own_village_past_a_closure(site: Site) -> None:
+    zitdag = site.counter("zitdag")
+    tiegem = zitdag.location_for_postcode("8573")
+    assert tiegem is not None and tiegem.id == "tiegem"
+    assert zitdag.location_for_postcode("9000") is None
+    tuesday = at("2026-11-24 13:00")
+    # the soonest session anywhere is Thursday in Ingooigem; Tiegem's own is Friday
+    assert next_session(zitdag, tiegem, tuesday) == at("2026-11-27 13:30")
+    # that Friday closed (a planned closure of the counter): the Friday after
+    friday_off = Override(
+        "zitdag",
+        OverrideMode.CLOSED,
+        at("2026-11-27 00:00"),
+        at("2026-11-28 00:00"),
+        kind=CLOSURE,
+    )
+    assert next_session(zitdag, tiegem, tuesday, [friday_off]) == at("2026-12-04 13:30")
+    # a manager's "open" override opens the counter, it is no session in Tiegem
+    opened = Override("zitdag", OverrideMode.OPEN, tuesday, at("2026-11-24 17:00"))
+    assert next_session(zitdag, tiegem, tuesday, [opened]) == at("2026-11-27 13:30")
+
+
+def test_route_gives_the_next_session_at_the_callers_postcode(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    args = ["route", "--config", str(ZITDAGEN), "--at", "2026-11-24T13:00", "--hours-only"]
+    assert main([*args, "--topic", "1", "--postcode", "8573"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["next_open"] == "2026-11-26T09:00:00+01:00"  # the soonest, anywhere
+    assert out["own_location"] == {
+        "id": "tiegem",
+        "name": "Bibliotheek Tiegem",
+        "address": "Tiegemstraat 7, 8573 Tiegem",
+        "postcode": "8573",
+        "next_session": "2026-11-27T13:30:00+01:00",
+    }
+    assert main([*args, "--topic", "1", "--postcode", "9000"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "error: --postcode 9000: no address of 'zitdag' serves it; "
+        "served: 8570 (Sociaal Huis Anzegem), 8573 (Bibliotheek Tiegem)"
+    )
+    assert main([*args, "--topic", "1", "--postcode", "85 70"]) == 2
+    assert "4 digits" in capsys.readouterr().err
+    # a counter with one address: its address is everyone's
+    assert main([*args, "--topic", "9", "--postcode", "8570"]) == 0
+    assert json.loads(capsys.readouterr().out)["own_location"] is None

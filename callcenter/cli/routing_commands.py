@@ -31,9 +31,9 @@ from callcenter.prompts.build import check_recordings
 from callcenter.staff.audit import AuditLog
 from callcenter.store import open_engine
 from routing.config import ConfigError, Problem
-from routing.decide import decide
+from routing.decide import decide, next_session
 from routing.openings import hours_report
-from routing.site import Site
+from routing.site import Counter, Site
 from routing.types import QueueState
 from schedules.overrides import Override
 
@@ -52,6 +52,11 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--topic", help="IVR digit or topic id (default: the default topic)")
     p.add_argument("--caller", help="the caller's number")
+    p.add_argument(
+        "--postcode",
+        help="the caller's postcode: for a counter at several addresses, also the next "
+        "session at the address that serves it",
+    )
     p.add_argument(
         "--waiting", type=non_negative_int, help="callers waiting in the counter's queue now"
     )
@@ -158,11 +163,41 @@ def route(args: argparse.Namespace) -> int:
     place = counter.location_at(at if decision.next_open is None else decision.next_open)
     if place is not None:
         out["location"] = {"id": place.id, "name": place.name, "address": place.address}
+    if args.postcode is not None:
+        out["own_location"] = _own_location(counter, args.postcode, at, overrides, site)
     out["overrides"] = used
     if args.topic and site.find_topic(args.topic) is None:
         out["topic_unknown"] = args.topic
     print(json.dumps(out, ensure_ascii=False))
     return EXIT_OK
+
+
+def _own_location(
+    counter: Counter, postcode: str, at: datetime, overrides: list[Override], site: Site
+) -> dict[str, Any] | None:
+    """The address of a mobile counter that serves ``postcode`` and its next session there;
+    None for a counter with one address (its address is the caller's)."""
+    if not (len(postcode) == 4 and postcode.isascii() and postcode.isdigit()):
+        raise CommandError(f"--postcode {postcode!r}: a Belgian postcode is 4 digits, e.g. 8570")
+    if not counter.locations:
+        return None
+    place = counter.location_for_postcode(postcode)
+    if place is None:
+        served = ", ".join(
+            f"{code} ({loc.name})" for loc in counter.locations for code in loc.postcodes
+        )
+        raise CommandError(
+            f"--postcode {postcode}: no address of {counter.id!r} serves it"
+            + (f"; served: {served}" if served else "; none of its addresses lists postcodes")
+        )
+    session = next_session(counter, place, at, overrides)
+    return {
+        "id": place.id,
+        "name": place.name,
+        "address": place.address,
+        "postcode": postcode,
+        "next_session": session.astimezone(site.zone).isoformat() if session else None,
+    }
 
 
 def hours(args: argparse.Namespace) -> int:
