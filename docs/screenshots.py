@@ -8,7 +8,10 @@ at 09:30, 30 times faster), logs in as the demo's manager in Debian's Chromium (
 lets the morning fill the queues, and saves ``wandbord.png`` (the wall-screen layout at
 1920×1080), ``rapport.png`` (last week's report), ``agent-gesprek.png`` and
 ``agent-nawerk.png`` (the demo agent logs in on the onthaal and takes a call) and
-``medewerkers.png`` (``/agenten``). Bounded: the demo stops after 180 s.
+``medewerkers.png`` (``/agenten``). Bounded: the demo stops after 180 s. Then the mobile
+counters' example (``examples/zitdagen.toml``) on a Tuesday at 10:00, while the zitdag is
+held in Vichte: ``openingsuren-zitdagen.png`` (the public ``/openingsuren``, at a phone's
+width). ``--only hours`` takes that one alone.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import sys
 import tempfile
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,13 +39,16 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_demo(start: date, data: Path) -> tuple[subprocess.Popen[str], str, str]:
+def start_demo(
+    start: date, data: Path, *, config: Path | None = None, clock: str = "09:30"
+) -> tuple[subprocess.Popen[str], str, str]:
     """The demo on a free port: (process, base URL, the run's password)."""
     port = _free_port()
     demo = subprocess.Popen(
         [
             str(ROOT / ".venv" / "bin" / "vuurtoren"),
             "demo",
+            *(["--config", str(config)] if config else []),
             "--listen",
             f"127.0.0.1:{port}",
             "--data-dir",
@@ -49,7 +56,7 @@ def start_demo(start: date, data: Path) -> tuple[subprocess.Popen[str], str, str
             "--speed",
             "30",
             "--start",
-            f"{start.isoformat()}T09:30",
+            f"{start.isoformat()}T{clock}",
             "--duration",
             "180",
         ],
@@ -107,23 +114,52 @@ async def shoot(base: str, password: str, start: date, out: Path) -> None:
         await browser.close()
 
 
+async def shoot_hours(base: str, out: Path) -> None:
+    """The public opening hours of a site with a mobile counter, as a citizen's phone shows
+    them (no login)."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        ctx = await browser.new_context(locale="nl-BE", viewport={"width": 430, "height": 900})
+        page = await ctx.new_page()
+        await page.goto(base + "/openingsuren")
+        await page.get_by_text("Dorpshuis Vichte").first.wait_for(timeout=10_000)
+        await page.screenshot(path=str(out / "openingsuren-zitdagen.png"), full_page=True)
+        await browser.close()
+
+
+def _run(start: date, shots: Any, *, config: Path | None = None, clock: str = "09:30") -> None:
+    """One demo for ``shots(base, password)``, stopped and cleared after."""
+    data = Path(tempfile.mkdtemp(prefix="vuurtoren-shots-"))
+    demo, base, password = start_demo(start, data, config=config, clock=clock)
+    try:
+        asyncio.run(shots(base, password))
+    finally:
+        demo.terminate()
+        demo.wait(30)
+        shutil.rmtree(data, ignore_errors=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "docs" / "img"))
+    parser.add_argument("--only", choices=["hours"], help="take only these screenshots")
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     start = datetime.now(ZoneInfo("Europe/Brussels")).date() + timedelta(days=1)
     while start.weekday() >= 5:
         start += timedelta(days=1)
-    data = Path(tempfile.mkdtemp(prefix="vuurtoren-shots-"))
-    demo, base, password = start_demo(start, data)
-    try:
-        asyncio.run(shoot(base, password, start, out))
-    finally:
-        demo.terminate()
-        demo.wait(30)
-        shutil.rmtree(data, ignore_errors=True)
+    if args.only is None:
+        _run(start, lambda base, password: shoot(base, password, start, out))
+    tuesday = start + timedelta(days=(1 - start.weekday()) % 7)
+    _run(
+        tuesday,
+        lambda base, _password: shoot_hours(base, out),
+        config=ROOT / "examples" / "zitdagen.toml",
+        clock="10:00",
+    )
     print(f"screenshots in {args.out}", file=sys.stderr)
     return 0
 
