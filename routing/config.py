@@ -469,6 +469,11 @@ def _read_locations(
             "a mobile counter has two addresses or more (one address: give the counter's "
             "own address and hours)",
         )
+    if len(items) > 9:
+        r.add(
+            f"{where}.locations",
+            f"at most 9 addresses (a caller picks theirs with one key), got {len(items)}",
+        )
     out = []
     for i, item in enumerate(items):
         at = f"{where}.{_located('locations', i, item)}"

@@ -15,8 +15,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from callcenter.asterisk.config import generate
 from callcenter.cli import main
-from callcenter.dialplan.prompts import next_open_text
+from callcenter.dialplan.prompts import next_open_text, prompts
 from routing.config import ConfigError, load_site, parse_site
 from routing.decide import decide, next_session
 from routing.openings import hours_report
@@ -29,6 +30,7 @@ from tests.service.conftest import at
 ROOT = Path(__file__).resolve().parents[1]
 ZITDAGEN = ROOT / "examples" / "zitdagen.toml"
 BRUSSELS = ZoneInfo("Europe/Brussels")
+SECRET = "a test secret of the AMI account, long enough"
 PARTS = [
     "Mo 13:30-16:30; PH off",
     "Tu 09:00-12:00; PH off",
@@ -161,6 +163,31 @@ def test_a_bad_mobile_counter_is_refused_with_every_place_named() -> None:
         COUNTER.format(extra="", first="dorp", second=SECOND.format(codes='["8570"]'))
     )
     assert any("duplicate postcode '8570'" in p for p in twice)
+    many = "".join(
+        SECOND.replace('id = "kerk"', f'id = "kerk{i}"').format(codes="[]") for i in range(9)
+    )
+    ten = problems_of(COUNTER.format(extra="", first="dorp", second=many))
+    assert (
+        f"{where}.locations: at most 9 addresses (a caller picks theirs with one key), got 10"
+        in ten
+    )
+
+
+def test_the_last_resort_offers_the_addresses_by_key(site: Site) -> None:
+    offer = {p.name: p.text for p in prompts(site, "nl")}["plaatsen-zitdag"]
+    assert offer == (
+        "Wilt u weten wanneer we in uw eigen dorp zijn? Toets 1 voor Sociaal Huis Anzegem. "
+        "Toets 2 voor Dorpshuis Vichte. Toets 3 voor Parochiezaal Ingooigem. "
+        "Toets 4 voor Bibliotheek Tiegem."
+    )
+    assert "plaatsen-onthaal" not in {p.name for p in prompts(site, "nl")}  # one address
+    dialplan = generate(site, SECRET).extensions
+    places = dialplan[dialplan.index("[last-resort-places]") :].split("\n\n")[0]
+    assert 'ExecIf($["${KEY}" = "4"]?Set(PLACE=tiegem))' in places
+    assert "Set(VT_ANNOUNCE=${DB(vuurtoren/announce/at/${PLACE}/${CHANNEL(language)})})" in places
+    # a site without a mobile counter has no such step (its configuration stays as it was)
+    plain = generate(load_site(ROOT / "examples" / "sociaal-huis.toml"), SECRET).extensions
+    assert "last-resort-places" not in plain
 
 
 # -- what the caller hears, what the commands and the page say ----------------------------

@@ -31,6 +31,7 @@ from callcenter.dialplan.names import (
     HOLD_STEP_APP,
     LAST_RESORT_TARGET,
     LIGHTHOUSE_QUEUE_TIMEOUT,
+    PLACES_CONTEXT,
     QUEUE_EXIT_CONTEXT,
     RECORD_VERSION,
     RESULT_CONTEXT,
@@ -41,7 +42,7 @@ from callcenter.dialplan.names import (
     WHISPER_CONTEXT,
     menu_prefixes,
 )
-from callcenter.dialplan.prompts import prompts
+from callcenter.dialplan.prompts import place_choices, prompts
 from routing.site import Site
 
 __all__ = [
@@ -366,6 +367,11 @@ def _extensions(site: Site, failsafe: int) -> str:
         "exten => s,1,Goto(announce,1)\n"
         "exten => announce,1,StopMusicOnHold()\n" + _sound("gesloten") + _announce()
     )
+    if any(c.locations for c in site.counters):
+        out.append(
+            f" same => n,GosubIf($[${{DIALPLAN_EXISTS({PLACES_CONTEXT},${{COUNTER}},1)}}]"
+            f"?{PLACES_CONTEXT},${{COUNTER}},1)\n"
+        )
     out.append(" same => n(lines),NoOp(always-open lines)\n")
     for i, h in enumerate(site.helplines, 1):
         out.append(f"; {h.label} ({h.number})\n" + _sound(f"hulplijn-{i}"))
@@ -386,6 +392,7 @@ def _extensions(site: Site, failsafe: int) -> str:
         + _sound("terugbellen-bevestigd")
         + " same => n,Hangup()\n"
     )
+    out.append(_places(site))
     out.append(
         f"\n[{WHISPER_CONTEXT}]\n"
         "; A waiting caller's reminder (their place, the expected wait, the callback key):\n"
@@ -402,6 +409,36 @@ def _extensions(site: Site, failsafe: int) -> str:
     )
     out.append(_callbacks(site))
     out.append(_features(site))
+    return "".join(out)
+
+
+def _places(site: Site) -> str:
+    """A mobile counter's last resort: the caller presses their address's key and hears the
+    counter's next session there, which Vuurtoren keeps ready in AstDB."""
+    mobile = [c for c in site.counters if c.locations]
+    if not mobile:
+        return ""
+    f = ASTDB_FAMILY
+    out = [
+        f"\n[{PLACES_CONTEXT}]\n"
+        "; Gosub from the last resort of a counter at several addresses: after the soonest\n"
+        "; session anywhere, 'press 1 for <place>…' (one try, 5 s); the chosen address's next\n"
+        f"; session is DB({f}/announce/at/<address>/<language>), kept by Vuurtoren.\n"
+    ]
+    for c in mobile:
+        out.append(f"exten => {c.id},1,Set(PLACE=)\n" + _sound(f"plaatsen-{c.id}", play=False))
+        out.append(
+            ' same => n,GotoIf($["${SOUND}" = ""]?done)\n same => n,Read(KEY,${SOUND},1,,1,5)\n'
+        )
+        out += [
+            f' same => n,ExecIf($["${{KEY}}" = "{key}"]?Set(PLACE={loc.id}))  ; {loc.name}\n'
+            for key, loc in place_choices(c)
+        ]
+        out.append(
+            ' same => n,GotoIf($["${PLACE}" = ""]?done)\n'
+            f" same => n,Set(VT_ANNOUNCE=${{DB({f}/announce/at/${{PLACE}}/"
+            "${CHANNEL(language)})})\n" + _announce() + " same => n(done),Return()\n"
+        )
     return "".join(out)
 
 

@@ -66,7 +66,13 @@ ASTDB_FAMILY = "vuurtoren"
 ``counter/lighthouse``) is ``open``, ``closed`` or ``unstaffed`` (open, but nobody who can
 answer: no member logged in, or every one paused beyond the grace or unavailable);
 ``announce/<id>/<language>`` is what a caller hears of a closed counter in the fail-safe's
-last resort or lighthouse (``VT_ANNOUNCE``: its reason and next opening, rendered files)."""
+last resort or lighthouse (``VT_ANNOUNCE``: its reason and next opening, rendered files);
+``announce/at/<location>/<language>`` the next session at one address of a mobile counter,
+which a last-resort caller asks for with that address's key (:data:`PLACES_CONTEXT`)."""
+
+PLACES_CONTEXT = "last-resort-places"
+"""Dialplan context with an extension per mobile counter: in the last resort the caller
+presses their address's key and hears the counter's next session there."""
 
 HEARTBEAT_KEY = "heartbeat"
 """AstDB ``vuurtoren/heartbeat``: the epoch second the service last said it is routing. The

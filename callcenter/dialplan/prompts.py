@@ -21,7 +21,7 @@ from string import Formatter
 
 from callcenter.dialplan.names import RESULTS
 from callcenter.dialplan.speech import spoken_moment, spoken_number
-from routing.site import Counter, Site, sub_menu_keys
+from routing.site import Counter, Location, Site, sub_menu_keys
 from routing.types import Reason
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "Prompt",
     "handover_name",
     "next_open_text",
+    "place_choices",
     "position_name",
     "problems",
     "prompts",
@@ -76,6 +77,8 @@ _DEFAULTS: dict[str, dict[str, str]] = {
         "vuurtoren-no_agents": "Aan dat loket is nu niemand bereikbaar. "
         "Ons onthaal helpt u verder.",
         "gesloten": "Er is nu helaas niemand bereikbaar.",
+        "plaats-vraag": "Wilt u weten wanneer we in uw eigen dorp zijn?",
+        "plaats-keuze": "Toets {key} voor {place}.",
         "hulplijn": "Voor {label} kunt u altijd bellen naar {number}.",
         "keuze-terugbellen": "Wilt u dat we u terugbellen? Druk dan 1.",
         "terugbellen-bevestigd": "Uw vraag is genoteerd. We bellen u terug op het nummer "
@@ -116,6 +119,8 @@ _DEFAULTS: dict[str, dict[str, str]] = {
         "vuurtoren-no_agents": "Personne n'est disponible à ce guichet. "
         "Notre accueil va vous aider.",
         "gesloten": "Personne n'est disponible pour le moment.",
+        "plaats-vraag": "Vous voulez savoir quand nous serons dans votre village?",
+        "plaats-keuze": "Pour {place}, tapez {key}.",
         "hulplijn": "Pour {label}, vous pouvez toujours appeler le {number}.",
         "keuze-terugbellen": "Voulez-vous être rappelé? Appuyez sur 1.",
         "terugbellen-bevestigd": "Votre demande est notée. Nous vous rappellerons au numéro "
@@ -162,6 +167,8 @@ _DEFAULTS: dict[str, dict[str, str]] = {
         "vuurtoren-overflow": "That desk is very busy. Our reception will help you.",
         "vuurtoren-no_agents": "Nobody is available at that desk. Our reception will help you.",
         "gesloten": "Nobody is available right now.",
+        "plaats-vraag": "Would you like to know when we are in your own village?",
+        "plaats-keuze": "For {place}, press {key}.",
         "hulplijn": "For {label}, you can always call {number}.",
         "keuze-terugbellen": "Would you like us to call you back? Press 1.",
         "terugbellen-bevestigd": "Your request is noted. We will call you back on the number "
@@ -215,6 +222,7 @@ PLACEHOLDERS = {
     "opent-niet": {"name"},
     "reden": {"note"},
     "adres": {"address"},
+    "plaats-keuze": {"key", "place"},
 }
 """The ``{placeholders}`` a text may hold; the other texts hold none."""
 
@@ -371,10 +379,16 @@ def counter_name(site: Site, counter: Counter, lang: str) -> str:
     return site.prompts.texts.get(lang, {}).get(f"naam-{counter.id}") or counter.name
 
 
-def counter_where(site: Site, counter: Counter, lang: str, at: datetime | None = None) -> str:
-    """Where the counter is (at ``at``: a mobile counter's address then, as
+def counter_where(
+    site: Site,
+    counter: Counter,
+    lang: str,
+    at: datetime | None = None,
+    location: Location | None = None,
+) -> str:
+    """Where the counter is (``location``, or at ``at`` a mobile counter's address then, as
     ``adres-<location>`` says it, else "in de <address>")."""
-    place = counter.location_at(at)
+    place = location or counter.location_at(at)
     ident, address = (place.id, place.address) if place else (counter.id, counter.address)
     own = site.prompts.texts.get(lang, {}).get(f"adres-{ident}")
     return own or _text(site, lang, "adres").format(address=address)
@@ -464,6 +478,18 @@ def prompts(site: Site, lang: str) -> list[Prompt]:
         name = handover_name(reason)
         out.append(one(name, _text(site, lang, name), f"to the lighthouse: {reason.value}"))
     out.append(one("gesloten", _text(site, lang, "gesloten"), "the last resort"))
+    for counter in site.counters:
+        if counter.locations:
+            choose = _text(site, lang, "plaats-keuze")
+            text = " ".join(
+                [_text(site, lang, "plaats-vraag")]
+                + [
+                    choose.format(key=spoken_key(key, lang), place=loc.name)
+                    for key, loc in place_choices(counter)
+                ]
+            )
+            what = f"the last resort: {counter.name}'s next session at the caller's address"
+            out.append(one(f"plaatsen-{counter.id}", text, what))
     for i, h in enumerate(site.helplines, 1):
         text = _text(site, lang, "hulplijn").format(label=h.label, number=spoken_number(h.number))
         out.append(one(f"hulplijn-{i}", text, f"the last resort: {h.label} ({h.number})"))
@@ -511,6 +537,12 @@ def prompts(site: Site, lang: str) -> list[Prompt]:
     return out
 
 
+def place_choices(counter: Counter) -> list[tuple[str, Location]]:
+    """The keys a caller presses for a mobile counter's addresses, in the site file's order
+    (``1`` for the first); none for a counter with one address."""
+    return [(str(i), loc) for i, loc in enumerate(counter.locations, 1)]
+
+
 def next_open_text(
     site: Site,
     counter: Counter,
@@ -518,6 +550,7 @@ def next_open_text(
     now: datetime,
     lang: str,
     relative: bool = True,
+    location: Location | None = None,
 ) -> str:
     """ "Het woonloket is opnieuw open op dinsdag 24 november om 9 uur, in de Stationsstraat
     12." (``next_open`` and ``now`` in any zone: spoken in the site's; ``relative``: "morgen"
@@ -526,7 +559,7 @@ def next_open_text(
     if next_open is None:
         return _sentence(_text(site, lang, "opent-niet").format(name=name))
     when = spoken_moment(next_open.astimezone(site.zone), now.astimezone(site.zone), lang, relative)
-    where = counter_where(site, counter, lang, next_open)
+    where = counter_where(site, counter, lang, next_open, location)
     return _sentence(_text(site, lang, "opent").format(name=name, when=when, where=where))
 
 

@@ -39,8 +39,8 @@ from callcenter.dialplan.prompts import (
     reason_text,
 )
 from callcenter.prompts.build import ConvertError, synthesise
-from routing.decide import next_open, place_state
-from routing.site import Counter, Site
+from routing.decide import next_open, next_session, place_state
+from routing.site import Counter, Location, Site
 from routing.types import Decision, Reason, Target
 from schedules.overrides import Override
 
@@ -168,22 +168,49 @@ class Announcer:
                 out.append((counter, lang, said))
         return out
 
+    def _places_said(self) -> list[tuple[Location, str, str | None]]:
+        """For each address of a mobile counter and language, its next session as a
+        last-resort caller who presses that address's key hears it (with the date: it sits
+        in AstDB); None while the counter is there now."""
+        at = self.now()
+        overrides = self.overrides()
+        out: list[tuple[Location, str, str | None]] = []
+        for counter in self.site.counters:
+            for loc in counter.locations:
+                there = loc.hours.is_open(at)
+                session = None if there else next_session(counter, loc, at, overrides)
+                for lang in self.site.prompts.languages:
+                    text = None
+                    if not there:
+                        text = next_open_text(
+                            self.site, counter, session, at, lang, relative=False, location=loc
+                        )
+                    out.append((loc, lang, text))
+        return out
+
     def wanted(self) -> list[tuple[str, str]]:
         """Every sentence a caller could hear now, in every language: as the service says
-        them, and as the fail-safe does (:meth:`failsafe`)."""
+        them, as the fail-safe does (:meth:`failsafe`), and a mobile counter's next session
+        at each of its addresses."""
         both = [*self._now_said(), *self._now_said(relative=False)]
-        return list(dict.fromkeys((lang, text) for _, lang, said in both for text in said))
+        said = [(lang, text) for _, lang, texts in both for text in texts]
+        said += [(lang, text) for _, lang, text in self._places_said() if text]
+        return list(dict.fromkeys(said))
 
     def failsafe(self) -> dict[str, str]:
         """What the dialplan's fail-safe plays when the service cannot route a call: for
         ``<counter>/<language>``, the ready sentences of :meth:`wanted` as ``VT_ANNOUNCE``
-        (``&``-separated paths; empty for an open counter). Written to AstDB, and heard
+        (``&``-separated paths; empty for an open counter); for ``at/<address>/<language>``,
+        a mobile counter's next session there (empty while it is there). Written to AstDB, and heard
         perhaps days later if the service stays away: with the date, never "morgen"."""
         base = self.site.prompts.dir.rstrip("/")
         out = {}
         for counter, lang, said in self._now_said(relative=False):
             names = [self._take(lang, text) for text in said]
             out[f"{counter.id}/{lang}"] = "&".join(f"{base}/{n}" for n in names if n)
+        for loc, lang, text in self._places_said():
+            name = self._take(lang, text) if text else None
+            out[f"at/{loc.id}/{lang}"] = f"{base}/{name}" if name else ""
         return out
 
     async def prepare(self) -> int:

@@ -28,16 +28,19 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from callcenter.dialplan.names import (
+    ASTDB_FAMILY,
     FAILSAFE_TREE,
     HANGUP_TARGET,
     HOLD_MUSIC_APP,
     HOLD_STEP_APP,
     LAST_RESORT_TARGET,
+    PLACES_CONTEXT,
     QUEUE_EXIT_CONTEXT,
     RECORD_VERSION,
     VISIT_TREE,
     menu_prefixes,
 )
+from callcenter.dialplan.prompts import place_choices
 from callcenter.simulator.core import CallTruth, Visit
 from callcenter.simulator.queues import Entry, SimQueue, VisitResult
 
@@ -72,6 +75,9 @@ class CallerProfile:
     hangup_in_menu: bool = False
     last_resort_choice: str = "callback"
     """In the last resort: ``callback`` (press 1 when offered) or ``hangup``."""
+    place_key: str | None = None
+    """In a mobile counter's last resort: the key of the caller's own address, pressed when
+    the places are offered; None: none."""
     callback_after: float | None = None
     """Seconds into a queue visit after which the caller presses the callback key (when the
     site offers queued callbacks); None: never."""
@@ -683,6 +689,7 @@ class InboundCall:
         if prompts:
             said += self._play("gesloten")
             said += self._announce()  # when the counter opens again
+            said = await self._own_place(counter_id, said)
             for i, _ in enumerate(ast.site.helplines, 1):
                 said += self._play(f"hulplijn-{i}")
         offered = prompts and bool(p.number)
@@ -722,6 +729,26 @@ class InboundCall:
             await ast.clock.sleep(3.0)
             self._caller_hangs_up()
             self._hangup_dialplan_leg()
+
+    async def _own_place(self, counter_id: str, said: float) -> float:
+        """``last-resort-places``: a mobile counter offers its addresses (``Read``); a caller
+        who presses theirs hears the next session there, as Vuurtoren keeps it in AstDB.
+        ``said``: what plays before, not heard yet; returns what is still to hear after."""
+        ast = self.ast
+        counter = ast.site.counter(counter_id)
+        if not counter.locations:
+            return said
+        ast.newexten(self.leg2, PLACES_CONTEXT, counter_id, 1, "Set", "PLACE=")
+        offer = self._play(f"plaatsen-{counter_id}", app="Read")
+        key = self.profile.place_key
+        chosen = next((loc for k, loc in place_choices(counter) if k == key), None)
+        self.truth.place = chosen.id if chosen else None
+        if chosen is None:
+            return said + offer
+        await self._listen(said + offer, 4.0)  # the caller presses their key at the end
+        files = ast.db_get(ASTDB_FAMILY, f"announce/at/{chosen.id}/{self.leg2.language}")
+        ast.set_var(self.leg2, "VT_ANNOUNCE", files or "")
+        return self._announce()
 
     # -- hanging up ------------------------------------------------------------------------------
     def _caller_hangs_up(self) -> None:

@@ -111,6 +111,7 @@ class CallTruth:
     failsafe: bool = False
     visits: list[Visit] = field(default_factory=list)
     last_resort: str | None = None  # callback, hangup
+    place: str | None = None  # a mobile counter's address the caller asked about
     outcome: str | None = None  # answered, abandoned, last_resort, callback, lost
     ended: float | None = None
     hangup_stage: str | None = None

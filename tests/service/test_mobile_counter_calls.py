@@ -9,6 +9,7 @@ from pathlib import Path
 
 import aiohttp
 
+from callcenter.simulator.core import SimSettings
 from routing.config import load_site
 from tests.ami.test_client import until
 from tests.service.conftest import StackFactory, at
@@ -42,3 +43,39 @@ async def test_a_call_in_a_village_session_reaches_the_counter_and_the_page_says
             "opnieuw open op donderdag 26 november om 9 uur, in de parochiezaal van Ingooigem" in t
             for t in texts
         ), texts
+
+
+async def test_a_last_resort_caller_asks_for_the_session_in_their_own_village(
+    stack: StackFactory,
+) -> None:
+    site = load_site(ZITDAGEN)
+    # Tuesday 18:00: the sessions and the lighthouse closed; the soonest session is Thursday's
+    # in Ingooigem, the caller lives in Tiegem (key 4), whose session is on Friday
+    async with stack(at("2026-11-24 18:00"), site=site, settings=SimSettings()) as s:
+        ast = s.sim.ast
+        await until(lambda: ast.db_get("vuurtoren", "counter/lighthouse") == "closed", 10)
+        await until(lambda: bool(ast.db_get("vuurtoren", "announce/at/tiegem/nl")), 30)
+        asks = s.call(number="+32470800052", digits="1", place_key="4", last_resort_choice="hangup")
+        silent = s.call(number="+32470800053", digits="1", last_resort_choice="hangup")
+        texts = s.run.service.announcer.texts
+        for call in (asks, silent):
+            rec = await s.record(call.truth.linkedid, timeout=60)
+            assert rec.decision is not None and rec.decision.target.value == "last_resort"
+        said = [(h if not h.startswith("dyn/") else texts[h]) for h in asks.truth.heard]
+        assert said == [
+            "nl/welkom",
+            "nl/menu",
+            "nl/gesloten",
+            "De zitdag van de sociale dienst is opnieuw open overmorgen om 9 uur, in de "
+            "parochiezaal van Ingooigem.",
+            "nl/plaatsen-zitdag",
+            "De zitdag van de sociale dienst is opnieuw open op vrijdag 27 november om 13 uur "
+            "30, in de bibliotheek van Tiegem.",
+            *said[6:],
+        ]
+        assert asks.truth.place == "tiegem"
+        assert "nl/keuze-terugbellen" in said[6:]
+        # a caller who presses no key goes on to the always-open lines and the callback offer
+        heard = silent.truth.heard
+        assert heard[4] == "nl/plaatsen-zitdag" and not heard[5].startswith("dyn/")
+        assert silent.truth.place is None
