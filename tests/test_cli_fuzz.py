@@ -4,8 +4,10 @@ never a traceback."""
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import io
+import shutil
 import tempfile
 
 from hypothesis import HealthCheck, given, settings
@@ -16,6 +18,7 @@ from tests.conftest import EXAMPLE
 
 CONFIG = str(EXAMPLE)
 DATA = tempfile.mkdtemp(prefix="vuurtoren-fuzz-")  # one scratch installation for the run
+atexit.register(shutil.rmtree, DATA, ignore_errors=True)
 with contextlib.redirect_stdout(io.StringIO()):
     assert main(["db", "upgrade", "--data-dir", DATA]) == 0
 TEMPLATES = [
