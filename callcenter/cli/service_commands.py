@@ -280,12 +280,12 @@ def demo(args: argparse.Namespace) -> int:
                 await stopper.wait(args.duration)
                 past = history[0] if history else 0
                 await r.writer.flush()
-                n = await r.store.count() - past
-                others = await r.store.unrouted(start)
+                others = await r.store.run_counts(start)  # one snapshot: they add up
+                n, routed = sum(others.values()), others.pop("routed", 0)
                 said = "".join(f", {k} {v}" for k, v in sorted(others.items()))
                 print(
                     banner  # once more: what the run was, whatever scrolled past since
-                    + f"stopped: {n} calls recorded, {r.service.routed} routed{said} "
+                    + f"stopped: {n} calls recorded, {routed} routed{said} "
                     f"(and the {past} past calls)",
                     flush=True,
                 )

@@ -256,21 +256,21 @@ class CallStore:
         async with self.sessions() as session:
             return int(await session.scalar(select(func.count(CallRow.id))) or 0)
 
-    async def unrouted(self, since: datetime) -> dict[str, int]:
-        """The calls since ``since`` that Vuurtoren did not route, by what became of them:
-        ``failsafe`` (the dialplan routed alone), ``hung up before routing`` (in the menu),
-        ``still in the menu`` (up, no route asked yet) or their outcome."""
+    async def run_counts(self, since: datetime) -> dict[str, int]:
+        """The calls begun since ``since`` by what became of them, in one query (so they add
+        up while calls go on): ``routed`` by Vuurtoren, ``failsafe`` (the dialplan routed
+        alone), ``hung up before routing`` (in the menu), ``still in the menu`` (up, no route
+        asked yet) or their outcome."""
         way = case(
             (CallRow.failsafe, "failsafe"),
+            (CallRow.target.is_not(None), "routed"),
             (CallRow.ended_at.is_(None), "still in the menu"),
             (CallRow.outcome == "abandoned", "hung up before routing"),
             else_=func.coalesce(CallRow.outcome, "unknown"),
         )
         async with self.sessions() as session:
             rows = await session.execute(
-                select(way, func.count())
-                .where(CallRow.started_at >= since, CallRow.target.is_(None))
-                .group_by(way)
+                select(way, func.count()).where(CallRow.started_at >= since).group_by(way)
             )
             return {str(k): int(n) for k, n in rows}
 
