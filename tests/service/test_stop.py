@@ -13,6 +13,8 @@ import aiohttp
 import pytest
 
 from callcenter.cli import runner
+from schedules.clock import CLOCK_FILE
+from tests.ami.test_client import until
 from tests.service.conftest import StackFactory, at
 
 VUURTOREN = str(Path(sys.executable).with_name("vuurtoren"))
@@ -83,7 +85,10 @@ async def test_ctrl_c_during_the_start_stops_the_demo(tmp_path: Path, unused_tcp
         env={**os.environ, "VUURTOREN_DATABASE_URL": "postgresql://must-not-be-used/x"},
     )
     assert proc.stdout is not None
-    await asyncio.sleep(2.0)  # importing and starting; the banner is not out yet
+    # Ctrl-C once the command runs (its handlers are set first of all): while it seeds the
+    # past calls, before the banner. A fixed sleep fell into Python's imports on a busy
+    # machine, where Python's own Ctrl-C ends the process.
+    await until(lambda: (tmp_path / "demo" / CLOCK_FILE).exists(), 60)  # written after them
     proc.send_signal(signal.SIGINT)
     async with asyncio.timeout(60):  # far below the 600 s it would otherwise run
         out = (await proc.stdout.read()).decode()
