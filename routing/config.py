@@ -40,7 +40,7 @@ from schedules.hours import (
     overridden_rules,
 )
 
-__all__ = ["ConfigError", "Problem", "load_site", "parse_site"]
+__all__ = ["POSTCODE", "ConfigError", "Problem", "load_site", "parse_site"]
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 _QUEUE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$")
@@ -206,7 +206,8 @@ _COUNTER_KEYS = {
     "locations",
 }
 _LOCATION_KEYS = {"id", "name", "address", "hours", "postcodes"}
-_POSTCODE = re.compile(r"^[0-9]{4}$")
+POSTCODE = re.compile(r"[0-9]{4}")
+"""A Belgian postcode (match it whole)."""
 _TOPIC_KEYS = {"id", "digit", "label", "counter"}
 _HELPLINE_KEYS = {"label", "number"}
 _ASTERISK_KEYS = {
@@ -484,7 +485,7 @@ def _read_locations(
         hours = r.hours(item, at, zone, country)
         postcodes = item.get("postcodes", [])
         if not isinstance(postcodes, list) or not all(
-            isinstance(c, str) and _POSTCODE.match(c) for c in postcodes
+            isinstance(c, str) and POSTCODE.fullmatch(c) for c in postcodes
         ):
             r.add(f"{at}.postcodes", f"must be a list of 4-digit postcodes, got {postcodes!r}")
             postcodes = []

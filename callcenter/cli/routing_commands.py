@@ -30,7 +30,7 @@ from callcenter.planning.overrides import OverrideStore
 from callcenter.prompts.build import check_recordings
 from callcenter.staff.audit import AuditLog
 from callcenter.store import open_engine
-from routing.config import ConfigError, Problem
+from routing.config import POSTCODE, ConfigError, Problem
 from routing.decide import decide, next_session
 from routing.openings import hours_report
 from routing.site import Counter, Site
@@ -177,7 +177,7 @@ def _own_location(
 ) -> dict[str, Any] | None:
     """The address of a mobile counter that serves ``postcode`` and its next session there;
     None for a counter with one address (its address is the caller's)."""
-    if not (len(postcode) == 4 and postcode.isascii() and postcode.isdigit()):
+    if not POSTCODE.fullmatch(postcode):
         raise CommandError(f"--postcode {postcode!r}: a Belgian postcode is 4 digits, e.g. 8570")
     if not counter.locations:
         return None

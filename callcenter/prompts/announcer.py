@@ -201,8 +201,9 @@ class Announcer:
         """What the dialplan's fail-safe plays when the service cannot route a call: for
         ``<counter>/<language>``, the ready sentences of :meth:`wanted` as ``VT_ANNOUNCE``
         (``&``-separated paths; empty for an open counter); for ``at/<address>/<language>``,
-        a mobile counter's next session there (empty while it is there). Written to AstDB, and heard
-        perhaps days later if the service stays away: with the date, never "morgen"."""
+        a mobile counter's next session there (empty while it is there). Written to AstDB,
+        and heard perhaps days later if the service stays away: with the date, never
+        "morgen"."""
         base = self.site.prompts.dir.rstrip("/")
         out = {}
         for counter, lang, said in self._now_said(relative=False):
