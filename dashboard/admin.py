@@ -39,6 +39,7 @@ def _fields(form: MultiDictProxy[Any]) -> dict[str, Any]:
         "roles": [str(v) for v in form.getall("roles", [])],
         "counters": [str(v) for v in form.getall("counters", [])],
         "interfaces": [i for i in str(form.get("interfaces", "")).replace(",", " ").split() if i],
+        "organisation": str(form.get("organisation", "")),
     }
 
 
@@ -55,6 +56,7 @@ async def users_page(request: web.Request, status: int = 200, **extra: Any) -> w
         users=users,
         roles=ROLE_LABELS,
         counters=_counters(request),
+        organisations=request.app[SERVICE].site.organisations,
         now=datetime.now(UTC),
         **extra,
     )
@@ -75,6 +77,7 @@ async def new_user(request: web.Request) -> web.StreamResponse:
             str(form.get("password", "")),
             counters=fields["counters"],
             interfaces=fields["interfaces"],
+            organisation=fields["organisation"],
             actor=request[USER].login,
             address=request[ADDRESS],
             temporary=True,  # the admin chose it: the user chooses their own at first login
@@ -96,6 +99,7 @@ async def _user_page(
         subject=user,
         roles=ROLE_LABELS,
         counters=_counters(request),
+        organisations=request.app[SERVICE].site.organisations,
         now=datetime.now(UTC),
         created=request.query.get("nieuw") == "1",
         **extra,
@@ -292,6 +296,7 @@ _USER_FIELDS: dict[str, type | tuple[type, ...]] = {
     "roles": list,
     "counters": list,
     "interfaces": list,
+    "organisation": (str, type(None)),
 }
 
 
@@ -313,6 +318,7 @@ async def api_new_user(request: web.Request) -> web.Response:
         data["password"],
         counters=data.get("counters", []),
         interfaces=data.get("interfaces", []),
+        organisation=data.get("organisation"),
         actor=request[USER].login,
         address=request[ADDRESS],
         temporary=True,
@@ -337,6 +343,7 @@ async def api_patch_user(request: web.Request) -> web.Response:
             roles=data.get("roles", sorted(current.roles)),
             counters=data.get("counters", list(current.counters)),
             interfaces=data.get("interfaces", list(current.interfaces)),
+            organisation=data.get("organisation", current.organisation),
             actor=actor,
             address=address,
         )

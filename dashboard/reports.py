@@ -30,6 +30,7 @@ TABLE_TITLES = {
     "kwartieren": "Per kwartier",
     "medewerkers": "Per medewerker en dag",
     "afhandelcodes": "Afhandelcodes per wachtrij",
+    "organisaties": "Gezamenlijk onthaal: beantwoord per organisatie",
 }
 
 
@@ -40,6 +41,7 @@ PERCENT_COLUMNS = frozenset(
         "beantwoord (aandeel)",
         "aandeel van alle oproepen",
         "aandeel van de wachtrij",
+        "aandeel van de beantwoorde",
     }
 )
 """Columns holding ratios: shown as percentages on the page (the CSV keeps the ratio)."""

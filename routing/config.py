@@ -204,6 +204,7 @@ _COUNTER_KEYS = {
     "after_call_seconds",
     "wrapup_codes",
     "locations",
+    "partners",
 }
 _LOCATION_KEYS = {"id", "name", "address", "hours", "postcodes"}
 POSTCODE = re.compile(r"[0-9]{4}")
@@ -424,6 +425,7 @@ def _read_counters(
         phone = r.text(item, "phone", where, pattern=_PHONE, hint="a phone number", default="")
         after_call = r.integer(item, "after_call_seconds", where, low=0, high=1800)
         codes = _read_labels(r, item, "wrapup_codes", where)
+        partners = _read_partners(r, item, where)
         if cid and name and org and (address or locations) and queue and hours:
             out.append(
                 (
@@ -445,10 +447,29 @@ def _read_counters(
                         after_call_seconds=after_call,
                         wrapup_codes=codes,
                         locations=locations,
+                        partners=partners,
                     ),
                 )
             )
     return out
+
+
+def _read_partners(r: _Reader, counter: Mapping[str, Any], where: str) -> tuple[str, ...]:
+    """A joint counter's ``partners``: the organisations whose agents staff its one queue
+    (two or more, each named once); the counter's ``organisation`` is the face it shows."""
+    if "partners" not in counter:
+        return ()
+    items = counter["partners"]
+    if not isinstance(items, list) or not all(isinstance(v, str) and v.strip() for v in items):
+        r.add(f"{where}.partners", f"must be a list of organisation names, got {items!r}")
+        return ()
+    names = [v.strip() for v in items]
+    if len(names) < 2:
+        r.add(f"{where}.partners", "a joint counter has two partner organisations or more")
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        r.add(f"{where}.partners", f"names an organisation twice: {', '.join(repeated)}")
+    return tuple(dict.fromkeys(names))
 
 
 def _read_locations(

@@ -68,6 +68,15 @@ class Counter:
     """Wrap-up codes of this counter's queue (None: ``[agents] wrapup_codes``)."""
     locations: tuple[Location, ...] = ()
     """A mobile counter's addresses (none: the counter has one, ``address``)."""
+    partners: tuple[str, ...] = ()
+    """A joint counter's partner organisations: their agents staff its one queue, and its
+    figures are also split per organisation of the agent who answered (none: the counter is
+    ``organisation``'s alone)."""
+
+    @property
+    def organisations(self) -> tuple[str, ...]:
+        """The organisations whose agents answer this counter's queue."""
+        return self.partners or (self.organisation,)
 
     def location_at(self, at: datetime | None) -> Location | None:
         """The address where the counter is open at ``at`` (the first listed when two are),
@@ -315,6 +324,12 @@ class Site:
     @property
     def queues(self) -> tuple[str, ...]:
         return (*(c.queue for c in self.counters), self.lighthouse.queue)
+
+    @property
+    def organisations(self) -> tuple[str, ...]:
+        """Every organisation that runs a counter or staffs a joint one, sorted: the ones a
+        user (an agent) may belong to."""
+        return tuple(sorted({o for c in self.counters for o in (c.organisation, *c.partners)}))
 
     def _queue_owner(self, queue: str) -> Counter | Lighthouse | None:
         if queue == self.lighthouse.queue:

@@ -169,6 +169,9 @@ class CallTracker:
             self._short = {c.queue: c.short_abandon_seconds for c in site.counters}
             self._short[site.lighthouse.queue] = site.lighthouse.short_abandon_seconds
         self.ignored = 0
+        self.organisation_of: Callable[[str], str | None] = lambda interface: None
+        """The organisation of the user at a phone interface (the service sets it from the
+        users): stored with each answered visit, so a joint counter's figures split by it."""
         self._talk_owed: deque[tuple[CallRecord, Visit]] = deque(maxlen=TALK_OWED)
         """Ended calls whose answered visit still waits for its AgentComplete (a bare one,
         without channel fields, comes after the caller's channel is gone)."""
@@ -579,6 +582,7 @@ def _answer(t: CallTracker, call: CallRecord, visit: Visit, e: Message, at: date
     if visit.wait_seconds is None:
         visit.wait_seconds = int((at - visit.joined).total_seconds())
     visit.agent = e.get("MemberName") or e.get("Interface")
+    visit.organisation = t.organisation_of(e.get("Interface") or "")
     visit.left = visit.left or at
     dest = e.get("DestUniqueid")
     if dest:

@@ -321,6 +321,32 @@ DEMO_ROTA_TEXT = (
 )
 
 
+JOINT_NAMES = (
+    "Fien Desmet",
+    "Gert Vermeulen",
+    "Hanne Wuyts",
+    "Ilse Goossens",
+    "Jonas Willems",
+    "Karen Mertens",
+    "Lotte Jacobs",
+    "Maarten Dubois",
+)
+"""Names for the simulated agents of a joint counter (the demo makes them users)."""
+
+
+def joint_agents(site: Site) -> list[tuple[str, str, str, str, str]]:
+    """(login, name, counter, phone, organisation) of every simulated agent of a joint
+    counter: the simulator's ``PJSIP/<counter>-NN``, working for its partners in turn (as
+    the history of past calls shares the counter's answered calls among them)."""
+    out: list[tuple[str, str, str, str, str]] = []
+    for c in (c for c in site.counters if c.partners):
+        for i in range(1, c.agents + 1):
+            name = JOINT_NAMES[len(out) % len(JOINT_NAMES)]
+            org = c.partners[(i - 1) % len(c.partners)]
+            out.append((f"{c.id}-{i:02d}", name, c.id, f"PJSIP/{c.id}-{i:02d}", org))
+    return out
+
+
 async def demo_people(
     staff: StaffServices, ops: Operations, password: str, catalog: list[Product] | None = None
 ) -> None:
@@ -330,6 +356,17 @@ async def demo_people(
     for login, name, roles, counters, phones in DEMO_USERS:
         await staff.users.add(
             login, name, roles, password, counters=counters, interfaces=phones, actor="demo"
+        )
+    for login, name, counter, phone, org in joint_agents(ops.service.site):
+        await staff.users.add(
+            login,
+            name,
+            ("agent",),
+            password,
+            counters=(counter,),
+            interfaces=(phone,),
+            organisation=org,
+            actor="demo",
         )
     for day, starts, ends, login in DEMO_ROTA:
         await ops.duty.add_shift(day, starts, ends, login, actor="demo")

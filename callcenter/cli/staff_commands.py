@@ -58,7 +58,12 @@ def register(sub: Any) -> None:
     add.add_argument("--admin", action="store_true", help="the admin role (same as --role admin)")
     add.add_argument("--counter", action="append", default=[], help="counter id (repeatable)")
     add.add_argument("--interface", action="append", default=[], help="phone, e.g. PJSIP/201")
-    add.add_argument("--config", help="the site file (needed to check --counter)")
+    add.add_argument(
+        "--organisation", help="the organisation the user works for (one of the site file's)"
+    )
+    add.add_argument(
+        "--config", help="the site file (needed to check --counter and --organisation)"
+    )
     add.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
@@ -187,6 +192,8 @@ def users_add(args: argparse.Namespace) -> int:
         raise CommandError(f"give at least one --role ({', '.join(ROLES)}) or --admin")
     if args.counter and not args.config:
         raise CommandError("--counter needs --config (the site file, to check the counter ids)")
+    if args.organisation and not args.config:
+        raise CommandError("--organisation needs --config (the site file names them)")
     site = site_or_exit(args.config) if args.config else None
     password = _password(args)
     user = with_staff(
@@ -198,6 +205,7 @@ def users_add(args: argparse.Namespace) -> int:
             password,
             counters=args.counter,
             interfaces=args.interface,
+            organisation=args.organisation,
             actor=actor(),
         ),
         site,
@@ -262,7 +270,8 @@ def users_list(args: argparse.Namespace) -> int:
             if not u.active
             else ("locked" if u.locked_until and u.locked_until > now else "active")
         )
-        print(f"{u.login:20} {u.name:30} {','.join(sorted(u.roles)):28} {state}")
+        org = f" {u.organisation}" if u.organisation else ""
+        print(f"{u.login:20} {u.name:30} {','.join(sorted(u.roles)):28} {state}{org}")
     return EXIT_OK
 
 

@@ -28,7 +28,7 @@ from callcenter.figures.stats import QueueFigures, thresholds
 from callcenter.infra.csvout import to_csv
 from callcenter.store.db import epoch_bucket
 from callcenter.store.models import CallRow, StandInRow, VisitRow
-from routing.site import Site
+from routing.site import Counter, Site
 
 __all__ = ["TABLES", "Period", "Report", "build_report", "period"]
 
@@ -46,6 +46,8 @@ REASON_HEADS = {
     "": "onbekend",
 }
 """The routing reasons in the tables' words (pages and exports)."""
+NO_ORGANISATION = "(zonder organisatie)"
+"""A joint counter's calls answered at a phone of no user with an organisation."""
 WEEKDAYS = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
 MAX_DAYS = 366
 _QUEUE_FIELDS = (
@@ -268,6 +270,31 @@ def _code_table(d: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     ]
 
 
+def _organisation_table(d: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    header = [
+        "wachtrij",
+        "naam",
+        "organisatie",
+        "beantwoord",
+        "aandeel van de beantwoorde",
+        FIELD_LABELS["asa_seconds"],
+        FIELD_LABELS["aht_seconds"],
+    ]
+    rows = [
+        [
+            o["queue"],
+            o["name"],
+            o["organisation"] or NO_ORGANISATION,
+            o["answered"],
+            o["share"],
+            o["asa_seconds"],
+            o["aht_seconds"],
+        ]
+        for o in d["organisations"]
+    ]
+    return header, rows
+
+
 TABLES = {
     "wachtrijen": _queue_table,
     "loketten": _counter_table,
@@ -278,6 +305,7 @@ TABLES = {
     "vuurtoren": _lighthouse_table,
     "medewerkers": _agent_table,
     "afhandelcodes": _code_table,
+    "organisaties": _organisation_table,
 }
 """Every table of a report, by the name its CSV export has."""
 
@@ -346,8 +374,21 @@ async def build_report(
     # queued callbacks' stand-ins: visits for Asterisk, no calls here; their own line
     stand_in = and_(StandInRow.joined_at >= start, StandInRow.joined_at < end)
     by_stand_in = select(StandInRow.queue, StandInRow.outcome, func.count()).where(stand_in)
-    # five independent questions, each on its own connection: they run side by side
-    wait_rows, quarter_rows, way_rows, hour_rows, stand_in_rows = await asyncio.gather(
+    # a joint counter's answered visits per organisation of the agent who answered
+    joint = {c.queue: c for c in site.counters if c.partners}
+    by_org = (
+        select(
+            VisitRow.queue,
+            VisitRow.organisation,
+            func.count(),
+            func.sum(wait),
+            *talk,
+        )
+        .where(ended, VisitRow.outcome == "answered", VisitRow.queue.in_(list(joint)))
+        .group_by(VisitRow.queue, VisitRow.organisation)
+    )
+    # independent questions, each on its own connection: they run side by side
+    wait_rows, quarter_rows, way_rows, hour_rows, stand_in_rows, org_rows = await asyncio.gather(
         _rows(
             engine,
             by_wait.group_by(VisitRow.queue, VisitRow.topic, VisitRow.outcome, wait),
@@ -356,6 +397,7 @@ async def build_report(
         _rows(engine, by_way.group_by(*way)),
         _rows(engine, by_hour_q.group_by(hour)),
         _rows(engine, by_stand_in.group_by(StandInRow.queue, StandInRow.outcome)),
+        _rows(engine, by_org) if joint else _nothing(),
     )
     stand_ins: dict[str, Tallies[str]] = {}
     for queue, outcome, n in stand_in_rows:
@@ -496,6 +538,7 @@ async def build_report(
         "by_hour": by_hour,
         "by_weekday": by_weekday,
         "intervals": [{"start": k, **slots[k].as_json(waits=False)} for k in sorted(slots)],
+        "organisations": _organisations(joint, org_rows),
         **await _agent_figures(engine, site, p, agent_names or {}, names),
     }
     return Report(p, data)
@@ -529,6 +572,43 @@ async def _agent_figures(
                 }
             )
     return {"agents": agents, "wrapup_codes": wrapups}
+
+
+def _organisations(joint: dict[str, Counter], rows: list[Any]) -> list[dict[str, Any]]:
+    """Per joint counter, its answered calls per partner organisation (every partner listed,
+    then the calls answered at a phone of no organisation, when there are): the rows add up
+    to the counter's answered visits."""
+    got: dict[tuple[str, str | None], Tallies[str]] = {}
+    for queue, org, n, waited, talked, talks in rows:
+        key = (queue, org if org in joint[queue].partners else None)
+        got.setdefault(key, Tallies()).update(
+            n=int(n), waited=int(waited or 0), talked=int(talked or 0), talks=int(talks)
+        )
+    out = []
+    for queue, counter in joint.items():
+        total = sum(v["n"] for (q, _), v in got.items() if q == queue)
+        orgs: list[str | None] = [*counter.partners]
+        if (queue, None) in got:
+            orgs.append(None)
+        for org in orgs:
+            t = got.get((queue, org), Tallies())
+            n = t["n"]
+            out.append(
+                {
+                    "queue": queue,
+                    "name": counter.name,
+                    "organisation": org,
+                    "answered": n,
+                    "share": round(n / total, 4) if total else None,
+                    "asa_seconds": round(t["waited"] / n, 1) if n else None,
+                    "aht_seconds": round(t["talked"] / t["talks"], 1) if t["talks"] else None,
+                }
+            )
+    return out
+
+
+async def _nothing() -> list[Any]:
+    return []
 
 
 async def _rows(engine: AsyncEngine, stmt: Any) -> list[Any]:

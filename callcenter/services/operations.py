@@ -420,6 +420,9 @@ async def open_operations(
         Today(site, now),
     )
     service.tracker.on_end.append(ops.today.add)
+    service.tracker.organisation_of = lambda interface: (
+        user.organisation if (user := desk.by_interface.get(interface)) else None
+    )
     await ops.catalog.load()
     await dialer.load()
     service.overrides = ops.all_overrides

@@ -100,8 +100,16 @@ def _one(site: Site, call_id: str, at: datetime, load: float, rng: random.Random
             return call
         spoken = int(talk * (LIGHTHOUSE_TALK_FACTOR if lighthouse else 1.0))
         visit.outcome, visit.wait_seconds = VisitOutcome.ANSWERED, wait
-        visit.agent, visit.talk_seconds = f"Agent {rng.randint(1, 3)}", spoken
+        agent = rng.randint(1, 3)
+        visit.agent, visit.talk_seconds = f"Agent {agent}", spoken
+        partners = _partners(site, queue)
+        if partners:  # a joint counter: its agents work for its partners in turn
+            visit.organisation = partners[(agent - 1) % len(partners)]
         visit.ended_by = "agent" if caller.agent_hangs_up else "caller"
         call.ended, call.outcome = left + timedelta(seconds=spoken), Outcome.ANSWERED
         return call
     return call  # pragma: no cover - two hops always end above
+
+
+def _partners(site: Site, queue: str) -> tuple[str, ...]:
+    return next((c.partners for c in site.counters if c.queue == queue), ())

@@ -56,7 +56,7 @@ def open_staff(
     return StaffServices(
         audit=audit,
         passwords=passwords,
-        users=Staff(engine, audit, passwords, counters),
+        users=Staff(engine, audit, passwords, counters, site.organisations if site else ()),
         sessions=Sessions(engine),
         tokens=Tokens(engine, audit),
         privacy=Privacy(engine, audit, policy, privacy_key, site.country if site else "BE"),

@@ -77,6 +77,8 @@ class User:
     failed_logins: int = 0
     must_change_password: bool = False
     """The password was set by an admin: the user must choose their own first."""
+    organisation: str | None = None
+    """The organisation the user works for (a joint counter's figures are split by it)."""
 
     def has(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
@@ -89,6 +91,7 @@ class User:
             "roles": sorted(self.roles),
             "counters": list(self.counters),
             "interfaces": list(self.interfaces),
+            "organisation": self.organisation,
             "active": self.active,
             "locked_until": self.locked_until.isoformat() if self.locked_until else None,
         }
@@ -111,6 +114,7 @@ def user_from_row(row: Any) -> User:
         row.locked_until,
         row.failed_logins,
         bool(getattr(row, "must_change_password", False)),
+        getattr(row, "organisation", None) or None,
     )
 
 
@@ -211,7 +215,8 @@ def _clean_name(name: str, field: str = "name") -> str:
 
 class Staff:
     """Users, roles, logins. ``counters``: the site's counter ids (a user may only belong to
-    these)."""
+    these); ``organisations``: the site's organisations (a user works for one of these, or
+    none is said)."""
 
     def __init__(
         self,
@@ -219,12 +224,14 @@ class Staff:
         audit: AuditLog,
         passwords: Passwords,
         counters: Iterable[str] = (),
+        organisations: Iterable[str] = (),
     ) -> None:
         self.engine = engine
         self.sessions = StoreSessions(engine)
         self.audit = audit
         self.passwords = passwords
         self.counters = frozenset(counters)
+        self.organisations = tuple(organisations)
         self.throttle = AddressThrottle()
         self.tries = LoginThrottle()
         self.on_change: list[Callable[[], None]] = []
@@ -263,6 +270,20 @@ class Staff:
                 en=f"unknown counter: {', '.join(unknown)}",
             )
         return ",".join(chosen)
+
+    def _organisation(self, organisation: str | None) -> str | None:
+        chosen = (organisation or "").strip()
+        if not chosen:
+            return None
+        if chosen not in self.organisations:
+            known = ", ".join(self.organisations) or "geen"
+            raise StaffError(
+                "invalid-field",
+                f"Onbekende organisatie: {chosen}. De site kent: {known}.",
+                field="organisation",
+                en=f"unknown organisation {chosen!r}; the site has: {known}",
+            )
+        return chosen
 
     @staticmethod
     def _interfaces(interfaces: Iterable[str]) -> str:
@@ -338,6 +359,7 @@ class Staff:
         *,
         counters: Iterable[str] = (),
         interfaces: Iterable[str] = (),
+        organisation: str | None = None,
         actor: str | None = None,
         address: str | None = None,
         temporary: bool = False,
@@ -358,6 +380,7 @@ class Staff:
             roles=self._roles(roles),
             counters=self._counters(counters),
             interfaces=self._interfaces(interfaces),
+            organisation=self._organisation(organisation),
             active=True,
             failed_logins=0,
             created_at=datetime.now(UTC),
@@ -380,7 +403,11 @@ class Staff:
             "user-created",
             actor=actor,
             target=login,
-            detail={"roles": sorted(user.roles), "counters": list(user.counters)},
+            detail={
+                "roles": sorted(user.roles),
+                "counters": list(user.counters),
+                "organisation": user.organisation,
+            },
             address=address,
         )
         self._changed()
@@ -394,6 +421,7 @@ class Staff:
         roles: Iterable[str],
         counters: Iterable[str] = (),
         interfaces: Iterable[str] = (),
+        organisation: str | None = None,
         actor: str | None = None,
         address: str | None = None,
     ) -> User:
@@ -402,6 +430,7 @@ class Staff:
             "roles": self._roles(roles),
             "counters": self._counters(counters),
             "interfaces": self._interfaces(interfaces),
+            "organisation": self._organisation(organisation),
         }
         async with self.sessions.begin() as session:
             row = await session.get(UserRow, user_id)
@@ -419,6 +448,7 @@ class Staff:
             detail={
                 "roles": [sorted(before.roles), sorted(user.roles)],
                 "counters": [list(before.counters), list(user.counters)],
+                "organisation": [before.organisation, user.organisation],
             },
             address=address,
         )

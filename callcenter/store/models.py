@@ -155,6 +155,8 @@ class VisitRow(Base):
     agents_rung: Mapped[int] = mapped_column(Integer, default=0)
     talk_seconds: Mapped[int | None] = mapped_column(Integer)
     ended_by: Mapped[str | None] = mapped_column(String(16))
+    organisation: Mapped[str | None] = mapped_column(String(128))
+    """The organisation of the user whose phone answered, at that moment (migration 0017)."""
 
     call: Mapped[CallRow] = relationship(back_populates="visits")
 
@@ -189,6 +191,9 @@ class UserRow(Base):
     """Set by an admin: the user chooses their own at the next login."""
     pin_hash: Mapped[str | None] = mapped_column(String(200))
     """The desk-phone PIN (Argon2id), for the override feature code."""
+    organisation: Mapped[str | None] = mapped_column(String(128))
+    """The organisation the user works for (one of the site's): a joint counter's figures
+    are split by it."""
 
 
 class SessionRow(Base):

@@ -50,6 +50,8 @@ class Visit:
     agents_rung: list[str] = field(default_factory=list)
     talk_seconds: int | None = None
     ended_by: str | None = None
+    organisation: str | None = None
+    """The organisation of the user whose phone answered, when it answered."""
     _abandon_hold: int | None = None
 
     @property

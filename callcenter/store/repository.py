@@ -84,6 +84,7 @@ def visit_values(call: CallRecord) -> list[dict[str, Any]]:
             "agents_rung": len(v.agents_rung),
             "talk_seconds": v.talk_seconds,
             "ended_by": v.ended_by,
+            "organisation": v.organisation,
         }
         for seq, v in enumerate(call.visits)
     ]
@@ -151,6 +152,7 @@ def to_record(row: CallRow) -> CallRecord:
                 agent=vr.agent,
                 talk_seconds=vr.talk_seconds,
                 ended_by=vr.ended_by,
+                organisation=vr.organisation,
             )
         )
     return call
