@@ -23,6 +23,7 @@ from aiohttp import web
 from dashboard.keys import OPS, SERVICE
 from dashboard.render import render
 from routing.openings import hours_report
+from routing.site import Site
 
 __all__ = ["setup"]
 
@@ -31,10 +32,24 @@ DAYS_AHEAD = 7
 _CACHE = web.AppKey("public-hours-cache", dict)
 
 
+def _local(request: web.Request) -> Site:
+    """The site whose hours are asked for: a region's municipality (``gemeente``: its own
+    counters and the shared ones, its own number), or the whole region, or the lone site."""
+    site: Site = request.app[SERVICE].site
+    given = request.query.get("gemeente", "")
+    if not given:
+        return site
+    local = next((s for s in site.sites if s.site_id == given), None)
+    if local is None:
+        raise web.HTTPNotFound(text=f"Geen gemeente {given!r} in {site.name}.")
+    return local
+
+
 def _report(request: web.Request) -> tuple[dict[str, Any], bytes, str]:
     service = request.app[SERVICE]
     ops = request.app[OPS]
-    now = service.clock.now().astimezone(service.site.zone)
+    site = _local(request)
+    now = service.clock.now().astimezone(site.zone)
     # the stores replace their lists on every change: their identities key the cache
     key = (
         now.replace(second=0, microsecond=0),
@@ -42,14 +57,24 @@ def _report(request: web.Request) -> tuple[dict[str, Any], bytes, str]:
         id(ops.closures.current()),
     )
     overrides = ops.all_overrides()
-    cache: dict[str, Any] = request.app[_CACHE]
+    cache: dict[str, Any] = request.app[_CACHE].setdefault(site.site_id, {})
     if cache.get("key") != key:
-        report = hours_report(service.site, key[0], DAYS_AHEAD, overrides)
+        report = hours_report(site, key[0], DAYS_AHEAD, overrides)
         for place in report["places"]:
             place.pop("queue", None)  # Asterisk's names are nobody's business
-        if service.site.number:
-            report["number"] = service.site.number
-            report["number_dial"] = re.sub(r"[^0-9+]", "", service.site.number)
+        if site.number:
+            report["number"] = site.number
+            report["number_dial"] = re.sub(r"[^0-9+]", "", site.number)
+        if site.sites:  # a region: each municipality's own page and number
+            report["sites"] = [
+                {
+                    "id": s.site_id,
+                    "name": s.name,
+                    "number": s.number,
+                    "number_dial": re.sub(r"[^0-9+]", "", s.number or ""),
+                }
+                for s in site.sites
+            ]
         body = json.dumps(report, ensure_ascii=False).encode()
         etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
         cache.update(key=key, report=report, body=body, etag=etag)

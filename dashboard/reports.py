@@ -31,6 +31,7 @@ TABLE_TITLES = {
     "medewerkers": "Per medewerker en dag",
     "afhandelcodes": "Afhandelcodes per wachtrij",
     "organisaties": "Gezamenlijk onthaal: beantwoord per organisatie",
+    "gemeenten": "Per gemeente",
 }
 
 
@@ -63,16 +64,21 @@ def _period(request: web.Request) -> Period:
 async def page(request: web.Request) -> web.Response:
     try:
         p = _period(request)
+        site_id = _site_id(request)
     except StaffError as exc:
         p = period("day", request.app[SERVICE].clock.now().astimezone(
             request.app[SERVICE].site.zone).date())  # fmt: skip
-        return await _render(request, p, status=exc.status, error=exc.message)
-    return await _render(request, p)
+        return await _render(
+            request, p, None, status=exc.status, error=exc.message, error_field=exc.field
+        )
+    return await _render(request, p, site_id)
 
 
-async def _render(request: web.Request, p: Period, status: int = 200, **extra: Any) -> web.Response:
+async def _render(
+    request: web.Request, p: Period, site_id: str | None, status: int = 200, **extra: Any
+) -> web.Response:
     service = request.app[SERVICE]
-    report = await _report(request, p)
+    report = await _report(request, p, site_id)
     printable = request.query.get("afdruk") == "1" and status == 200
     if printable:  # a printed report leaves the system: an export like the CSV files
         await _audit_export(request, "report:afdruk", p, excel=False)
@@ -80,6 +86,8 @@ async def _render(request: web.Request, p: Period, status: int = 200, **extra: A
     query = f"soort={p.kind}&datum={p.start.isoformat()}"
     if p.kind == "period":
         query += f"&tot={p.end.isoformat()}"
+    if report.data.get("site"):
+        query += f"&gemeente={report.data['site']['id']}"
     return render(
         request,
         "reports.html",
@@ -94,6 +102,7 @@ async def _render(request: web.Request, p: Period, status: int = 200, **extra: A
         printable=printable,
         made_at=service.clock.now().astimezone(service.site.zone),
         site_name=service.site.name,
+        sites=[(s.site_id, s.name) for s in service.site.sites],
         js=static.url_for(filename="reports.js"),
         chart_js=static.url_for(filename="vendor/chart.umd.min.js"),
         **extra,
@@ -102,7 +111,7 @@ async def _render(request: web.Request, p: Period, status: int = 200, **extra: A
 
 async def api_report(request: web.Request) -> web.Response:
     p = _period(request)
-    report = await _report(request, p)
+    report = await _report(request, p, _site_id(request))
     return web.json_response(report.data, dumps=_dumps)
 
 
@@ -114,15 +123,34 @@ async def _table_report(request: web.Request) -> tuple[str, Period, Report]:
             "not-found", f"Geen tabel {table!r} (kies uit {', '.join(TABLES)}).", status=404
         )
     p = _period(request)
-    return table, p, await _report(request, p)
+    return table, p, await _report(request, p, _site_id(request))
 
 
-async def _report(request: web.Request, p: Period) -> Report:
-    """The period's report, its agents under their names."""
+def _site_id(request: web.Request) -> str | None:
+    """A region's municipality the report is for (``gemeente``), None for all of it."""
+    site = request.app[SERVICE].site
+    given = request.query.get("gemeente", "")
+    if not given:
+        return None
+    if not any(s.site_id == given for s in site.sites):
+        known = ", ".join(s.site_id for s in site.sites) or "geen: dit is één site"
+        raise StaffError(
+            "invalid-field", f"Onbekende gemeente {given!r} (kies uit {known}).", field="gemeente"
+        )
+    return given
+
+
+async def _report(request: web.Request, p: Period, site_id: str | None) -> Report:
+    """The period's report (a region's municipality's: ``site_id``), its agents under their
+    names."""
     users = await request.app[STAFF].users.list()
     names = {u.login: u.name for u in users}
     return await build_report(
-        request.app[OPS].intervals.engine, request.app[SERVICE].site, p, names
+        request.app[OPS].intervals.engine,
+        request.app[SERVICE].site,
+        p,
+        names,
+        site_id=site_id,
     )
 
 

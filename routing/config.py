@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -30,6 +30,7 @@ from routing.site import (
     Site,
     Topic,
     WallboardSettings,
+    dialled_digits,
     sub_menu_keys,
 )
 from schedules.hours import (
@@ -245,6 +246,7 @@ _AGENT_KEYS = {
 }
 _FEATURE_CODE = re.compile(r"^\*[0-9]{1,4}$")
 _TOP_KEYS = {
+    "sites",
     "menu",
     "prompts",
     "agents",
@@ -262,13 +264,20 @@ _TOP_KEYS = {
 
 
 def parse_site(text: str, source: str = "<site>") -> Site:
-    """Validate a site file's text; raise :class:`ConfigError` listing every problem."""
-    r = _Reader()
+    """Validate a site file's text; raise :class:`ConfigError` listing every problem. A file
+    with ``[[sites]]`` is a region: several municipalities in one installation."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(source, [Problem("TOML", str(exc))]) from None
-    r.keys(data, _TOP_KEYS, "file")
+    if "sites" in data:
+        return _parse_region(data, source)
+    return _parse_one(data, source)
+
+
+def _parse_one(data: Mapping[str, Any], source: str) -> Site:
+    r = _Reader()
+    r.keys(data, _TOP_KEYS - {"sites"}, "file")
 
     zone, country, site_name, central_number = _read_site(r, data)
 
@@ -350,6 +359,190 @@ def parse_site(text: str, source: str = "<site>") -> Site:
         menu_groups=menu_groups,
         warnings=tuple(str(w) for w in r.warnings),
     )
+
+
+_LOCAL_SITE_KEYS = {"id", "name", "number", "default_topic", "topics", "prompts", "menu"}
+MAX_SITES = 50
+
+
+def _parse_region(data: Mapping[str, Any], source: str) -> Site:
+    """A region: the file's ``[[sites]]`` are its municipalities, each with its own
+    ``number``, ``name``, menu (``[[sites.topics]]``), ``default_topic`` and prompt texts
+    (``[sites.prompts.<language>]``); a ``[[counters]]`` entry with ``site`` is that
+    municipality's own, one without is shared by all (one queue, in every menu through the
+    file's own ``[[topics]]``). Everything else (lighthouse, Asterisk, agents, privacy…) is
+    the region's. Each municipality is checked as a whole site file of its own would be,
+    its problems placed under ``sites[i]``; then what must hold across them."""
+    r = _Reader()
+    items = data.get("sites")
+    if not isinstance(items, list) or not all(isinstance(v, dict) for v in items):
+        raise ConfigError(source, [Problem("sites", "must be an array of tables ([[sites]])")])
+    if len(items) < 2:
+        r.add("sites", "a region has two municipalities or more (one: leave out [[sites]])")
+    if len(items) > MAX_SITES:
+        r.add("sites", f"at most {MAX_SITES} municipalities, got {len(items)}")
+    ids: list[str] = []
+    for i, item in enumerate(items):
+        where = _located("sites", i, item)
+        r.keys(item, _LOCAL_SITE_KEYS, where)
+        sid = r.text(item, "id", where, pattern=_ID, hint="lower-case letters, digits, - and _")
+        r.text(item, "name", where)
+        r.text(item, "number", where, pattern=_PHONE, hint="a phone number such as '011 64 12 00'")
+        ids.append(sid or "")
+    _duplicates(
+        r,
+        [
+            (f"{_located('sites', i, v)}.id", x)
+            for i, (v, x) in enumerate(zip(items, ids, strict=True))
+            if x
+        ],
+        "site id",
+    )
+    numbers = [
+        (f"{_located('sites', i, v)}.number", dialled_digits(v["number"]))
+        for i, v in enumerate(items)
+        if isinstance(v.get("number"), str)
+    ]
+    _duplicates(r, numbers, "site number")
+
+    counters = _tables(data.get("counters"))
+    for ci, c in enumerate(counters):
+        owner = c.get("site")
+        if owner is not None and owner not in ids:
+            r.add(
+                f"{_located('counters', ci, c)}.site",
+                f"unknown site {owner!r} (the file's [[sites]]: {', '.join(x for x in ids if x)})",
+            )
+    # what must be unique across the region (each municipality alone sees only its part)
+    _duplicates(r, _raw(counters, "counters", "id"), "counter id")
+    _duplicates(r, _raw(counters, "counters", "queue"), "queue")
+    local_topics = [
+        (f"{_located('sites', i, v)}.{where}", tid)
+        for i, v in enumerate(items)
+        for where, tid in _raw(_tables(v.get("topics")), "topics", "id")
+    ]
+    _duplicates(r, _raw(_tables(data.get("topics")), "topics", "id") + local_topics, "topic id")
+
+    locals_: list[Site] = []
+    counts: dict[str, int] = {}
+    found: list[Problem] = []
+    warnings: dict[str, None] = {}
+    for i, item in enumerate(items):
+        local_data, places = _local_data(data, item, ids[i], i)
+        try:
+            local = _parse_one(local_data, source)
+        except ConfigError as exc:
+            for problem in exc.problems:
+                placed = Problem(_placed(problem.where, places), _placed(problem.message, places))
+                counts[str(placed)] = counts.get(str(placed), 0) + 1
+                found.append(placed)
+            continue
+        for w in local.warnings:
+            warnings.setdefault(_placed(w, places))
+        own = frozenset(
+            c["id"] for c in counters if c.get("site") == ids[i] and isinstance(c.get("id"), str)
+        )
+        locals_.append(replace(local, site_id=ids[i], own_counters=own, warnings=()))
+    # the shared part is checked with every municipality: each problem is said once
+    said = {str(p) for p in r.problems}
+    for problem in found:
+        if str(problem) not in said:
+            said.add(str(problem))
+            r.problems.append(problem)
+    if r.problems:
+        raise ConfigError(source, r.problems)
+
+    region = _table_or_empty(data, "site")
+    first = locals_[0]
+    every_counter: dict[str, Counter] = {}
+    every_topic: dict[str, Topic] = {}
+    for local in locals_:
+        for counter in local.counters:
+            every_counter.setdefault(counter.id, counter)
+        for topic in local.topics:
+            every_topic.setdefault(topic.id, topic)
+    order = [item.get("id") for item in counters]
+    return replace(
+        first,
+        name=str(region.get("name", first.name)),
+        number=None,
+        counters=tuple(sorted(every_counter.values(), key=lambda c: order.index(c.id))),
+        topics=tuple(every_topic.values()),
+        menu_groups={},
+        prompts=_read_prompts(_Reader(), data),  # the region's own texts (checked above)
+        warnings=tuple(warnings),
+        site_id="",
+        sites=tuple(locals_),
+    )
+
+
+_PLACE = re.compile(r"\b(counters|topics)\[(\d+)\]")
+
+
+def _placed(text: str, places: dict[str, str]) -> str:
+    """A municipality's finding with the places of the region's file."""
+    for table, place in places.items():
+        if table.startswith("["):  # a field the municipality gives: [routing].default_topic
+            text = text.replace(table, place)
+    return _PLACE.sub(lambda m: places.get(m.group(0), m.group(0)), text)
+
+
+def _local_data(
+    data: Mapping[str, Any], item: Mapping[str, Any], sid: str, index: int
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """One municipality of a region as a lone site file: the region's tables, its own name,
+    number, menu, default topic and prompt texts, its own counters and the shared ones; and
+    where each of its counters and topics is in the region's file."""
+    places: dict[str, str] = {}
+    counters = []
+    for k, (ci, c) in enumerate(
+        (ci, c)
+        for ci, c in enumerate(_tables(data.get("counters")))
+        if c.get("site") in (None, sid)
+    ):
+        places[f"counters[{k}]"] = f"counters[{ci}]"
+        counters.append({key: v for key, v in c.items() if key != "site"})
+    shared = _tables(data.get("topics"))
+    own = _tables(item.get("topics"))
+    for k in range(len(shared)):
+        places[f"topics[{k}]"] = f"topics[{k}]"
+    for m in range(len(own)):
+        places[f"topics[{len(shared) + m}]"] = f"{_located('sites', index, item)}.topics[{m}]"
+    here = _located("sites", index, item)
+    for table, key in (("[site]", "name"), ("[site]", "number"), ("[routing]", "default_topic")):
+        if key in item:
+            places[f"{table}.{key}"] = f"{here}.{key}"
+    out = {k: v for k, v in data.items() if k != "sites"}
+    out["site"] = {
+        **_table_or_empty(data, "site"),
+        **{k: item[k] for k in ("name", "number") if k in item},
+    }
+    out["counters"] = counters
+    out["topics"] = [*shared, *own]
+    if "default_topic" in item:
+        out["routing"] = {
+            **_table_or_empty(data, "routing"),
+            "default_topic": item["default_topic"],
+        }
+    if "menu" in item:
+        out["menu"] = item["menu"]
+    texts_of = item.get("prompts")
+    if isinstance(texts_of, dict):
+        prompts = dict(_table_or_empty(data, "prompts"))
+        for lang, texts in texts_of.items():
+            base = prompts.get(lang)
+            prompts[lang] = (
+                {**(base if isinstance(base, dict) else {}), **texts}
+                if isinstance(texts, dict)
+                else texts
+            )
+        out["prompts"] = prompts
+    return out, places
+
+
+def _table_or_empty(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = data.get(key)
+    return value if isinstance(value, dict) else {}
 
 
 def _read_site(

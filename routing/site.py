@@ -25,6 +25,7 @@ __all__ = [
     "Site",
     "Topic",
     "WallboardSettings",
+    "dialled_digits",
     "sub_menu_keys",
 ]
 
@@ -100,6 +101,16 @@ class Topic:
     digit: str
     label: str
     counter: str
+
+
+def dialled_digits(number: str) -> str:
+    """A Belgian number as Asterisk sees it dialled: digits only, ``+32`` as ``0``."""
+    digits = "".join(ch for ch in number if ch.isdigit())
+    if number.strip().startswith("+32"):
+        digits = "0" + digits[2:]
+    elif number.strip().startswith("0032"):
+        digits = "0" + digits[4:]
+    return digits
 
 
 def sub_menu_keys(topics: Iterable[Topic]) -> list[str]:
@@ -293,6 +304,15 @@ class Site:
     without one is offered as "more choices"."""
     warnings: tuple[str, ...] = ()
     """Findings that do not make the file invalid but are probably mistakes."""
+    site_id: str = ""
+    """A region's municipality: its id (``[[sites]] id``); "" for a lone site or a region."""
+    own_counters: frozenset[str] = frozenset()
+    """A region's municipality: the ids of its own counters (the others it sees are shared)."""
+    sites: tuple[Site, ...] = field(default=(), compare=False, repr=False)
+    """A region's municipalities (``[[sites]]``), each the whole site as its callers meet it:
+    its own number, name, menu, default topic and prompts; its own counters and the shared
+    ones; the one lighthouse. None for a lone site. The region itself holds every counter and
+    every topic."""
     holidays: HolidayCalendar = field(init=False, repr=False, compare=False)
     _counters: dict[str, Counter] = field(init=False, repr=False, compare=False)
     _topics: dict[str, Topic] = field(init=False, repr=False, compare=False)
@@ -309,6 +329,32 @@ class Site:
 
     def counter(self, counter_id: str) -> Counter:
         return self._counters[counter_id]
+
+    @property
+    def is_region(self) -> bool:
+        return bool(self.sites)
+
+    def local(self, site_id: str | None) -> Site:
+        """The municipality ``site_id`` of a region as its callers meet it; a lone site is
+        its own; an empty or unknown id in a region gives its first municipality (a call
+        from a dialplan that does not say where it came in)."""
+        if not self.sites:
+            return self
+        return next((s for s in self.sites if s.site_id == site_id), self.sites[0])
+
+    def find_site(self, key: str) -> Site | None:
+        """A region's municipality by id or by its number as dialled (spaces, dots, dashes
+        and slashes ignored; ``+32 11`` and ``011`` alike); None when none matches."""
+        wanted = dialled_digits(key)
+        for s in self.sites:
+            if key == s.site_id or (s.number and wanted and dialled_digits(s.number) == wanted):
+                return s
+        return None
+
+    def site_of_counter(self, counter_id: str) -> str | None:
+        """The municipality whose own counter this is; None for a shared one (or a lone
+        site)."""
+        return next((s.site_id for s in self.sites if counter_id in s.own_counters), None)
 
     def find_topic(self, key: str | None) -> Topic | None:
         """A topic by IVR digit or by id; None when ``key`` is empty or unknown."""

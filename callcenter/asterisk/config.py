@@ -43,7 +43,7 @@ from callcenter.dialplan.names import (
     menu_prefixes,
 )
 from callcenter.dialplan.prompts import place_choices, prompts
-from routing.site import Site
+from routing.site import Site, dialled_digits
 
 __all__ = [
     "AsteriskFiles",
@@ -171,7 +171,6 @@ def _lighthouse_closed(family: str) -> str:
 def _extensions(site: Site, failsafe: int) -> str:
     lh = site.lighthouse.queue
     f = ASTDB_FAMILY
-    default_counter = site.counter(site.topic(None).counter)
     lang = site.prompts.languages[0]
     record = (
         f"Set(DB({f}/{FAILSAFE_TREE}/${{CHANNEL(linkedid)}})={RECORD_VERSION},${{VT_START}},"
@@ -233,41 +232,66 @@ def _extensions(site: Site, failsafe: int) -> str:
         if languages
         else ""
     )
+    # a region: the number dialled (the extension the call comes in on) sets VT_SITE, the
+    # municipality, whose welcome, menu and topics the call then meets
+    region = bool(site.sites)
+    own = "${VT_SITE}/" if region else ""
+    topics_of = "topics-${VT_SITE}" if region else "topics"
+    prefixes_of = "menu-prefixes-${VT_SITE}" if region else "menu-prefixes"
+    numbers = "".join(
+        f"exten => {dialled_digits(local.number or '')},1,Set(VT_SITE={local.site_id})"
+        f"  ; {local.name}\n same => n,Goto(s,1)\n"
+        for local in site.sites
+    )
+    where = (
+        f' same => n,ExecIf($["${{VT_SITE}}" = ""]?Set(VT_SITE={site.sites[0].site_id}))'
+        "  ; another number: the first municipality\n"
+        if region
+        else ""
+    )
     out.append(
         "[central-number]\n"
-        "; The one public number. Vuurtoren answers RouteRequest with a Redirect; when none\n"
+        + (
+            "; The municipalities' numbers: the trunk sends each call here with the number\n"
+            "; dialled as its extension.\n" + numbers
+            if region
+            else ""
+        )
+        + "; The one public number. Vuurtoren answers RouteRequest with a Redirect; when none\n"
         "; comes within VUURTOREN_FAILSAFE seconds the dialplan routes the call itself.\n"
-        "exten => s,1,NoOp(Vuurtoren: call from ${CALLERID(num)})\n"
+        "exten => s,1,NoOp(Vuurtoren: call from ${CALLERID(num)})\n" + where + ""
         " same => n,Set(VT_START=${EPOCH})\n"
         " same => n,Answer()\n"
         " same => n,Set(CHANNEL(language)=${VT_LANGUAGE})\n"
         "; the welcome, the other languages offered in their own words, then the menu: one\n"
         "; Read, so that a key pressed at any moment acts at once (barge-in)\n"
-        + _sound("welkom", play=False)
+        + _sound(f"{own}welkom", play=False)
         + ' same => n,Set(INTRO=${IF($["${SOUND}" = ""]?:&${SOUND})})\n'
         + offers
         + " same => n(menu),Set(TOPIC=)\n"
-        + _sound("menu", play=False)
+        + _sound(f"{own}menu", play=False)
         + ' same => n,GotoIf($["${SOUND}" = ""]?ask)  ; no menu prompt: the default topic\n'
         + ' same => n,ExecIf($["${INTRO}" != ""]?Set(SOUND=${INTRO:1}&${SOUND}))\n'
         " same => n,Set(INTRO=)  ; after a language key: the menu alone, in that language\n"
         " same => n,Read(TOPIC,${SOUND},1,,1,5)\n"
         "; one key at a time: wait for another only after a key that starts a longer choice\n"
-        " same => n(more),GotoIf($[${DIALPLAN_EXISTS(menu-prefixes,${TOPIC},1)} = 0]?chosen)\n"
-        + _sound("menu-${TOPIC}", play=False)
+        f" same => n(more),GotoIf($[${{DIALPLAN_EXISTS({prefixes_of},${{TOPIC}},1)}} = 0]"
+        "?chosen)\n"
+        + _sound(f"{own}menu-${{TOPIC}}", play=False)
         + " same => n,Read(KEY,${SOUND},1,,1,3)\n"
         " same => n,Set(TOPIC=${TOPIC}${KEY})\n"
         ' same => n,GotoIf($["${KEY}" != ""]?more)\n'
         + " same => n(chosen),NoOp(keys: ${TOPIC})\n"
         + choose_language
         + ' same => n,GotoIf($["${TOPIC}" = ""]?nokey)\n'
-        " same => n,GotoIf($[${DIALPLAN_EXISTS(topics,${TOPIC},1)}]?ask)\n"
+        f" same => n,GotoIf($[${{DIALPLAN_EXISTS({topics_of},${{TOPIC}},1)}}]?ask)\n"
         + _sound("ongeldig")
         + " same => n,Goto(ask)\n"
         " same => n(nokey),NoOp(no key)\n"
         + _sound("geen-keuze")
         + " same => n(ask),UserEvent(RouteRequest,Uniqueid: ${UNIQUEID},Topic: ${TOPIC},"
-        "Caller: ${CALLERID(num)})  ; the channel's Language is in the event\n"
+        + ("Site: ${VT_SITE}," if region else "")
+        + "Caller: ${CALLERID(num)})  ; the channel's Language is in the event\n"
         f" same => n,{HOLD_MUSIC_APP}(default)  ; in the background: the wait below is real time\n"
         " same => n,Set(WAITED=0)\n"
         f" same => n(hold),{HOLD_STEP_APP}(1)\n"
@@ -277,9 +301,9 @@ def _extensions(site: Site, failsafe: int) -> str:
         "; Routed by the dialplan (no Redirect came): the counter's queue when Vuurtoren last\n"
         "; wrote it open and staffed, else the lighthouse unless it is closed or unstaffed,\n"
         "; else the last resort. A record in AstDB tells Vuurtoren of the call afterwards.\n"
-        "exten => failsafe,1,Set(T=${IF($[${DIALPLAN_EXISTS(topics,${TOPIC},1)}]"
+        f"exten => failsafe,1,Set(T=${{IF($[${{DIALPLAN_EXISTS({topics_of},${{TOPIC}},1)}}]"
         "?${TOPIC}:default)})\n"
-        " same => n,Gosub(topics,${T},1)\n"
+        f" same => n,Gosub({topics_of},${{T}},1)\n"
         " same => n,Set(TARGET=${QUEUE})\n"
         " same => n,Set(REASON=open)\n"
         f' same => n,GotoIf($["${{DB({f}/counter/${{COUNTER}})}}" = "open"]?record)\n'
@@ -305,23 +329,8 @@ def _extensions(site: Site, failsafe: int) -> str:
         f" same => n,{record}\n"
         " same => n(done),NoOp()\n\n"
     )
-    prefixes = menu_prefixes(site)
-    out.append(
-        "[menu-prefixes]\n; Keys after which the menu waits (3 s) for one more key.\n"
-        + "".join(f"exten => {p},1,NoOp(more keys follow)\n" for p in prefixes)
-        + "\n"
-    )
-    out.append("[topics]\n; The IVR menu, for the fail-safe: keys -> counter and its queue.\n")
-    for t in site.topics:
-        c = site.counter(t.counter)
-        out.append(
-            f"exten => {t.digit},1,Set(COUNTER={c.id})  ; {t.label}\n"
-            f" same => n,Set(QUEUE={c.queue})\n same => n,Return()\n"
-        )
-    out.append(
-        f"exten => default,1,Set(COUNTER={default_counter.id})\n"
-        f" same => n,Set(QUEUE={default_counter.queue})\n same => n,Return()\n\n"
-    )
+    for local in site.sites or (site,):
+        out.append(_menu_contexts(local, f"-{local.site_id}" if region else ""))
     out.append(
         "[queues]\n; A Redirect to queues,<queue>,1 puts the caller in a counter's queue at once:\n"
         "; an idle agent rings within a second; the place and the expected wait are\n"
@@ -409,6 +418,29 @@ def _extensions(site: Site, failsafe: int) -> str:
     )
     out.append(_callbacks(site))
     out.append(_features(site))
+    return "".join(out)
+
+
+def _menu_contexts(site: Site, suffix: str) -> str:
+    """The keys that wait for one more (``menu-prefixes``) and the menu for the fail-safe
+    (``topics``) of one site, or of a region's municipality (``suffix``: ``-<id>``)."""
+    default_counter = site.counter(site.topic(None).counter)
+    out = [
+        f"[menu-prefixes{suffix}]\n; Keys after which the menu waits (3 s) for one more key.\n"
+        + "".join(f"exten => {p},1,NoOp(more keys follow)\n" for p in menu_prefixes(site))
+        + "\n",
+        f"[topics{suffix}]\n; The IVR menu, for the fail-safe: keys -> counter and its queue.\n",
+    ]
+    for t in site.topics:
+        c = site.counter(t.counter)
+        out.append(
+            f"exten => {t.digit},1,Set(COUNTER={c.id})  ; {t.label}\n"
+            f" same => n,Set(QUEUE={c.queue})\n same => n,Return()\n"
+        )
+    out.append(
+        f"exten => default,1,Set(COUNTER={default_counter.id})\n"
+        f" same => n,Set(QUEUE={default_counter.queue})\n same => n,Return()\n\n"
+    )
     return "".join(out)
 
 

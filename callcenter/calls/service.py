@@ -314,7 +314,7 @@ class CallService:
         now = self.clock.now()
         try:
             decision = decide(
-                self.site,
+                self.site.local(event.get("Site") or self._site_of(event)),
                 event.get("Topic") or None,
                 event.get("Caller") or event.get("CallerIDNum"),
                 now,
@@ -350,6 +350,12 @@ class CallService:
             self._route_failed(call_id, decision, exc)
             return
         answer.add_done_callback(lambda f: self._routed(f, call_id, decision))
+
+    def _site_of(self, event: Message) -> str | None:
+        """A region's municipality of the call a RouteRequest asks about, as the tracker
+        learnt it from the number dialled (None: a lone site, or a call not seen come in)."""
+        call = self.tracker.call_for(event) if self.site.sites else None
+        return call.site if call else None
 
     def _routed(self, future: asyncio.Future[Any], call_id: str, decision: Decision) -> None:
         exc = future.exception()
@@ -579,7 +585,7 @@ class CallService:
                 if rec.at < call.started:  # the dialplan's own start (adopted calls)
                     call.started = rec.at
             if rec.tree == FAILSAFE_TREE and call.decision is None:
-                call.decision = rec.decision(self.site)  # its counter and topic count
+                call.decision = rec.decision(self.site.local(call.site))  # counter, topic count
             elif rec.tree == VISIT_TREE and rec.target is not None:
                 apply_visit(call, rec, self.tracker.short_abandon(rec.target))
             changed[rec.call_id] = call

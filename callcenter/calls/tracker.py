@@ -457,6 +457,10 @@ def _on_channel(t: CallTracker, e: Message, at: datetime) -> None:
             call.channel = e["Channel"]
             call.uniqueid = e.get("Uniqueid")
             t._by_channel[call.channel] = call.call_id
+        if call.site is None and t.site is not None and t.site.sites:
+            # a region: the number dialled (the extension the call came in on) says where
+            dialled = t.site.find_site(e.get("Exten") or "")
+            call.site = dialled.site_id if dialled else None
     elif e.get("Context") == LAST_RESORT:
         found = t.call_for(e)
         if found is not None and not found.last_resort:
@@ -482,6 +486,8 @@ def _on_user_event(t: CallTracker, e: Message, at: datetime) -> None:
             call.channel = e.get("Channel") or call.channel
             call.uniqueid = e.get("Uniqueid") or call.uniqueid
             call.language = e.get("Language") or None
+            if e.get("Site"):
+                call.site = e["Site"]
             caller = e.get("Caller")
             if caller:
                 call.caller = caller

@@ -34,7 +34,7 @@ from routing.config import POSTCODE, ConfigError, Problem
 from routing.decide import decide, next_session
 from routing.openings import hours_report
 from routing.site import Counter, Site
-from routing.types import QueueState
+from routing.types import Decision, QueueState, Reason, Target
 from schedules.overrides import Override
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -51,6 +51,10 @@ def register(sub: Any) -> None:
         "--at", help="ISO 8601 time, any offset or Z (default: now; no offset: site time)"
     )
     p.add_argument("--topic", help="IVR digit or topic id (default: the default topic)")
+    p.add_argument(
+        "--site",
+        help="a region's municipality: its id or its number as dialled (the number picks it)",
+    )
     p.add_argument("--caller", help="the caller's number")
     p.add_argument(
         "--postcode",
@@ -149,16 +153,20 @@ def _now(args: argparse.Namespace) -> datetime:
 
 
 def route(args: argparse.Namespace) -> int:
-    site = site_or_exit(args.config)
+    region = site_or_exit(args.config)
+    site = _local_site(region, args.site)
     at = parse_instant(args.at, site, now=_now(args))
     counter = site.counter(site.topic(args.topic).counter)
     live = {}
     if args.waiting is not None or args.agents is not None:
         live[counter.queue] = QueueState(waiting=args.waiting, agents=args.agents)
-    overrides, used = stored_overrides(args, site, at)
+    overrides, used = stored_overrides(args, region, at)
     decision = decide(site, args.topic, args.caller, at, live, overrides)
     out = decision.as_json()
     out["at"] = at.astimezone(site.zone).isoformat()
+    if region.is_region:
+        out["site"] = {"id": site.site_id, "name": site.name, "number": site.number}
+    out["path"] = explain(site, args.topic, decision)
     # a mobile counter: the address where it takes the call, or where it opens next
     place = counter.location_at(at if decision.next_open is None else decision.next_open)
     if place is not None:
@@ -170,6 +178,62 @@ def route(args: argparse.Namespace) -> int:
         out["topic_unknown"] = args.topic
     print(json.dumps(out, ensure_ascii=False))
     return EXIT_OK
+
+
+def _local_site(region: Site, given: str | None) -> Site:
+    """The municipality a region's call came in at (``--site``: id or number dialled)."""
+    if not region.is_region:
+        if given is not None:
+            raise CommandError(f"--site {given!r}: {region.name!r} is one site, not a region")
+        return region
+    choices = ", ".join(f"{s.site_id} ({s.number})" for s in region.sites)
+    if given is None:
+        raise CommandError(
+            f"{region.name!r} is a region of {len(region.sites)} municipalities: say where "
+            f"the call came in with --site (id or number dialled): {choices}"
+        )
+    found = region.find_site(given)
+    if found is None:
+        raise CommandError(f"--site {given!r}: no municipality with that id or number; {choices}")
+    return found
+
+
+def explain(site: Site, key: str | None, decision: Decision) -> list[str]:
+    """The way the call took, step by step, in words (``route``'s ``path``)."""
+    steps = []
+    if site.site_id:
+        steps.append(f"came in at {site.name} ({site.number})")
+    topic = site.topic(key)
+    if key and site.find_topic(key) is None:
+        steps.append(f"key {key!r} is no topic: the default topic {topic.id!r}")
+    else:
+        chose = f"key {topic.digit}" if key else "no key: the default topic"
+        steps.append(f"{chose} → topic {topic.id!r} ({topic.label})")
+    counter = site.counter(topic.counter)
+    shared = " (shared by the region)" if site.site_id and _shared(site, counter.id) else ""
+    steps.append(f"its counter {counter.id!r}{shared}: {_WHY[decision.reason]}")
+    if decision.target is Target.COUNTER:
+        steps.append(f"→ the counter's queue {decision.queue!r}")
+    elif decision.target is Target.LIGHTHOUSE:
+        steps.append(f"→ the lighthouse's queue {decision.queue!r} ({site.lighthouse.name})")
+    else:
+        steps.append("the lighthouse is closed or cannot take it → the last resort")
+    return steps
+
+
+_WHY = {
+    Reason.OPEN: "open",
+    Reason.CLOSED: "closed (its hours)",
+    Reason.HOLIDAY: "closed (a public holiday)",
+    Reason.OVERRIDE: "closed by a manager's override",
+    Reason.CLOSURE: "closed (a planned closure)",
+    Reason.OVERFLOW: "open but too busy",
+    Reason.NO_AGENTS: "open but nobody is logged in",
+}
+
+
+def _shared(site: Site, counter_id: str) -> bool:
+    return site.site_id != "" and counter_id not in site.own_counters
 
 
 def _own_location(

@@ -203,8 +203,14 @@ def demo(args: argparse.Namespace) -> int:
             catalog = parse_catalog(
                 catalog_file.read_text(encoding="utf-8"), str(catalog_file), site
             )
-        except CatalogError as exc:
-            print(f"warning: the catalog is not loaded: {exc}", file=sys.stderr)
+        except CatalogError as exc:  # the first few problems: another site's catalog has many
+            more = len(exc.problems) - 3
+            print(
+                f"warning: the catalog is not loaded: {exc.source}: "
+                + "; ".join(exc.problems[:3])
+                + (f" (and {more} more)" if more > 0 else ""),
+                file=sys.stderr,
+            )
 
     history: list[int] = []
     # the audit chain's key: a fresh one beside the fresh database (in production it lives
@@ -353,9 +359,13 @@ async def demo_people(
     """The demo's users, with the password made for this run (never a fixed one), and the
     lighthouse duty, whose shifts come and go as the virtual day passes. Made before
     Asterisk is connected: the first resync puts those on duty in the queue."""
+    site = ops.service.site
+    known = {c.id for c in site.counters}
     for login, name, roles, counters, phones in DEMO_USERS:
+        # another site file than the example: the reception (the first municipality's)
+        mine = [c if c in known else site.local(None).topic(None).counter for c in counters]
         await staff.users.add(
-            login, name, roles, password, counters=counters, interfaces=phones, actor="demo"
+            login, name, roles, password, counters=mine, interfaces=phones, actor="demo"
         )
     for login, name, counter, phone, org in joint_agents(ops.service.site):
         await staff.users.add(

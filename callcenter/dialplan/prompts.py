@@ -15,7 +15,7 @@ the sentences that change with the hours and the overrides (:func:`next_open_tex
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from string import Formatter
 
@@ -229,7 +229,10 @@ PLACEHOLDERS = {
 
 def problems(site: Site) -> list[str]:
     """What is wrong with the site's ``[prompts]`` texts and recordings' names: unknown
-    names, placeholders a text may not hold, broken braces. Each names its place."""
+    names, placeholders a text may not hold, broken braces. Each names its place. A region:
+    each municipality's (its texts are the region's and its own), each said once."""
+    if site.sites:
+        return list(dict.fromkeys(p for local in site.sites for p in problems(local)))
     out = []
     counters = {c.id for c in site.counters}
     own_of: dict[str, set[str]] = {  # the texts named after something of the site
@@ -303,7 +306,10 @@ def menu_levels(site: Site, lang: str) -> list[tuple[str, list[tuple[str, str]],
 
 def warnings(site: Site) -> list[str]:
     """What a caller would struggle with: a menu level too long to say or with too many
-    choices (time to a person), topics without a label in another language."""
+    choices (time to a person), topics without a label in another language. A region: each
+    municipality's menu, each finding said once."""
+    if site.sites:
+        return [f"{local.site_id}: {w}" for local in site.sites for w in warnings(local)]
     out = [
         f"[prompts.{lang}].{name}: no longer played ({why}); remove it"
         for lang, texts in site.prompts.texts.items()
@@ -448,7 +454,26 @@ def handover_name(reason: Reason) -> str:
 
 
 def prompts(site: Site, lang: str) -> list[Prompt]:
-    """Every static prompt of one language, in the order a caller meets them."""
+    """Every static prompt of one language, in the order a caller meets them. A region: each
+    municipality's own welcome and menus under its id (``pelt/welkom``, ``pelt/menu-4``),
+    then the region's others."""
+    if not site.sites:
+        return _prompts(site, lang)
+    own = [
+        replace(p, name=f"{local.site_id}/{p.name}", what=f"{local.name}: {p.what}")
+        for local in site.sites
+        for p in _prompts(local, lang)
+        if is_own_prompt(p.name)
+    ]
+    return own + [p for p in _prompts(site, lang) if not is_own_prompt(p.name)]
+
+
+def is_own_prompt(name: str) -> bool:
+    """Whether a region's municipality has its own ``name`` (the welcome and its menus)."""
+    return name in ("welkom", "menu") or name.startswith("menu-")
+
+
+def _prompts(site: Site, lang: str) -> list[Prompt]:
     p = site.prompts
     recorded = p.recorded.get(lang, {})
 

@@ -46,6 +46,8 @@ REASON_HEADS = {
     "": "onbekend",
 }
 """The routing reasons in the tables' words (pages and exports)."""
+NO_SITE = "(nummer onbekend)"
+"""A region's calls that came in on no municipality's number (or before it was kept)."""
 NO_ORGANISATION = "(zonder organisatie)"
 """A joint counter's calls answered at a phone of no user with an organisation."""
 WEEKDAYS = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
@@ -270,6 +272,31 @@ def _code_table(d: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     ]
 
 
+def _site_table(d: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    header = [
+        "gemeente",
+        "naam",
+        "binnen",
+        "gerouteerd",
+        "beantwoord",
+        "naar vuurtoren",
+        "laatste uitweg",
+    ]
+    rows = [
+        [
+            s["id"] or "",
+            s["name"],
+            s["arrived"],
+            s["routed"],
+            s["answered"],
+            s["to_lighthouse"],
+            s["last_resort"],
+        ]
+        for s in d["sites"]
+    ]
+    return header, rows
+
+
 def _organisation_table(d: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     header = [
         "wachtrij",
@@ -306,6 +333,7 @@ TABLES = {
     "medewerkers": _agent_table,
     "afhandelcodes": _code_table,
     "organisaties": _organisation_table,
+    "gemeenten": _site_table,
 }
 """Every table of a report, by the name its CSV export has."""
 
@@ -316,10 +344,19 @@ def report_csv(report: Report, table: str, *, excel: bool) -> str:
 
 
 async def build_report(
-    engine: AsyncEngine, site: Site, p: Period, agent_names: dict[str, str] | None = None
+    engine: AsyncEngine,
+    region: Site,
+    p: Period,
+    agent_names: dict[str, str] | None = None,
+    site_id: str | None = None,
 ) -> Report:
     """The period's figures. ``agent_names``: login → name of the agents (the agent table
-    lists each under it; a queue member that is no user under the name Asterisk knows)."""
+    lists each under it; a queue member that is no user under the name Asterisk knows).
+    ``site_id``: a region's municipality: only its calls (and their queue visits, in its
+    own queues and the shared ones); the agents' days, wrap-up codes and callback stand-ins
+    are the region's, and are left out. A region's report has a table per municipality."""
+    one = bool(site_id) and region.find_site(site_id or "") is not None
+    site = region.local(site_id) if one else region
     start, end = p.bounds(site)
     zone = site.zone
     lh = site.lighthouse
@@ -337,6 +374,7 @@ async def build_report(
         VisitRow.joined_at < end,
         VisitRow.outcome.is_not(None),
         VisitRow.outcome != "lost",
+        *((VisitRow.site == site.site_id,) if one else ()),
     )
     threshold = case(*((VisitRow.queue == q, t) for q, t in sl.items()), else_=20)
     in_sl = func.sum(cast(and_(VisitRow.outcome == "answered", wait <= threshold), Integer))
@@ -356,7 +394,11 @@ async def build_report(
     answered_lh = cast(
         and_(CallRow.outcome == "answered", CallRow.final_queue == lh.queue), Integer
     ).label("answered_lh")
-    in_period = and_(CallRow.started_at >= start, CallRow.started_at < end)
+    in_period = and_(
+        CallRow.started_at >= start,
+        CallRow.started_at < end,
+        *((CallRow.site == site.site_id,) if one else ()),
+    )
     way = (
         CallRow.counter,
         CallRow.topic,
@@ -367,12 +409,17 @@ async def build_report(
         CallRow.failsafe,
         to_lh,
         answered_lh,
+        *((CallRow.site,) if region.sites and not one else ()),
     )
     by_way = select(*way, func.count()).where(in_period)
     hour = epoch_bucket(dialect, CallRow.started_at, 3600).label("hour")
     by_hour_q = select(hour, func.count()).where(in_period)
     # queued callbacks' stand-ins: visits for Asterisk, no calls here; their own line
-    stand_in = and_(StandInRow.joined_at >= start, StandInRow.joined_at < end)
+    stand_in = and_(
+        StandInRow.joined_at >= start,
+        StandInRow.joined_at < end,
+        *((StandInRow.queue.is_(None),) if one else ()),  # the region's: none here
+    )
     by_stand_in = select(StandInRow.queue, StandInRow.outcome, func.count()).where(stand_in)
     # a joint counter's answered visits per organisation of the agent who answered
     joint = {c.queue: c for c in site.counters if c.partners}
@@ -457,9 +504,15 @@ async def build_report(
         by_weekday[local.weekday()] += int(n)
     lighthouse_by_reason: Tallies[str] = Tallies()
     totals: Tallies[str] = Tallies()
-    for counter, topic, digits, target, reason, outcome, failsafe, lh_, ans_lh, n in way_rows:
-        n = int(n)
+    per_site: dict[str | None, Tallies[str]] = {
+        s.site_id: Tallies() for s in (() if one else region.sites)
+    }
+    for row in way_rows:
+        counter, topic, digits, target, reason, outcome, failsafe, lh_, ans_lh = row[:9]
+        n = int(row[-1])
+        mine = per_site.setdefault(row[9], Tallies()) if len(row) == 11 else Tallies()
         totals["arrived"] += n
+        mine["arrived"] += n
         if target is None and not failsafe:
             continue  # hung up in the menu: arrived, never routed
         totals["routed"] += n
@@ -470,6 +523,7 @@ async def build_report(
             lighthouse_by_reason[reason or ("failsafe" if failsafe else "")] += n
         last = n if (target == "last_resort" or outcome == "last_resort") else 0
         totals["last_resort"] += last
+        mine.update(routed=n, answered=answered, to_lighthouse=to_lighthouse, last_resort=last)
         closed = reason in CLOSED and target != "counter"
         if closed:
             totals["closed"] += n
@@ -539,7 +593,22 @@ async def build_report(
         "by_weekday": by_weekday,
         "intervals": [{"start": k, **slots[k].as_json(waits=False)} for k in sorted(slots)],
         "organisations": _organisations(joint, org_rows),
-        **await _agent_figures(engine, site, p, agent_names or {}, names),
+        "site": {"id": site.site_id, "name": site.name} if one else None,
+        "sites": [
+            {
+                "id": sid,
+                "name": region.local(sid).name if sid else NO_SITE,
+                **{k: t[k] for k in ("arrived", "routed", "answered", "to_lighthouse")},
+                "last_resort": t["last_resort"],
+            }
+            for sid, t in per_site.items()
+            if sid or t["arrived"]
+        ],
+        **(
+            {"agents": [], "wrapup_codes": []}
+            if one
+            else await _agent_figures(engine, site, p, agent_names or {}, names)
+        ),
     }
     return Report(p, data)
 

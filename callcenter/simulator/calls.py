@@ -43,6 +43,7 @@ from callcenter.dialplan.names import (
 from callcenter.dialplan.prompts import place_choices
 from callcenter.simulator.core import CallTruth, Visit
 from callcenter.simulator.queues import Entry, SimQueue, VisitResult
+from routing.site import dialled_digits
 
 if TYPE_CHECKING:
     from callcenter.simulator.core import SimAsterisk
@@ -73,6 +74,9 @@ class CallerProfile:
     """A caller who knows what they want: they press each key this long after the menu has
     said their choice (barge-in: the rest of the prompt is not heard)."""
     hangup_in_menu: bool = False
+    site: str | None = None
+    """A region's municipality whose number the caller dials (its id); None: a lone site's
+    number, or a region's first municipality."""
     last_resort_choice: str = "callback"
     """In the last resort: ``callback`` (press 1 when offered) or ``hangup``."""
     place_key: str | None = None
@@ -110,6 +114,11 @@ class InboundCall:
         self.profile = profile
         assert ast.factory is not None
         suffix = ast.factory.suffix()
+        self.local = ast.site.local(profile.site)
+        """The site as this caller meets it (a region: the municipality dialled)."""
+        self.own = f"{self.local.site_id}/" if self.local.site_id else ""
+        """Where the municipality's own prompts are (``pelt/``), none for a lone site."""
+        dialled = dialled_digits(self.local.number or "") if self.local.site_id else "s"
         self.leg1 = ast.new_channel(
             f"Local/s@central-number-{suffix};1",
             state=4,
@@ -121,6 +130,7 @@ class InboundCall:
             linkedid=self.leg1.uniqueid,
             state=4,
             context="central-number",
+            exten=dialled,  # a region's number dialled: the extension the call comes in on
             caller_num=profile.number,
             caller_name=profile.name,
         )
@@ -217,7 +227,7 @@ class InboundCall:
             if p.hangup_in_menu:
                 half, intro = p.menu_seconds * 0.5, 0.0
                 if ast.settings.prompts:
-                    self._play("welkom", app="Read")
+                    self._play(f"{self.own}welkom", app="Read")
                     intro = self._intro()
                 await self._listen(intro + half, half)
                 truth.hangup_stage = "menu"
@@ -226,7 +236,7 @@ class InboundCall:
             truth.digits = digits
             if ast.settings.prompts and not digits:
                 await self._listen(self._play("geen-keuze"))
-            elif ast.settings.prompts and ast.site.find_topic(digits) is None:
+            elif ast.settings.prompts and self.local.find_topic(digits) is None:
                 await self._listen(self._play("ongeldig"))
             self._topic = digits or ""
             self._pad(ast.settings.padding_events // 2)
@@ -240,6 +250,7 @@ class InboundCall:
                     ("UserEvent", "RouteRequest"),
                     ("Uniqueid", self.leg2.uniqueid),
                     ("Topic", digits or ""),
+                    *((("Site", self.local.site_id),) if self.local.site_id else ()),
                     ("Caller", p.number or ""),
                 ],
             )
@@ -275,19 +286,19 @@ class InboundCall:
             return None
         keys = p.digits or ""
         languages = {key: code for code, key in ast.site.prompts.keys.items()}
-        prefixes = set(menu_prefixes(ast.site))
-        self._play("welkom", app="Read")
+        prefixes = set(menu_prefixes(self.local))
+        self._play(f"{self.own}welkom", app="Read")
         intro = self._intro()
         while True:
-            self._play("menu", app="Read")
+            self._play(f"{self.own}menu", app="Read")
             await self._listen(intro + self._keyed(keys[:1], ""), p.menu_seconds)
             intro = 0.0
             # after a key that starts a longer choice, Read waits up to 3 s for the next one
             read = keys[:1]
             while read in prefixes:
-                sub = any(t.digit.startswith(read) for t in ast.site.topics)
+                sub = any(t.digit.startswith(read) for t in self.local.topics)
                 if sub:
-                    self._play(f"menu-{read}", app="Read")  # a sub-menu has its prompt
+                    self._play(f"{self.own}menu-{read}", app="Read")  # its own prompt
                 nxt = keys[len(read) : len(read) + 1]
                 if not nxt:
                     await ast.clock.sleep(3.0)
@@ -305,7 +316,7 @@ class InboundCall:
         """How long the welcome and the other languages' offers play before the menu."""
         lengths, site = self.ast.prompt_lengths, self.ast.site
         others = [f"{code}/taalkeuze" for code in site.prompts.languages if code != self.language]
-        return lengths.seconds(f"{self.language}/welkom") + lengths.total(others)
+        return lengths.seconds(f"{self.language}/{self.own}welkom") + lengths.total(others)
 
     def _keyed(self, key: str, prefix: str) -> float:
         """Seconds into the menu after ``prefix`` at which a caller who knows what they
@@ -314,8 +325,8 @@ class InboundCall:
         if react is None:
             return self.profile.menu_seconds
         lengths = self.ast.prompt_lengths
-        name = f"{self.language}/menu" + (f"-{prefix}" if prefix else "")
-        heard = lengths.option_heard(self.language, prefix, key) if key else None
+        name = f"{self.language}/{self.own}menu" + (f"-{prefix}" if prefix else "")
+        heard = lengths.option_heard(self.language, prefix, key, self.local) if key else None
         if heard is None:  # not offered (another language's key, a wrong key), or no key
             return lengths.seconds(name) + (react if key else 5.0)
         return heard + react
@@ -407,7 +418,7 @@ class InboundCall:
     def _failsafe(self) -> tuple[str, str]:
         ast = self.ast
         self.truth.failsafe = True
-        site = ast.site
+        site = self.local
         counter = site.counter(site.topic(self._topic or None).counter)
         self._counter = counter.id
         state = ast.db_get("vuurtoren", f"counter/{counter.id}")
@@ -522,7 +533,7 @@ class InboundCall:
             self._redirect = asyncio.get_running_loop().create_future()
             return target
         # timeout: the dialplan continues
-        counter = ast.site.topic(self._topic or None).counter
+        counter = self.local.topic(self._topic or None).counter
         if queue_name != ast.site.lighthouse.queue:
             if self._lighthouse_closed():
                 ast.newexten(self.leg2, "queues", queue_name, 3, "GotoIf", "last-resort")
@@ -591,7 +602,7 @@ class InboundCall:
     def _counter_of(self, queue_name: str) -> str:
         site = self.ast.site
         found = next((c.id for c in site.counters if c.queue == queue_name), None)
-        return found or site.topic(self._topic or None).counter
+        return found or self.local.topic(self._topic or None).counter
 
     async def _talk(
         self, queue_name: str, result: VisitResult, entry: Entry

@@ -58,13 +58,13 @@ def past_calls(
 
 def _one(site: Site, call_id: str, at: datetime, load: float, rng: random.Random) -> CallRecord:
     caller = draw_caller(site, rng)
-    call = CallRecord(call_id, at, caller=caller.number, digits=caller.digits)
+    call = CallRecord(call_id, at, caller=caller.number, digits=caller.digits, site=caller.site)
     menu = at + timedelta(seconds=caller.menu_seconds)
     call.route_requested = call.redirected = menu
     if caller.hangup_in_menu:
         call.ended, call.outcome = menu, Outcome.ABANDONED
         return call
-    d = decide(site, caller.digits, caller.number, menu)
+    d = decide(site.local(caller.site), caller.digits, caller.number, menu)
     call.decision = d
     if d.target is Target.LAST_RESORT or d.queue is None:
         call.last_resort = True

@@ -60,16 +60,21 @@ class PromptLengths:
             return SENTENCE_SECONDS
         return spoken_seconds(text)
 
-    def option_heard(self, lang: str, prefix: str, key: str) -> float | None:
+    def option_heard(
+        self, lang: str, prefix: str, key: str, local: Site | None = None
+    ) -> float | None:
         """Seconds into the menu after ``prefix`` (``menu`` or ``menu-<prefix>``) at which
         the choice for ``key`` has been said: its sentence's end, the menu's length shared
-        out by the sentences' lengths. None: the menu does not offer that key."""
-        lines = menu_lines(self.site, lang, prefix)
+        out by the sentences' lengths. None: the menu does not offer that key. ``local``: a
+        region's municipality, whose own menu it is."""
+        site = local if local is not None and local.site_id else self.site
+        own = f"{site.site_id}/" if site.site_id else ""
+        lines = menu_lines(site, lang, prefix)
         said = 0
         for line_key, line in lines:
             said += len(line) + 1
             if line_key == key:
                 total = sum(len(t) + 1 for _, t in lines)
-                name = f"{lang}/menu" + (f"-{prefix}" if prefix else "")
+                name = f"{lang}/{own}menu" + (f"-{prefix}" if prefix else "")
                 return self.seconds(name) * said / total
         return None

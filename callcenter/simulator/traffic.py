@@ -75,8 +75,16 @@ def _menu(site: Site) -> _Menu:
 
 
 def draw_caller(site: Site, rng: random.Random, callers: int = 5000) -> CallerProfile:
-    """One caller: a number from a pool (people call back), a menu choice, patience, talk."""
-    menu = _menu(site)
+    """One caller: a number from a pool (people call back), a menu choice, patience, talk.
+    In a region, first the municipality they call, the larger (more agents at its own
+    counters) more often; then its menu."""
+    local = site
+    if site.sites:
+        sizes = [
+            1 + sum(c.agents for c in s.counters if c.id in s.own_counters) for s in site.sites
+        ]
+        local = rng.choices(site.sites, sizes)[0]
+    menu = _menu(local)
     roll = rng.random()
     if roll < 0.06:
         digits: str | None = None  # pressed nothing: the default topic
@@ -112,6 +120,7 @@ def draw_caller(site: Site, rng: random.Random, callers: int = 5000) -> CallerPr
         # at a mobile counter's last resort, four in ten ask for one of the first four
         # addresses (from the number, not a draw: the random sequence stays as it was)
         place_key=number[-1] if number and number[-1] in "1234" else None,
+        site=local.site_id or None,
     )
 
 

@@ -103,6 +103,8 @@ class CallRow(Base):
     outcome: Mapped[str | None] = mapped_column(String(16))
     outcome_reason: Mapped[str | None] = mapped_column(String(200))
     legs: Mapped[str] = mapped_column(String(400), default="")
+    site: Mapped[str | None] = mapped_column(String(64))
+    """A region's municipality whose number was dialled (migration 0018)."""
     """Uniqueids of the call's legs, space-separated, to follow it again after a restart."""
 
     visits: Mapped[list[VisitRow]] = relationship(
@@ -157,6 +159,8 @@ class VisitRow(Base):
     ended_by: Mapped[str | None] = mapped_column(String(16))
     organisation: Mapped[str | None] = mapped_column(String(128))
     """The organisation of the user whose phone answered, at that moment (migration 0017)."""
+    site: Mapped[str | None] = mapped_column(String(64))
+    """Its call's municipality in a region (migration 0018), as ``topic`` its call's topic."""
 
     call: Mapped[CallRow] = relationship(back_populates="visits")
 

@@ -83,6 +83,8 @@ class CallRecord:
     """Asterisk is hanging the call up because it shuts down (SoftHangupRequest Cause 4)."""
     language: str | None = None
     """The caller's language when it asked its way (the channel's, in RouteRequest)."""
+    site: str | None = None
+    """A region's municipality whose number the caller dialled (None: a lone site)."""
 
     @property
     def answered_visit(self) -> Visit | None:

@@ -63,6 +63,7 @@ def call_values(call: CallRecord) -> dict[str, Any]:
         "outcome": call.outcome.value if call.outcome else None,
         "outcome_reason": call.outcome_reason,
         "legs": " ".join(sorted(call.legs))[:400],
+        "site": call.site,
     }
 
 
@@ -85,6 +86,7 @@ def visit_values(call: CallRecord) -> list[dict[str, Any]]:
             "talk_seconds": v.talk_seconds,
             "ended_by": v.ended_by,
             "organisation": v.organisation,
+            "site": call.site,
         }
         for seq, v in enumerate(call.visits)
     ]
@@ -138,6 +140,7 @@ def to_record(row: CallRow) -> CallRecord:
         outcome=Outcome(row.outcome) if row.outcome else None,
         outcome_reason=row.outcome_reason,
         legs=set(row.legs.split()) if row.legs else set(),
+        site=row.site,
     )
     for vr in sorted(row.visits, key=lambda v: v.seq):
         call.visits.append(
