@@ -40,6 +40,7 @@ def _fields(form: MultiDictProxy[Any]) -> dict[str, Any]:
         "counters": [str(v) for v in form.getall("counters", [])],
         "interfaces": [i for i in str(form.get("interfaces", "")).replace(",", " ").split() if i],
         "organisation": str(form.get("organisation", "")),
+        "sites": [str(v) for v in form.getall("sites", [])],
     }
 
 
@@ -57,6 +58,7 @@ async def users_page(request: web.Request, status: int = 200, **extra: Any) -> w
         roles=ROLE_LABELS,
         counters=_counters(request),
         organisations=request.app[SERVICE].site.organisations,
+        sites=[(s.site_id, s.name) for s in request.app[SERVICE].site.sites],
         now=datetime.now(UTC),
         **extra,
     )
@@ -78,6 +80,7 @@ async def new_user(request: web.Request) -> web.StreamResponse:
             counters=fields["counters"],
             interfaces=fields["interfaces"],
             organisation=fields["organisation"],
+            sites=fields["sites"],
             actor=request[USER].login,
             address=request[ADDRESS],
             temporary=True,  # the admin chose it: the user chooses their own at first login
@@ -100,6 +103,7 @@ async def _user_page(
         roles=ROLE_LABELS,
         counters=_counters(request),
         organisations=request.app[SERVICE].site.organisations,
+        sites=[(s.site_id, s.name) for s in request.app[SERVICE].site.sites],
         now=datetime.now(UTC),
         created=request.query.get("nieuw") == "1",
         **extra,
@@ -297,6 +301,7 @@ _USER_FIELDS: dict[str, type | tuple[type, ...]] = {
     "counters": list,
     "interfaces": list,
     "organisation": (str, type(None)),
+    "sites": list,
 }
 
 
@@ -319,6 +324,7 @@ async def api_new_user(request: web.Request) -> web.Response:
         counters=data.get("counters", []),
         interfaces=data.get("interfaces", []),
         organisation=data.get("organisation"),
+        sites=data.get("sites", []),
         actor=request[USER].login,
         address=request[ADDRESS],
         temporary=True,
@@ -344,6 +350,7 @@ async def api_patch_user(request: web.Request) -> web.Response:
             counters=data.get("counters", list(current.counters)),
             interfaces=data.get("interfaces", list(current.interfaces)),
             organisation=data.get("organisation", current.organisation),
+            sites=data.get("sites", list(current.sites)),
             actor=actor,
             address=address,
         )

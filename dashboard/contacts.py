@@ -98,7 +98,11 @@ async def api_history(request: web.Request) -> web.Response:
         raise StaffError("invalid-field", "limit: 1 to 100.", field="limit")
     ops = request.app[OPS]
     contacts = await ops.register.history(
-        data["caller"], actor=request[USER].login, address=request[ADDRESS], limit=limit
+        data["caller"],
+        actor=request[USER].login,
+        address=request[ADDRESS],
+        limit=limit,
+        sites=request[USER].sites,
     )
     today = ops.register.today()
     return web.json_response({"contacts": [c.as_json(today) for c in contacts]})
@@ -145,7 +149,12 @@ async def api_export(request: web.Request) -> web.Response:
     end = datetime.combine(days[1] + timedelta(days=1), time(0), site.zone)
     excel = request.query.get("excel") == "1"
     body = await request.app[OPS].register.export_csv(
-        start, end, actor=request[USER].login, excel=excel, address=request[ADDRESS]
+        start,
+        end,
+        actor=request[USER].login,
+        excel=excel,
+        address=request[ADDRESS],
+        sites=request[USER].sites,
     )
     name = f"vragen-{days[0].isoformat()}-{days[1].isoformat()}.csv"
     return web.Response(
@@ -213,7 +222,7 @@ async def history_form(request: web.Request) -> web.StreamResponse:
     number = str(form.get("caller", "")).strip()
     try:
         found = await request.app[OPS].register.history(
-            number, actor=request[USER].login, address=request[ADDRESS]
+            number, actor=request[USER].login, address=request[ADDRESS], sites=request[USER].sites
         )
     except StaffError as exc:
         return await agent_page(request, exc.status, error=exc.message, error_field=exc.field)
@@ -250,7 +259,9 @@ async def callbacks_page(request: web.Request, status: int = 200, **extra: Any) 
     ops = request.app[OPS]
     site = request.app[SERVICE].site
     filters = _list_filters(request)
-    shown = callback_view(await ops.callbacks.lost(), ops.callbacks.now(), **filters)
+    shown = callback_view(
+        await ops.callbacks.lost(sites=request[USER].sites), ops.callbacks.now(), **filters
+    )
     await ops.callbacks.seen(request[USER].login, shown.items, address=request[ADDRESS])
     names = {c.queue: c.name for c in site.counters}
     names[site.lighthouse.queue] = site.lighthouse.name
@@ -319,7 +330,7 @@ async def api_callbacks(request: web.Request) -> web.Response:
     q = request.query
     page = q.get("page")
     shown = callback_view(
-        await callbacks.lost(q.get("queue") or None),
+        await callbacks.lost(q.get("queue") or None, sites=request[USER].sites),
         callbacks.now(),
         mine=request[USER].login if q.get("mine") == "1" else None,
         state=q.get("state", "") if q.get("state") in CALLBACK_STATES else "",

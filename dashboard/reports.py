@@ -66,6 +66,8 @@ async def page(request: web.Request) -> web.Response:
         p = _period(request)
         site_id = _site_id(request)
     except StaffError as exc:
+        if exc.status == 403:  # another municipality's figures: not even the form with them
+            raise
         p = period("day", request.app[SERVICE].clock.now().astimezone(
             request.app[SERVICE].site.zone).date())  # fmt: skip
         return await _render(
@@ -127,9 +129,28 @@ async def _table_report(request: web.Request) -> tuple[str, Period, Report]:
 
 
 def _site_id(request: web.Request) -> str | None:
-    """A region's municipality the report is for (``gemeente``), None for all of it."""
+    """A region's municipality the report is for (``gemeente``), None for all of it. A user
+    limited to some municipalities gets only theirs: without ``gemeente`` their one, and a
+    403 for the whole region when they have several, or for another's."""
     site = request.app[SERVICE].site
     given = request.query.get("gemeente", "")
+    mine = request[USER].sites
+    if mine and not given:
+        if len(mine) == 1:
+            return mine[0]
+        raise StaffError(
+            "forbidden",
+            f"U ziet de cijfers van uw gemeenten, elk apart: kies er een ({', '.join(mine)}).",
+            field="gemeente",
+            status=403,
+        )
+    if mine and given not in mine:
+        raise StaffError(
+            "forbidden",
+            f"De cijfers van {given!r} zijn niet voor u: u ziet die van {', '.join(mine)}.",
+            field="gemeente",
+            status=403,
+        )
     if not given:
         return None
     if not any(s.site_id == given for s in site.sites):

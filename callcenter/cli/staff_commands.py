@@ -62,7 +62,13 @@ def register(sub: Any) -> None:
         "--organisation", help="the organisation the user works for (one of the site file's)"
     )
     add.add_argument(
-        "--config", help="the site file (needed to check --counter and --organisation)"
+        "--site",
+        action="append",
+        default=[],
+        help="a region's municipality the user is limited to (repeatable; none: all)",
+    )
+    add.add_argument(
+        "--config", help="the site file (needed to check --counter, --organisation, --site)"
     )
     add.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
@@ -194,6 +200,8 @@ def users_add(args: argparse.Namespace) -> int:
         raise CommandError("--counter needs --config (the site file, to check the counter ids)")
     if args.organisation and not args.config:
         raise CommandError("--organisation needs --config (the site file names them)")
+    if args.site and not args.config:
+        raise CommandError("--site needs --config (the region's site file names them)")
     site = site_or_exit(args.config) if args.config else None
     password = _password(args)
     user = with_staff(
@@ -206,6 +214,7 @@ def users_add(args: argparse.Namespace) -> int:
             counters=args.counter,
             interfaces=args.interface,
             organisation=args.organisation,
+            sites=args.site,
             actor=actor(),
         ),
         site,

@@ -10,7 +10,7 @@ wrong). Each attempt is registered (``callback_attempts``) and audited.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -190,8 +190,11 @@ class CallbackList(SiteStore):
                 address=address,
             )
 
-    async def lost(self, queue: str | None = None, days: int = DAYS) -> list[LostCall]:
-        """The list now (``queue``: one queue only), oldest first."""
+    async def lost(
+        self, queue: str | None = None, days: int = DAYS, sites: Sequence[str] = ()
+    ) -> list[LostCall]:
+        """The list now (``queue``: one queue only; ``sites``: a limited user's
+        municipalities only), oldest first."""
         since = self.now() - timedelta(days=days)
         abandoned = (
             select(VisitRow.call_id)
@@ -209,6 +212,7 @@ class CallbackList(SiteStore):
                     CallRow.callback_requested_at.is_not(None),
                     (CallRow.outcome == "abandoned") & CallRow.call_id.in_(abandoned),
                 ),
+                *((CallRow.site.in_(list(sites)),) if sites else ()),
             )
             .order_by(CallRow.started_at)
             .limit(LIMIT)
@@ -314,8 +318,12 @@ class CallbackList(SiteStore):
         """ "Ik neem dit" (``take``) or give it back; taking one another agent holds is
         refused (409) so that no citizen is called twice. Audited. The holder now."""
         async with self.sessions.begin() as session:
-            call = await session.scalar(select(CallRow.id).where(CallRow.call_id == call_id))
-            if call is None:
+            found = (
+                await session.execute(
+                    select(CallRow.id, CallRow.site).where(CallRow.call_id == call_id)
+                )
+            ).first()
+            if found is None or not user.in_sites(found.site):  # another municipality's: none
                 raise StaffError("call-not-found", f"Oproep {call_id!r} bestaat niet.", status=404)
             row = await session.get(ClaimRow, call_id)
             if take:
@@ -358,7 +366,7 @@ class CallbackList(SiteStore):
     ) -> None:
         """Register a callback attempt; ``reached`` or ``wrong_number`` takes the call off
         the list."""
-        await self.record(call_id, user.login, result, note, address=address)
+        await self.record(call_id, user.login, result, note, address=address, sites=user.sites)
 
     async def record(
         self,
@@ -368,8 +376,10 @@ class CallbackList(SiteStore):
         note: str = "",
         *,
         address: str | None = None,
+        sites: Sequence[str] = (),
     ) -> None:
-        """An attempt by ``actor`` (a user's login, or ``vuurtoren`` for one it dialled)."""
+        """An attempt by ``actor`` (a user's login, or ``vuurtoren`` for one it dialled);
+        ``sites``: a limited user's municipalities (another's call is none)."""
         if result not in RESULTS:
             raise StaffError("invalid-field", f"Kies uit: {', '.join(RESULTS)}.", field="result")
         note = " ".join((note or "").split())
@@ -377,7 +387,7 @@ class CallbackList(SiteStore):
             raise StaffError("invalid-field", "Ten hoogste 500 tekens.", field="note")
         async with self.sessions.begin() as session:
             call = await session.scalar(select(CallRow).where(CallRow.call_id == call_id))
-            if call is None:
+            if call is None or (sites and call.site not in sites):
                 raise StaffError("call-not-found", f"Geen oproep {call_id!r}.", status=404)
             session.add(
                 CallbackAttemptRow(

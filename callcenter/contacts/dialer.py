@@ -591,7 +591,7 @@ class Dialer(SiteStore):
             )
         async with self.sessions() as session:
             call = await session.scalar(select(CallRow).where(CallRow.call_id == call_id))
-        if call is None:
+        if call is None or not user.in_sites(call.site):  # another municipality's: none
             raise StaffError("call-not-found", f"Geen oproep {call_id!r}.", status=404)
         number = call.caller or ""
         if not _NUMBER.match(number):

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -137,6 +137,8 @@ class Contact:
     updated_by: str | None = None
     updated_at: datetime | None = None
     referrals: list[Referral] = field(default_factory=list)
+    site: str | None = None
+    """A region's municipality: its call's, or its own counter's."""
     replayed: bool = False
     """Registered before under the same idempotency key: this is that registration."""
 
@@ -160,6 +162,12 @@ class Contact:
         }
 
 
+def _in_sites(sites: Sequence[str]) -> tuple[Any, ...]:
+    """The condition that keeps a limited user's registrations (none for a user limited to
+    no municipality)."""
+    return (ContactRow.site.in_(list(sites)),) if sites else ()
+
+
 def _contact(row: ContactRow, referrals: Iterable[ReferralRow] = ()) -> Contact:
     return Contact(
         row.id,
@@ -177,6 +185,7 @@ def _contact(row: ContactRow, referrals: Iterable[ReferralRow] = ()) -> Contact:
         row.updated_by,
         row.updated_at,
         [_referral(r) for r in referrals],
+        row.site,
     )
 
 
@@ -266,12 +275,25 @@ class Register(SiteStore):
             queues |= live.queues
             phones |= live.phones
         return CallTrail(
-            frozenset(queues), frozenset(phones), call.counter or (live.counter if live else None)
+            frozenset(queues),
+            frozenset(phones),
+            call.counter or (live.counter if live else None),
+            call.site or (live.site if live else None),
         )
+
+    def _walk_in_site(self, user: User, counter: str | None) -> str | None:
+        """A walk-in's municipality: its counter's own; at a shared counter, that of the user
+        who registers it when they belong to one (else none: the region's)."""
+        own = self.site.site_of_counter(counter or "")
+        return own or (user.sites[0] if len(user.sites) == 1 else None)
 
     def _readable(self, user: User, contact: Contact) -> bool:
         return may_read_contact(
-            user, contact.author, contact.counter, [r.to_counter for r in contact.referrals]
+            user,
+            contact.author,
+            contact.counter,
+            [r.to_counter for r in contact.referrals],
+            contact.site,
         )
 
     def today(self) -> date:
@@ -351,9 +373,11 @@ class Register(SiteStore):
         call_id = raw.get("call_id") or None
         caller = self._number(raw.get("caller"))
         counter = raw.get("counter") or None
+        site_of_call: str | None = None
         async with self.sessions() as session:
             if call_id is not None:
                 call = await session.scalar(select(CallRow).where(CallRow.call_id == call_id))
+                site_of_call = call.site if call is not None else None
                 # a call the user may not see answers as one that does not exist: call ids
                 # are sequential, and neither a number nor a call's existence may be fished
                 if call is None or not may_see_call(
@@ -406,6 +430,7 @@ class Register(SiteStore):
             caller=caller,
             channel="phone" if call_id else "walk-in",
             counter=counter,
+            site=site_of_call if call_id else self._walk_in_site(user, counter),
             author=user.login,
             created_at=now,
             idempotency_key=key,
@@ -583,16 +608,23 @@ class Register(SiteStore):
 
     # -- a caller's history --------------------------------------------------------------------
     async def history(
-        self, number: str, *, actor: str, address: str | None = None, limit: int = HISTORY
+        self,
+        number: str,
+        *,
+        actor: str,
+        address: str | None = None,
+        limit: int = HISTORY,
+        sites: Sequence[str] = (),
     ) -> list[Contact]:
         """The caller's latest contacts, newest first, with referrals and follow-up (their
-        number in any form, or its pseudonym after retention). Audited."""
+        number in any form, or its pseudonym after retention). Audited. ``sites``: a limited
+        user's municipalities: only theirs."""
         forms = self.privacy.forms(number)
         async with self.sessions() as session:
             rows = list(
                 await session.scalars(
                     select(ContactRow)
-                    .where(ContactRow.caller.in_(forms))
+                    .where(ContactRow.caller.in_(forms), *_in_sites(sites))
                     .order_by(ContactRow.created_at.desc())
                     .limit(limit)
                 )
@@ -621,15 +653,21 @@ class Register(SiteStore):
         actor: str,
         excel: bool = False,
         address: str | None = None,
+        sites: Sequence[str] = (),
     ) -> str:
         """The question log of ``[start, end)`` as CSV (managers), one row per contact with
         its latest referral. The caller appears only as a pseudonym: a spreadsheet leaves the
-        system's access rules and retention behind. Audited."""
+        system's access rules and retention behind. Audited. ``sites``: a limited manager's
+        municipalities: only theirs."""
         async with self.sessions() as session:
             contacts = list(
                 await session.scalars(
                     select(ContactRow)
-                    .where(ContactRow.created_at >= start, ContactRow.created_at < end)
+                    .where(
+                        ContactRow.created_at >= start,
+                        ContactRow.created_at < end,
+                        *_in_sites(sites),
+                    )
                     .order_by(ContactRow.created_at)
                 )
             )
@@ -709,6 +747,7 @@ class Register(SiteStore):
                     ReferralRow.created_by == user.login,
                 )
             )
+        stmt = stmt.where(*_in_sites(user.sites))
         if status != "all":
             stmt = stmt.where(ReferralRow.status.not_in(sorted(CLOSED_STATES)))
         if status == "overdue":

@@ -7,6 +7,9 @@ and the callback list apply (docs/staff.md, "Personal data: who sees what").
   decision named.
 - A **registration** (by its id, its edits): a manager; its author; a counter employee of the
   counter it was made at or referred to.
+- In a **region**, a user limited to some municipalities (``User.sites``) reaches none of the
+  above of another municipality: calls by the number dialled, registrations by their call's
+  municipality or their own counter's.
 
 Pure: what a call went through is handed in (:class:`CallTrail`), from the store and, for a
 call still up, the live tracker.
@@ -31,6 +34,8 @@ class CallTrail:
     queues: frozenset[str]
     phones: frozenset[str]
     counter: str | None
+    site: str | None = None
+    """A region's municipality whose number the caller dialled."""
 
 
 def counter_queues(site: Site, counters: Iterable[str]) -> frozenset[str]:
@@ -39,7 +44,11 @@ def counter_queues(site: Site, counters: Iterable[str]) -> frozenset[str]:
 
 
 def may_see_call(user: User, trail: CallTrail, site: Site, member_of: Iterable[str]) -> bool:
-    """``member_of``: the queues the user's phones are members of now."""
+    """``member_of``: the queues the user's phones are members of now. A user limited to
+    some of a region's municipalities never sees another's call, whatever their role or
+    queues (a shared service's agent of one municipality included)."""
+    if not user.in_sites(trail.site):
+        return False
     if user.has("manager"):
         return True
     own = counter_queues(site, user.counters)
@@ -55,8 +64,16 @@ def may_see_call(user: User, trail: CallTrail, site: Site, member_of: Iterable[s
 
 
 def may_read_contact(
-    user: User, author: str, counter: str | None, referred_to: Iterable[str | None]
+    user: User,
+    author: str,
+    counter: str | None,
+    referred_to: Iterable[str | None],
+    site: str | None = None,
 ) -> bool:
+    """``site``: the registration's municipality (a region): beyond a limited user's reach
+    when it is not one of theirs, whoever made it."""
+    if not user.in_sites(site):
+        return False
     if user.has("manager") or author == user.login:
         return True
     return user.has("counter") and any(

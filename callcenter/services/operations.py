@@ -348,7 +348,7 @@ def live_trail(service: CallService, call_id: str) -> CallTrail | None:
     phones = {p for v in call.visits for p in (v.agent, *v.agents_rung) if p}
     decision = call.decision
     counter = decision.counter if decision is not None else None
-    return CallTrail(frozenset(queues), frozenset(phones), counter)
+    return CallTrail(frozenset(queues), frozenset(phones), counter, call.site)
 
 
 async def open_operations(

@@ -56,7 +56,14 @@ def open_staff(
     return StaffServices(
         audit=audit,
         passwords=passwords,
-        users=Staff(engine, audit, passwords, counters, site.organisations if site else ()),
+        users=Staff(
+            engine,
+            audit,
+            passwords,
+            counters,
+            site.organisations if site else (),
+            [s.site_id for s in site.sites] if site else (),
+        ),
         sessions=Sessions(engine),
         tokens=Tokens(engine, audit),
         privacy=Privacy(engine, audit, policy, privacy_key, site.country if site else "BE"),

@@ -79,6 +79,14 @@ class User:
     """The password was set by an admin: the user must choose their own first."""
     organisation: str | None = None
     """The organisation the user works for (a joint counter's figures are split by it)."""
+    sites: tuple[str, ...] = ()
+    """A region's municipalities the user is limited to: their calls, callers, registrations
+    and figures only (none: the whole region, or a lone site)."""
+
+    def in_sites(self, site: str | None) -> bool:
+        """Whether something of municipality ``site`` is within the user's reach: always
+        for a user limited to none; never, for a limited user, for what belongs to none."""
+        return not self.sites or site in self.sites
 
     def has(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
@@ -92,6 +100,7 @@ class User:
             "counters": list(self.counters),
             "interfaces": list(self.interfaces),
             "organisation": self.organisation,
+            "sites": list(self.sites),
             "active": self.active,
             "locked_until": self.locked_until.isoformat() if self.locked_until else None,
         }
@@ -115,6 +124,7 @@ def user_from_row(row: Any) -> User:
         row.failed_logins,
         bool(getattr(row, "must_change_password", False)),
         getattr(row, "organisation", None) or None,
+        _split(getattr(row, "sites", "") or ""),
     )
 
 
@@ -225,6 +235,7 @@ class Staff:
         passwords: Passwords,
         counters: Iterable[str] = (),
         organisations: Iterable[str] = (),
+        sites: Iterable[str] = (),
     ) -> None:
         self.engine = engine
         self.sessions = StoreSessions(engine)
@@ -232,6 +243,7 @@ class Staff:
         self.passwords = passwords
         self.counters = frozenset(counters)
         self.organisations = tuple(organisations)
+        self.sites = tuple(sites)
         self.throttle = AddressThrottle()
         self.tries = LoginThrottle()
         self.on_change: list[Callable[[], None]] = []
@@ -268,6 +280,19 @@ class Staff:
                 f"Onbekend loket: {', '.join(unknown)}.",
                 field="counters",
                 en=f"unknown counter: {', '.join(unknown)}",
+            )
+        return ",".join(chosen)
+
+    def _sites(self, sites: Iterable[str]) -> str:
+        chosen = sorted({s.strip() for s in sites if s.strip()})
+        unknown = [s for s in chosen if s not in self.sites]
+        if unknown:
+            known = ", ".join(self.sites) or "geen: dit is geen regio"
+            raise StaffError(
+                "invalid-field",
+                f"Onbekende gemeente: {', '.join(unknown)}. De regio kent: {known}.",
+                field="sites",
+                en=f"unknown municipality {', '.join(unknown)}; the region has: {known}",
             )
         return ",".join(chosen)
 
@@ -360,6 +385,7 @@ class Staff:
         counters: Iterable[str] = (),
         interfaces: Iterable[str] = (),
         organisation: str | None = None,
+        sites: Iterable[str] = (),
         actor: str | None = None,
         address: str | None = None,
         temporary: bool = False,
@@ -381,6 +407,7 @@ class Staff:
             counters=self._counters(counters),
             interfaces=self._interfaces(interfaces),
             organisation=self._organisation(organisation),
+            sites=self._sites(sites),
             active=True,
             failed_logins=0,
             created_at=datetime.now(UTC),
@@ -407,6 +434,7 @@ class Staff:
                 "roles": sorted(user.roles),
                 "counters": list(user.counters),
                 "organisation": user.organisation,
+                "sites": list(user.sites),
             },
             address=address,
         )
@@ -422,6 +450,7 @@ class Staff:
         counters: Iterable[str] = (),
         interfaces: Iterable[str] = (),
         organisation: str | None = None,
+        sites: Iterable[str] = (),
         actor: str | None = None,
         address: str | None = None,
     ) -> User:
@@ -431,6 +460,7 @@ class Staff:
             "counters": self._counters(counters),
             "interfaces": self._interfaces(interfaces),
             "organisation": self._organisation(organisation),
+            "sites": self._sites(sites),
         }
         async with self.sessions.begin() as session:
             row = await session.get(UserRow, user_id)
@@ -449,6 +479,7 @@ class Staff:
                 "roles": [sorted(before.roles), sorted(user.roles)],
                 "counters": [list(before.counters), list(user.counters)],
                 "organisation": [before.organisation, user.organisation],
+                "sites": [list(before.sites), list(user.sites)],
             },
             address=address,
         )

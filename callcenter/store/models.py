@@ -198,6 +198,8 @@ class UserRow(Base):
     organisation: Mapped[str | None] = mapped_column(String(128))
     """The organisation the user works for (one of the site's): a joint counter's figures
     are split by it."""
+    sites: Mapped[str] = mapped_column(String(400), default="")
+    """Comma-separated: the region's municipalities the user is limited to (none: all)."""
 
 
 class SessionRow(Base):
@@ -413,6 +415,8 @@ class ContactRow(Base):
     updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     idempotency_key: Mapped[str | None] = mapped_column(String(64))
     """The form's or API client's key: the same submission twice is one registration."""
+    site: Mapped[str | None] = mapped_column(String(64))
+    """A region's municipality: its call's, or its own counter's (migration 0019)."""
 
     __table_args__ = (
         Index("ix_contacts_caller_created", "caller", "created_at"),

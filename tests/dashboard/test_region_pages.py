@@ -129,3 +129,131 @@ async def test_the_report_per_municipality_adds_up_to_the_region(
     assert bad.status == 400
     error = (await bad.json())["error"]
     assert error["field"] == "gemeente" and "hamont-achel, pelt, peer" in error["message"]
+
+
+async def as_user(browse: Browse, login: str) -> Session:
+    s = await browse()
+    assert (await s.login(login)).status == 303, login
+    return s
+
+
+async def test_a_user_limited_to_one_municipality_never_reaches_anothers_callers(
+    browse: Browse, staff: StaffServices, example_site: Site, monday: Fixed, app: Any
+) -> None:
+    users = staff.users
+    await users.add("admin1", "Beheerder", ["admin"], PASSWORD)
+    # one agent of Pelt and one of the region, both members of the shared debt queue's
+    # phones; a manager of Peer; a manager of the whole region
+    await users.add(
+        "pelt1", "Agent Pelt", ["agent"], PASSWORD, interfaces=["PJSIP/pelt1"], sites=["pelt"]
+    )
+    await users.add("regio1", "Agent Regio", ["agent"], PASSWORD, interfaces=["PJSIP/regio1"])
+    await users.add("peer-manager", "Manager Peer", ["manager"], PASSWORD, sites=["peer"])
+    await users.add("manager1", "Manager", ["manager"], PASSWORD)
+    same = "+32470555555"  # one citizen, who called Pelt and Peer
+
+    def answered(call_id: str, where: str, phone: str, minute: int) -> CallRecord:
+        call = a_call(example_site, minute, where, "2")  # the shared debt mediation
+        call.call_id, call.caller = call_id, same
+        call.visits[0].agent = phone
+        return call
+
+    pelt_call = answered("pelt.1", "pelt", "PJSIP/pelt1", 40)
+    peer_call = answered("peer.1", "peer", "PJSIP/pelt1", 41)  # the Pelt agent's phone rang
+    lost_peer = a_call(example_site, 42, "peer", "9")
+    lost_peer.call_id, lost_peer.outcome = "peer.2", Outcome.ABANDONED
+    lost_peer.visits[0].outcome = VisitOutcome.ABANDONED
+    lost_pelt = a_call(example_site, 43, "pelt", "9")
+    lost_pelt.call_id, lost_pelt.outcome = "pelt.2", Outcome.ABANDONED
+    lost_pelt.visits[0].outcome = VisitOutcome.ABANDONED
+    await CallStore(staff.audit.engine).save_many([pelt_call, peer_call, lost_peer, lost_pelt])
+
+    question = {
+        "topic": "schulden",
+        "category": "schulden",
+        "summary": "Vraagt een afspraak bij de schuldbemiddeling.",
+        "outcome": "answered",
+    }
+    pelt = await as_user(browse, "pelt1")
+    refused = await pelt.api("POST", "/api/contacts", {**question, "call_id": "peer.1"})
+    assert refused.status == 400  # another municipality's call is none the agent may see
+    assert (await refused.json())["error"]["field"] == "call_id"
+    made = await pelt.api("POST", "/api/contacts", {**question, "call_id": "pelt.1"})
+    assert made.status == 201, await made.text()
+    own = await made.json()
+    regio = await as_user(browse, "regio1")
+    peer_call.visits[0].agent = "PJSIP/regio1"
+    await CallStore(staff.audit.engine).save(peer_call)
+    other = await regio.api("POST", "/api/contacts", {**question, "call_id": "peer.1"})
+    assert other.status == 201, await other.text()
+    theirs = await other.json()
+
+    # the citizen's history: the Pelt agent sees Pelt's registration only
+    seen = await (await pelt.api("POST", "/api/history", {"caller": same})).json()
+    assert [c["id"] for c in seen["contacts"]] == [own["id"]]
+    everything = await (await regio.api("POST", "/api/history", {"caller": same})).json()
+    assert {c["id"] for c in everything["contacts"]} == {own["id"], theirs["id"]}
+    assert (await pelt.api("GET", f"/api/contacts/{theirs['id']}")).status in (403, 404)
+
+    # Peer's manager: Peer's figures, lost calls, registrations; nothing of Pelt
+    boss = await as_user(browse, "peer-manager")
+    base = "/api/reports?soort=day&datum=2026-11-23"
+    mine = await (await boss.api("GET", base)).json()
+    assert mine["site"]["id"] == "peer" and mine["totals"]["arrived"] == 2
+    assert (await boss.api("GET", base + "&gemeente=pelt")).status == 403
+    page = await boss.client.get("/rapporten?soort=day&datum=2026-11-23&gemeente=pelt")
+    assert page.status == 403 and "Sociale dienst Pelt" not in await page.text()
+    lost = await (await boss.api("GET", "/api/callbacks")).json()
+    assert [c["call_id"] for c in lost["calls"]] == ["peer.2"]
+    claim = {"take": True}
+    assert (await boss.api("POST", "/api/callbacks/pelt.2/claim", claim)).status == 404
+    assert (await boss.api("POST", "/api/callbacks/peer.2/claim", claim)).status == 200
+    assert (await boss.api("GET", f"/api/contacts/{own['id']}")).status in (403, 404)
+    assert (await boss.api("GET", f"/api/contacts/{theirs['id']}")).status == 200
+    export = await (
+        await boss.client.get("/api/contacts/export.csv?from=2026-11-23&to=2026-11-23")
+    ).text()
+    assert len(export.strip().splitlines()) == 2  # the header and Peer's one registration
+    whole = await as_user(browse, "manager1")
+    lost_all = await (await whole.api("GET", "/api/callbacks")).json()
+    assert {c["call_id"] for c in lost_all["calls"]} == {"peer.2", "pelt.2"}
+
+
+async def test_an_admin_limits_a_user_to_municipalities_the_region_has(
+    browse: Browse, staff: StaffServices, example_site: Site
+) -> None:
+    await staff.users.add("admin1", "Beheerder", ["admin"], PASSWORD)
+    admin = await as_user(browse, "admin1")
+    page = await (await admin.client.get("/admin/users")).text()
+    assert '<input type="checkbox" id="site-pelt" name="sites" value="pelt">' in page
+    made = await admin.api(
+        "POST",
+        "/api/users",
+        {
+            "login": "lies",
+            "name": "Lies Maes",
+            "roles": ["agent"],
+            "password": "een-goed-wachtwoord-lies",
+            "sites": ["pelt", "genk"],
+        },
+    )
+    assert made.status == 400
+    error = (await made.json())["error"]
+    assert error["field"] == "sites" and "genk" in error["message"]
+    made = await admin.api(
+        "POST",
+        "/api/users",
+        {
+            "login": "lies",
+            "name": "Lies Maes",
+            "roles": ["agent"],
+            "password": "een-goed-wachtwoord-lies",
+            "sites": ["pelt"],
+        },
+    )
+    assert made.status == 201 and (await made.json())["sites"] == ["pelt"]
+    lies = await staff.users.by_login("lies")
+    kept = await admin.api("PATCH", f"/api/users/{lies.id}", {"name": "Lies Maes-Peeters"})
+    assert (await kept.json())["sites"] == ["pelt"]  # a change of name keeps the limit
+    (entry, *_) = await staff.audit.query(kind="user-created")
+    assert entry.detail["sites"] == ["pelt"]

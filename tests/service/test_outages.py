@@ -47,7 +47,9 @@ async def test_calls_during_an_outage_all_reach_the_store(
         pause_all(sim, "sociale-dienst")
         answered = sim.call(CallerProfile(number="+32470500001", digits="0", talk_seconds=5))
         menu_hangup = sim.call(CallerProfile(number="+32470500002", hangup_in_menu=True))
-        talking = sim.call(CallerProfile(number="+32470500003", digits="52", talk_seconds=400))
+        # a talk of 20 min (30 s real): still going when the service is back, however long
+        # it takes to start on a busy machine (400 s, 10 s real, ended first beside a hog)
+        talking = sim.call(CallerProfile(number="+32470500003", digits="52", talk_seconds=1200))
         waiting = sim.call(CallerProfile(number="+32470500004", digits="1", patience=900))
         await until(lambda: answered.truth.ended and menu_hangup.truth.ended, 20)
         await until(lambda: bool(talking.truth.visits) and talking.truth.outcome == "answered")
@@ -56,7 +58,7 @@ async def test_calls_during_an_outage_all_reach_the_store(
         async with stack(at("2026-11-23 10:00"), sim=sim) as s:
             pause_all(sim, "sociale-dienst", False)  # the waiting caller is answered now
             recs = {
-                c.truth.linkedid: await s.record(c.truth.linkedid, 40)
+                c.truth.linkedid: await s.record(c.truth.linkedid, 90)
                 for c in (answered, menu_hangup, talking, waiting)
             }
             total = await s.run.store.count()
