@@ -257,3 +257,79 @@ async def test_an_admin_limits_a_user_to_municipalities_the_region_has(
     assert (await kept.json())["sites"] == ["pelt"]  # a change of name keeps the limit
     (entry, *_) = await staff.audit.query(kind="user-created")
     assert entry.detail["sites"] == ["pelt"]
+
+
+async def test_no_route_shows_a_limited_user_anothers_caller_or_question(
+    app: Any, browse: Browse, staff: StaffServices, example_site: Site, monday: Fixed
+) -> None:
+    """The route × role walk for sites: every page and API read, as one user with every role
+    but admin limited to Peer, with the ids of Pelt's call, registration and referral in the
+    URLs: neither Pelt's caller's number (in any form) nor Pelt's question comes back."""
+    from tests.dashboard.test_access import routes_of
+
+    users = staff.users
+    await users.add(
+        "pelt1", "Agent Pelt", ["agent", "counter"], PASSWORD, counters=["sd-pelt"],
+        interfaces=["PJSIP/pelt1"], sites=["pelt"],
+    )  # fmt: skip
+    await users.add(
+        "peer1", "Alles Peer", ["agent", "counter", "manager"], PASSWORD,
+        counters=["sd-peer", "onthaal-peer"], interfaces=["PJSIP/peer1"], sites=["peer"],
+    )  # fmt: skip
+    secret_number, secret_text = "+32470777888", "GEHEIM-PELT schulden en huur"
+    call = a_call(example_site, 30, "pelt", "1")
+    call.call_id, call.caller = "pelt.9", secret_number
+    call.visits[0].agent = "PJSIP/pelt1"
+    lost = a_call(example_site, 31, "pelt", "9")
+    lost.call_id, lost.caller, lost.outcome = "pelt.10", secret_number, Outcome.ABANDONED
+    lost.visits[0].outcome = VisitOutcome.ABANDONED
+    await CallStore(staff.audit.engine).save_many([call, lost])
+    pelt = await as_user(browse, "pelt1")
+    made = await pelt.api(
+        "POST",
+        "/api/contacts",
+        {
+            "call_id": "pelt.9",
+            "topic": "financiele-hulp-pelt",
+            "category": "schulden",
+            "summary": secret_text,
+            "outcome": "referred",
+            "referral": {"to_counter": "sd-pelt", "request": secret_text},
+        },
+    )
+    assert made.status == 201, await made.text()
+    contact = await made.json()
+    ids = {
+        "{contact_id}": str(contact["id"]),
+        "{referral_id}": str(contact["referrals"][0]["id"]),
+        "{call_id}": "pelt.9",
+        "{table}": "gemeenten",
+    }
+    forms = (secret_number, "0470777888", "470777888", "470 77 78 88")
+    peer = await as_user(browse, "peer1")
+    walked = 0
+    for name, method, raw in routes_of(app):
+        if method != "GET" or "stream" in name or name in ("logout", "static"):
+            continue
+        path = raw
+        for key, value in ids.items():
+            path = path.replace(key, value)
+        if "{" in path:
+            continue  # an id of something else (users, tokens, overrides, products)
+        for query in ("", "?soort=day&datum=2026-11-23", "?from=2026-11-23&to=2026-11-23"):
+            resp = await peer.client.get(path + query, allow_redirects=False)
+            body = (await resp.read()).decode("utf-8", "replace")  # an .xlsx is a zip
+            walked += 1
+            assert resp.status < 500 or path == "/healthz", (path, resp.status)  # no AMI here
+            where = f"GET {path}{query} ({resp.status})"
+            assert not any(f in body for f in forms), where
+            assert "GEHEIM-PELT" not in body, where
+    assert walked > 60
+    history = await peer.api("POST", "/api/history", {"caller": secret_number})
+    assert (await history.json())["contacts"] == []
+    for form in ("/agent/history",):
+        page = await peer.post(form, {"caller": secret_number})
+        assert "GEHEIM-PELT" not in await page.text()
+    # and the same walk as Pelt's own agent finds them (the test can fail)
+    own = await (await pelt.client.get(f"/api/contacts/{contact['id']}")).text()
+    assert "GEHEIM-PELT" in own
