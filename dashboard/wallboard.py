@@ -12,6 +12,7 @@ from callcenter.figures.today import build_board
 from dashboard.feeds import SharedFeed, Snapshot, shared_stream
 from dashboard.keys import OPS, SERVICE, USER
 from dashboard.render import render
+from routing.site import Site
 
 __all__ = ["BOARD", "FEED", "BoardCache", "setup"]
 
@@ -51,15 +52,46 @@ class BoardCache(Snapshot):
 BOARD: web.AppKey[BoardCache] = web.AppKey("board", BoardCache)
 
 
+def _local(request: web.Request) -> Site | None:
+    """A region's municipality whose wallboard this is (``gemeente``; a user limited to one
+    sees theirs; another's, or the whole region for a user limited to some, is 403)."""
+    site: Site = request.app[SERVICE].site
+    given = request.query.get("gemeente", "")
+    mine = request[USER].sites
+    if mine and not given:
+        given = mine[0]
+    if not given:
+        return None
+    local = next((s for s in site.sites if s.site_id == given), None)
+    if local is None:
+        raise web.HTTPNotFound(text=f"Geen gemeente {given!r} in {site.name}.")
+    if mine and given not in mine:
+        raise web.HTTPForbidden(text="Het wandbord van deze gemeente is niet voor u.")
+    return local
+
+
+def _tiles_of(board: dict[str, Any], local: Site | None) -> dict[str, Any]:
+    """The board with a municipality's tiles only: the lighthouse, its own counters and the
+    shared ones (the day's summary stays the region's)."""
+    if local is None:
+        return board
+    tiles = [t for t in board["tiles"] if t.get("site") in (None, local.site_id)]
+    return {**board, "tiles": tiles, "local": {"id": local.site_id, "name": local.name}}
+
+
 async def page(request: web.Request) -> web.Response:
     static = request.app.router["static"]
+    local = _local(request)
     board, _ = request.app[BOARD].get()
+    board = _tiles_of(board, local)
     user = request[USER]
     overdue = await request.app[OPS].register.overdue_count() if user.has("manager") else 0
+    region = request.app[SERVICE].site
     return render(
         request,
         "wallboard.html",
         board=board,
+        sites=[(s.site_id, s.name) for s in region.sites] if not user.sites else [],
         snapshot=request.app[SERVICE].snapshot(),
         js=static.url_for(filename="wallboard.js"),
         overdue=overdue,
@@ -68,8 +100,9 @@ async def page(request: web.Request) -> web.Response:
 
 
 async def board_json(request: web.Request) -> web.Response:
+    local = _local(request)
     board, _ = request.app[BOARD].get()
-    return web.json_response(board)
+    return web.json_response(_tiles_of(board, local))
 
 
 GATHER = 0.5

@@ -11,7 +11,9 @@ lets the morning fill the queues, and saves ``wandbord.png`` (the wall-screen la
 ``medewerkers.png`` (``/agenten``). Bounded: the demo stops after 180 s. Then the mobile
 counters' example (``examples/zitdagen.toml``) on a Tuesday at 10:00, while the zitdag is
 held in Vichte: ``openingsuren-zitdagen.png`` (the public ``/openingsuren``, at a phone's
-width). ``--only hours`` takes that one alone.
+width). ``--only hours`` takes that one alone. Then the region's example
+(``examples/regio.toml``) at 10:00: ``wandbord-regio.png``, the region's wall screen with its
+municipalities' counters and the shared services (``--only region``).
 """
 
 from __future__ import annotations
@@ -129,6 +131,25 @@ async def shoot_hours(base: str, out: Path) -> None:
         await browser.close()
 
 
+async def shoot_region(base: str, password: str, out: Path) -> None:
+    """The region's wallboard on a wall screen, once its morning has filled the queues."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        ctx = await browser.new_context(locale="nl-BE", viewport={"width": 1920, "height": 1080})
+        page = await ctx.new_page()
+        await page.goto(base + "/login")
+        await page.fill("#login", "demo")
+        await page.fill("#password", password)
+        async with page.expect_navigation():
+            await page.press("#password", "Enter")
+        await page.goto(base + "/?wand=1")
+        await page.wait_for_timeout(20_000)  # the morning fills the queues
+        await page.screenshot(path=str(out / "wandbord-regio.png"))
+        await browser.close()
+
+
 def _run(start: date, shots: Any, *, config: Path | None = None, clock: str = "09:30") -> None:
     """One demo for ``shots(base, password)``, stopped and cleared after."""
     data = Path(tempfile.mkdtemp(prefix="vuurtoren-shots-"))
@@ -144,7 +165,7 @@ def _run(start: date, shots: Any, *, config: Path | None = None, clock: str = "0
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "docs" / "img"))
-    parser.add_argument("--only", choices=["hours"], help="take only these screenshots")
+    parser.add_argument("--only", choices=["hours", "region"], help="take only these screenshots")
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -154,12 +175,20 @@ def main() -> int:
     if args.only is None:
         _run(start, lambda base, password: shoot(base, password, start, out))
     tuesday = start + timedelta(days=(1 - start.weekday()) % 7)
-    _run(
-        tuesday,
-        lambda base, _password: shoot_hours(base, out),
-        config=ROOT / "examples" / "zitdagen.toml",
-        clock="10:00",
-    )
+    if args.only in (None, "hours"):
+        _run(
+            tuesday,
+            lambda base, _password: shoot_hours(base, out),
+            config=ROOT / "examples" / "zitdagen.toml",
+            clock="10:00",
+        )
+    if args.only in (None, "region"):
+        _run(
+            tuesday,
+            lambda base, password: shoot_region(base, password, out),
+            config=ROOT / "examples" / "regio.toml",
+            clock="10:00",
+        )
     print(f"screenshots in {args.out}", file=sys.stderr)
     return 0
 

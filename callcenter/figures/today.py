@@ -290,6 +290,8 @@ def build_board(
     for c in site.counters:
         t = tile("counter", c.id, c.id, c.name, c.queue, c.hours)
         t["organisation"] = c.organisation
+        if site.sites:  # a region: whose counter it is (None: a shared service)
+            t["site"] = site.site_of_counter(c.id)
         tiles.append(t)
     lighthouse_calls = sum(today.lighthouse.values())
     return {

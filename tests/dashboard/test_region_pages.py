@@ -333,3 +333,28 @@ async def test_no_route_shows_a_limited_user_anothers_caller_or_question(
     # and the same walk as Pelt's own agent finds them (the test can fail)
     own = await (await pelt.client.get(f"/api/contacts/{contact['id']}")).text()
     assert "GEHEIM-PELT" in own
+
+
+async def test_each_municipality_has_its_wallboard_and_a_limited_manager_sees_theirs(
+    browse: Browse, staff: StaffServices, monday: Fixed, app: Any
+) -> None:
+    await staff.users.add("manager1", "Manager", ["manager"], PASSWORD)
+    await staff.users.add("peer-manager", "Manager Peer", ["manager"], PASSWORD, sites=["peer"])
+    region = await as_user(browse, "manager1")
+    whole = await (await region.api("GET", "/api/wallboard")).json()
+    tiles = {t["id"]: t for t in whole["tiles"]}
+    assert len(tiles) == 12 and tiles["sd-pelt"]["site"] == "pelt"
+    assert tiles["schuldbemiddeling"]["site"] is None  # shared
+    page = await (await region.client.get("/")).text()
+    assert '<a href="/?gemeente=pelt">Sociaal Huis Pelt</a>' in page
+    pelt = await (await region.api("GET", "/api/wallboard?gemeente=pelt")).json()
+    assert {t["id"] for t in pelt["tiles"]} == {
+        "lighthouse", "onthaal-pelt", "sd-pelt",
+        "schuldbemiddeling", "gezinszorg", "juridisch", "jobcoaching", "svk",
+    }  # fmt: skip
+    boss = await as_user(browse, "peer-manager")
+    own = await (await boss.client.get("/")).text()
+    assert "Wachtrijen nu — Sociaal Huis Peer" in own and "Sociale dienst Pelt" not in own
+    assert (await boss.client.get("/?gemeente=pelt")).status == 403
+    assert (await boss.api("GET", "/api/wallboard?gemeente=pelt")).status == 403
+    assert (await region.client.get("/?gemeente=genk")).status == 404
