@@ -316,6 +316,8 @@ class Site:
     holidays: HolidayCalendar = field(init=False, repr=False, compare=False)
     _counters: dict[str, Counter] = field(init=False, repr=False, compare=False)
     _topics: dict[str, Topic] = field(init=False, repr=False, compare=False)
+    _sites: dict[str, Site] = field(init=False, repr=False, compare=False)
+    """A region's municipalities by id and by number as dialled (one lookup a call)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "holidays", HolidayCalendar(self.zone, self.country))
@@ -326,6 +328,12 @@ class Site:
         for t in self.topics:
             lookup.setdefault(t.id, t)
         object.__setattr__(self, "_topics", lookup)
+        found: dict[str, Site] = {}
+        for s in self.sites:
+            found.setdefault(s.site_id, s)
+            if s.number:
+                found.setdefault(dialled_digits(s.number), s)
+        object.__setattr__(self, "_sites", found)
 
     def counter(self, counter_id: str) -> Counter:
         return self._counters[counter_id]
@@ -340,16 +348,14 @@ class Site:
         from a dialplan that does not say where it came in)."""
         if not self.sites:
             return self
-        return next((s for s in self.sites if s.site_id == site_id), self.sites[0])
+        return self._sites.get(site_id or "", self.sites[0])
 
     def find_site(self, key: str) -> Site | None:
         """A region's municipality by id or by its number as dialled (spaces, dots, dashes
         and slashes ignored; ``+32 11`` and ``011`` alike); None when none matches."""
-        wanted = dialled_digits(key)
-        for s in self.sites:
-            if key == s.site_id or (s.number and wanted and dialled_digits(s.number) == wanted):
-                return s
-        return None
+        if not self.sites:
+            return None
+        return self._sites.get(key) or self._sites.get(dialled_digits(key) or "-")
 
     def site_of_counter(self, counter_id: str) -> str | None:
         """The municipality whose own counter this is; None for a shared one (or a lone
