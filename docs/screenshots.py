@@ -80,18 +80,24 @@ def start_demo(
     return demo, f"http://127.0.0.1:{port}", password
 
 
+async def _logged_in(browser: Any, base: str, password: str) -> Any:
+    """A page at a wall screen's size, logged in as the demo's manager."""
+    ctx = await browser.new_context(locale="nl-BE", viewport={"width": 1920, "height": 1080})
+    page = await ctx.new_page()
+    await page.goto(base + "/login")
+    await page.fill("#login", "demo")
+    await page.fill("#password", password)
+    async with page.expect_navigation():
+        await page.press("#password", "Enter")
+    return page
+
+
 async def shoot(base: str, password: str, start: date, out: Path) -> None:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        ctx = await browser.new_context(locale="nl-BE", viewport={"width": 1920, "height": 1080})
-        page = await ctx.new_page()
-        await page.goto(base + "/login")
-        await page.fill("#login", "demo")
-        await page.fill("#password", password)
-        async with page.expect_navigation():
-            await page.press("#password", "Enter")
+        page = await _logged_in(browser, base, password)
         await page.goto(base + "/?wand=1")
         await page.wait_for_timeout(25_000)  # the morning peak fills the queues
         await page.screenshot(path=str(out / "wandbord.png"))
@@ -137,13 +143,7 @@ async def shoot_region(base: str, password: str, out: Path) -> None:
 
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        ctx = await browser.new_context(locale="nl-BE", viewport={"width": 1920, "height": 1080})
-        page = await ctx.new_page()
-        await page.goto(base + "/login")
-        await page.fill("#login", "demo")
-        await page.fill("#password", password)
-        async with page.expect_navigation():
-            await page.press("#password", "Enter")
+        page = await _logged_in(browser, base, password)
         await page.goto(base + "/?wand=1")
         await page.wait_for_timeout(20_000)  # the morning fills the queues
         await page.screenshot(path=str(out / "wandbord-regio.png"))

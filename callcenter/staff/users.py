@@ -110,6 +110,14 @@ def _split(value: str) -> tuple[str, ...]:
     return tuple(v for v in value.split(",") if v)
 
 
+def _chosen(values: Iterable[str], known: Iterable[str]) -> tuple[str, list[str]]:
+    """The values given (trimmed, each once, sorted) as a user row stores them, and those
+    of them that are not ``known``."""
+    chosen = sorted({v.strip() for v in values if v.strip()})
+    allowed = set(known)
+    return ",".join(chosen), [v for v in chosen if v not in allowed]
+
+
 def user_from_row(row: Any) -> User:
     """From an ORM ``UserRow`` or a Core row of the ``users`` table."""
     return User(
@@ -272,8 +280,7 @@ class Staff:
         return ",".join(chosen)
 
     def _counters(self, counters: Iterable[str]) -> str:
-        chosen = sorted({c.strip() for c in counters if c.strip()})
-        unknown = [c for c in chosen if c not in self.counters]
+        stored, unknown = _chosen(counters, self.counters)
         if unknown:
             raise StaffError(
                 "invalid-field",
@@ -281,11 +288,10 @@ class Staff:
                 field="counters",
                 en=f"unknown counter: {', '.join(unknown)}",
             )
-        return ",".join(chosen)
+        return stored
 
     def _sites(self, sites: Iterable[str]) -> str:
-        chosen = sorted({s.strip() for s in sites if s.strip()})
-        unknown = [s for s in chosen if s not in self.sites]
+        stored, unknown = _chosen(sites, self.sites)
         if unknown:
             known = ", ".join(self.sites) or "geen: dit is geen regio"
             raise StaffError(
@@ -294,7 +300,7 @@ class Staff:
                 field="sites",
                 en=f"unknown municipality {', '.join(unknown)}; the region has: {known}",
             )
-        return ",".join(chosen)
+        return stored
 
     def _organisation(self, organisation: str | None) -> str | None:
         chosen = (organisation or "").strip()

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from callcenter.calls.service import CallService
 from callcenter.staff.services import StaffServices
 from callcenter.staff.users import User
 from callcenter.store import CallStore
@@ -19,8 +18,10 @@ from callcenter.store.records import CallRecord, Outcome, Visit, VisitOutcome
 from routing.config import load_site
 from routing.site import Site
 from tests.dashboard.conftest import PASSWORD, Session
-from tests.dashboard.test_public_hours import Fixed
+from tests.dashboard.test_public_hours import Fixed, monday
 from tests.service.conftest import at
+
+__all__ = ["monday"]  # the fixture, shared with the public hours' tests
 
 JOINT = Path(__file__).resolve().parents[2] / "examples" / "gezamenlijk-onthaal.toml"
 OCMW, CAW = "OCMW Voorbeeld", "CAW Midden"
@@ -31,13 +32,6 @@ Browse = Callable[[], Awaitable[Session]]
 def example_site() -> Site:
     """This module's site: the joint reception (the dashboard fixtures build on it)."""
     return load_site(JOINT)
-
-
-@pytest.fixture
-def monday(service: CallService) -> Fixed:
-    clock = Fixed(at("2026-11-23 10:00"))
-    service.clock = clock
-    return clock
 
 
 @pytest.fixture

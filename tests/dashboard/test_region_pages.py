@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from callcenter.calls.service import CallService
 from callcenter.staff.services import StaffServices
 from callcenter.staff.users import User
 from callcenter.store import CallStore
@@ -19,8 +18,10 @@ from routing.config import load_site
 from routing.decide import decide
 from routing.site import Site
 from tests.dashboard.conftest import PASSWORD, Session
-from tests.dashboard.test_public_hours import Fixed
+from tests.dashboard.test_public_hours import Fixed, monday
 from tests.service.conftest import at
+
+__all__ = ["monday"]  # the fixture, shared with the public hours' tests
 
 REGION = Path(__file__).resolve().parents[2] / "examples" / "regio.toml"
 Browse = Callable[[], Awaitable[Session]]
@@ -30,13 +31,6 @@ Browse = Callable[[], Awaitable[Session]]
 def example_site() -> Site:
     """This module's site: the region (the dashboard fixtures build on it)."""
     return load_site(REGION)
-
-
-@pytest.fixture
-def monday(service: CallService) -> Fixed:
-    clock = Fixed(at("2026-11-23 10:00"))
-    service.clock = clock
-    return clock
 
 
 @pytest.fixture
