@@ -39,7 +39,7 @@ def _local(request: web.Request) -> Site:
     given = request.query.get("gemeente", "")
     if not given:
         return site
-    local = next((s for s in site.sites if s.site_id == given), None)
+    local = site.municipality(given)
     if local is None:
         raise web.HTTPNotFound(text=f"Geen gemeente {given!r} in {site.name}.")
     return local

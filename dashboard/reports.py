@@ -153,7 +153,7 @@ def _site_id(request: web.Request) -> str | None:
         )
     if not given:
         return None
-    if not any(s.site_id == given for s in site.sites):
+    if site.municipality(given) is None:
         known = ", ".join(s.site_id for s in site.sites) or "geen: dit is één site"
         raise StaffError(
             "invalid-field", f"Onbekende gemeente {given!r} (kies uit {known}).", field="gemeente"

@@ -62,7 +62,7 @@ def _local(request: web.Request) -> Site | None:
         given = mine[0]
     if not given:
         return None
-    local = next((s for s in site.sites if s.site_id == given), None)
+    local = site.municipality(given)
     if local is None:
         raise web.HTTPNotFound(text=f"Geen gemeente {given!r} in {site.name}.")
     if mine and given not in mine:

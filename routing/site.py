@@ -350,6 +350,12 @@ class Site:
             return self
         return self._sites.get(site_id or "", self.sites[0])
 
+    def municipality(self, site_id: str) -> Site | None:
+        """A region's municipality by its id alone (a page's ``gemeente``); None when the
+        region has none of that id, or this is a lone site."""
+        found = self._sites.get(site_id)
+        return found if found is not None and found.site_id == site_id else None
+
     def find_site(self, key: str) -> Site | None:
         """A region's municipality by id or by its number as dialled (spaces, dots, dashes
         and slashes ignored; ``+32 11`` and ``011`` alike); None when none matches."""

@@ -46,6 +46,7 @@ REASON_HEADS = {
     "": "onbekend",
 }
 """The routing reasons in the tables' words (pages and exports)."""
+_SITE_FIELDS = ("arrived", "routed", "answered", "to_lighthouse", "last_resort")
 NO_SITE = "(nummer onbekend)"
 """A region's calls that came in on no municipality's number (or before it was kept)."""
 NO_ORGANISATION = "(zonder organisatie)"
@@ -355,8 +356,9 @@ async def build_report(
     ``site_id``: a region's municipality: only its calls (and their queue visits, in its
     own queues and the shared ones); the agents' days, wrap-up codes and callback stand-ins
     are the region's, and are left out. A region's report has a table per municipality."""
-    one = bool(site_id) and region.find_site(site_id or "") is not None
-    site = region.local(site_id) if one else region
+    chosen = region.municipality(site_id) if site_id else None
+    one = chosen is not None
+    site = chosen or region
     start, end = p.bounds(site)
     zone = site.zone
     lh = site.lighthouse
@@ -415,11 +417,7 @@ async def build_report(
     hour = epoch_bucket(dialect, CallRow.started_at, 3600).label("hour")
     by_hour_q = select(hour, func.count()).where(in_period)
     # queued callbacks' stand-ins: visits for Asterisk, no calls here; their own line
-    stand_in = and_(
-        StandInRow.joined_at >= start,
-        StandInRow.joined_at < end,
-        *((StandInRow.queue.is_(None),) if one else ()),  # the region's: none here
-    )
+    stand_in = and_(StandInRow.joined_at >= start, StandInRow.joined_at < end)
     by_stand_in = select(StandInRow.queue, StandInRow.outcome, func.count()).where(stand_in)
     # a joint counter's answered visits per organisation of the agent who answered
     joint = {c.queue: c for c in site.counters if c.partners}
@@ -443,7 +441,10 @@ async def build_report(
         _rows(engine, by_quarter.group_by(quarter, VisitRow.outcome)),
         _rows(engine, by_way.group_by(*way)),
         _rows(engine, by_hour_q.group_by(hour)),
-        _rows(engine, by_stand_in.group_by(StandInRow.queue, StandInRow.outcome)),
+        # the stand-ins are the region's: none in a municipality's report
+        _nothing()
+        if one
+        else _rows(engine, by_stand_in.group_by(StandInRow.queue, StandInRow.outcome)),
         _rows(engine, by_org) if joint else _nothing(),
     )
     stand_ins: dict[str, Tallies[str]] = {}
@@ -598,8 +599,7 @@ async def build_report(
             {
                 "id": sid,
                 "name": region.local(sid).name if sid else NO_SITE,
-                **{k: t[k] for k in ("arrived", "routed", "answered", "to_lighthouse")},
-                "last_resort": t["last_resort"],
+                **{k: t[k] for k in _SITE_FIELDS},
             }
             for sid, t in per_site.items()
             if sid or t["arrived"]
