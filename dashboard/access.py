@@ -58,6 +58,8 @@ CATALOG_READERS = roles("agent", "counter", "manager")
 HISTORY_READERS = roles("agent", "manager")
 """A caller's history: those who take calls, and managers (audited at every reading)."""
 """The lighthouse duty is the callcenter agents'."""
+KNOWN_KEEPERS = roles("counter", "manager", "admin")
+"""The neighbourhood teams' consent register: the teams' staff, managers, admins."""
 
 ROUTES: dict[str, Access] = {
     # public, and free of personal data
@@ -139,6 +141,13 @@ ROUTES: dict[str, Access] = {
     "api-closures-ics-upload": MANAGER,
     "api-closures-delete": MANAGER,
     "public-closures-ics": PUBLIC,
+    # the consent register of neighbourhood teams (a counter user: their own teams only)
+    "known": KNOWN_KEEPERS,
+    "known-new": KNOWN_KEEPERS,
+    "known-delete": KNOWN_KEEPERS,
+    "api-known": KNOWN_KEEPERS,
+    "api-known-new": KNOWN_KEEPERS,
+    "api-known-delete": KNOWN_KEEPERS,
     # the product catalog
     "catalog": CATALOG_READERS,
     "api-catalog": CATALOG_READERS,

@@ -31,6 +31,7 @@ from dashboard import (
     closures,
     contacts,
     duty,
+    known,
     live,
     openapi,
     overrides,
@@ -53,7 +54,7 @@ from dashboard.keys import (
     WebSettings,
 )
 from dashboard.numbers import duration, number, percent
-from dashboard.render import NAV, render
+from dashboard.render import NAV, render, shown
 from dashboard.sse import end_streams
 from dashboard.web import MAX_BODY, problem
 from dashboard.words import audit_detail, audit_kind, day_cell, moment, role_name
@@ -134,7 +135,12 @@ async def error_page(request: web.Request, status: int, detail: str) -> web.Resp
     detail = "" if detail.strip() in generic or detail.startswith(f"{status}:") else detail
     reachable = ""
     if user is not None:
-        visible = [label for path, label, wanted in NAV if not wanted or user.has(*wanted)]
+        site = request.app[SERVICE].site
+        visible = [
+            label
+            for path, label, wanted in NAV
+            if (not wanted or user.has(*wanted)) and shown(site, path)
+        ]
         reachable = _listing([label.lower() for label in visible])
         if status == 403:
             roles = ", ".join(_ROLE_NAMES.get(r, r) for r in sorted(user.roles))
@@ -226,6 +232,7 @@ def create_app(
     duty.setup(app)
     agents.setup(app)
     closures.setup(app)
+    known.setup(app)
     catalog.setup(app)
     contacts.setup(app)
     openapi.setup(app)

@@ -7,8 +7,9 @@ from typing import Any
 from aiohttp import web
 
 from dashboard.keys import CSRF, SERVICE, TEMPLATES, USER
+from routing.site import Site
 
-__all__ = ["NAV", "render"]
+__all__ = ["NAV", "render", "shown"]
 
 NAV = (
     ("/", "Wachtrijen", ("agent", "manager")),
@@ -21,6 +22,7 @@ NAV = (
     ("/rota", "Wachtrol", ("manager",)),
     ("/overrides", "Uitzonderingen", ("manager",)),
     ("/sluitingen", "Sluitingen", ("manager",)),
+    ("/gekende-bellers", "Gekende bellers", ("counter", "manager", "admin")),
     ("/admin/users", "Gebruikers", ("admin",)),
     ("/admin/audit", "Auditlog", ("admin",)),
     ("/admin/privacy", "Privacy", ("admin",)),
@@ -30,17 +32,25 @@ NAV = (
 """(path, label, roles that see it; empty: everyone logged in)."""
 
 
+def shown(site: Site, path: str) -> bool:
+    """Whether a page of the navigation exists for this site: the register of known
+    callers only where there are neighbourhood teams."""
+    if path == "/gekende-bellers":
+        return site.teams is not None or any(s.teams for s in site.sites)
+    return True
+
+
 def render(
     request: web.Request, template: str, *, status: int = 200, **context: Any
 ) -> web.Response:
     user = request.get(USER)
     static = request.app.router["static"]
+    site = request.app[SERVICE].site
     nav = [
         (path, label, path == request.path)
         for path, label, wanted in NAV
-        if user is not None and (not wanted or user.has(*wanted))
+        if user is not None and (not wanted or user.has(*wanted)) and shown(site, path)
     ]
-    site = request.app[SERVICE].site
     # names for the ids the code uses (counters, the lighthouse, queues): pages show names
     names = {c.id: c.name for c in site.counters}
     names.update({"lighthouse": site.lighthouse.name, "*": "alle loketten"})

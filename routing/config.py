@@ -28,6 +28,7 @@ from routing.site import (
     PrivacySettings,
     PromptSettings,
     Site,
+    Teams,
     Topic,
     WallboardSettings,
     dialled_digits,
@@ -206,6 +207,7 @@ _COUNTER_KEYS = {
     "wrapup_codes",
     "locations",
     "partners",
+    "postcodes",
 }
 _LOCATION_KEYS = {"id", "name", "address", "hours", "postcodes"}
 POSTCODE = re.compile(r"[0-9]{4}")
@@ -245,8 +247,17 @@ _AGENT_KEYS = {
     "override_code",
 }
 _FEATURE_CODE = re.compile(r"^\*[0-9]{1,4}$")
+_TEAMS_KEYS = {
+    "topic",
+    "counters",
+    "own_worker",
+    "ask_postcode",
+    "worker_ring_seconds",
+    "register_days",
+}
 _TOP_KEYS = {
     "sites",
+    "teams",
     "menu",
     "prompts",
     "agents",
@@ -328,6 +339,7 @@ def _parse_one(data: Mapping[str, Any], source: str) -> Site:
                 )
 
     menu_groups = _read_menu(r, data, [t for _, t in topics])
+    teams = _read_teams(r, data, [c for _, c in counters], [t for _, t in topics])
 
     default_topic: str | None = None
     routing = r.table(data, "routing", "file")
@@ -357,11 +369,21 @@ def _parse_one(data: Mapping[str, Any], source: str) -> Site:
         wallboard=wallboard_settings,
         prompts=prompt_settings,
         menu_groups=menu_groups,
+        teams=teams,
         warnings=tuple(str(w) for w in r.warnings),
     )
 
 
-_LOCAL_SITE_KEYS = {"id", "name", "number", "default_topic", "topics", "prompts", "menu"}
+_LOCAL_SITE_KEYS = {
+    "id",
+    "name",
+    "number",
+    "default_topic",
+    "topics",
+    "prompts",
+    "menu",
+    "teams",
+}
 MAX_SITES = 50
 
 
@@ -381,6 +403,12 @@ def _parse_region(data: Mapping[str, Any], source: str) -> Site:
         r.add("sites", "a region has two municipalities or more (one: leave out [[sites]])")
     if len(items) > MAX_SITES:
         r.add("sites", f"at most {MAX_SITES} municipalities, got {len(items)}")
+    if "teams" in data:
+        r.add(
+            "[teams]",
+            "a region's neighbourhood teams are a municipality's: give them in its [[sites]] "
+            "entry ([sites.teams])",
+        )
     ids: list[str] = []
     for i, item in enumerate(items):
         where = _located("sites", i, item)
@@ -512,7 +540,10 @@ def _local_data(
     for table, key in (("[site]", "name"), ("[site]", "number"), ("[routing]", "default_topic")):
         if key in item:
             places[f"{table}.{key}"] = f"{here}.{key}"
-    out = {k: v for k, v in data.items() if k != "sites"}
+    places["[teams]"] = f"{here}.teams"
+    out = {k: v for k, v in data.items() if k not in ("sites", "teams")}
+    if "teams" in item:
+        out["teams"] = item["teams"]
     out["site"] = {
         **_table_or_empty(data, "site"),
         **{k: item[k] for k in ("name", "number") if k in item},
@@ -619,6 +650,7 @@ def _read_counters(
         after_call = r.integer(item, "after_call_seconds", where, low=0, high=1800)
         codes = _read_labels(r, item, "wrapup_codes", where)
         partners = _read_partners(r, item, where)
+        postcodes = _read_postcodes(r, item, where)
         if cid and name and org and (address or locations) and queue and hours:
             out.append(
                 (
@@ -641,6 +673,7 @@ def _read_counters(
                         wrapup_codes=codes,
                         locations=locations,
                         partners=partners,
+                        postcodes=postcodes,
                     ),
                 )
             )
@@ -697,15 +730,85 @@ def _read_locations(
         name = r.text(item, "name", at)
         address = r.text(item, "address", at)
         hours = r.hours(item, at, zone, country)
-        postcodes = item.get("postcodes", [])
-        if not isinstance(postcodes, list) or not all(
-            isinstance(c, str) and POSTCODE.fullmatch(c) for c in postcodes
-        ):
-            r.add(f"{at}.postcodes", f"must be a list of 4-digit postcodes, got {postcodes!r}")
-            postcodes = []
+        postcodes = _read_postcodes(r, item, at)
         if lid and name and address and hours:
-            out.append(Location(lid, name, address, hours, tuple(postcodes)))
+            out.append(Location(lid, name, address, hours, postcodes))
     return tuple(out)
+
+
+def _read_postcodes(r: _Reader, item: Mapping[str, Any], where: str) -> tuple[str, ...]:
+    postcodes = item.get("postcodes", [])
+    if not isinstance(postcodes, list) or not all(
+        isinstance(c, str) and POSTCODE.fullmatch(c) for c in postcodes
+    ):
+        r.add(f"{where}.postcodes", f"must be a list of 4-digit postcodes, got {postcodes!r}")
+        return ()
+    return tuple(postcodes)
+
+
+def _read_teams(
+    r: _Reader, data: Mapping[str, Any], counters: list[Counter], topics: list[Topic]
+) -> Teams | None:
+    """``[teams]``: neighbourhood teams, off when absent. The teams are counters (each with
+    the ``postcodes`` it serves, none twice); the topic is one of the menu's, whose own
+    counter takes the callers no team is found for."""
+    section = r.optional_table(data, "teams")
+    if section is None:
+        return None
+    where = "[teams]"
+    r.keys(section, _TEAMS_KEYS, where)
+    topic = r.text(section, "topic", where)
+    known_topics = {t.id: t for t in topics}
+    if topic is not None and topic not in known_topics and topics:
+        r.add(f"{where}.topic", f"unknown topic {topic!r} (the menu's: {', '.join(known_topics)})")
+        topic = None
+    ids = section.get("counters")
+    by_id = {c.id: c for c in counters}
+    if not isinstance(ids, list) or not ids or not all(isinstance(v, str) for v in ids):
+        r.add(f"{where}.counters", f"must be a list of the teams' counter ids, got {ids!r}")
+        ids = []
+    for cid in ids:
+        if cid not in by_id and counters:
+            r.add(f"{where}.counters", f"unknown counter {cid!r}")
+    repeated = sorted({c for c in ids if ids.count(c) > 1})
+    if repeated:
+        r.add(f"{where}.counters", f"names a team twice: {', '.join(repeated)}")
+    served: list[tuple[str, str]] = []
+    for cid in dict.fromkeys(ids):
+        team = by_id.get(cid)
+        if team is None:
+            continue
+        if team.locations:
+            r.add(f"{where}.counters", f"{cid!r} is a mobile counter: a team has one address")
+        served += [(f"counters (id {cid!r}).postcodes", pc) for pc in team.postcodes]
+    _duplicates(r, served, "team postcode")
+    if topic is not None and ids and known_topics[topic].counter in ids:
+        r.warnings.append(
+            Problem(
+                f"{where}.topic",
+                f"the topic's own counter {known_topics[topic].counter!r} is a team: callers "
+                "no team is found for all go to it (give the topic an intake counter)",
+            )
+        )
+    flags = {}
+    for key in ("own_worker", "ask_postcode"):
+        value = section.get(key, True)
+        if not isinstance(value, bool):
+            r.add(f"{where}.{key}", f"must be true or false, got {value!r}")
+            value = True
+        flags[key] = value
+    ring = r.integer(section, "worker_ring_seconds", where, low=5, high=120)
+    days = r.integer(section, "register_days", where, low=1, high=3650)
+    if topic is None or not ids:
+        return None
+    return Teams(
+        topic,
+        tuple(dict.fromkeys(ids)),
+        flags["own_worker"],
+        flags["ask_postcode"],
+        ring or 20,
+        days or 730,
+    )
 
 
 def _read_topics(r: _Reader, data: Mapping[str, Any]) -> list[tuple[str, Topic]]:

@@ -14,6 +14,13 @@ the caller of :func:`decide` passes the time. The rules, in order:
    Precedence: override, then closure or holiday, then the hours.
 5. Lighthouse closed too (or overflowing away from an open counter with the lighthouse
    closed): ``last_resort``, with the same reason.
+
+Neighbourhood teams (``site.teams``): on the teams' topic, ``team`` (the caller's own team,
+found by the service in the consent register or from the postcode keyed in) takes the place
+of the topic's counter in the rules above. ``worker``: the phone of the caller's own social
+worker, given by the service only when that worker is logged in and free; while the team is
+open (rule 2 or its hours) the call goes there first (``own_worker``), then to the team's
+queue. The decision stays pure: who is registered, logged in or free is the caller's to say.
 """
 
 from __future__ import annotations
@@ -89,14 +96,33 @@ def decide(
     at: datetime,
     live: Mapping[str, QueueState] | None = None,
     overrides: Sequence[Override] = (),
+    *,
+    team: str | None = None,
+    worker: str | None = None,
 ) -> Decision:
-    """Decide where a call goes. ``live`` maps queue names to their state now."""
+    """Decide where a call goes. ``live`` maps queue names to their state now; ``team`` and
+    ``worker``: the caller's own neighbourhood team and social worker's phone (see above)."""
     require_aware(at, "call time")
     chosen = site.topic(topic)
     counter = site.counter(chosen.counter)
     live = live or {}
+    teams = site.teams
+    own_team = teams is not None and teams.serves(chosen.id) and team in teams.counters
+    if own_team and team is not None:
+        counter = site.counter(team)
 
     place = place_state(site, counter.id, counter.hours, at, overrides)
+    if place.open and own_team and worker and teams is not None and teams.own_worker:
+        return Decision(
+            Target.OWN_WORKER,
+            counter.queue,
+            counter.id,
+            chosen.id,
+            place.reason,
+            None,
+            caller,
+            worker,
+        )
     if place.open:
         state = live.get(counter.queue, _UNKNOWN)
         leave = _overflow_reason(counter, state)

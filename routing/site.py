@@ -23,6 +23,7 @@ __all__ = [
     "Location",
     "PrivacySettings",
     "Site",
+    "Teams",
     "Topic",
     "WallboardSettings",
     "dialled_digits",
@@ -73,6 +74,8 @@ class Counter:
     """A joint counter's partner organisations: their agents staff its one queue, and its
     figures are also split per organisation of the agent who answered (none: the counter is
     ``organisation``'s alone)."""
+    postcodes: tuple[str, ...] = ()
+    """A neighbourhood team's postcodes: the callers who live there are its own (``[teams]``)."""
 
     @property
     def organisations(self) -> tuple[str, ...]:
@@ -135,6 +138,27 @@ class Lighthouse:
     """After-call work in the lighthouse queue (None: ``[agents] after_call_seconds``)."""
     wrapup_codes: tuple[tuple[str, str], ...] | None = None
     """Wrap-up codes of the lighthouse queue (None: ``[agents] wrapup_codes``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Teams:
+    """Neighbourhood teams (``[teams]``; none: off). A caller who chooses ``topic`` goes to
+    their own team: the one the consent register names for their number, else the one whose
+    ``postcodes`` hold the postcode they key in (``ask_postcode``), else the topic's own
+    counter (the intake). With ``own_worker`` a registered caller whose entry names a social
+    worker is first offered to that worker's phone (``worker_ring_seconds``), while the team
+    is open and the worker is logged in and free; then to the team's queue, then the chain.
+    The register keeps an entry ``register_days`` after the consent it was given with."""
+
+    topic: str
+    counters: tuple[str, ...]
+    own_worker: bool = True
+    ask_postcode: bool = True
+    worker_ring_seconds: int = 20
+    register_days: int = 730
+
+    def serves(self, topic: str) -> bool:
+        return topic == self.topic
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,6 +328,8 @@ class Site:
     without one is offered as "more choices"."""
     warnings: tuple[str, ...] = ()
     """Findings that do not make the file invalid but are probably mistakes."""
+    teams: Teams | None = None
+    """Neighbourhood teams and one's own social worker (``[teams]``); None: off."""
     site_id: str = ""
     """A region's municipality: its id (``[[sites]] id``); "" for a lone site or a region."""
     own_counters: frozenset[str] = frozenset()
@@ -337,6 +363,17 @@ class Site:
 
     def counter(self, counter_id: str) -> Counter:
         return self._counters[counter_id]
+
+    def team_for_postcode(self, postcode: str | None) -> Counter | None:
+        """The neighbourhood team whose postcodes hold ``postcode``; None when teams are
+        off, the postcode is empty, or no team serves it."""
+        if self.teams is None or not postcode:
+            return None
+        for cid in self.teams.counters:
+            counter = self._counters.get(cid)
+            if counter is not None and postcode in counter.postcodes:
+                return counter
+        return None
 
     @property
     def is_region(self) -> bool:

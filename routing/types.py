@@ -15,6 +15,9 @@ class Target(StrEnum):
     COUNTER = "counter"
     LIGHTHOUSE = "lighthouse"
     LAST_RESORT = "last_resort"
+    OWN_WORKER = "own_worker"
+    """The caller's own social worker's phone first (neighbourhood teams), then ``queue``:
+    the team's."""
 
 
 class Reason(StrEnum):
@@ -55,6 +58,8 @@ class Decision:
     next_open: datetime | None
     """The counter's next opening time (site zone) when it is closed; None otherwise."""
     caller: str | None = None
+    worker: str | None = None
+    """``own_worker``: the phone (Asterisk interface) of the caller's own social worker."""
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -65,4 +70,5 @@ class Decision:
             "reason": self.reason.value,
             "next_open": None if self.next_open is None else self.next_open.isoformat(),
             "caller": self.caller,
+            **({"worker": self.worker} if self.worker else {}),
         }

@@ -31,7 +31,11 @@ from callcenter.dialplan.names import (
     HOLD_STEP_APP,
     LAST_RESORT_TARGET,
     LIGHTHOUSE_QUEUE_TIMEOUT,
+    OWN_WORKER_ANSWERED,
+    OWN_WORKER_CONTEXT,
+    OWN_WORKER_EVENT,
     PLACES_CONTEXT,
+    POSTCODE_CONTEXT,
     QUEUE_EXIT_CONTEXT,
     RECORD_VERSION,
     RESULT_CONTEXT,
@@ -402,6 +406,7 @@ def _extensions(site: Site, failsafe: int) -> str:
         + " same => n,Hangup()\n"
     )
     out.append(_places(site))
+    out.append(_teams(site, failsafe))
     out.append(
         f"\n[{WHISPER_CONTEXT}]\n"
         "; A waiting caller's reminder (their place, the expected wait, the callback key):\n"
@@ -440,6 +445,63 @@ def _menu_contexts(site: Site, suffix: str) -> str:
     out.append(
         f"exten => default,1,Set(COUNTER={default_counter.id})\n"
         f" same => n,Set(QUEUE={default_counter.queue})\n same => n,Return()\n\n"
+    )
+    return "".join(out)
+
+
+def _teams(site: Site, failsafe: int) -> str:
+    """Neighbourhood teams (``[teams]``): the own social worker's phone first, and the
+    postcode of a caller the register does not know. Nothing without teams."""
+    locals_ = [local for local in site.sites or (site,) if local.teams is not None]
+    if not locals_:
+        return ""
+    teams = {
+        cid: site.counter(cid)
+        for local in locals_
+        if local.teams is not None
+        for cid in local.teams.counters
+    }
+    region = bool(site.sites)
+    out = [
+        f"\n[{OWN_WORKER_CONTEXT}]\n"
+        "; Vuurtoren sets VT_WORKER (the phone of the caller's own social worker) and VT_RING,\n"
+        "; then redirects here to the team's queue: the worker's phone rings first; answered,\n"
+        f"; the worker's side tells Vuurtoren ({OWN_WORKER_ANSWERED}); not answered, busy or\n"
+        "; unreachable: the team's queue as any caller.\n"
+    ]
+    for c in teams.values():
+        out.append(
+            f"exten => {c.queue},1,NoOp(own social worker first, then {c.name})\n"
+            " same => n,StopMusicOnHold()\n"
+            f" same => n,Dial(${{VT_WORKER}},${{VT_RING}},rU({OWN_WORKER_ANSWERED}))\n"
+            ' same => n,GotoIf($["${DIALSTATUS}" = "ANSWER"]?done)\n'
+            f" same => n,Goto(queues,{c.queue},1)\n"
+            " same => n(done),Hangup()\n"
+        )
+    out.append(
+        f"\n[{OWN_WORKER_ANSWERED}]\n"
+        "; On the worker's channel as it answers: the call is answered by its own worker.\n"
+        f"exten => s,1,UserEvent({OWN_WORKER_EVENT},Status: ANSWER)\n"
+        " same => n,Return()\n"
+    )
+    site_header = "Site: ${VT_SITE}," if region else ""
+    out.append(
+        f"\n[{POSTCODE_CONTEXT}]\n"
+        "; A caller the consent register does not know, on the teams' topic: their postcode\n"
+        "; (4 keys, 8 s), then Vuurtoren routes again to the team that serves it (none: the\n"
+        "; topic's intake). No answer within the fail-safe time: the dialplan routes alone.\n"
+        "exten => s,1,StopMusicOnHold()\n"
+        + _sound("postcode-vraag", play=False)
+        + " same => n,Read(POSTCODE,${SOUND},4,,1,8)\n"
+        " same => n,UserEvent(RouteRequest,Uniqueid: ${UNIQUEID},Topic: ${TOPIC},"
+        + site_header
+        + "Caller: ${CALLERID(num)},Postcode: ${POSTCODE})\n"
+        f" same => n,{HOLD_MUSIC_APP}(default)\n"
+        " same => n,Set(WAITED=0)\n"
+        f" same => n(hold),{HOLD_STEP_APP}(1)\n"
+        " same => n,Set(WAITED=$[${WAITED} + 1])\n"
+        f" same => n,GotoIf($[${{WAITED}} < {failsafe}]?hold)\n"
+        " same => n,Goto(central-number,failsafe,1)\n"
     )
     return "".join(out)
 

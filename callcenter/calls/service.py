@@ -30,6 +30,9 @@ from callcenter.dialplan.names import (
     FAILSAFE_TREE,
     HANGUP_TARGET,
     HEARTBEAT_KEY,
+    OWN_WORKER_CONTEXT,
+    OWN_WORKER_EVENT,
+    POSTCODE_CONTEXT,
     VISIT_TREE,
 )
 from callcenter.infra.bus import Bus
@@ -156,6 +159,15 @@ class CallService:
         self._decisions: dict[str, tuple[Decision, datetime]] = {}
         self._dirty_queues: dict[str, LiveQueue] = {}
         self._resyncing = False
+        self.own_team: Callable[[Site, str | None, str], tuple[str | None, str | None]] = (
+            lambda site, caller, call_id: (None, None)
+        )
+        """Neighbourhood teams: a caller's own team and, when free, their own social
+        worker's phone, from the consent register (the wiring sets it; it audits each
+        lookup). Called on the way of a call: from memory, never the database."""
+        self.pop_extra: Callable[[str, str], dict[str, Any]] = lambda call_id, interface: {}
+        """More for a screen pop (the wiring sets it): "your own client" and the file's team
+        of a caller the register knows."""
         self.after_resync: list[Callable[[], Awaitable[None]]] = []
         """Steps after every resync, before the states are written (the duty's reconcile)."""
         self.more_alerts: list[Callable[[], list[dict[str, str]]]] = []
@@ -240,6 +252,8 @@ class CallService:
         if event.name == "AgentConnect":
             self._announce_connect(event)
             self.voice.answered(event.get("Queue") or "", self.clock.now())
+        elif event.name == "UserEvent" and event.get("UserEvent") == OWN_WORKER_EVENT:
+            self._announce_connect(event)
         if event.name == "UserEvent" and event.get("UserEvent") == "RouteRequest":
             routed = self._decisions.pop(event.get("Channel") or "", None)
             if routed is not None:  # the tracker has the call now: attach its decision
@@ -254,11 +268,17 @@ class CallService:
 
     def _announce_connect(self, event: Message) -> None:
         """A caller is put through to an agent's phone: the agent's console shows who it is
-        (the screen pop), through the bus, within the same loop iteration."""
+        (the screen pop), through the bus, within the same loop iteration. The caller's own
+        social worker's phone answering (``OwnWorker``, no queue) pops up the same way."""
         call = self.tracker.call_for(event)
         if call is None:
             return
         d = call.decision
+        if event.name == "UserEvent":  # OwnWorker: the phone Vuurtoren had rung
+            if d is None or not d.worker:
+                return
+            event = Message.event("AgentConnect", Interface=d.worker, Queue="", HoldTime="0")
+        interface = event.get("Interface") or ""
         self.bus.publish(
             "connect",
             screen_pop(
@@ -271,6 +291,7 @@ class CallService:
                 d.reason.value if d else ("failsafe" if call.failsafe else None),
                 d.next_open if d else None,
                 self.clock.now(),
+                **self.pop_extra(call.call_id, interface),
             ),
         )
 
@@ -313,13 +334,28 @@ class CallService:
         call_id = event.get("Linkedid") or "?"
         now = self.clock.now()
         try:
+            local = self.site.local(event.get("Site") or self._site_of(event))
+            topic = event.get("Topic") or None
+            caller = event.get("Caller") or event.get("CallerIDNum")
+            team = worker = None
+            if local.teams is not None and local.teams.serves(local.topic(topic).id):
+                postcode = event.get("Postcode")
+                if postcode is None:  # the first time: the register, else ask the postcode
+                    team, worker = self.own_team(local, caller, call_id)
+                    if team is None and local.teams.ask_postcode:
+                        self._ask_postcode(channel, call_id)
+                        return
+                found = local.team_for_postcode(postcode)
+                team = team or (found.id if found else None)
             decision = decide(
-                self.site.local(event.get("Site") or self._site_of(event)),
-                event.get("Topic") or None,
-                event.get("Caller") or event.get("CallerIDNum"),
+                local,
+                topic,
+                caller,
                 now,
                 self.tracker.live_state(now),
                 self.overrides(),
+                team=team,
+                worker=worker,
             )
         except Exception:
             log.exception(
@@ -329,6 +365,17 @@ class CallService:
         self._decisions[channel] = (decision, now)
         if decision.target is Target.LAST_RESORT:
             context, exten = "last-resort", decision.counter
+        elif decision.target is Target.OWN_WORKER:
+            context, exten = OWN_WORKER_CONTEXT, decision.queue or ""
+            ring = str(local.teams.worker_ring_seconds if local.teams else 20)
+            for variable, value in (("VT_WORKER", decision.worker or ""), ("VT_RING", ring)):
+                try:
+                    self.ami.send_nowait(
+                        Message.action("Setvar", Channel=channel, Variable=variable, Value=value)
+                    )
+                except AMIError as exc:
+                    self._route_failed(call_id, decision, exc)
+                    return
         else:
             context, exten = "queues", decision.queue or ""
         try:  # pipelined: Asterisk keeps the order
@@ -350,6 +397,18 @@ class CallService:
             self._route_failed(call_id, decision, exc)
             return
         answer.add_done_callback(lambda f: self._routed(f, call_id, decision))
+
+    def _ask_postcode(self, channel: str, call_id: str) -> None:
+        """A caller the register does not know, on the teams' topic: to the postcode
+        question; its answer comes back as a second RouteRequest with ``Postcode``."""
+        try:
+            self.ami.send_nowait(
+                Message.action(
+                    "Redirect", Channel=channel, Context=POSTCODE_CONTEXT, Exten="s", Priority=1
+                )
+            )
+        except AMIError as exc:
+            log.warning("call %s: the postcode question failed (%s); fail-safe", call_id, exc)
 
     def _site_of(self, event: Message) -> str | None:
         """A region's municipality of the call a RouteRequest asks about, as the tracker

@@ -34,7 +34,12 @@ from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 from callcenter.ami.codec import Message
-from callcenter.dialplan.names import CALLBACK_PREFIX
+from callcenter.dialplan.names import (
+    CALLBACK_PREFIX,
+    OWN_WORKER_CONTEXT,
+    OWN_WORKER_EVENT,
+    POSTCODE_CONTEXT,
+)
 from callcenter.store.records import CallRecord, Outcome, Visit, VisitOutcome
 from routing.site import Site
 from routing.types import Decision, QueueState
@@ -349,7 +354,7 @@ class CallTracker:
     def _outcome(call: CallRecord) -> Outcome:
         if call.failsafe:
             return Outcome.FAILSAFE
-        if call.answered_visit is not None:
+        if call.answered_visit is not None or call.worker_answered is not None:
             return Outcome.ANSWERED
         if any(v.outcome is VisitOutcome.CALLBACK for v in call.visits):
             return Outcome.CALLBACK
@@ -494,6 +499,11 @@ def _on_user_event(t: CallTracker, e: Message, at: datetime) -> None:
             if call.channel:
                 t._by_channel[call.channel] = call.call_id
             t._changed(call)
+    elif kind == OWN_WORKER_EVENT:
+        found = t.call_for(e)  # the worker's channel: the call's by its Linkedid
+        if found is not None and found.worker_answered is None:
+            found.worker_answered = at
+            t._changed(found)
     elif kind == "CallbackRequest":
         found = t.call_for(e)
         if found is None or found.callback_requested is not None:
@@ -764,7 +774,7 @@ def _on_shutdown(t: CallTracker, e: Message, at: datetime) -> None:
 
 _VARIABLES = frozenset({"FAILSAFE", "QUEUESTATUS"})
 _CONTEXTS = frozenset({CENTRAL, LAST_RESORT})
-_OUR_CONTEXTS = frozenset({CENTRAL, QUEUES, LAST_RESORT})
+_OUR_CONTEXTS = frozenset({CENTRAL, QUEUES, LAST_RESORT, OWN_WORKER_CONTEXT, POSTCODE_CONTEXT})
 
 _HANDLERS: dict[str, Callable[[CallTracker, Message, datetime], None]] = {
     "Newchannel": _on_channel,

@@ -11,6 +11,7 @@ from callcenter.cli import (
     capture_commands,
     catalog_commands,
     duty_commands,
+    known_commands,
     override_commands,
     prompt_commands,
     routing_commands,
@@ -36,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     service_commands.register(sub)
     asterisk_commands.register(sub)
     staff_commands.register(sub)
+    known_commands.register(sub)
     override_commands.register(sub)
     duty_commands.register(sub)
     catalog_commands.register(sub)

@@ -6,7 +6,8 @@ import argparse
 import asyncio
 import json
 import sys
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from callcenter.cli.common import (
     site_or_exit,
 )
 from callcenter.cli.demo_guard import installation_clock
+from callcenter.contacts.known import KnownCallers
 from callcenter.dialplan.prompts import warnings as prompt_warnings
 from callcenter.planning.closures import ClosureStore
 from callcenter.planning.overrides import OverrideStore
@@ -55,11 +57,22 @@ def register(sub: Any) -> None:
         "--site",
         help="a region's municipality: its id or its number as dialled (the number picks it)",
     )
-    p.add_argument("--caller", help="the caller's number")
+    p.add_argument(
+        "--caller",
+        help="the caller's number (neighbourhood teams: looked up in the installation's "
+        "consent register, an audited read)",
+    )
     p.add_argument(
         "--postcode",
-        help="the caller's postcode: for a counter at several addresses, also the next "
-        "session at the address that serves it",
+        help="the caller's postcode: the neighbourhood team that serves it (as keyed in the "
+        "menu); for a counter at several addresses, also the next session at the address "
+        "that serves it",
+    )
+    p.add_argument(
+        "--worker-away",
+        action="store_true",
+        help="neighbourhood teams: as if the caller's own social worker is not logged in or "
+        "not free (default: as if free)",
     )
     p.add_argument(
         "--waiting", type=non_negative_int, help="callers waiting in the counter's queue now"
@@ -161,17 +174,33 @@ def route(args: argparse.Namespace) -> int:
     if args.waiting is not None or args.agents is not None:
         live[counter.queue] = QueueState(waiting=args.waiting, agents=args.agents)
     overrides, used = stored_overrides(args, region, at)
-    decision = decide(site, args.topic, args.caller, at, live, overrides)
+    own = _own_team(args, region, site)
+    if own is not None and own.team is not None:
+        counter = site.counter(own.team)
+        if args.waiting is not None or args.agents is not None:
+            live = {counter.queue: QueueState(waiting=args.waiting, agents=args.agents)}
+    decision = decide(
+        site,
+        args.topic,
+        args.caller,
+        at,
+        live,
+        overrides,
+        team=own.team if own else None,
+        worker=own.worker_phone if own else None,
+    )
     out = decision.as_json()
     out["at"] = at.astimezone(site.zone).isoformat()
     if region.is_region:
         out["site"] = {"id": site.site_id, "name": site.name, "number": site.number}
-    out["path"] = explain(site, args.topic, decision)
+    out["path"] = explain(site, args.topic, decision, own)
+    if own is not None:
+        out["team"] = own.as_json()
     # a mobile counter: the address where it takes the call, or where it opens next
     place = counter.location_at(at if decision.next_open is None else decision.next_open)
     if place is not None:
         out["location"] = {"id": place.id, "name": place.name, "address": place.address}
-    if args.postcode is not None:
+    if args.postcode is not None and (own is None or own.how != "postcode"):
         out["own_location"] = _own_location(counter, args.postcode, at, overrides, site)
     out["overrides"] = used
     if args.topic and site.find_topic(args.topic) is None:
@@ -198,7 +227,9 @@ def _local_site(region: Site, given: str | None) -> Site:
     return found
 
 
-def explain(site: Site, key: str | None, decision: Decision) -> list[str]:
+def explain(
+    site: Site, key: str | None, decision: Decision, own: OwnTeam | None = None
+) -> list[str]:
     """The way the call took, step by step, in words (``route``'s ``path``)."""
     steps = []
     if site.site_id:
@@ -209,16 +240,130 @@ def explain(site: Site, key: str | None, decision: Decision) -> list[str]:
     else:
         chose = f"key {topic.digit}" if key else "no key: the default topic"
         steps.append(f"{chose} → topic {topic.id!r} ({topic.label})")
-    counter = site.counter(topic.counter)
+    if own is not None:
+        steps += own.steps
+    counter = site.counter(decision.counter)
     shared = " (shared by the region)" if site.site_id and _shared(site, counter.id) else ""
-    steps.append(f"its counter {counter.id!r}{shared}: {_WHY[decision.reason]}")
-    if decision.target is Target.COUNTER:
-        steps.append(f"→ the counter's queue {decision.queue!r}")
+    kind = "its team" if own is not None and own.team == counter.id else "its counter"
+    steps.append(f"{kind} {counter.id!r}{shared}: {_WHY[decision.reason]}")
+    if decision.target is Target.OWN_WORKER:
+        ring = site.teams.worker_ring_seconds if site.teams else 20
+        steps.append(
+            f"→ the own social worker's phone {decision.worker} rings {ring} s, then the "
+            f"team's queue {decision.queue!r}"
+        )
+    elif decision.target is Target.COUNTER:
+        steps.append(
+            f"→ the {'team' if kind == 'its team' else 'counter'}'s queue {decision.queue!r}"
+        )
     elif decision.target is Target.LIGHTHOUSE:
         steps.append(f"→ the lighthouse's queue {decision.queue!r} ({site.lighthouse.name})")
     else:
         steps.append("the lighthouse is closed or cannot take it → the last resort")
     return steps
+
+
+@dataclass
+class OwnTeam:
+    """How ``route`` found a caller's neighbourhood team: ``how`` is ``register``,
+    ``postcode`` or ``intake`` (none found); the worker and their phone from the register."""
+
+    how: str
+    team: str | None
+    worker: str | None = None
+    worker_phone: str | None = None
+    steps: list[str] = field(default_factory=list)
+    register: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "found_by": self.how,
+            "team": self.team,
+            "worker": self.worker,
+            "worker_phone": self.worker_phone,
+            "register": self.register,
+        }
+
+
+def _own_team(args: argparse.Namespace, region: Site, site: Site) -> OwnTeam | None:
+    """Neighbourhood teams: the caller's own team as the service finds it, by the consent
+    register (``--caller``), else the postcode (``--postcode``), else the topic's intake.
+    None when the site has no teams or the topic is another."""
+    teams = site.teams
+    if teams is None or not teams.serves(site.topic(args.topic).id):
+        return None
+    own = OwnTeam("intake", None)
+    if args.caller:
+        entry, own.register = _registered(args, region, args.caller)
+        if entry is not None:
+            own.how, own.team, own.worker = "register", entry.team, entry.worker
+            own.steps.append(f"the caller is in the consent register: team {entry.team!r}")
+            if entry.worker and teams.own_worker:
+                phones = entry.worker_phones
+                if args.worker_away or not phones:
+                    why = "not logged in or not free (--worker-away)" if phones else "no phone"
+                    own.steps.append(f"own social worker {entry.worker!r}: {why}, not rung")
+                else:
+                    own.worker_phone = phones[0]
+                    own.steps.append(
+                        f"own social worker {entry.worker!r} (as if logged in and free)"
+                    )
+            return own
+        own.steps.append(f"the caller is not in the consent register ({own.register})")
+    if args.postcode is not None:
+        if not POSTCODE.fullmatch(args.postcode):
+            raise CommandError(
+                f"--postcode {args.postcode!r}: a Belgian postcode is 4 digits, e.g. 8500"
+            )
+        team = site.team_for_postcode(args.postcode)
+        if team is not None:
+            own.how, own.team = "postcode", team.id
+            own.steps.append(f"postcode {args.postcode} → team {team.id!r} ({team.name})")
+            return own
+        own.how = "postcode"
+        own.steps.append(f"postcode {args.postcode}: no team serves it → the intake")
+    elif teams.ask_postcode:
+        own.steps.append("asked for a postcode, none keyed in → the intake")
+    return own
+
+
+@dataclass
+class _Entry:
+    team: str
+    worker: str | None
+    worker_phones: list[str]
+
+
+def _registered(args: argparse.Namespace, region: Site, number: str) -> tuple[_Entry | None, str]:
+    """The caller's entry in the installation's consent register (an audited read), and
+    where it was read; none when there is no database."""
+    url, db = installed_database(args.data_dir)
+    if url is None:
+        return None, f"no database at {db}: no register to read"
+
+    async def read() -> _Entry | None:
+        engine = open_engine(url)
+        try:
+            audit = AuditLog(engine, now=lambda: datetime.now(UTC))
+            known = KnownCallers(engine, audit, region, lambda: datetime.now(UTC))
+            await known.load()
+            found = known.lookup(number)
+            await known.audit_lookup(found, "vuurtoren route")
+            if found is None:
+                return None
+            phones = await known.worker_phones(found.worker) if found.worker else []
+            return _Entry(found.team, found.worker, phones)
+        finally:
+            await engine.dispose()
+
+    try:
+        entry = asyncio.run(read())
+    except SQLAlchemyError as exc:
+        raise CommandError(
+            f"the consent register cannot be read ({type(exc).__name__}); leave out --caller "
+            "to route by the postcode or the intake"
+        ) from None
+    return entry, f"read from {url.split('@')[-1]}"
 
 
 _WHY = {

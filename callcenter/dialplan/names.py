@@ -10,6 +10,17 @@ from routing.site import Site
 
 QUEUE_EXIT_CONTEXT = "vuurtoren-queue-exit"
 """queues.conf ``context``: a waiting caller's key press that leads here leaves the queue."""
+OWN_WORKER_CONTEXT = "vuurtoren-own-worker"
+"""Neighbourhood teams: ``<team queue>,1`` rings ``VT_WORKER`` (the caller's own social
+worker's phone) ``VT_RING`` seconds, then goes on to that queue."""
+OWN_WORKER_ANSWERED = "vuurtoren-own-worker-answered"
+"""Run on the worker's channel when it answers (``Dial`` option ``U``): it sends
+``UserEvent(OwnWorker)``, which the tracker records as the call answered."""
+OWN_WORKER_EVENT = "OwnWorker"
+"""The ``UserEvent`` the worker's answering channel sends."""
+POSTCODE_CONTEXT = "vuurtoren-postcode"
+"""Neighbourhood teams: an unknown caller keys in their postcode (``Read``, 4 keys), then a
+second ``RouteRequest`` with ``Postcode``."""
 WAIT_CONTEXT = "vuurtoren-callback-queue"
 """Where a callback waits in line in the caller's place: ``Local/<queue>@<this>/n``."""
 DIAL_CONTEXT = "vuurtoren-callback"

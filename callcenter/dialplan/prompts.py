@@ -67,6 +67,8 @@ _DEFAULTS: dict[str, dict[str, str]] = {
         "menu-keuze": "Voor {label}, druk {key}.",
         "menu-meer": "Voor meer keuzes, druk {key}.",
         "geen-keuze": "We hebben geen keuze gehoord. We verbinden u met het onthaal.",
+        "postcode-vraag": "Geef de vier cijfers van uw postcode, dan verbinden we u met uw "
+        "buurtteam.",
         "ongeldig": "Die keuze kennen we niet. We verbinden u met het onthaal.",
         "vuurtoren-closed": "Dat loket is nu gesloten. Ons onthaal helpt u verder.",
         "vuurtoren-holiday": "Vandaag is een feestdag: dat loket is gesloten. "
@@ -109,6 +111,8 @@ _DEFAULTS: dict[str, dict[str, str]] = {
         "menu-meer": "Pour d'autres choix, tapez {key}.",
         "geen-keuze": "Nous n'avons pas entendu de choix. Nous vous passons l'accueil.",
         "ongeldig": "Ce choix n'existe pas. Nous vous passons l'accueil.",
+        "postcode-vraag": "Tapez les quatre chiffres de votre code postal, et nous vous "
+        "passons votre équipe de quartier.",
         "vuurtoren-closed": "Ce guichet est fermé. Notre accueil va vous aider.",
         "vuurtoren-holiday": "Aujourd'hui est un jour férié: ce guichet est fermé. "
         "Notre accueil va vous aider.",
@@ -159,6 +163,8 @@ _DEFAULTS: dict[str, dict[str, str]] = {
         "menu-meer": "For more choices, press {key}.",
         "geen-keuze": "We did not hear a choice. We will put you through to reception.",
         "ongeldig": "That choice does not exist. We will put you through to reception.",
+        "postcode-vraag": "Please key in the four digits of your postcode, and we will put "
+        "you through to your neighbourhood team.",
         "vuurtoren-closed": "That desk is closed now. Our reception will help you.",
         "vuurtoren-holiday": "Today is a public holiday: that desk is closed. "
         "Our reception will help you.",
@@ -499,6 +505,14 @@ def _prompts(site: Site, lang: str) -> list[Prompt]:
         one("geen-keuze", _text(site, lang, "geen-keuze"), "no key pressed: the default topic"),
         one("ongeldig", _text(site, lang, "ongeldig"), "an unknown key: the default topic"),
     ]
+    if site.teams is not None and site.teams.ask_postcode:
+        out.append(
+            one(
+                "postcode-vraag",
+                _text(site, lang, "postcode-vraag"),
+                "neighbourhood teams: an unknown caller keys in their postcode",
+            )
+        )
     for reason in HANDOVER_REASONS:
         name = handover_name(reason)
         out.append(one(name, _text(site, lang, name), f"to the lighthouse: {reason.value}"))

@@ -91,7 +91,7 @@ class Announcer:
         rendered yet is left out, and rendered for the next caller)."""
         lang = self.language(lang)
         base = self.site.prompts.dir.rstrip("/")
-        if decision.target is Target.COUNTER:
+        if decision.target in (Target.COUNTER, Target.OWN_WORKER):
             return []
         if decision.target is Target.LIGHTHOUSE:
             if decision.reason in HANDOVER_REASONS:

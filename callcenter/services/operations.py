@@ -26,6 +26,7 @@ from callcenter.calls.service import CallService
 from callcenter.contacts.callbacks import CallbackList
 from callcenter.contacts.catalog import Catalog
 from callcenter.contacts.dialer import Dialer
+from callcenter.contacts.known import KnownCaller, KnownCallers
 from callcenter.contacts.register import Contact, Register
 from callcenter.contacts.scope import CallTrail
 from callcenter.figures.intervals import IntervalStore, LiveStaffing
@@ -36,7 +37,9 @@ from callcenter.planning.overrides import RELOAD_SECONDS, OverrideStore
 from callcenter.staff.errors import StaffError
 from callcenter.staff.services import StaffServices
 from callcenter.staff.users import User
+from callcenter.store.records import CallRecord
 from routing.decide import next_open
+from routing.site import Site
 from schedules.jobs import CATCH_UP_AFTER, Jobs
 from schedules.overrides import Override
 
@@ -68,7 +71,11 @@ class Operations:
     today: Today
     """The day's figures for the wallboard (``callcenter/figures/today.py``): every call
     the tracker ends is added."""
+    known: KnownCallers
+    """The consent register of neighbourhood teams (``callcenter/contacts/known.py``)."""
     _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+    _known_calls: dict[str, KnownCaller] = field(default_factory=dict)
+    """The register's entry of each call up that was routed by it (the screen pop's)."""
 
     async def load_today(self) -> None:
         """Read the day's ended calls back from the store (at start)."""
@@ -200,12 +207,64 @@ class Operations:
         now = self.service.clock.now()
         report = await self.staff.privacy.retention(now, actor="nightly job")
         purged = await self.staff.sessions.purge()
+        expired = await self.known.expire(actor="nightly job")
         log.info(
-            "privacy job: %d call(s) pseudonymised, %d text(s) deleted, %d session(s) purged",
+            "privacy job: %d call(s) pseudonymised, %d text(s) deleted, %d session(s) "
+            "purged, %d register entr(ies) expired",
             report.pseudonymised,
             report.texts_deleted,
             purged,
+            expired,
         )
+
+    def own_team(
+        self, site: Site, caller: str | None, call_id: str
+    ) -> tuple[str | None, str | None]:
+        """The call path's register lookup (audited): the caller's team, and the phone of
+        their own social worker when that worker is logged in on the team's queue and free."""
+        found = self.known.lookup(caller)
+        self._spawn(self._audit_lookup(found, call_id))
+        if found is not None:
+            self._known_calls[call_id] = found
+        if found is None or (site.teams is not None and found.team not in site.teams.counters):
+            return None, None
+        if not found.worker:
+            return found.team, None
+        queue = self.service.tracker.queues.get(site.counter(found.team).queue)
+        phones = [i for i, u in self.desk.by_interface.items() if u.login == found.worker]
+        free = next(
+            (
+                p
+                for p in phones
+                if queue is not None and (m := queue.members.get(p)) is not None and m.available
+            ),
+            None,
+        )
+        return found.team, free
+
+    def forget_call(self, call: CallRecord) -> None:
+        self._known_calls.pop(call.call_id, None)
+
+    def pop_extra(self, call_id: str, interface: str) -> dict[str, Any]:
+        """A known caller's screen pop: the file's team, and whether the agent is their own
+        social worker ("uw eigen cliënt"). From the lookup made to route the call (audited
+        then), never a new read."""
+        found = self._known_calls.get(call_id)
+        if found is None:
+            return {}
+        user = self.desk.by_interface.get(interface)
+        site = self.service.site
+        return {
+            "own_client": bool(found.worker) and user is not None and user.login == found.worker,
+            "team": found.team,
+            "team_label": site.counter(found.team).name,
+        }
+
+    async def _audit_lookup(self, found: KnownCaller | None, call_id: str) -> None:
+        try:
+            await self.known.audit_lookup(found, call_id)
+        except Exception:
+            log.exception("call %s: the register lookup could not be audited", call_id)
 
     def _next_state_change(self, at: datetime) -> datetime | None:
         return self.service.next_change(at)
@@ -418,7 +477,13 @@ async def open_operations(
         dialer,
         AgentBoard(desk, records),
         Today(site, now),
+        KnownCallers(engine, staff.audit, site, now),
     )
+    await ops.known.load()
+    service.own_team = ops.own_team
+    service.pop_extra = ops.pop_extra
+    service.tracker.on_end.append(ops.forget_call)
+    staff.privacy.on_erase.append(ops.known.forget)
     service.tracker.on_end.append(ops.today.add)
     service.tracker.organisation_of = lambda interface: (
         user.organisation if (user := desk.by_interface.get(interface)) else None

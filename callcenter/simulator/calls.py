@@ -34,7 +34,11 @@ from callcenter.dialplan.names import (
     HOLD_MUSIC_APP,
     HOLD_STEP_APP,
     LAST_RESORT_TARGET,
+    OWN_WORKER_ANSWERED,
+    OWN_WORKER_CONTEXT,
+    OWN_WORKER_EVENT,
     PLACES_CONTEXT,
+    POSTCODE_CONTEXT,
     QUEUE_EXIT_CONTEXT,
     RECORD_VERSION,
     VISIT_TREE,
@@ -85,6 +89,8 @@ class CallerProfile:
     callback_after: float | None = None
     """Seconds into a queue visit after which the caller presses the callback key (when the
     site offers queued callbacks); None: never."""
+    postcode: str | None = None
+    """Neighbourhood teams: the postcode the caller keys in when asked; None: nothing."""
 
 
 def _bridge(bridge: str, channels: int) -> list[tuple[str, str]]:
@@ -457,6 +463,13 @@ class InboundCall:
             elif context == "last-resort":
                 await self._last_resort(exten)
                 return
+            elif context == POSTCODE_CONTEXT:
+                target = await self._postcode()
+            elif context == OWN_WORKER_CONTEXT and exten in ast.queues:
+                nxt = await self._own_worker(exten)
+                if nxt is None:
+                    return
+                target = nxt
             elif context == QUEUE_EXIT_CONTEXT:
                 queue_name, position = exten.split(",")
                 nxt = await self._callback_key(queue_name, int(position))
@@ -469,6 +482,126 @@ class InboundCall:
                 self._hangup_dialplan_leg()
                 self._hangup_caller_leg()
                 return
+
+    async def _postcode(self) -> tuple[str, str]:
+        """``vuurtoren-postcode``: the question, 4 keys (8 s for nothing), a second
+        RouteRequest with ``Postcode``, and the hold until Vuurtoren's Redirect (or the
+        fail-safe)."""
+        ast, p, leg = self.ast, self.profile, self.leg2
+        ast.newexten(leg, POSTCODE_CONTEXT, "s", 1, "StopMusicOnHold", "")
+        said = self._play("postcode-vraag", app="Read") if ast.settings.prompts else 0.0
+        keyed = p.postcode or ""
+        await self._listen(said + (len(keyed) * 0.6 if keyed else 8.0), 1.0)
+        self.truth.postcode = keyed or None
+        ast.set_var(leg, "POSTCODE", keyed)
+        self._redirect = asyncio.get_running_loop().create_future()  # the answer to this one
+        ast.newexten(leg, POSTCODE_CONTEXT, "s", 4, "UserEvent", "RouteRequest")
+        ast.emit(
+            "UserEvent",
+            "user",
+            [
+                *leg.snapshot(),
+                ("UserEvent", "RouteRequest"),
+                ("Uniqueid", leg.uniqueid),
+                ("Topic", self._topic),
+                *((("Site", self.local.site_id),) if self.local.site_id else ()),
+                ("Caller", p.number or ""),
+                ("Postcode", keyed),
+            ],
+        )
+        ast.route_sent[leg.name] = time.perf_counter()
+        target = await self._wait_for_redirect()
+        ast.route_sent.pop(leg.name, None)
+        return target
+
+    async def _own_worker(self, queue_name: str) -> tuple[str, str] | None:
+        """``vuurtoren-own-worker,<team queue>``: ``Dial(${VT_WORKER},${VT_RING},rU(…))``.
+        The worker's phone answers as a queue member's would (its device's odds and delay);
+        answered, the answering side sends ``UserEvent(OwnWorker)`` and they talk; busy,
+        unreachable or not answered in time: on to the team's queue. None: the call ended."""
+        ast, p, leg = self.ast, self.profile, self.leg2
+        worker = leg.variables.get("VT_WORKER", "")
+        try:
+            ring_limit = float(leg.variables.get("VT_RING") or 20)
+        except ValueError:
+            ring_limit = 20.0
+        ast.newexten(leg, OWN_WORKER_CONTEXT, queue_name, 3, "Dial", f"{worker},{ring_limit:g}")
+        self.truth.own_worker = worker
+        members = [
+            m
+            for q in ast.queues.values()
+            for m in q.members.values()
+            if worker and worker in (m.state_interface, m.interface)
+        ]
+        if not members:
+            ast.set_var(leg, "DIALSTATUS", "CHANUNAVAIL")
+            return ("queues", queue_name)
+        member = members[0]
+        device = member.device
+        status_of = ast.queues[member.queue]._set_status
+        if not member.available(ast.clock.epoch()):  # paused, talking, ringing: busy
+            await ast.clock.sleep(0.5)
+            ast.set_var(leg, "DIALSTATUS", "BUSY")
+            return ("queues", queue_name)
+        assert ast.factory is not None
+        phone = ast.new_channel(
+            f"{worker}-{ast.factory.suffix()}",
+            linkedid=leg.linkedid,
+            state=5,
+            caller_num=p.number,
+            caller_name=p.name,
+        )
+        ast.emit("DialBegin", "call", [*leg.snapshot(), *phone.snapshot("Dest")])
+        device.ringing = True
+        status_of(member, 6)
+        rng = device.rng
+        answers = rng.random() < device.answer_probability
+        delay = rng.uniform(*device.answer_delay)
+        try:
+            await ast.clock.sleep(min(delay, ring_limit) if answers else ring_limit)
+        finally:
+            device.ringing = False
+        if not answers or delay >= ring_limit:
+            ast.emit(
+                "DialEnd",
+                "call",
+                [*leg.snapshot(), *phone.snapshot("Dest"), ("DialStatus", "NOANSWER")],
+            )
+            ast.hangup_channel(phone, 19)
+            status_of(member, 1)
+            ast.set_var(leg, "DIALSTATUS", "NOANSWER")
+            return ("queues", queue_name)
+        device.in_call = True
+        status_of(member, 2)
+        ast.set_state(phone, 6)
+        ast.newexten(phone, OWN_WORKER_ANSWERED, "s", 1, "UserEvent", OWN_WORKER_EVENT)
+        ast.emit(
+            "UserEvent",
+            "user",
+            [*phone.snapshot(), ("UserEvent", OWN_WORKER_EVENT), ("Status", "ANSWER")],
+        )
+        ast.emit(
+            "DialEnd", "call", [*leg.snapshot(), *phone.snapshot("Dest"), ("DialStatus", "ANSWER")]
+        )
+        bridge = f"{ast.factory.uniqueid()}-bridge"
+        for ch, n in ((leg, 1), (phone, 2)):
+            ch.bridge_id = bridge
+            ast.emit("BridgeEnter", "call", [*_bridge(bridge, n), *ch.snapshot()])
+        self.truth.own_worker_answered = True
+        self.truth.outcome = "answered"
+        try:
+            await ast.clock.sleep(p.talk_seconds)
+        finally:
+            for ch, n in ((leg, 1), (phone, 0)):
+                ast.emit("BridgeLeave", "call", [*_bridge(bridge, n), *ch.snapshot()])
+            self._caller_hangs_up()
+            ast.hangup_channel(phone)
+            self._hangup_dialplan_leg()
+            device.in_call = False
+            status_of(member, 1)
+            for q in ast.queues.values():
+                q.dispatch()
+        return None
 
     async def _queue_visit(
         self, queue_name: str, position: int | None = None

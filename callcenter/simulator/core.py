@@ -120,6 +120,11 @@ class CallTruth:
     (``nl/welkom``, ``dyn/nl/<hash>``: a sentence Vuurtoren rendered)."""
     transfers: list[tuple[str, str]] = field(default_factory=list)
     """Blind transfers by an agent: (from queue, to extension)."""
+    postcode: str | None = None
+    """The postcode the caller keyed in when asked (neighbourhood teams)."""
+    own_worker: str | None = None
+    """The phone of the caller's own social worker that rang first (neighbourhood teams)."""
+    own_worker_answered: bool = False
 
     @property
     def final_queue(self) -> str | None:

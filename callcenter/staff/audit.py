@@ -104,6 +104,12 @@ KINDS = (
     "privacy-export",
     "privacy-erase",
     "retention",
+    "known-added",
+    "known-changed",
+    "known-read",
+    "known-lookup",
+    "known-erased",
+    "known-expired",
 )
 """What is audited (more kinds come with the features that need them)."""
 

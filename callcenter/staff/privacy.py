@@ -30,12 +30,13 @@ import hmac
 import logging
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, or_, select, text, update
+from sqlalchemy import delete, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from callcenter.staff.audit import AuditLog
@@ -48,6 +49,7 @@ from callcenter.store.models import (
     ContactChangeRow,
     ContactRow,
     DialRow,
+    KnownCallerRow,
     ReferralRow,
     StandInRow,
     WrapupRow,
@@ -58,6 +60,7 @@ from routing.site import PrivacySettings
 __all__ = [
     "CALLER_COLUMNS",
     "CALLER_TEXTS",
+    "CONSENTED",
     "LINKED",
     "PSEUDONYM_PREFIX",
     "TEXT_COLUMNS",
@@ -108,6 +111,14 @@ CALLER_COLUMNS: list[CallerColumn] = [
     CallerColumn(ContactRow.caller, ContactRow.created_at, "contacts"),
     CallerColumn(DialRow.caller, DialRow.requested_at, "callback_dials"),
 ]
+
+
+CONSENTED: list[CallerColumn] = [
+    CallerColumn(KnownCallerRow.caller, KnownCallerRow.consent_at, "known_callers"),
+]
+"""Tables that hold a number by the citizen's consent, under a retention of their own (the
+consent register expires its entries): exported and erased like the others, never
+pseudonymised (a pseudonym could not be looked up when the citizen calls)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,6 +250,8 @@ class Privacy:
         self.settings = settings
         self._key = key
         self.country = country
+        self.on_erase: list[Callable[[list[str]], None]] = []
+        """Told every form of a number erased (the call path's copy of the register)."""
 
     def pseudonym(self, number: str) -> str:
         """The keyed pseudonym of a number (already a pseudonym: itself)."""
@@ -371,6 +384,15 @@ class Privacy:
                 others[col.label] = [_row(r) for r in found]
                 for key in table.primary_key.columns:
                     keys.setdefault(_key(key), set()).update(r._mapping[key.name] for r in found)
+            for col in CONSENTED:
+                found = list(
+                    await session.execute(
+                        select(col.caller.table)
+                        .where(col.caller.in_(self._forms(number)))
+                        .order_by(col.time)
+                    )
+                )
+                others[col.label] = [_row(r) for r in found]
             for link in LINKED:
                 table = link.column.table
                 wanted = sorted(keys.get(_key(link.parent), set()), key=str)
@@ -447,14 +469,27 @@ class Privacy:
                     .where(col.caller.in_(forms))
                     .values({col.caller.key: None})
                 )
+            consented = 0
+            for col in CONSENTED:
+                result = await session.execute(
+                    delete(col.caller.table).where(col.caller.in_(forms))
+                )
+                consented += int(getattr(result, "rowcount", 0) or 0)
             await self.audit.record(
                 "privacy-erase",
                 actor=actor,
                 target=self.pseudonym(number),
-                detail={"calls": erased, "texts": texts, "rows_with_text_cleared": cleared},
+                detail={
+                    "calls": erased,
+                    "texts": texts,
+                    "rows_with_text_cleared": cleared,
+                    "consented_rows_deleted": consented,
+                },
                 address=address,
                 session=session,
             )
+        for listener in self.on_erase:
+            listener(forms)
         await self._overwrite_on_disk()
         return erased
 

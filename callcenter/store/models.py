@@ -32,6 +32,7 @@ __all__ = [
     "DialRow",
     "HandoverRow",
     "IntervalRow",
+    "KnownCallerRow",
     "OverrideRow",
     "ProductRow",
     "ReferralRow",
@@ -105,6 +106,10 @@ class CallRow(Base):
     legs: Mapped[str] = mapped_column(String(400), default="")
     site: Mapped[str | None] = mapped_column(String(64))
     """A region's municipality whose number was dialled (migration 0018)."""
+    worker: Mapped[str | None] = mapped_column(String(128))
+    """The phone of the caller's own social worker, rung first (migration 0020)."""
+    worker_answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    """When that worker answered (the call never went to the team's queue then)."""
     """Uniqueids of the call's legs, space-separated, to follow it again after a restart."""
 
     visits: Mapped[list[VisitRow]] = relationship(
@@ -169,6 +174,30 @@ class VisitRow(Base):
         Index("ix_visits_joined", "joined_at"),
         Index("ix_visits_call", "call_id", "seq", unique=True),
     )
+
+
+class KnownCallerRow(Base):
+    """The consent register of neighbourhood teams (``[teams]``): a citizen's number, given
+    with their consent, names their team and perhaps their own social worker (a user's
+    login). Kept until ``expires_at`` (the consent's date plus ``register_days``), then
+    erased by retention; each read is audited."""
+
+    __tablename__ = "known_callers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    caller: Mapped[str] = mapped_column(String(64), unique=True)
+    """The number in international form (``+32470123456``)."""
+    team: Mapped[str] = mapped_column(String(64))
+    worker: Mapped[str | None] = mapped_column(String(64))
+    consent_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    recorded_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    updated_by: Mapped[str | None] = mapped_column(String(80))
+    site: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (Index("ix_known_callers_expires", "expires_at"),)
 
 
 class UserRow(Base):

@@ -85,6 +85,8 @@ class CallRecord:
     """The caller's language when it asked its way (the channel's, in RouteRequest)."""
     site: str | None = None
     """A region's municipality whose number the caller dialled (None: a lone site)."""
+    worker_answered: datetime | None = None
+    """When the caller's own social worker answered (``own_worker``: no queue visit then)."""
 
     @property
     def answered_visit(self) -> Visit | None:

@@ -54,7 +54,9 @@ def call_values(call: CallRecord) -> dict[str, Any]:
         "failsafe": call.failsafe,
         "callback_requested_at": call.callback_requested,
         "final_queue": last.queue if last else None,
-        "answered_by": answered.agent if answered else None,
+        "answered_by": answered.agent
+        if answered
+        else (d.worker if d and call.worker_answered else None),
         "wait_seconds": answered.wait_seconds
         if answered
         else (last.wait_seconds if last else None),
@@ -64,6 +66,8 @@ def call_values(call: CallRecord) -> dict[str, Any]:
         "outcome_reason": call.outcome_reason,
         "legs": " ".join(sorted(call.legs))[:400],
         "site": call.site,
+        "worker": d.worker if d else None,
+        "worker_answered_at": call.worker_answered,
     }
 
 
@@ -118,6 +122,7 @@ def to_record(row: CallRow) -> CallRecord:
             Reason(row.reason),
             row.next_open,
             row.caller,
+            row.worker,
         )
     call = CallRecord(
         call_id=row.call_id,
@@ -141,6 +146,7 @@ def to_record(row: CallRow) -> CallRecord:
         outcome_reason=row.outcome_reason,
         legs=set(row.legs.split()) if row.legs else set(),
         site=row.site,
+        worker_answered=row.worker_answered_at,
     )
     for vr in sorted(row.visits, key=lambda v: v.seq):
         call.visits.append(

@@ -117,12 +117,17 @@
     panel.textContent = "";
     panel.hidden = false;
     panel.appendChild(el("h2", call.callback ? "Terugbellen: de burger gaat over" : "Nu in gesprek"));
+    if (call.own_client) {
+      panel.appendChild(el("p", "Uw eigen cliënt (" + call.team_label + ")"));
+      panel.lastChild.className = "own-client";
+    }
     var facts = el("dl");
     [["Beller", call.caller || "onbekend nummer"],
      ["Onderwerp", call.topic_label || "geen keuze"],
      ["Waarom hier", (REASONS[call.reason] || call.reason || "") +
        (call.next_open ? ", opent " + when(call.next_open) : "")],
-     ["Gewacht", call.waited_seconds + " s"]].forEach(function (pair) {
+     ["Gewacht", call.waited_seconds + " s"]].concat(
+       call.team_label ? [["Buurtteam (dossier)", call.team_label]] : []).forEach(function (pair) {
       facts.appendChild(el("dt", pair[0]));
       facts.appendChild(el("dd", pair[1]));
     });

@@ -30,6 +30,7 @@ def concrete(path: str, people: dict[str, User]) -> str:
         .replace("{override_id}", "999")
         .replace("{item_id}", "999")
         .replace("{closure_id}", "999")
+        .replace("{entry_id}", "999")
         .replace("{product_id}", "geen-product")
         .replace("{contact_id}", "999")
         .replace("{referral_id}", "999")

@@ -466,10 +466,11 @@ def test_every_table_that_can_hold_a_callers_data_is_exported() -> None:
     """A new table with a caller, call, contact or callback reference must be added to the
     export (``CALLER_COLUMNS`` or ``LINKED`` in callcenter/staff/privacy.py) or listed here
     with the reason it holds nothing of a caller."""
-    from callcenter.staff.privacy import CALLER_COLUMNS, LINKED
+    from callcenter.staff.privacy import CALLER_COLUMNS, CONSENTED, LINKED
     from callcenter.store.models import Base
 
     exported = {"calls", "queue_visits"} | {c.caller.table.name for c in CALLER_COLUMNS}
+    exported |= {c.caller.table.name for c in CONSENTED}
     exported |= {link.column.table.name for link in LINKED}
     nothing_of_a_caller = {"audit_log": "names callers by pseudonym only, and is kept whole"}
     references = {"caller", "call_id", "contact_id", "request_id", "linkedid", "number"}

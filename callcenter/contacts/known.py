@@ -1,0 +1,345 @@
+"""The consent register of neighbourhood teams: known callers' numbers, their team and
+their own social worker (``[teams]`` in the site file, ``docs/staff.md``).
+
+A citizen who agrees gives their number; the register then sends their calls on the teams'
+topic to their own team, and first to their own social worker. It is welfare data like any
+other: only the teams' staff (the ``counter`` role, limited to their teams), managers and
+admins read it; every read (a list, one entry, and each lookup the call path makes) leaves
+an audit entry that names the entry, never the number; an entry lives ``register_days``
+after the consent it was given with, then retention erases it; the right of access exports
+it and erasure removes it (``callcenter/staff/privacy.py``, ``CONSENTED``).
+
+The call path reads a copy in memory (:meth:`KnownCallers.lookup`): one dictionary lookup,
+no database on the way of a call; every change here updates that copy at once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from callcenter.staff.audit import AuditLog
+from callcenter.staff.errors import StaffError
+from callcenter.staff.privacy import normalise_number
+from callcenter.store.db import StoreSessions
+from callcenter.store.models import KnownCallerRow, UserRow
+from routing.site import Site
+
+__all__ = ["KnownCaller", "KnownCallers"]
+
+_NUMBER = re.compile(r"\+?[0-9 ./()-]{6,32}")
+
+
+@dataclass(frozen=True, slots=True)
+class KnownCaller:
+    id: int
+    caller: str
+    team: str
+    worker: str | None
+    consent_at: datetime
+    expires_at: datetime
+    recorded_by: str
+    site: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "caller": self.caller,
+            "team": self.team,
+            "worker": self.worker,
+            "consent_at": self.consent_at.isoformat(),
+            "expires_at": self.expires_at.isoformat(),
+            "recorded_by": self.recorded_by,
+            "site": self.site,
+        }
+
+
+def _entry(row: KnownCallerRow) -> KnownCaller:
+    return KnownCaller(
+        row.id,
+        row.caller,
+        row.team,
+        row.worker,
+        row.consent_at,
+        row.expires_at,
+        row.recorded_by,
+        row.site,
+    )
+
+
+def _invalid(field: str, nl: str, en: str) -> StaffError:
+    return StaffError("invalid-field", nl, field=field, en=en)
+
+
+class KnownCallers:
+    """The register, stored and audited; ``lookup`` answers the call path from memory."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        audit: AuditLog,
+        site: Site,
+        now: Callable[[], datetime],
+    ) -> None:
+        self.sessions = StoreSessions(engine)
+        self.audit = audit
+        self.site = site
+        self.now = now
+        self._by_number: dict[str, KnownCaller] = {}
+
+    # -- the call path ---------------------------------------------------------------------
+    async def load(self) -> int:
+        """Read the register into memory (at start); expired entries are left out."""
+        now = self.now()
+        async with self.sessions() as session:
+            rows = await session.scalars(
+                select(KnownCallerRow).where(KnownCallerRow.expires_at > now)
+            )
+            self._by_number = {r.caller: _entry(r) for r in rows}
+        return len(self._by_number)
+
+    def lookup(self, number: str | None) -> KnownCaller | None:
+        """The entry of a caller's number (any form), None when unknown, expired or none was
+        shown. Not audited here: the call path audits each lookup with its call
+        (:meth:`audit_lookup`)."""
+        if not number or not _NUMBER.fullmatch(number):
+            return None
+        found = self._by_number.get(normalise_number(number, self.site.country))
+        if found is None or found.expires_at <= self.now():
+            return None
+        return found
+
+    async def audit_lookup(self, found: KnownCaller | None, call_id: str) -> None:
+        """A lookup on the way of a call, in the audit: which entry was read, for which
+        call (a miss reads nothing, and names no one)."""
+        await self.audit.record(
+            "known-lookup",
+            actor=None,
+            target=f"known:{found.id}" if found else "",
+            detail={"call_id": call_id, "found": found is not None}
+            | ({"team": found.team, "worker": found.worker} if found else {}),
+        )
+
+    # -- staff -----------------------------------------------------------------------------
+    @property
+    def teams(self) -> dict[str, str | None]:
+        """Every neighbourhood team of the site (a region: of its municipalities), by its
+        counter id, with the municipality it is of (None: a lone site)."""
+        out: dict[str, str | None] = {}
+        for local in self.site.sites or (self.site,):
+            if local.teams is not None:
+                for cid in local.teams.counters:
+                    out.setdefault(cid, local.site_id or None)
+        return out
+
+    def _register_days(self, team: str) -> int:
+        for local in self.site.sites or (self.site,):
+            if local.teams is not None and team in local.teams.counters:
+                return local.teams.register_days
+        return 730
+
+    def _check_team(self, team: str, teams: Iterable[str] | None) -> None:
+        configured = list(self.teams)
+        if team not in configured:
+            raise _invalid(
+                "team",
+                f"Onbekend buurtteam {team!r}; kies uit: {', '.join(configured) or 'geen'}.",
+                f"unknown team {team!r}; the site's teams: {', '.join(configured) or 'none'}",
+            )
+        if teams is not None and team not in set(teams):
+            raise StaffError(
+                "forbidden",
+                "U werkt niet voor dat buurtteam.",
+                field="team",
+                status=403,
+                en=f"you do not work for team {team!r}",
+            )
+
+    async def _check_worker(self, worker: str | None, team: str) -> str | None:
+        if not worker:
+            return None
+        async with self.sessions() as session:
+            row = await session.scalar(select(UserRow).where(UserRow.login == worker))
+        if row is None or not row.active:
+            raise _invalid(
+                "worker",
+                f"Geen actieve gebruiker {worker!r}.",
+                f"no active user {worker!r}",
+            )
+        if team not in row.counters.split(","):
+            raise _invalid(
+                "worker",
+                f"{worker} werkt niet in het buurtteam {team!r}: voeg het team toe bij de "
+                "gebruiker, of kies een andere maatschappelijk werker.",
+                f"user {worker!r} does not work in team {team!r} (their counters: "
+                f"{row.counters or 'none'})",
+            )
+        return worker
+
+    async def worker_phones(self, login: str) -> list[str]:
+        """The phones (interfaces) of an active user; none for another."""
+        async with self.sessions() as session:
+            row = await session.scalar(select(UserRow).where(UserRow.login == login))
+        if row is None or not row.active:
+            return []
+        return [i for i in row.interfaces.split(",") if i]
+
+    def _number(self, number: str) -> str:
+        number = (number or "").strip()
+        if not _NUMBER.fullmatch(number):
+            raise _invalid(
+                "caller",
+                "Geef een telefoonnummer (bijvoorbeeld 0470 12 34 56).",
+                f"give a phone number (such as 0470 12 34 56), got {number!r}",
+            )
+        return normalise_number(number, self.site.country)
+
+    async def record(
+        self,
+        number: str,
+        team: str,
+        *,
+        worker: str | None = None,
+        consent_at: datetime | None = None,
+        actor: str,
+        teams: Iterable[str] | None = None,
+        address: str | None = None,
+    ) -> KnownCaller:
+        """Register a number with its consent (or renew and change an entry: one per
+        number). ``teams``: the teams the actor may record for (None: all)."""
+        if not self.teams:
+            raise StaffError(
+                "teams-off",
+                "Deze site heeft geen buurtteams ([teams] in het sitebestand).",
+                status=409,
+                en="this site has no neighbourhood teams ([teams] in the site file)",
+            )
+        caller = self._number(number)
+        self._check_team(team, teams)
+        worker = await self._check_worker(worker, team)
+        now = self.now()
+        given = consent_at or now
+        if given > now + timedelta(minutes=5):
+            raise _invalid(
+                "consent_at",
+                "De toestemming kan niet in de toekomst gegeven zijn.",
+                "the consent cannot be given in the future",
+            )
+        days = self._register_days(team)
+        expires = given + timedelta(days=days)
+        if expires <= now:
+            raise _invalid(
+                "consent_at",
+                f"Die toestemming is al verlopen (bewaartermijn {days} dagen).",
+                f"that consent has already expired ({days} days)",
+            )
+        async with self.sessions.begin() as session:
+            row = await session.scalar(
+                select(KnownCallerRow).where(KnownCallerRow.caller == caller)
+            )
+            kind = "known-changed" if row is not None else "known-added"
+            if row is None:
+                row = KnownCallerRow(caller=caller, recorded_by=actor, created_at=now)
+                session.add(row)
+            else:
+                row.updated_at, row.updated_by = now, actor
+            row.team, row.worker, row.site = team, worker, self.teams[team]
+            row.consent_at, row.expires_at = given, expires
+            await session.flush()
+            entry = _entry(row)
+            await self.audit.record(
+                kind,
+                actor=actor,
+                target=f"known:{entry.id}",
+                detail={"team": team, "worker": worker, "expires_at": expires.isoformat()},
+                address=address,
+                session=session,
+            )
+        self._by_number[caller] = entry
+        return entry
+
+    async def entries(
+        self,
+        *,
+        actor: str,
+        teams: Iterable[str] | None = None,
+        address: str | None = None,
+    ) -> list[KnownCaller]:
+        """The register (the teams the reader works for; None: all), audited."""
+        q = select(KnownCallerRow).order_by(KnownCallerRow.team, KnownCallerRow.id)
+        if teams is not None:
+            q = q.where(KnownCallerRow.team.in_(sorted(set(teams))))
+        async with self.sessions() as session:
+            found = [_entry(r) for r in await session.scalars(q)]
+        await self.audit.record(
+            "known-read",
+            actor=actor,
+            detail={"entries": len(found), "teams": sorted(set(teams)) if teams else "all"},
+            address=address,
+        )
+        return found
+
+    async def erase(
+        self,
+        entry_id: int,
+        *,
+        actor: str,
+        teams: Iterable[str] | None = None,
+        address: str | None = None,
+    ) -> KnownCaller:
+        """Remove one entry (the citizen withdrew their consent, or moved)."""
+        async with self.sessions.begin() as session:
+            row = await session.get(KnownCallerRow, entry_id)
+            if row is None or (teams is not None and row.team not in set(teams)):
+                raise StaffError(
+                    "not-found",
+                    "Die inschrijving bestaat niet.",
+                    status=404,
+                    en=f"no register entry {entry_id}",
+                )
+            entry = _entry(row)
+            await session.delete(row)
+            await self.audit.record(
+                "known-erased",
+                actor=actor,
+                target=f"known:{entry.id}",
+                detail={"team": entry.team},
+                address=address,
+                session=session,
+            )
+        self._by_number.pop(entry.caller, None)
+        return entry
+
+    async def expire(self, *, actor: str | None = None) -> int:
+        """Retention: erase the entries whose consent has run out; audited as one entry."""
+        now = self.now()
+        async with self.sessions.begin() as session:
+            gone = list(
+                await session.scalars(
+                    select(KnownCallerRow.caller).where(KnownCallerRow.expires_at <= now)
+                )
+            )
+            if gone:
+                await session.execute(
+                    delete(KnownCallerRow).where(KnownCallerRow.expires_at <= now)
+                )
+                await self.audit.record(
+                    "known-expired",
+                    actor=actor,
+                    detail={"erased": len(gone)},
+                    session=session,
+                )
+        for caller in gone:
+            self._by_number.pop(caller, None)
+        return len(gone)
+
+    def forget(self, forms: Iterable[str]) -> None:
+        """An erasure elsewhere (the privacy service) removed these numbers: drop them."""
+        for form in forms:
+            self._by_number.pop(form, None)
