@@ -4,8 +4,11 @@ expire. Every change and every read is audited with the actor ``cli:<system user
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import json
 from datetime import date, datetime, time
+from pathlib import Path
 from typing import Any
 
 from callcenter.cli.common import EXIT_OK, CommandError, site_or_exit
@@ -18,7 +21,7 @@ from routing.site import Site
 
 def register(sub: Any) -> None:
     p = sub.add_parser(
-        "known", help="neighbourhood teams' consent register: add, list, erase, expire"
+        "known", help="neighbourhood teams' consent register: add, import, list, erase, expire"
     )
     known = p.add_subparsers(dest="known_command", required=True, metavar="ACTION")
 
@@ -29,6 +32,12 @@ def register(sub: Any) -> None:
     add.add_argument(
         "--consent-date", help="the day the consent was given, YYYY-MM-DD (default: today)"
     )
+    imp = known.add_parser(
+        "import",
+        help="register many from a CSV file (number,team,worker,consent_date; a header "
+        "row): all rows checked first, one bad row stores none",
+    )
+    imp.add_argument("file", help="the CSV file (UTF-8)")
     ls = known.add_parser("list", help="the register (an audited read)")
     ls.add_argument("--json", action="store_true")
     ls.add_argument("--show-numbers", action="store_true", help="whole numbers, not masked")
@@ -37,6 +46,7 @@ def register(sub: Any) -> None:
     expire = known.add_parser("expire", help="erase the entries whose consent ran out")
     for q, handler in (
         (add, known_add),
+        (imp, known_import),
         (ls, known_list),
         (erase, known_erase),
         (expire, known_expire),
@@ -57,17 +67,19 @@ def _site(args: argparse.Namespace) -> Site:
     return site
 
 
+def _consent(text: str | None, site: Site, where: str) -> datetime | None:
+    if not text:
+        return None
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        raise CommandError(f"{where} {text!r}: give a day as YYYY-MM-DD") from None
+    return datetime.combine(day, time(12), site.zone)
+
+
 def known_add(args: argparse.Namespace) -> int:
     site = _site(args)
-    consent = None
-    if args.consent_date:
-        try:
-            day = date.fromisoformat(args.consent_date)
-        except ValueError:
-            raise CommandError(
-                f"--consent-date {args.consent_date!r}: give a day as YYYY-MM-DD"
-            ) from None
-        consent = datetime.combine(day, time(12), site.zone)
+    consent = _consent(args.consent_date, site, "--consent-date")
 
     async def work(s: StaffServices) -> KnownCaller:
         return await _register(s, site).record(
@@ -80,6 +92,37 @@ def known_add(args: argparse.Namespace) -> int:
         f"registered {mask_number(entry.caller)} (entry {entry.id}): team {entry.team}{who}; "
         f"kept until {entry.expires_at.astimezone(site.zone):%Y-%m-%d}"
     )
+    return EXIT_OK
+
+
+COLUMNS = ("number", "team", "worker", "consent_date")
+
+
+def known_import(args: argparse.Namespace) -> int:
+    site = _site(args)
+    try:
+        text = Path(args.file).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CommandError(f"{args.file}: cannot be read ({exc})") from None
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in ("number", "team") if c not in (reader.fieldnames or [])]
+    if missing:
+        raise CommandError(
+            f"{args.file}: the header row lacks {', '.join(missing)} (columns: {','.join(COLUMNS)})"
+        )
+    rows = []
+    for line, item in enumerate(reader, start=2):
+        consent = _consent(item.get("consent_date"), site, f"{args.file} line {line}:")
+        rows.append(
+            (item.get("number") or "", item.get("team") or "", item.get("worker") or None, consent)
+        )
+    source = Path(args.file).name
+    stored = with_staff(
+        args,
+        lambda s: _register(s, site).record_many(rows, actor=actor(), source=source),
+        site,
+    )
+    print(f"{stored} entr{'y' if stored == 1 else 'ies'} registered from {source}")
     return EXIT_OK
 
 

@@ -8,7 +8,7 @@ import logging
 import os
 import secrets
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -353,6 +353,48 @@ def joint_agents(site: Site) -> list[tuple[str, str, str, str, str]]:
     return out
 
 
+TEAM_NAMES = (
+    "Anna Maes",
+    "Bram Declercq",
+    "Charlotte Vandamme",
+    "Daan Verhaeghe",
+    "Elke Lambrecht",
+    "Femke Coussens",
+    "Gilles Vanhoutte",
+    "Hilde Deprez",
+)
+"""Names for the simulated social workers of neighbourhood teams (the demo makes them users)."""
+
+
+def team_workers(site: Site) -> list[tuple[str, str, str, str]]:
+    """(login, name, team, phone) of every simulated agent of a neighbourhood team: the
+    simulator's ``PJSIP/<team>-NN``, each a social worker of that team."""
+    out: list[tuple[str, str, str, str]] = []
+    for local in site.sites or (site,):
+        for team in local.teams.counters if local.teams else ():
+            for i in range(1, site.counter(team).agents + 1):
+                name = TEAM_NAMES[len(out) % len(TEAM_NAMES)]
+                out.append((f"{team}-{i:02d}", name, team, f"PJSIP/{team}-{i:02d}"))
+    return out
+
+
+def demo_register(
+    site: Site, start: datetime, callers: int = 5000, every: int = 4
+) -> list[tuple[str, str, str | None, datetime]]:
+    """The demo's consent register: one in ``every`` numbers of the traffic's pool, each
+    with a team, seven in ten with their own social worker, consents given over the last
+    two years (no random draw: the same every run)."""
+    workers = team_workers(site)
+    teams = sorted({team for _, _, team, _ in workers})
+    out: list[tuple[str, str, str | None, datetime]] = []
+    for n in range(0, callers, every):
+        team = teams[n // every % len(teams)]
+        mine = [login for login, _, t, _ in workers if t == team]
+        worker = mine[n // every % len(mine)] if n % 10 < 7 else None
+        out.append((f"+3247{n:07d}", team, worker, start - timedelta(days=n % 700)))
+    return out
+
+
 async def demo_people(
     staff: StaffServices, ops: Operations, password: str, catalog: list[Product] | None = None
 ) -> None:
@@ -378,6 +420,19 @@ async def demo_people(
             organisation=org,
             actor="demo",
         )
+    for login, name, team, phone in team_workers(site):
+        await staff.users.add(
+            login,
+            name,
+            ("agent", "counter"),
+            password,
+            counters=(team,),
+            interfaces=(phone,),
+            actor="demo",
+        )
+    register = demo_register(site, ops.service.clock.now()) if ops.known.teams else []
+    if register:
+        await ops.known.record_many(register, actor="demo", source="demo")
     for day, starts, ends, login in DEMO_ROTA:
         await ops.duty.add_shift(day, starts, ends, login, actor="demo")
     if catalog:  # the site's catalog, beside its file

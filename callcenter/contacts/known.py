@@ -16,7 +16,8 @@ no database on the way of a call; every change here updates that copy at once.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from callcenter.staff.audit import AuditLog
 from callcenter.staff.errors import StaffError
-from callcenter.staff.privacy import normalise_number
+from callcenter.staff.privacy import mask_number, normalise_number
 from callcenter.store.db import StoreSessions
 from callcenter.store.models import KnownCallerRow, UserRow
 from routing.site import Site
@@ -161,24 +162,32 @@ class KnownCallers:
                 en=f"you do not work for team {team!r}",
             )
 
-    async def _check_worker(self, worker: str | None, team: str) -> str | None:
+    async def _workers(self) -> dict[str, tuple[bool, list[str]]]:
+        """Every user: (active, counters), to check the workers named."""
+        async with self.sessions() as session:
+            rows = await session.execute(select(UserRow.login, UserRow.active, UserRow.counters))
+        return {login: (active, counters.split(",")) for login, active, counters in rows}
+
+    @staticmethod
+    def _check_worker(
+        worker: str | None, team: str, users: dict[str, tuple[bool, list[str]]]
+    ) -> str | None:
         if not worker:
             return None
-        async with self.sessions() as session:
-            row = await session.scalar(select(UserRow).where(UserRow.login == worker))
-        if row is None or not row.active:
+        active, counters = users.get(worker, (False, []))
+        if not active:
             raise _invalid(
                 "worker",
                 f"Geen actieve gebruiker {worker!r}.",
                 f"no active user {worker!r}",
             )
-        if team not in row.counters.split(","):
+        if team not in counters:
             raise _invalid(
                 "worker",
                 f"{worker} werkt niet in het buurtteam {team!r}: voeg het team toe bij de "
                 "gebruiker, of kies een andere maatschappelijk werker.",
                 f"user {worker!r} does not work in team {team!r} (their counters: "
-                f"{row.counters or 'none'})",
+                f"{','.join(c for c in counters if c) or 'none'})",
             )
         return worker
 
@@ -200,19 +209,17 @@ class KnownCallers:
             )
         return normalise_number(number, self.site.country)
 
-    async def record(
+    def _checked(
         self,
         number: str,
         team: str,
-        *,
-        worker: str | None = None,
-        consent_at: datetime | None = None,
-        actor: str,
-        teams: Iterable[str] | None = None,
-        address: str | None = None,
-    ) -> KnownCaller:
-        """Register a number with its consent (or renew and change an entry: one per
-        number). ``teams``: the teams the actor may record for (None: all)."""
+        worker: str | None,
+        consent_at: datetime | None,
+        teams: Iterable[str] | None,
+        users: dict[str, tuple[bool, list[str]]],
+    ) -> tuple[str, str, str | None, datetime, datetime]:
+        """One entry checked: (number in international form, team, worker, consent,
+        expiry); a :class:`StaffError` naming the field otherwise."""
         if not self.teams:
             raise StaffError(
                 "teams-off",
@@ -222,7 +229,7 @@ class KnownCallers:
             )
         caller = self._number(number)
         self._check_team(team, teams)
-        worker = await self._check_worker(worker, team)
+        worker = self._check_worker(worker, team, users)
         now = self.now()
         given = consent_at or now
         if given > now + timedelta(minutes=5):
@@ -239,30 +246,101 @@ class KnownCallers:
                 f"Die toestemming is al verlopen (bewaartermijn {days} dagen).",
                 f"that consent has already expired ({days} days)",
             )
+        return caller, team, worker, given, expires
+
+    async def _store(
+        self, session: Any, checked: tuple[str, str, str | None, datetime, datetime], actor: str
+    ) -> tuple[KnownCaller, bool]:
+        caller, team, worker, given, expires = checked
+        now = self.now()
+        row = await session.scalar(select(KnownCallerRow).where(KnownCallerRow.caller == caller))
+        new = row is None
+        if row is None:
+            row = KnownCallerRow(caller=caller, recorded_by=actor, created_at=now)
+            session.add(row)
+        else:
+            row.updated_at, row.updated_by = now, actor
+        row.team, row.worker, row.site = team, worker, self.teams[team]
+        row.consent_at, row.expires_at = given, expires
+        await session.flush()
+        return _entry(row), new
+
+    async def record(
+        self,
+        number: str,
+        team: str,
+        *,
+        worker: str | None = None,
+        consent_at: datetime | None = None,
+        actor: str,
+        teams: Iterable[str] | None = None,
+        address: str | None = None,
+    ) -> KnownCaller:
+        """Register a number with its consent (or renew and change an entry: one per
+        number). ``teams``: the teams the actor may record for (None: all)."""
+        users = await self._workers() if worker else {}
+        checked = self._checked(number, team, worker, consent_at, teams, users)
         async with self.sessions.begin() as session:
-            row = await session.scalar(
-                select(KnownCallerRow).where(KnownCallerRow.caller == caller)
-            )
-            kind = "known-changed" if row is not None else "known-added"
-            if row is None:
-                row = KnownCallerRow(caller=caller, recorded_by=actor, created_at=now)
-                session.add(row)
-            else:
-                row.updated_at, row.updated_by = now, actor
-            row.team, row.worker, row.site = team, worker, self.teams[team]
-            row.consent_at, row.expires_at = given, expires
-            await session.flush()
-            entry = _entry(row)
+            entry, new = await self._store(session, checked, actor)
             await self.audit.record(
-                kind,
+                "known-added" if new else "known-changed",
                 actor=actor,
                 target=f"known:{entry.id}",
-                detail={"team": team, "worker": worker, "expires_at": expires.isoformat()},
+                detail={
+                    "team": entry.team,
+                    "worker": entry.worker,
+                    "expires_at": entry.expires_at.isoformat(),
+                },
                 address=address,
                 session=session,
             )
-        self._by_number[caller] = entry
+        self._by_number[entry.caller] = entry
         return entry
+
+    async def record_many(
+        self,
+        rows: Sequence[tuple[str, str, str | None, datetime | None]],
+        *,
+        actor: str,
+        source: str,
+    ) -> int:
+        """Register many at once (a register brought over from another system, the demo):
+        (number, team, worker, consent) each. Every row is checked first; one bad row
+        stores none, and the error names every bad row (``row 3, team: …``, counted from
+        1). One audit
+        entry for the import."""
+        users = await self._workers()
+        checked = []
+        problems = []
+        for i, (number, team, worker, consent) in enumerate(rows):
+            try:
+                checked.append(self._checked(number, team, worker, consent, None, users))
+            except StaffError as exc:
+                problems.append(f"row {i + 1}, {exc.field or 'entry'}: {exc.en or exc.message}")
+        seen = Counter(c[0] for c in checked)
+        repeated = sorted(n for n, times in seen.items() if times > 1)
+        problems += [f"number {mask_number(n)} is given twice" for n in repeated]
+        if problems:
+            more = f" (and {len(problems) - 10} more)" if len(problems) > 10 else ""
+            raise StaffError(
+                "invalid-rows",
+                f"{len(problems)} fout(en): " + "; ".join(problems[:10]) + more,
+                en=f"{len(problems)} problem(s): " + "; ".join(problems[:10]) + more,
+            )
+        stored = []
+        async with self.sessions.begin() as session:
+            for c in checked:
+                stored.append((await self._store(session, c, actor))[0])
+            await self.audit.record(
+                "known-added",
+                actor=actor,
+                target=f"import:{source}"[:200],
+                detail={"entries": len(stored)},
+                session=session,
+            )
+        for entry in stored:
+            self._by_number[entry.caller] = entry
+        return len(stored)
 
     async def entries(
         self,

@@ -121,7 +121,18 @@ def draw_caller(site: Site, rng: random.Random, callers: int = 5000) -> CallerPr
         # addresses (from the number, not a draw: the random sequence stays as it was)
         place_key=number[-1] if number and number[-1] in "1234" else None,
         site=local.site_id or None,
+        # neighbourhood teams: asked for it, the postcode of where the caller lives (from
+        # the number, not a draw); one in ten keys in nothing, some live elsewhere
+        postcode=_postcode(local, number),
     )
+
+
+def _postcode(site: Site, number: str | None) -> str | None:
+    if site.teams is None or not number or number[-2] == "0":
+        return None
+    codes = sorted({pc for t in site.teams.counters for pc in site.counter(t).postcodes})
+    codes.append("9000")  # a caller from outside the city: no team, the intake
+    return codes[int(number[-4:]) % len(codes)]
 
 
 class TrafficGenerator:
