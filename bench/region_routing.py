@@ -8,7 +8,11 @@ The region is generated (``region_text``: 8 municipalities with 5 counters of th
 20 shared services, each municipality's menu with its own topics and the shared ones) into a
 temporary folder. Part 1 times each decision alone as the service makes it for a region: the
 municipality from the number dialled (``Site.find_site``, as the call tracker does), then the
-decision in its menu; the callers are drawn from a pool of ``--callers`` numbers. The peer is
+decision in its menu; the callers are drawn from a pool of ``--callers`` numbers, every one of
+them in the consent register of neighbourhood teams (each municipality has two teams on its
+menu key 1; the register is stored in SQLite and read into memory as the service does), so a
+call on key 1 includes the register lookup and the team's (or the own worker's) decision. The
+peer is
 the single example site's decision on the same kind of inputs, interleaved in the same loop
 (the same machine state for both). Part 2 runs ``bench/route_latency.py`` (the simulated
 Asterisk in another process, the service as ``vuurtoren serve`` runs it) on the region and on
@@ -19,6 +23,7 @@ decisions each and ``--seconds`` per phase.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import platform
 import random
@@ -33,6 +38,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from callcenter.contacts.known import KnownCallers  # noqa: E402
+from callcenter.staff.audit import AuditLog  # noqa: E402
+from callcenter.store import open_engine, upgrade  # noqa: E402
 from routing.config import load_site  # noqa: E402
 from routing.decide import decide  # noqa: E402
 from routing.site import Site  # noqa: E402
@@ -62,6 +70,9 @@ def region_text(sites: int = SITES, own: int = OWN, shared: int = SHARED) -> str
         out.append(
             f'[[sites]]\nid = "g{g}"\nname = "Sociaal Huis {g}"\nnumber = "011 {g:02d} 00 00"\n'
             f'default_topic = "algemeen-g{g}"\n'
+            # neighbourhood teams: topic 1 goes to the caller's own team (2 and 3), else
+            # to its own counter, the intake
+            f'  [sites.teams]\n  topic = "t1-g{g}"\n  counters = ["c2-g{g}", "c3-g{g}"]\n'
         )
         for k in range(own):
             digit = "9" if k == 0 else str(k)
@@ -76,6 +87,7 @@ def region_text(sites: int = SITES, own: int = OWN, shared: int = SHARED) -> str
                 f'[[counters]]\nid = "c{k}-g{g}"\nsite = "g{g}"\nname = "Loket {k} {g}"\n'
                 f'organisation = "OCMW {g}"\naddress = "Markt {g}"\nqueue = "c{k}-g{g}"\n'
                 f'hours = "{_HOURS[(g + k) % len(_HOURS)]}"\nmax_waiting = 6\n'
+                + (f'postcodes = ["{3900 + g * 10 + k}"]\n' if k in (2, 3) else "")
             )
     for s in range(shared):
         out.append(
@@ -112,33 +124,69 @@ def _inputs(site: Site, rng: random.Random, n: int, callers: int) -> list[tuple[
     return out
 
 
-def decisions(region: Site, lone: Site, n: int, callers: int, seed: int) -> dict[str, Any]:
+async def _register(region: Site, callers: int, folder: Path) -> KnownCallers:
+    """The consent register with ``callers`` registered numbers (the whole pool: every
+    caller is known), each in a team of the municipality, one in two with a worker's phone,
+    stored in SQLite and read back into memory as the service does at start."""
+    engine = open_engine(f"sqlite+aiosqlite:///{folder / 'register.sqlite3'}")
+    await upgrade(engine)
+    now = datetime.now(UTC)
+    known = KnownCallers(engine, AuditLog(engine), region, lambda: now)
+    teams = list(known.teams)
+    rows = [(f"+3247{n:07d}", teams[n % len(teams)], None, now) for n in range(callers)]
+    await known.record_many(rows, actor="bench", source="bench")
+    await known.load()
+    await engine.dispose()
+    return known
+
+
+def decisions(
+    region: Site, lone: Site, known: KnownCallers, n: int, callers: int, seed: int
+) -> dict[str, Any]:
     rng = random.Random(seed)
     ins_region = _inputs(region, rng, n, callers)
     ins_lone = _inputs(lone, rng, n, callers)
     clock = time.perf_counter_ns
+
+    def in_region(number: str, key: str | None, caller: str, at: datetime, live: Any) -> None:
+        found = region.find_site(number)  # the number dialled, as the tracker reads it
+        local = region.local(found.site_id if found else None)
+        team = worker = None
+        teams = local.teams
+        if teams is not None and teams.serves(local.topic(key).id):
+            entry = known.lookup(caller)  # the consent register, as the service asks it
+            if entry is not None and entry.team in teams.counters:
+                team = entry.team
+                worker = "PJSIP/w" if int(caller[-1]) % 2 else None  # free half the time
+        decide(local, key, caller, at, live, team=team, worker=worker)
+
     for i in range(2000):  # warm the holiday lookups of both
-        number, key, caller, at, live = ins_region[i]
-        decide(region.local((region.find_site(number) or region).site_id), key, caller, at, live)
+        in_region(*ins_region[i])
         _, key, caller, at, live = ins_lone[i]
         decide(lone, key, caller, at, live)
     r_ns: list[int] = []
     l_ns: list[int] = []
+    team_ns: list[int] = []
     for (number, key, caller, at, live), (_, lkey, lcaller, lat, llive) in zip(
         ins_region, ins_lone, strict=True
     ):
         t0 = clock()
-        found = region.find_site(number)  # the number dialled, as the tracker reads it
-        decide(region.local(found.site_id if found else None), key, caller, at, live)
+        in_region(number, key, caller, at, live)
         t1 = clock()
         decide(lone, lkey, lcaller, lat, llive)
         t2 = clock()
         r_ns.append(t1 - t0)
         l_ns.append(t2 - t1)
+        if key == "1":
+            team_ns.append(t1 - t0)
     r_ns.sort()
+    team_ns.sort()
     l_ns.sort()
     return {
         "decisions": n,
+        "register_lookups": len(team_ns),
+        "team_calls_p50_us": round(percentile(team_ns, 50), 2),
+        "team_calls_p99_us": round(percentile(team_ns, 99), 2),
         "region_p50_us": round(percentile(r_ns, 50), 2),
         "region_p99_us": round(percentile(r_ns, 99), 2),
         "single_p50_us": round(percentile(l_ns, 50), 2),
@@ -189,9 +237,16 @@ def main() -> int:
         "region": {
             "sites": len(region.sites),
             "counters": len(region.counters),
-            "callers": args.callers,
+            "registered_callers": args.callers,
         },
-        "decide": decisions(region, lone, args.n, args.callers, args.seed),
+        "decide": decisions(
+            region,
+            lone,
+            asyncio.run(_register(region, args.callers, folder)),
+            args.n,
+            args.callers,
+            args.seed,
+        ),
     }
     if not args.skip_path:
         result["path_region"] = whole_path(config, args.rate, args.seconds)

@@ -169,6 +169,9 @@ def test_one_dialplan_for_all_the_number_dialled_sets_the_municipality(region: S
     assert "Gosub(topics-${VT_SITE},${T},1)" in conf
     # one queue per counter, the shared ones once
     assert files.queues.count("[schuldbemiddeling]") == 1
+    # a call the dialplan routes (or that hangs up) while Vuurtoren is away keeps its
+    # municipality in the record it leaves
+    assert "=v3,${VT_START},${UNIQUEID},${TOPIC},${COUNTER},${TARGET},${REASON},${VT_SITE}," in conf
 
 
 def test_each_municipality_has_its_own_welcome_and_menu_prompts(region: Site) -> None:

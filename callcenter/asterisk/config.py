@@ -38,6 +38,7 @@ from callcenter.dialplan.names import (
     POSTCODE_CONTEXT,
     QUEUE_EXIT_CONTEXT,
     RECORD_VERSION,
+    RECORD_VERSION_SITE,
     RESULT_CONTEXT,
     RESULT_TREE,
     RESULTS,
@@ -176,9 +177,15 @@ def _extensions(site: Site, failsafe: int) -> str:
     lh = site.lighthouse.queue
     f = ASTDB_FAMILY
     lang = site.prompts.languages[0]
-    record = (
-        f"Set(DB({f}/{FAILSAFE_TREE}/${{CHANNEL(linkedid)}})={RECORD_VERSION},${{VT_START}},"
-        "${UNIQUEID},${TOPIC},${COUNTER},${TARGET},${REASON},${CALLERID(num)})"
+    record = (  # a region's says the municipality too: its figures count the call
+        f"Set(DB({f}/{FAILSAFE_TREE}/${{CHANNEL(linkedid)}})="
+        + (
+            f"{RECORD_VERSION_SITE},${{VT_START}},${{UNIQUEID}},${{TOPIC}},${{COUNTER}},"
+            "${TARGET},${REASON},${VT_SITE},${CALLERID(num)})"
+            if site.sites
+            else f"{RECORD_VERSION},${{VT_START}},"
+            "${UNIQUEID},${TOPIC},${COUNTER},${TARGET},${REASON},${CALLERID(num)})"
+        )
     )
     out = [
         _header(site, "Dialplan"),

@@ -3,7 +3,8 @@
 The generated dialplan writes one AstDB entry per call that Vuurtoren could not follow
 (``callcenter/asterisk/config.py``):
 
-- ``vuurtoren/failsafe/<linkedid>`` = ``v2,start,uniqueid,topic,counter,target,reason,caller``:
+- ``vuurtoren/failsafe/<linkedid>`` = ``v2,start,uniqueid,topic,counter,target,reason,caller``
+  (a region's: ``v3,…,reason,site,caller``, the municipality dialled):
   routed by the fail-safe (``target`` a queue, or ``@last-resort``; ``reason`` ``open``,
   ``closed`` or ``no_agents`` as the counter's state in AstDB said), or hung up before it was
   routed while Vuurtoren was away (``@hangup``, no reason). The older form without ``v2`` and
@@ -36,6 +37,7 @@ from callcenter.dialplan.names import (
     HANGUP_TARGET,
     LAST_RESORT_TARGET,
     RECORD_VERSION,
+    RECORD_VERSION_SITE,
     VISIT_TREE,
 )
 from callcenter.store.records import CallRecord, Outcome, Visit, VisitOutcome
@@ -65,6 +67,8 @@ class OutageRecord:
     """Why the fail-safe sent it where it did: ``open``, ``closed`` or ``no_agents``."""
     left: datetime | None = None
     """A visit record's end (the caller hung up)."""
+    site: str | None = None
+    """A region's fail-safe record: the municipality whose number was dialled."""
 
     @property
     def key(self) -> str:
@@ -104,6 +108,7 @@ class OutageRecord:
         """A call Vuurtoren never saw: what the record says, and that its end was not seen."""
         call = CallRecord(self.call_id, self.at, uniqueid=self.uniqueid, caller=self.caller)
         call.digits = self.topic
+        call.site = self.site
         if self.uniqueid:
             call.legs.add(self.uniqueid)
         if self.tree == CALLBACK_TREE:
@@ -209,8 +214,14 @@ def parse_entry(key: str, value: str) -> OutageRecord | None:
     if not call_id:
         return None
     if tree == FAILSAFE_TREE:
-        reason = None
-        if value.startswith(RECORD_VERSION + ","):
+        reason = site = None
+        if value.startswith(RECORD_VERSION_SITE + ","):
+            fields = value[len(RECORD_VERSION_SITE) + 1 :].split(",", 7)
+            if len(fields) != 8:
+                return None
+            site = fields.pop(6) or None
+            reason = fields.pop(5) or None
+        elif value.startswith(RECORD_VERSION + ","):
             fields = value[len(RECORD_VERSION) + 1 :].split(",", 6)
             if len(fields) != 7:
                 return None
@@ -230,6 +241,7 @@ def parse_entry(key: str, value: str) -> OutageRecord | None:
             target or None,
             caller or None,
             reason,
+            site=site,
         )
     if tree == VISIT_TREE:
         fields = value.split(",", 3)

@@ -643,6 +643,8 @@ class CallService:
                 call.failsafe = True
                 if rec.at < call.started:  # the dialplan's own start (adopted calls)
                     call.started = rec.at
+            if rec.site and call.site is None:  # a region's record: where it came in
+                call.site = rec.site
             if rec.tree == FAILSAFE_TREE and call.decision is None:
                 call.decision = rec.decision(self.site.local(call.site))  # counter, topic count
             elif rec.tree == VISIT_TREE and rec.target is not None:

@@ -64,6 +64,9 @@ VISIT_TREE = "visit"
 
 RECORD_VERSION = "v2"
 """The first field of a fail-safe record that carries the counter's reason."""
+RECORD_VERSION_SITE = "v3"
+"""A region's fail-safe record: ``v2``'s fields and the municipality (``VT_SITE``) before
+the caller."""
 
 LAST_RESORT_TARGET = "@last-resort"
 """A fail-safe record's target when the call went to the last resort (no queue is named so:

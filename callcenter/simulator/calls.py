@@ -41,6 +41,7 @@ from callcenter.dialplan.names import (
     POSTCODE_CONTEXT,
     QUEUE_EXIT_CONTEXT,
     RECORD_VERSION,
+    RECORD_VERSION_SITE,
     VISIT_TREE,
     menu_prefixes,
 )
@@ -412,14 +413,16 @@ class InboundCall:
 
     def _leave_record(self, target: str, reason: str = "") -> None:
         """``Set(DB(vuurtoren/failsafe/<linkedid>)=v2,start,uniqueid,topic,counter,target,
-        reason,caller)``."""
+        reason,caller)``; a region's ``v3,…,reason,site,caller``."""
         t = self.truth
-        self.ast.db_put(
-            "vuurtoren",
-            f"{FAILSAFE_TREE}/{t.linkedid}",
-            f"{RECORD_VERSION},{int(t.started)},{t.uniqueid},{self._topic},{self._counter},"
-            f"{target},{reason},{self.profile.number or ''}",
+        head = f"{int(t.started)},{t.uniqueid},{self._topic},{self._counter},{target},{reason}"
+        site = self.local.site_id
+        value = (
+            f"{RECORD_VERSION_SITE},{head},{site},{self.profile.number or ''}"
+            if self.ast.site.sites
+            else f"{RECORD_VERSION},{head},{self.profile.number or ''}"
         )
+        self.ast.db_put("vuurtoren", f"{FAILSAFE_TREE}/{t.linkedid}", value)
 
     def _failsafe(self) -> tuple[str, str]:
         ast = self.ast

@@ -10,10 +10,11 @@ from datetime import date
 from pathlib import Path
 
 from callcenter.figures.reports import build_report, period
+from callcenter.simulator import CallerProfile
 from callcenter.simulator.core import SimSettings
 from routing.config import load_site
 from tests.ami.test_client import until
-from tests.service.conftest import StackFactory, at
+from tests.service.conftest import StackFactory, at, lone_sim
 
 REGION = Path(__file__).resolve().parents[2] / "examples" / "regio.toml"
 
@@ -98,3 +99,32 @@ async def test_the_number_dialled_picks_the_municipality_and_shared_services_kee
         "jobcoaching",
         "svk",
     }
+
+
+async def test_calls_that_end_while_vuurtoren_is_away_keep_their_municipality(
+    stack: StackFactory,
+) -> None:
+    """The fail-safe's record in AstDB says where the call came in (``v3``, ``VT_SITE``): a
+    call routed by the dialplan alone, or hung up in the menu, while the service was away and
+    over before it came back is stored with its municipality, so its figures and a user
+    limited to it count it."""
+    site = load_site(REGION)
+    sim = await lone_sim(site, seed=31, start="2026-11-24 10:00")
+    try:
+        async with stack(at("2026-11-24 10:00"), site=site, sim=sim):
+            pass  # the service wrote the counter states, then stops
+        routed = sim.call(CallerProfile(number="+32470700001", digits="9", site="peer",
+                                        talk_seconds=5))  # fmt: skip
+        menu = sim.call(CallerProfile(number="+32470700002", hangup_in_menu=True, site="pelt"))
+        await until(lambda: routed.truth.ended is not None and menu.truth.ended is not None, 60)
+        left = {k: v for (f, k), v in sim.ast.astdb.items() if k.startswith("failsafe/")}
+        assert all(v.startswith("v3,") for v in left.values()) and len(left) == 2
+        async with stack(at("2026-11-24 10:00"), site=site, sim=sim) as s:
+            stored = {
+                c.truth.linkedid: await s.record(c.truth.linkedid, 60) for c in (routed, menu)
+            }
+    finally:
+        await sim.stop()
+    assert stored[routed.truth.linkedid].site == "peer"
+    assert stored[routed.truth.linkedid].failsafe
+    assert stored[menu.truth.linkedid].site == "pelt"
