@@ -102,23 +102,25 @@ def _site(port: int, prompts: Path) -> Site:
     return parse_site(text, "real.toml")
 
 
-@pytest.fixture(scope="module")
-def asterisk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealAsterisk]:
+@contextlib.contextmanager
+def launch(
+    folder: Path, site: Site, prompts: Path, files_of: Path, contexts: str
+) -> Iterator[RealAsterisk]:
+    """A real Asterisk of its own in ``folder``: the files ``asterisk-config`` writes for
+    ``site`` (whose AMI port and prompt folder are set), the prompts ``vuurtoren prompts``
+    builds (recordings relative to ``files_of``), the test ``contexts``, and a test AMI
+    account; stopped at the end."""
     from callcenter.prompts.build import build
 
     assert BINARY
     prefix = Path(BINARY).resolve().parents[1]
-    folder = tmp_path_factory.mktemp("asterisk")
-    port = _free_port()
-    prompts = folder / "prompts"
-    site = _site(port, prompts)
-    build(site, prompts, EXAMPLE.parent)
+    build(site, prompts, files_of)
     etc = folder / "etc"
     for sub in ("etc", "run", "log", "spool", "lib"):
         (folder / sub).mkdir(exist_ok=True)
     write(generate(site, SECRET), etc)
     with (etc / "extensions.conf").open("a", encoding="utf-8") as f:
-        f.write(TEST_CONTEXTS)
+        f.write(contexts)
     with (etc / "manager.conf").open("a", encoding="utf-8") as f:
         f.write(
             f"\n[test]\nsecret = {ADMIN}\ndeny = 0.0.0.0/0.0.0.0\n"
@@ -154,6 +156,7 @@ def asterisk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealAsterisk]
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    port = site.asterisk.port
     real = RealAsterisk(site, port, folder, prompts)
     try:
         deadline = time.monotonic() + 30
@@ -171,6 +174,15 @@ def asterisk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealAsterisk]
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture(scope="module")
+def asterisk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealAsterisk]:
+    folder = tmp_path_factory.mktemp("asterisk")
+    prompts = folder / "prompts"
+    site = _site(_free_port(), prompts)
+    with launch(folder, site, prompts, EXAMPLE.parent, TEST_CONTEXTS) as real:
+        yield real
 
 
 @contextlib.asynccontextmanager
