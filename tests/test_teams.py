@@ -286,3 +286,47 @@ def test_route_and_known_over_the_register(tmp_path: Path) -> None:
     assert gone["counter"] == "onthaal-sociaal"
     code, out, _ = run("audit", "verify", "--data-dir", data)
     assert code == 0
+
+
+def region_with_peer_teams(teams: str) -> str:
+    """The example region with neighbourhood teams in Peer: two teams of its own."""
+    text = (ROOT / "examples" / "regio.toml").read_text(encoding="utf-8")
+    text = text.replace(
+        '  naam-sd-peer = "de sociale dienst van Peer"\n',
+        '  naam-sd-peer = "de sociale dienst van Peer"\n\n' + teams,
+    )
+    for team, code in (("team-peer-noord", "3990"), ("team-peer-zuid", "3991")):
+        text += (
+            f'\n[[counters]]\nid = "{team}"\nsite = "peer"\nname = "Buurtteam {team[10:]}"\n'
+            f'organisation = "OCMW Peer"\naddress = "Markt 1, Peer"\nqueue = "{team}"\n'
+            f'hours = "Mo-Fr 09:00-12:00; PH off"\npostcodes = ["{code}"]\n'
+        )
+    return text
+
+
+def test_a_municipality_of_a_region_has_teams_of_its_own() -> None:
+    region = parse_site(
+        region_with_peer_teams(
+            '  [sites.teams]\n  topic = "financiele-hulp-peer"\n'
+            '  counters = ["team-peer-noord", "team-peer-zuid"]\n'
+        ),
+        "t.toml",
+    )
+    peer, pelt = region.municipality("peer"), region.municipality("pelt")
+    assert peer is not None and pelt is not None and region.teams is None
+    assert peer.teams is not None and pelt.teams is None
+    assert peer.team_for_postcode("3991") == peer.counter("team-peer-zuid")
+    d = decide(peer, "1", None, MONDAY_10, team="team-peer-zuid", worker="PJSIP/p")
+    assert (d.target, d.queue) == (Target.OWN_WORKER, "team-peer-zuid")
+    ext = generate(region, "s3cret-for-tests").extensions
+    assert "exten => team-peer-zuid,1," in ext.split("[vuurtoren-own-worker]")[1]
+    assert "Site: ${VT_SITE},Caller: ${CALLERID(num)},Postcode: ${POSTCODE})" in ext
+    # a problem in a municipality's teams is placed in the region's file
+    found = problems(
+        region_with_peer_teams(
+            '  [sites.teams]\n  topic = "financiele-hulp-peer"\n  counters = ["team-x"]\n'
+        )
+    )
+    assert any(
+        p.startswith("sites[2] (id 'peer').teams.counters: unknown counter 'team-x'") for p in found
+    ), found
