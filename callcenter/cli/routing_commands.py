@@ -6,12 +6,14 @@ import argparse
 import asyncio
 import json
 import sys
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from callcenter.cli.common import (
     EXIT_INVALID,
@@ -39,6 +41,7 @@ from routing.site import Counter, Site
 from routing.types import Decision, QueueState, Reason, Target
 from schedules.overrides import Override
 
+T = TypeVar("T")
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
@@ -117,26 +120,37 @@ def stored_overrides(
     if url is None:
         return [], f"the opening hours alone: no database at {db}"
 
-    async def read() -> list[Override]:
+    async def read(engine: AsyncEngine) -> list[Override]:
+        audit = AuditLog(engine)  # read only: nothing is audited or written
+        overrides = await OverrideStore(engine, audit, site, lambda: at).load(at)
+        closures = ClosureStore(engine, audit, site, lambda: at)
+        await closures.load(at)
+        return [*overrides, *closures.current()]
+
+    found = _read_installation(
+        url,
+        read,
+        "the stored overrides cannot be read ({}); --hours-only routes by the opening hours alone",
+    )
+    where = url.split("@")[-1]
+    return found, f"{len(found)} stored override(s) and closure(s) from {where}"
+
+
+def _read_installation(url: str, work: Callable[[AsyncEngine], Awaitable[T]], failure: str) -> T:
+    """``work`` on the installation's database, opened for it and closed after; a database
+    error is a :class:`CommandError`, ``failure`` with the error's kind in ``{}``."""
+
+    async def main() -> T:
         engine = open_engine(url)
         try:
-            audit = AuditLog(engine)  # read only: nothing is audited or written
-            overrides = await OverrideStore(engine, audit, site, lambda: at).load(at)
-            closures = ClosureStore(engine, audit, site, lambda: at)
-            await closures.load(at)
-            return [*overrides, *closures.current()]
+            return await work(engine)
         finally:
             await engine.dispose()
 
     try:
-        found = asyncio.run(read())
+        return asyncio.run(main())
     except SQLAlchemyError as exc:
-        raise CommandError(
-            f"the stored overrides cannot be read ({type(exc).__name__}); --hours-only routes "
-            "by the opening hours alone"
-        ) from None
-    where = url.split("@")[-1]
-    return found, f"{len(found)} stored override(s) and closure(s) from {where}"
+        raise CommandError(failure.format(type(exc).__name__)) from None
 
 
 def check_config(args: argparse.Namespace) -> int:
@@ -341,28 +355,23 @@ def _registered(args: argparse.Namespace, region: Site, number: str) -> tuple[_E
     if url is None:
         return None, f"no database at {db}: no register to read"
 
-    async def read() -> _Entry | None:
-        engine = open_engine(url)
-        try:
-            audit = AuditLog(engine, now=lambda: datetime.now(UTC))
-            known = KnownCallers(engine, audit, region, lambda: datetime.now(UTC))
-            await known.load()
-            found = known.lookup(number)
-            await known.audit_lookup(found, "vuurtoren route")
-            if found is None:
-                return None
-            phones = await known.worker_phones(found.worker) if found.worker else []
-            return _Entry(found.team, found.worker, phones)
-        finally:
-            await engine.dispose()
+    async def read(engine: AsyncEngine) -> _Entry | None:
+        audit = AuditLog(engine, now=lambda: datetime.now(UTC))
+        known = KnownCallers(engine, audit, region, lambda: datetime.now(UTC))
+        await known.load()
+        found = known.lookup(number)
+        await known.audit_lookup(found, "vuurtoren route")
+        if found is None:
+            return None
+        phones = await known.worker_phones(found.worker) if found.worker else []
+        return _Entry(found.team, found.worker, phones)
 
-    try:
-        entry = asyncio.run(read())
-    except SQLAlchemyError as exc:
-        raise CommandError(
-            f"the consent register cannot be read ({type(exc).__name__}); leave out --caller "
-            "to route by the postcode or the intake"
-        ) from None
+    entry = _read_installation(
+        url,
+        read,
+        "the consent register cannot be read ({}); leave out --caller to route by the "
+        "postcode or the intake",
+    )
     return entry, f"read from {url.split('@')[-1]}"
 
 

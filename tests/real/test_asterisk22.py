@@ -35,7 +35,7 @@ import pytest
 from callcenter.ami import AMIClient, ClientSettings, Message
 from callcenter.ami.errors import ActionFailed
 from callcenter.asterisk.config import generate, write
-from callcenter.cli.runner import running
+from callcenter.cli.runner import Running, running
 from callcenter.dialplan.names import HEARTBEAT_FRESH_SECONDS
 from callcenter.store.records import Outcome, VisitOutcome
 from routing.config import parse_site
@@ -199,22 +199,40 @@ async def admin(
         await client.close()
 
 
-async def agent(ami: AMIClient, number: str, state: str) -> None:
-    """A phone in the sociale dienst's queue: ``Local/<number>@test-agents/n`` with a custom
-    device state (``NOT_INUSE``: free; ``INUSE``: on a call); a Local member without one is
-    ``Invalid`` and never rung."""
+async def agent(ami: AMIClient, number: str, state: str, queue: str = "sociale-dienst") -> None:
+    """A phone in a queue (the sociale dienst's by default): ``Local/<number>@test-agents/n``
+    with a custom device state (``NOT_INUSE``: free; ``INUSE``: on a call); a Local member
+    without one is ``Invalid`` and never rung."""
     device = f"Custom:vt-test-{number}"
     await ami.send(Message.action("Setvar", Variable=f"DEVICE_STATE({device})", Value=state))
     added = await ami.send(
         Message.action(
             "QueueAdd",
-            Queue="sociale-dienst",
+            Queue=queue,
             Interface=f"Local/{number}@test-agents/n",
             MemberName=f"test-{number}",
             StateInterface=device,
         )
     )
     assert added.get("Response") == "Success"
+
+
+@contextlib.asynccontextmanager
+async def serving(
+    real: RealAsterisk, folder: Path, events: list[tuple[float, Message]]
+) -> AsyncIterator[tuple[AMIClient, Running]]:
+    """The test's AMI account (every event into ``events``) and the service, as ``serve``
+    runs it, on a store in ``folder``, connected to ``real``."""
+    url = f"sqlite+aiosqlite:///{folder / 'v.sqlite3'}"
+    client = ClientSettings(port=real.port, secret=SECRET, reconnect_initial=0.1)
+    async with (
+        admin(real, events) as ami,
+        running(
+            real.site, client, url, port=0, privacy_key=b"a test key, not a real one, 32+ bytes"
+        ) as run,
+    ):
+        await run.ami.wait_connected(10)
+        yield ami, run
 
 
 async def place_call(
@@ -251,17 +269,8 @@ async def until(check: object, seconds: float) -> None:
 async def test_a_caller_is_in_the_queue_and_an_idle_agent_rings_right_after_the_choice(
     asterisk: RealAsterisk, tmp_path: Path
 ) -> None:
-    site = asterisk.site
     events: list[tuple[float, Message]] = []
-    url = f"sqlite+aiosqlite:///{tmp_path / 'v.sqlite3'}"
-    client = ClientSettings(port=asterisk.port, secret=SECRET, reconnect_initial=0.1)
-    async with (
-        admin(asterisk, events) as ami,
-        running(
-            site, client, url, port=0, privacy_key=b"a test key, not a real one, 32+ bytes"
-        ) as run,
-    ):
-        await run.ami.wait_connected(10)
+    async with serving(asterisk, tmp_path, events) as (ami, run):
         await agent(ami, "101", "NOT_INUSE")
         await until(lambda: run.service.written.get("sociale-dienst") == "open", 10)
         await place_call(ami, events, "test-caller", "+32470990001")

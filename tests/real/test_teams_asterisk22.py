@@ -16,20 +16,19 @@ from pathlib import Path
 
 import pytest
 
-from callcenter.ami import ClientSettings, Message
-from callcenter.cli.runner import running
+from callcenter.ami import Message
 from callcenter.store.records import CallRecord, Outcome
 from routing.config import parse_site
 from routing.site import Site
 from routing.types import Target
 from tests.real.test_asterisk22 import (
-    SECRET,
     RealAsterisk,
     _free_port,
-    admin,
+    agent,
     launch,
     place_call,
     pytestmark,
+    serving,
     until,
 )
 
@@ -83,36 +82,11 @@ def asterisk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealAsterisk]
         yield real
 
 
-async def _member(ami: object, queue: str, number: str) -> None:
-    device = f"Custom:vt-test-{number}"
-    send = ami.send
-    await send(Message.action("Setvar", Variable=f"DEVICE_STATE({device})", Value="NOT_INUSE"))
-    added = await send(
-        Message.action(
-            "QueueAdd",
-            Queue=queue,
-            Interface=f"Local/{number}@test-agents/n",
-            MemberName=f"test-{number}",
-            StateInterface=device,
-        )
-    )
-    assert added.get("Response") == "Success"
-
-
 async def test_own_worker_first_and_the_postcode_on_a_real_asterisk(
     asterisk: RealAsterisk, tmp_path: Path
 ) -> None:
-    site = asterisk.site
     events: list[tuple[float, Message]] = []
-    url = f"sqlite+aiosqlite:///{tmp_path / 'v.sqlite3'}"
-    client = ClientSettings(port=asterisk.port, secret=SECRET, reconnect_initial=0.1)
-    async with (
-        admin(asterisk, events) as ami,
-        running(
-            site, client, url, port=0, privacy_key=b"a test key, not a real one, 32+ bytes"
-        ) as run,
-    ):
-        await run.ami.wait_connected(10)
+    async with serving(asterisk, tmp_path, events) as (ami, run):
         await run.staff.users.add(
             "anna",
             "Anna Maes",
@@ -121,8 +95,8 @@ async def test_own_worker_first_and_the_postcode_on_a_real_asterisk(
             counters=["team-marke"],
             interfaces=[WORKER],
         )
-        await _member(ami, "team-marke", "201")  # Anna, logged in and free
-        await _member(ami, "team-marke", "202")  # her colleague
+        await agent(ami, "201", "NOT_INUSE", "team-marke")  # Anna, logged in and free
+        await agent(ami, "202", "NOT_INUSE", "team-marke")  # her colleague
         queue = run.service.tracker.queues["team-marke"]
         await until(lambda: WORKER in queue.members and queue.members[WORKER].available, 10)
         await until(lambda: WORKER in run.ops.desk.by_interface, 10)
