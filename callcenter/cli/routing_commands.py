@@ -309,6 +309,12 @@ def _own_team(args: argparse.Namespace, region: Site, site: Site) -> OwnTeam | N
     own = OwnTeam("intake", None)
     if args.caller:
         entry, own.register = _registered(args, region, args.caller)
+        if entry is not None and entry.team not in teams.counters:
+            own.steps.append(
+                f"the caller is in the consent register with team {entry.team!r}, not one of "
+                f"{site.name}'s: not used"
+            )
+            entry = None
         if entry is not None:
             own.how, own.team, own.worker = "register", entry.team, entry.worker
             own.steps.append(f"the caller is in the consent register: team {entry.team!r}")
