@@ -330,3 +330,23 @@ def test_a_municipality_of_a_region_has_teams_of_its_own() -> None:
     assert any(
         p.startswith("sites[2] (id 'peer').teams.counters: unknown counter 'team-x'") for p in found
     ), found
+
+
+def test_the_counters_table_has_the_own_worker_column_only_where_teams_exist() -> None:
+    from callcenter.figures.reports import TABLES
+
+    row = {
+        "id": "c",
+        "name": "C",
+        "arrived": 3,
+        "open": 2,
+        "closed": {},
+        "refused": {},
+        "to_lighthouse": 1,
+        "last_resort": 0,
+        "answered": 2,
+    }
+    plain, _ = TABLES["loketten"]({"counters": [row]})
+    teams, rows = TABLES["loketten"]({"counters": [row | {"own_worker": 1}]})
+    assert "naar eigen werker" not in plain
+    assert teams == [*plain[:4], "naar eigen werker", *plain[4:]] and rows[0][4] == 1

@@ -162,11 +162,13 @@ def _queue_table(d: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
 
 
 def _counter_table(d: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    teams = bool(d["counters"]) and "own_worker" in d["counters"][0]
     header = [
         "loket",
         "naam",
         "binnen",
         "open",
+        *(["naar eigen werker"] if teams else []),
         *(REASON_HEADS[r] for r in CLOSED),
         *(REASON_HEADS[r] for r in REFUSED),
         "naar vuurtoren",
@@ -179,6 +181,7 @@ def _counter_table(d: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
             c["name"],
             c["arrived"],
             c["open"],
+            *([c["own_worker"]] if teams else []),
             *(c["closed"].get(r, 0) for r in CLOSED),
             *(c["refused"].get(r, 0) for r in REFUSED),
             c["to_lighthouse"],
@@ -472,6 +475,7 @@ async def build_report(
             outcome, int(n), int(w or 0), int(s_in or 0), int(talked or 0), int(talks)
         )
 
+    has_teams = any(local.teams for local in (site, *site.sites))
     counters: dict[str, dict[str, Any]] = {
         c.id: {
             "id": c.id,
@@ -483,6 +487,8 @@ async def build_report(
             "to_lighthouse": 0,
             "last_resort": 0,
             "answered": 0,
+            # neighbourhood teams: the calls first offered to the caller's own worker
+            **({"own_worker": 0} if has_teams else {}),
         }
         for c in site.counters
     }
@@ -525,7 +531,7 @@ async def build_report(
         last = n if (target == "last_resort" or outcome == "last_resort") else 0
         totals["last_resort"] += last
         mine.update(routed=n, answered=answered, to_lighthouse=to_lighthouse, last_resort=last)
-        closed = reason in CLOSED and target != "counter"
+        closed = reason in CLOSED and target not in ("counter", "own_worker")
         if closed:
             totals["closed"] += n
             totals["closed_covered"] += n if ans_lh else 0
@@ -534,7 +540,9 @@ async def build_report(
         c = counters.get(counter or "")
         if c is not None:
             c["arrived"] += n
-            c["open"] += n if target == "counter" else 0
+            c["open"] += n if target in ("counter", "own_worker") else 0
+            if target == "own_worker" and "own_worker" in c:
+                c["own_worker"] += n
             if closed:
                 c["closed"][reason] += n
             if reason in REFUSED:

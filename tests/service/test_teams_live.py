@@ -7,10 +7,11 @@ audit, naming the entry, never the number."""
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from callcenter.figures.reports import build_report, period
 from callcenter.simulator.core import SimSettings
 from callcenter.store.records import Outcome
 from routing.config import load_site
@@ -70,6 +71,7 @@ async def test_a_known_caller_reaches_their_own_social_worker_first(stack: Stack
         record = await s.record(call.truth.linkedid, timeout=60)
         audit = await s.run.staff.audit.query(kind="known-lookup")
         collector.cancel()
+        report = await build_report(s.run.store.engine, site, period("day", date(2026, 11, 23)))
     assert call.truth.own_worker == ANNA and call.truth.own_worker_answered
     # Anna's console: "your own client", and the file's team
     (pop,) = [p for p in pops if p["call_id"] == call.truth.linkedid]
@@ -83,6 +85,13 @@ async def test_a_known_caller_reaches_their_own_social_worker_first(stack: Stack
     assert record.visits == []
     (lookup,) = audit
     assert lookup.target == f"known:{entry.id}" and KNOWN not in str(lookup.detail)
+    # the team's figures: the call came in while it was open, offered to the own worker,
+    # answered; the counters' table has the column where teams exist
+    marke = next(c for c in report.data["counters"] if c["id"] == "team-marke")
+    assert (marke["arrived"], marke["open"], marke["own_worker"], marke["answered"]) == (1, 1, 1, 1)
+    header, rows = report.table("loketten")
+    assert header[4] == "naar eigen werker"
+    assert next(r for r in rows if r[0] == "team-marke")[4] == 1
 
 
 async def test_a_worker_who_does_not_answer_hands_the_call_to_the_team(
