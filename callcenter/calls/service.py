@@ -379,7 +379,10 @@ class CallService:
         else:
             context, exten = "queues", decision.queue or ""
         try:  # pipelined: Asterisk keeps the order
-            if decision.target is not Target.COUNTER or self.setvar_for_counters:
+            if (
+                decision.target not in (Target.COUNTER, Target.OWN_WORKER)
+                or self.setvar_for_counters
+            ):
                 # why, in one sentence, before the lighthouse; when the counter opens again
                 # before the last resort. A counter's caller joins its queue at once.
                 files = self.announcer.announcement(decision, now, event.get("Language"))

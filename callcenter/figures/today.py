@@ -134,7 +134,11 @@ class Today:
             day.lighthouse[d.reason.value] += 1
         elif d is None and call.failsafe and any(v.queue == lighthouse for v in call.visits):
             day.lighthouse["failsafe"] += 1
-        if d is not None and d.target is not Target.COUNTER and d.reason in CLOSED_REASONS:
+        if (
+            d is not None
+            and d.target not in (Target.COUNTER, Target.OWN_WORKER)
+            and d.reason in CLOSED_REASONS
+        ):
             day.closed += 1
             answered = call.answered_visit
             if answered is not None and answered.queue == lighthouse:

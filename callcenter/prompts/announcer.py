@@ -112,7 +112,10 @@ class Announcer:
         if decision.counter is None:
             return []
         counter = self.site.counter(decision.counter)
-        closed = decision.reason in _WITH_NEXT_OPEN and decision.target is not Target.COUNTER
+        closed = decision.reason in _WITH_NEXT_OPEN and decision.target not in (
+            Target.COUNTER,
+            Target.OWN_WORKER,
+        )
         if not closed:
             return []
         note = ""
