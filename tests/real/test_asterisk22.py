@@ -26,7 +26,7 @@ import shutil
 import socket
 import subprocess
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -176,13 +176,22 @@ def launch(
             proc.kill()
 
 
+def module_asterisk(
+    factory: pytest.TempPathFactory,
+    site_for: Callable[[int, Path], Site],
+    files_of: Path,
+    contexts: str,
+) -> Iterator[RealAsterisk]:
+    """A test module's Asterisk: ``site_for(port, prompts)`` on a free port, launched."""
+    folder = factory.mktemp("asterisk")
+    prompts = folder / "prompts"
+    with launch(folder, site_for(_free_port(), prompts), prompts, files_of, contexts) as real:
+        yield real
+
+
 @pytest.fixture(scope="module")
 def asterisk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealAsterisk]:
-    folder = tmp_path_factory.mktemp("asterisk")
-    prompts = folder / "prompts"
-    site = _site(_free_port(), prompts)
-    with launch(folder, site, prompts, EXAMPLE.parent, TEST_CONTEXTS) as real:
-        yield real
+    yield from module_asterisk(tmp_path_factory, _site, EXAMPLE.parent, TEST_CONTEXTS)
 
 
 @contextlib.asynccontextmanager
@@ -236,13 +245,18 @@ async def serving(
 
 
 async def place_call(
-    ami: AMIClient, events: list[tuple[float, Message]], context: str, number: str
+    ami: AMIClient,
+    events: list[tuple[float, Message]],
+    context: str,
+    number: str,
+    dialled: str = "s",
 ) -> str:
-    """A citizen's call into the central number (``context``: what they do); its call id."""
+    """A citizen's call into the central number (``context``: what they do; ``dialled``: the
+    number as the trunk hands it over, a region's municipality's); its call id."""
     await ami.send(
         Message.action(
             "Originate",
-            Channel="Local/s@central-number",
+            Channel=f"Local/{dialled}@central-number",
             Context=context,
             Exten="s",
             Priority="1",

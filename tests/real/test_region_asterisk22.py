@@ -25,10 +25,10 @@ from routing.config import parse_site
 from routing.site import Site, dialled_digits
 from tests.real.test_asterisk22 import (
     RealAsterisk,
-    _free_port,
     admin,
     agent,
-    launch,
+    module_asterisk,
+    place_call,
     pytestmark,
     serving,
     until,
@@ -74,11 +74,7 @@ def _site(port: int, prompts: Path) -> Site:
 
 @pytest.fixture(scope="module")
 def asterisk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealAsterisk]:
-    folder = tmp_path_factory.mktemp("asterisk-region")
-    prompts = folder / "prompts"
-    site = _site(_free_port(), prompts)
-    with launch(folder, site, prompts, REGION.parent, TEST_CONTEXTS) as real:
-        yield real
+    yield from module_asterisk(tmp_path_factory, _site, REGION.parent, TEST_CONTEXTS)
 
 
 async def test_the_number_dialled_picks_the_municipality_on_a_real_asterisk(
@@ -96,27 +92,7 @@ async def test_the_number_dialled_picks_the_municipality_on_a_real_asterisk(
 
         async def call(where: Site, context: str, caller: str) -> CallRecord:
             digits = dialled_digits(where.number or "")
-            await ami.send(
-                Message.action(
-                    "Originate",
-                    Channel=f"Local/{digits}@central-number",
-                    Context=context,
-                    Exten="s",
-                    Priority="1",
-                    CallerID=caller,
-                    Async="true",
-                )
-            )
-
-            def answered() -> list[Message]:
-                return [
-                    m
-                    for _, m in events
-                    if m.name == "OriginateResponse" and m.get("CallerIDNum") == caller
-                ]
-
-            await until(lambda: answered(), 10)
-            call_id = answered()[0].get("Uniqueid") or ""
+            call_id = await place_call(ami, events, context, caller, digits)
             async with asyncio.timeout(60):
                 while True:
                     await run.writer.flush()
@@ -158,19 +134,8 @@ async def test_a_fail_safe_record_names_the_municipality(asterisk: RealAsterisk)
     async with admin(asterisk, events) as ami:
         with contextlib.suppress(ActionFailed):
             await ami.db_del("vuurtoren", "heartbeat")
-        await ami.send(
-            Message.action(
-                "Originate",
-                Channel=f"Local/{dialled_digits(peer.number or '')}@central-number",
-                Context="test-hangup",
-                Exten="s",
-                Priority="1",
-                CallerID="+32470990104",
-                Async="true",
-            )
-        )
-        await until(lambda: [m for _, m in events if m.name == "OriginateResponse"], 10)
-        linkedid = next(m for _, m in events if m.name == "OriginateResponse").get("Uniqueid")
+        digits = dialled_digits(peer.number or "")
+        linkedid = await place_call(ami, events, "test-hangup", "+32470990104", digits)
         async with asyncio.timeout(15):
             while (record := await ami.db_get("vuurtoren", f"failsafe/{linkedid}")) is None:
                 await asyncio.sleep(0.2)

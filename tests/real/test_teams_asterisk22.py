@@ -23,9 +23,8 @@ from routing.site import Site
 from routing.types import Target
 from tests.real.test_asterisk22 import (
     RealAsterisk,
-    _free_port,
     agent,
-    launch,
+    module_asterisk,
     place_call,
     pytestmark,
     serving,
@@ -75,11 +74,7 @@ def _site(port: int, prompts: Path) -> Site:
 
 @pytest.fixture(scope="module")
 def asterisk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealAsterisk]:
-    folder = tmp_path_factory.mktemp("asterisk-teams")
-    prompts = folder / "prompts"
-    site = _site(_free_port(), prompts)
-    with launch(folder, site, prompts, CITY.parent, TEST_CONTEXTS) as real:
-        yield real
+    yield from module_asterisk(tmp_path_factory, _site, CITY.parent, TEST_CONTEXTS)
 
 
 async def test_own_worker_first_and_the_postcode_on_a_real_asterisk(
