@@ -8,7 +8,7 @@ import json
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -32,7 +32,8 @@ from callcenter.dialplan.prompts import warnings as prompt_warnings
 from callcenter.planning.closures import ClosureStore
 from callcenter.planning.overrides import OverrideStore
 from callcenter.prompts.build import check_recordings
-from callcenter.staff.audit import AuditLog
+from callcenter.staff.audit import AuditLog, checkpoint_path
+from callcenter.staff.audit import load_key as load_audit_key
 from callcenter.store import open_engine
 from routing.config import POSTCODE, ConfigError, Problem
 from routing.decide import decide, next_session
@@ -361,11 +362,18 @@ def _registered(args: argparse.Namespace, region: Site, number: str) -> tuple[_E
     if url is None:
         return None, f"no database at {db}: no register to read"
 
+    try:
+        audit_key = load_audit_key()
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    now = installation_clock(args.data_dir).now
+
     async def read(engine: AsyncEngine) -> _Entry | None:
-        audit = AuditLog(engine, now=lambda: datetime.now(UTC))
-        known = KnownCallers(engine, audit, region, lambda: datetime.now(UTC))
-        await known.load()
-        found = known.lookup(number)
+        # the installation's own chain (its key, its checkpoints, its clock): this read is
+        # one more entry in it, as every other command's
+        audit = AuditLog(engine, audit_key, checkpoint_path(url), now=now)
+        known = KnownCallers(engine, audit, region, now)
+        found = await known.find(number)
         await known.audit_lookup(found, "vuurtoren route")
         if found is None:
             return None

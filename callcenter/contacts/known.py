@@ -116,6 +116,20 @@ class KnownCallers:
             return None
         return found
 
+    async def find(self, number: str) -> KnownCaller | None:
+        """The entry of a number read from the database (a command: no copy in memory);
+        None when unknown or expired. Not audited here, as :meth:`lookup`."""
+        if not _NUMBER.fullmatch(number or ""):
+            return None
+        caller = normalise_number(number, self.site.country)
+        async with self.sessions() as session:
+            row = await session.scalar(
+                select(KnownCallerRow).where(
+                    KnownCallerRow.caller == caller, KnownCallerRow.expires_at > self.now()
+                )
+            )
+        return None if row is None else _entry(row)
+
     async def audit_lookup(self, found: KnownCaller | None, call_id: str) -> None:
         """A lookup on the way of a call, in the audit: which entry was read, for which
         call (a miss reads nothing, and names no one)."""
