@@ -93,6 +93,17 @@ class KnownCallers:
         self.site = site
         self.now = now
         self._by_number: dict[str, KnownCaller] = {}
+        self.teams: dict[str, str | None] = {}
+        """Every neighbourhood team of the site (a region: of its municipalities), by its
+        counter id, with the municipality it is of (None: a lone site)."""
+        self._days: dict[str, int] = {}
+        """Each team's ``register_days``."""
+        for local in site.sites or (site,):
+            if local.teams is None:
+                continue
+            for cid in local.teams.counters:
+                self.teams.setdefault(cid, local.site_id or None)
+                self._days.setdefault(cid, local.teams.register_days)
 
     # -- the call path ---------------------------------------------------------------------
     async def load(self) -> int:
@@ -142,23 +153,6 @@ class KnownCallers:
         )
 
     # -- staff -----------------------------------------------------------------------------
-    @property
-    def teams(self) -> dict[str, str | None]:
-        """Every neighbourhood team of the site (a region: of its municipalities), by its
-        counter id, with the municipality it is of (None: a lone site)."""
-        out: dict[str, str | None] = {}
-        for local in self.site.sites or (self.site,):
-            if local.teams is not None:
-                for cid in local.teams.counters:
-                    out.setdefault(cid, local.site_id or None)
-        return out
-
-    def _register_days(self, team: str) -> int:
-        for local in self.site.sites or (self.site,):
-            if local.teams is not None and team in local.teams.counters:
-                return local.teams.register_days
-        return 730
-
     def _check_team(self, team: str, teams: Iterable[str] | None) -> None:
         configured = list(self.teams)
         if team not in configured:
@@ -252,7 +246,7 @@ class KnownCallers:
                 "De toestemming kan niet in de toekomst gegeven zijn.",
                 "the consent cannot be given in the future",
             )
-        days = self._register_days(team)
+        days = self._days[team]
         expires = given + timedelta(days=days)
         if expires <= now:
             raise _invalid(
@@ -321,8 +315,7 @@ class KnownCallers:
         """Register many at once (a register brought over from another system, the demo):
         (number, team, worker, consent) each. Every row is checked first; one bad row
         stores none, and the error names every bad row (``row 3, team: …``, counted from
-        1). One audit
-        entry for the import."""
+        1). One audit entry for the import."""
         users = await self._workers()
         checked = []
         problems = []

@@ -231,12 +231,14 @@ class Operations:
         if not found.worker:
             return found.team, None
         queue = self.service.tracker.queues.get(site.counter(found.team).queue)
-        phones = [i for i, u in self.desk.by_interface.items() if u.login == found.worker]
-        free = next(
+        members = queue.members.items() if queue is not None else ()
+        free = next(  # the team's few members, not every user's phone
             (
-                p
-                for p in phones
-                if queue is not None and (m := queue.members.get(p)) is not None and m.available
+                phone
+                for phone, m in members
+                if m.available
+                and (user := self.desk.by_interface.get(phone)) is not None
+                and user.login == found.worker
             ),
             None,
         )
