@@ -249,20 +249,8 @@ class InboundCall:
             self._pad(ast.settings.padding_events // 2)
             ast.set_var(self.leg2, "TOPIC", digits or "")
             ast.newexten(self.leg2, "central-number", "s", 4, "UserEvent", "RouteRequest")
-            ast.emit(
-                "UserEvent",
-                "user",
-                [
-                    *self.leg2.snapshot(),
-                    ("UserEvent", "RouteRequest"),
-                    ("Uniqueid", self.leg2.uniqueid),
-                    ("Topic", digits or ""),
-                    *((("Site", self.local.site_id),) if self.local.site_id else ()),
-                    ("Caller", p.number or ""),
-                ],
-            )
+            self._route_request()
             truth.route_requested = ast.clock.epoch()
-            ast.route_sent[self.leg2.name] = time.perf_counter()
             ast.newexten(self.leg2, "central-number", "s", 5, HOLD_MUSIC_APP, "default")
             target = await self._wait_for_redirect()
             ast.route_sent.pop(self.leg2.name, None)
@@ -486,6 +474,25 @@ class InboundCall:
                 self._hangup_caller_leg()
                 return
 
+    def _route_request(self, *more: tuple[str, str]) -> None:
+        """``UserEvent(RouteRequest,…)`` as the dialplan sends it (the topic keyed, a
+        region's ``Site``, the caller, and ``more``); its time kept for the route latency."""
+        leg, site = self.leg2, self.local.site_id
+        self.ast.emit(
+            "UserEvent",
+            "user",
+            [
+                *leg.snapshot(),
+                ("UserEvent", "RouteRequest"),
+                ("Uniqueid", leg.uniqueid),
+                ("Topic", self._topic),
+                *((("Site", site),) if site else ()),
+                ("Caller", self.profile.number or ""),
+                *more,
+            ],
+        )
+        self.ast.route_sent[leg.name] = time.perf_counter()
+
     async def _postcode(self) -> tuple[str, str]:
         """``vuurtoren-postcode``: the question, 4 keys (8 s for nothing), a second
         RouteRequest with ``Postcode``, and the hold until Vuurtoren's Redirect (or the
@@ -499,20 +506,7 @@ class InboundCall:
         ast.set_var(leg, "POSTCODE", keyed)
         self._redirect = asyncio.get_running_loop().create_future()  # the answer to this one
         ast.newexten(leg, POSTCODE_CONTEXT, "s", 4, "UserEvent", "RouteRequest")
-        ast.emit(
-            "UserEvent",
-            "user",
-            [
-                *leg.snapshot(),
-                ("UserEvent", "RouteRequest"),
-                ("Uniqueid", leg.uniqueid),
-                ("Topic", self._topic),
-                *((("Site", self.local.site_id),) if self.local.site_id else ()),
-                ("Caller", p.number or ""),
-                ("Postcode", keyed),
-            ],
-        )
-        ast.route_sent[leg.name] = time.perf_counter()
+        self._route_request(("Postcode", keyed))
         target = await self._wait_for_redirect()
         ast.route_sent.pop(leg.name, None)
         return target
