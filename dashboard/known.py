@@ -5,12 +5,12 @@ managers and admins all of them. Every read and change is audited by
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime
 from typing import Any
 
 from aiohttp import web
 
-from callcenter.contacts.known import KnownCaller
+from callcenter.contacts.known import KnownCaller, consent_on
 from callcenter.staff.errors import StaffError
 from callcenter.staff.users import User
 from dashboard.keys import ADDRESS, OPS, SERVICE, STAFF, USER
@@ -32,7 +32,7 @@ def _consent(request: web.Request, text: str) -> datetime | None:
     if not text.strip():
         return None
     day = parse_day(text, "consent_at")
-    return datetime.combine(day, time(12), request.app[SERVICE].site.zone)
+    return consent_on(day, request.app[SERVICE].site)
 
 
 async def _record(request: web.Request, data: dict[str, Any]) -> KnownCaller:

@@ -7,13 +7,13 @@ import argparse
 import csv
 import io
 import json
-from datetime import date, datetime, time
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from callcenter.cli.common import EXIT_OK, CommandError, site_or_exit
 from callcenter.cli.staff_commands import actor, with_staff
-from callcenter.contacts.known import KnownCaller, KnownCallers
+from callcenter.contacts.known import KnownCaller, KnownCallers, consent_on
 from callcenter.staff.privacy import mask_number
 from callcenter.staff.services import StaffServices
 from routing.site import Site
@@ -74,7 +74,7 @@ def _consent(text: str | None, site: Site, where: str) -> datetime | None:
         day = date.fromisoformat(text.strip())
     except ValueError:
         raise CommandError(f"{where} {text!r}: give a day as YYYY-MM-DD") from None
-    return datetime.combine(day, time(12), site.zone)
+    return consent_on(day, site)
 
 
 def known_add(args: argparse.Namespace) -> int:

@@ -19,7 +19,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -32,7 +32,7 @@ from callcenter.store.db import StoreSessions
 from callcenter.store.models import KnownCallerRow, UserRow
 from routing.site import Site
 
-__all__ = ["KnownCaller", "KnownCallers"]
+__all__ = ["KnownCaller", "KnownCallers", "consent_on"]
 
 _NUMBER = re.compile(r"\+?[0-9 ./()-]{6,32}")
 
@@ -59,6 +59,11 @@ class KnownCaller:
             "recorded_by": self.recorded_by,
             "site": self.site,
         }
+
+
+def consent_on(day: date, site: Site) -> datetime:
+    """A consent given on ``day`` (a form's or a file's date): noon, site time."""
+    return datetime.combine(day, time(12), site.zone)
 
 
 def _entry(row: KnownCallerRow) -> KnownCaller:
